@@ -1,0 +1,45 @@
+# devagent — set-up, tests, demo. Every target is idempotent and quick when nothing changed.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: setup venv docker image images test demo lint bench clean
+
+setup: venv docker image
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip 2>&1 | grep -v '^WARNING' || true
+	$(BIN)/pip install -q -e '.[dev]' 2>&1 | grep -v '^WARNING' || true
+	@$(BIN)/python -c 'import devagent, sandbox, docker, git, openai, anthropic, tree_sitter_language_pack, unidiff, rich, jinja2'
+	@touch $(STAMP)
+
+docker:
+	@bash images/ensure-docker.sh
+
+image: venv docker
+	@$(BIN)/devagent images ensure
+
+images: venv docker
+	$(BIN)/devagent images ensure --rebuild
+
+test: setup
+	$(BIN)/pytest
+
+demo: setup
+	bash images/demo.sh
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+bench: setup
+	$(BIN)/python bench/sandbox_bench.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,1 @@
+"""The agent loop: prompts, context, budget, plan, sub-agents, trajectory."""

@@ -1,0 +1,1 @@
+"""Task loading, oracle checks, parallel runs and reports."""

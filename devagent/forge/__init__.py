@@ -1,0 +1,1 @@
+"""Pull requests and issue comments on a forge (GitHub REST)."""

@@ -1,0 +1,1 @@
+"""The agent-computer interface: the tools the model calls."""
