@@ -1,0 +1,41 @@
+"""`SandboxConfig`: how a sandbox container is made. Hardened defaults, each one overridable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_IMAGE = "devagent/base:latest"
+
+
+class SandboxConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
+
+    image: str = DEFAULT_IMAGE
+    """Image to run; its PATH and user home come with it."""
+    workspace: Path | None = None
+    """Host directory bind-mounted read-write at /workspace. None: an empty /workspace tmpfs."""
+    network: Literal["none", "bridge"] = "none"
+    """'none' unless the user asks for network."""
+    user: str | None = None
+    """'uid:gid' to run as. None: the workspace owner's ids, or 1000:1000 when that is root."""
+    memory: str = "4g"
+    """Memory limit; swap is capped at the same value (no extra swap)."""
+    pids_limit: int = 512
+    cpus: float = 2.0
+    tmp_size: str = "1g"
+    """Size cap of the /tmp tmpfs."""
+    home_size: str = "512m"
+    read_only: bool = True
+    """Read-only root filesystem; /workspace, /tmp and the home stay writable."""
+    env: dict[str, str] = Field(default_factory=dict)
+    """The only variables passed in (besides HOME, LANG, TERM). Nothing of the host leaks in."""
+    default_timeout: float = 600.0
+    output_limit: int = 128 * 1024
+    """Bytes of output kept per command (head and tail); the rest is counted and dropped."""
+    home: str = "/home/agent"
+    labels: dict[str, str] = Field(default_factory=dict)
+    extra_mounts: dict[str, str] = Field(default_factory=dict)
+    """host path -> container path, read-only. Never the Docker socket."""

@@ -1,0 +1,118 @@
+"""Make sandboxes impossible to leave behind: labels, exit hooks, and garbage collection.
+
+Every container carries `devagent.sandbox=1` plus its creator's host, pid and process start time.
+Live sandboxes are removed at interpreter exit and on SIGTERM/SIGHUP; `gc()` removes containers
+whose creator process is gone (a crash, `kill -9`).
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+
+import docker
+import docker.errors
+
+log = logging.getLogger(__name__)
+
+LABEL = "devagent.sandbox"
+_live: dict[str, Callable[[], None]] = {}
+_lock = threading.Lock()
+_hooks_installed = False
+
+
+def process_start_time(pid: int) -> str:
+    """The kernel's start time of `pid` (clock ticks since boot), '' when it does not exist."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+    except OSError:
+        return ""
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def creator_labels(session_id: str) -> dict[str, str]:
+    pid = os.getpid()
+    return {
+        LABEL: "1",
+        "devagent.session": session_id,
+        "devagent.creator_host": socket.gethostname(),
+        "devagent.creator_pid": str(pid),
+        "devagent.creator_start": process_start_time(pid),
+        "devagent.created_at": str(int(time.time())),
+    }
+
+
+def creator_alive(labels: dict[str, str]) -> bool:
+    """True when the process that made the container still runs (same pid AND start time)."""
+    pid = labels.get("devagent.creator_pid", "")
+    if not pid.isdigit():
+        return False
+    return process_start_time(int(pid)) == labels.get("devagent.creator_start", "-")
+
+
+def register(container_id: str, remove: Callable[[], None]) -> None:
+    _install_hooks()
+    with _lock:
+        _live[container_id] = remove
+
+
+def unregister(container_id: str) -> None:
+    with _lock:
+        _live.pop(container_id, None)
+
+
+def remove_all() -> None:
+    """Remove every sandbox this process still holds."""
+    with _lock:
+        removers = list(_live.values())
+        _live.clear()
+    for remove in removers:
+        try:
+            remove()
+        except Exception as exc:  # cleanup must go on for the others
+            log.warning("could not remove a sandbox at exit: %s", exc)
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    remove_all()
+    signal.signal(signum, signal.SIG_DFL)
+    os.kill(os.getpid(), signum)
+
+
+def _install_hooks() -> None:
+    global _hooks_installed
+    if _hooks_installed:
+        return
+    _hooks_installed = True
+    atexit.register(remove_all)
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(sig) is signal.SIG_DFL:  # never replace an application's handler
+            signal.signal(sig, _on_signal)
+
+
+def gc(client: docker.DockerClient, *, all_hosts: bool = False) -> list[str]:
+    """Remove sandbox containers whose creator process is gone. Returns their names."""
+    host = socket.gethostname()
+    removed = []
+    for container in client.containers.list(all=True, filters={"label": f"{LABEL}=1"}):
+        labels = container.labels
+        if labels.get("devagent.creator_host") != host and not all_hosts:
+            continue
+        if labels.get("devagent.creator_host") == host and creator_alive(labels):
+            continue
+        try:
+            container.remove(force=True)
+            removed.append(container.name)
+        except docker.errors.NotFound:
+            continue
+    return removed

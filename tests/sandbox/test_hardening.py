@@ -1,0 +1,113 @@
+"""Each hardening default is shown by a test that would fail without it."""
+
+from __future__ import annotations
+
+import resource
+import subprocess
+
+import pytest
+
+pytestmark = pytest.mark.docker
+
+
+def test_network_is_unreachable_by_default(sb):
+    result = sb.exec("echo > /dev/tcp/172.17.0.1/80", timeout=20)
+    assert result.exit_code != 0
+    assert "Network is unreachable" in result.output
+    assert sb.exec("ls /sys/class/net").output.split() == ["lo"]
+
+
+def test_network_can_be_turned_on_when_asked(make_sandbox):
+    sb = make_sandbox(network="bridge")
+    assert "eth0" in sb.exec("ls /sys/class/net").output.split()
+
+
+def test_host_environment_is_invisible(monkeypatch, make_sandbox):
+    monkeypatch.setenv("DEVAGENT_TEST_SECRET", "s3cr3t-value")
+    sb = make_sandbox()
+    for session in (True, False):
+        env = sb.exec("env", session=session).output
+        assert "s3cr3t-value" not in env
+        assert "DEVAGENT_TEST_SECRET" not in env
+    assert "HOME=/home/agent" in sb.exec("env").output
+
+
+def test_runs_as_non_root_with_no_capabilities(sb):
+    assert sb.exec("id -u").output.strip() != "0"
+    caps = dict(
+        line.split(":\t")
+        for line in sb.exec("cat /proc/self/status").output.splitlines()
+        if line.startswith("Cap")
+    )
+    assert caps["CapEff"] == "0000000000000000"
+    assert caps["CapBnd"] == "0000000000000000"
+    assert "NoNewPrivs:\t1" in sb.exec("cat /proc/self/status").output
+
+
+def test_root_filesystem_is_read_only_but_work_dirs_are_writable(sb):
+    assert "Read-only file system" in sb.exec("touch /x").output
+    assert "Read-only file system" in sb.exec("touch /etc/x").output
+    assert sb.exec("touch /tmp/x && touch ~/x && touch /workspace/x").exit_code == 0
+
+
+def test_docker_socket_is_not_mounted(sb):
+    assert sb.exec("test -e /var/run/docker.sock").exit_code == 1
+
+
+def test_fork_bomb_is_contained_by_the_pids_limit(make_sandbox):
+    sb = make_sandbox(pids_limit=64)
+    result = sb.exec("bomb() { bomb | bomb & }; bomb; sleep 1000", timeout=3)
+    assert result.timed_out
+    assert "retry: Resource temporarily unavailable" in result.output
+    assert subprocess.run(["true"], timeout=10).returncode == 0  # the host still forks
+    after = sb.exec("echo alive; ls -d /proc/[0-9]* | wc -l", timeout=30)
+    assert after.output.startswith("alive\n")
+    assert int(after.output.split()[1]) < 20
+
+
+def test_memory_hog_is_killed_and_reported(make_sandbox):
+    sb = make_sandbox(memory="128m")
+    result = sb.exec("head -c 1G /dev/zero | tail", timeout=60)
+    assert result.exit_code == 137
+    assert "out-of-memory" in result.output
+    assert sb.exec("echo fine").output == "fine\n"
+
+
+def test_sleep_times_out_and_the_next_command_works(sb):
+    result = sb.exec("echo before; sleep 1000", timeout=1)
+    assert result.timed_out
+    assert result.exit_code == 124
+    assert "before" in result.output
+    assert sb.exec("echo next").output == "next\n"
+
+
+def test_timeout_kills_background_children(sb):
+    sb.exec("sleep 777 & sleep 778 & sleep 1000", timeout=1)
+    leftover = sb.exec("grep -l '[s]leep.77[78]' /proc/[0-9]*/cmdline 2>/dev/null | wc -l")
+    assert leftover.output.strip() == "0"
+
+
+def test_one_shot_timeout_kills_its_whole_session(sb):
+    result = sb.exec("sleep 779 & sleep 1000", timeout=1, session=False)
+    assert result.timed_out
+    leftover = sb.exec("grep -l '[s]leep.779' /proc/[0-9]*/cmdline 2>/dev/null | wc -l")
+    assert leftover.output.strip() == "0"
+
+
+def test_a_shell_stuck_in_a_builtin_loop_is_restarted(sb):
+    sb.exec("cd /tmp && export MARK=1")
+    result = sb.exec("while :; do :; done", timeout=1)
+    assert result.timed_out and result.restarted
+    assert sb.exec("pwd; echo $MARK").output == "/tmp\n1\n"
+
+
+def test_output_flood_is_capped_while_streaming(make_sandbox):
+    sb = make_sandbox(output_limit=64 * 1024)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = sb.exec("yes | head -c 1G", timeout=300)
+    grown_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+    assert result.truncated
+    assert result.dropped_bytes == 1024**3 - 64 * 1024
+    assert len(result.output) < 70 * 1024
+    assert "bytes of output dropped" in result.output
+    assert grown_kib < 50 * 1024
