@@ -133,8 +133,11 @@ class DockerSandbox:
         self.close()
 
     def _remove_container(self) -> None:
-        with contextlib.suppress(docker.errors.NotFound):
+        try:
             self.client.api.remove_container(self.container.id, force=True)
+        except docker.errors.APIError as exc:
+            if exc.status_code not in (404, 409):  # gone, or being removed already
+                raise
 
     def _resolve_user(self) -> str:
         if self.config.user:
@@ -256,8 +259,15 @@ class DockerSandbox:
 
     def _restart_shell(self, old: ShellChannel, pwd: str | None = None) -> None:
         old.close()
-        self._shell = self._open_channel()
-        self._shell.restore(pwd or old.pwd, old.nonce)
+        try:
+            self._shell = self._open_channel()
+            self._shell.restore(pwd or old.pwd, old.nonce)
+        except (ShellClosed, TimeoutError, docker.errors.APIError) as exc:
+            self._ensure_alive()
+            raise SandboxDied(
+                f"sandbox container {self.container.id[:12]} is unusable: {exc}",
+                container_id=self.container.id,
+            ) from exc
 
     def _exec_one_shot(
         self, command: str, timeout: float, cwd: str | None, env: dict[str, str], cap: OutputCap
@@ -324,7 +334,7 @@ class DockerSandbox:
                 f"sandbox container {self.container.id[:12]} was removed while in use",
                 container_id=self.container.id,
             ) from exc
-        if not state.get("Running"):
+        if not state.get("Running") or state.get("Dead") or state.get("Status") == "removing":
             oom = bool(state.get("OOMKilled"))
             raise SandboxDied(
                 f"sandbox container {self.container.id[:12]} stopped while in use "
