@@ -8,7 +8,6 @@ limit is exhausted. The container is removed on `close()`, at exit, on SIGTERM, 
 
 from __future__ import annotations
 
-import contextlib
 import io
 import logging
 import os
