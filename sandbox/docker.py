@@ -336,7 +336,7 @@ class DockerSandbox:
         if not state.get("Running") or state.get("Dead") or state.get("Status") == "removing":
             oom = bool(state.get("OOMKilled"))
             raise SandboxDied(
-                f"sandbox container {self.container.id[:12]} stopped while in use "
+                f"sandbox container {self.container.id[:12]} was stopped or removed while in use "
                 f"(exit {state.get('ExitCode')}{', out of memory' if oom else ''})",
                 container_id=self.container.id,
                 oom_killed=oom,
