@@ -264,7 +264,8 @@ class DockerSandbox:
         except (ShellClosed, TimeoutError, docker.errors.APIError) as exc:
             self._ensure_alive()
             raise SandboxDied(
-                f"sandbox container {self.container.id[:12]} is unusable: {exc}",
+                f"sandbox container {self.container.id[:12]} is unusable "
+                f"(stopped or removed from outside?): {exc}",
                 container_id=self.container.id,
             ) from exc
 
