@@ -1,31 +1,133 @@
-"""Command-line entry point: argument parsing and dispatch only."""
+"""Command-line entry point: argument parsing, terminal output and dispatch only."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
 
 from devagent import __version__
+from devagent.errors import DevagentError
+from devagent.logs import setup_logging
+
+console = Console()
+err_console = Console(stderr=True)
+BASE_IMAGE = "devagent/base:latest"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="devagent", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="devagent", description="A sandboxed, code-executing developer agent."
+    )
     parser.add_argument("--version", action="version", version=f"devagent {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logs, tracebacks")
+    parser.add_argument("-q", "--quiet", action="store_true", help="errors only")
+    parser.add_argument("--log-json", action="store_true", help="logs as JSON lines on stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("doctor", help="check the machine: python, docker, base image, git, keys")
+
     images = sub.add_parser("images", help="sandbox images")
     images_sub = images.add_subparsers(dest="images_command", required=True)
     ensure = images_sub.add_parser("ensure", help="build the base image unless it exists")
     ensure.add_argument("--rebuild", action="store_true", help="build even if present")
+    env = images_sub.add_parser("env", help="build (or reuse) the environment image of a repo")
+    env.add_argument("repo", type=Path, nargs="?", default=Path("."))
+
+    box = sub.add_parser("sandbox", help="sandbox containers")
+    box_sub = box.add_subparsers(dest="sandbox_command", required=True)
+    gc = box_sub.add_parser("gc", help="remove sandboxes whose creator process is gone")
+    gc.add_argument("--all-hosts", action="store_true", help="also those made on other hosts")
+    run = box_sub.add_parser("run", help="run a command in a fresh sandbox on a directory")
+    run.add_argument("--dir", type=Path, default=None, help="host dir mounted at /workspace")
+    run.add_argument("--image", default=BASE_IMAGE)
+    run.add_argument("--network", action="store_true", help="allow network access")
+    run.add_argument("--timeout", type=float, default=600.0)
+    run.add_argument("cmd", nargs=argparse.REMAINDER, help="the command (after --)")
     return parser
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from devagent.doctor import run_checks
+
+    checks = run_checks(os.environ, Path.cwd(), BASE_IMAGE)
+    table = Table(title=f"devagent {__version__} doctor")
+    for column in ("check", "status", "detail", "fix"):
+        table.add_column(column)
+    for check in checks:
+        mark = (
+            "[green]ok[/]"
+            if check.ok
+            else ("[red]FAIL[/]" if check.required else "[yellow]warn[/]")
+        )
+        table.add_row(check.name, mark, check.detail, check.fix)
+    console.print(table)
+    return 0 if all(c.ok for c in checks if c.required) else 1
+
+
+def cmd_images(args: argparse.Namespace) -> int:
+    from sandbox import images
+
+    def progress(message: str) -> None:
+        err_console.print(f"[dim]images:[/] {message}")
+
+    if args.images_command == "ensure":
+        image_id = images.ensure_base_image(rebuild=args.rebuild, on_progress=progress)
+        console.print(f"{BASE_IMAGE} ready ({image_id[:19]})")
+    else:
+        tag = images.ensure_env_image(args.repo.resolve(), on_progress=progress)
+        console.print(f"{tag} ready")
+    return 0
+
+
+def cmd_sandbox(args: argparse.Namespace) -> int:
+    from sandbox.client import docker_client
+
+    if args.sandbox_command == "gc":
+        from sandbox.lifecycle import gc
+
+        removed = gc(docker_client(), all_hosts=args.all_hosts)
+        console.print(f"removed {len(removed)} orphaned sandbox(es) {' '.join(removed)}".rstrip())
+        return 0
+    from sandbox.config import SandboxConfig
+    from sandbox.docker import DockerSandbox
+
+    command = " ".join(args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd)
+    if not command:
+        raise DevagentError("give a command after --, e.g. devagent sandbox run -- ls -la")
+    workspace = args.dir.resolve() if args.dir else None
+    config = SandboxConfig(
+        image=args.image, workspace=workspace, network="bridge" if args.network else "none"
+    )
+    with DockerSandbox(config) as sb:
+        result = sb.exec(command, timeout=args.timeout)
+    sys.stdout.write(result.output)
+    if result.timed_out:
+        err_console.print(f"[red]timed out after {args.timeout:g}s[/]")
+    return result.exit_code
+
+
+HANDLERS = {"doctor": cmd_doctor, "images": cmd_images, "sandbox": cmd_sandbox}
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "images":
-        from sandbox.images import ensure_base_image
-
-        ensure_base_image(rebuild=args.rebuild)
-    return 0
+    setup_logging(verbose=args.verbose, quiet=args.quiet, json_lines=args.log_json)
+    try:
+        return HANDLERS[args.command](args)
+    except KeyboardInterrupt:
+        err_console.print("[yellow]interrupted[/]")
+        return 130
+    except Exception as exc:  # the one top-level handler: one line, a hint, non-zero
+        if args.verbose:
+            err_console.print_exception()
+        hint = getattr(exc, "hint", "") or "rerun with --verbose for the traceback"
+        err_console.print(f"[red]error:[/] {exc}\n[dim]hint: {hint}[/]")
+        return 2
 
 
 if __name__ == "__main__":

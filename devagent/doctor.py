@@ -1,0 +1,85 @@
+"""Health checks of the machine devagent runs on, as values (the CLI renders them)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+CREDENTIALS = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL", "GITHUB_TOKEN")
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+    required: bool = True
+
+
+def check_python() -> Check:
+    version = ".".join(map(str, sys.version_info[:3]))
+    ok = sys.version_info >= (3, 11)
+    return Check("python", ok, version, "" if ok else "install Python >= 3.11")
+
+
+def check_docker() -> tuple[Check, object | None]:
+    from sandbox.client import docker_client
+    from sandbox.errors import DaemonUnavailableError
+
+    try:
+        client = docker_client(timeout=10)
+    except DaemonUnavailableError as exc:
+        return Check("docker daemon", False, str(exc).split(";")[0], "make setup"), None
+    version = client.version().get("Version", "?")
+    return Check("docker daemon", True, f"reachable, server {version}"), client
+
+
+def check_image(client: object | None, image: str) -> Check:
+    if client is None:
+        return Check("base image", False, "unknown (no daemon)", "make setup")
+    try:
+        found = client.images.get(image)  # type: ignore[attr-defined]
+    except Exception:
+        return Check("base image", False, f"{image} missing", "devagent images ensure")
+    return Check("base image", True, f"{image} ({found.short_id.split(':')[-1]})")
+
+
+def check_git() -> Check:
+    if not shutil.which("git"):
+        return Check("git", False, "not found", "apt-get install git")
+    out = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
+    return Check("git", True, out.removeprefix("git version "))
+
+
+def check_credentials(env: Mapping[str, str]) -> Check:
+    present = [name for name in CREDENTIALS if env.get(name)]
+    detail = ", ".join(present) if present else "none (scripted and local models still work)"
+    return Check("model credentials", True, detail, required=False)
+
+
+def check_repo(cwd: Path) -> Check:
+    inside = subprocess.run(
+        ["git", "-C", str(cwd), "rev-parse", "--is-inside-work-tree"],
+        capture_output=True,
+        text=True,
+    )
+    ok = inside.returncode == 0
+    detail = f"{cwd} is a git repository" if ok else f"{cwd} is not a git repository"
+    return Check("current repo", ok, detail, "" if ok else "git init", required=False)
+
+
+def run_checks(env: Mapping[str, str], cwd: Path, image: str) -> list[Check]:
+    docker_check, client = check_docker()
+    return [
+        check_python(),
+        docker_check,
+        check_image(client, image),
+        check_git(),
+        check_credentials(env),
+        check_repo(cwd),
+    ]

@@ -1,0 +1,36 @@
+"""Logging set-up: rich on a terminal, one JSON object per line with --log-json."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+
+from rich.logging import RichHandler
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": self.formatTime(record),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return json.dumps(entry)
+
+
+def setup_logging(*, verbose: bool = False, quiet: bool = False, json_lines: bool = False) -> None:
+    level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
+    handler: logging.Handler
+    if json_lines:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler = RichHandler(show_path=verbose, rich_tracebacks=verbose, markup=False)
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    if not verbose:
+        for noisy in ("urllib3", "docker", "httpx", "httpcore", "git"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -1,0 +1,84 @@
+"""The command line as a user meets it: version, help, doctor, errors as one line."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+
+import pytest
+
+from devagent import __version__
+from devagent.logs import setup_logging
+
+
+def devagent(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "devagent.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+
+
+def test_version():
+    result = devagent("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"devagent {__version__}"
+
+
+def test_help_lists_the_subcommands():
+    result = devagent("--help")
+    assert result.returncode == 0
+    for command in ("doctor", "images", "sandbox"):
+        assert command in result.stdout
+
+
+def test_doctor_with_a_dead_daemon_says_so_and_exits_1(tmp_path):
+    env = {"PATH": "/usr/bin:/bin", "DOCKER_HOST": f"unix://{tmp_path}/none.sock", "COLUMNS": "200"}
+    result = devagent("doctor", env=env)
+    assert result.returncode == 1
+    row = next(line for line in result.stdout.splitlines() if "docker daemon" in line)
+    assert "FAIL" in row and "make setup" in row
+
+
+def test_doctor_names_credentials_but_never_prints_their_values(tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "DOCKER_HOST": f"unix://{tmp_path}/none.sock",
+        "OPENAI_API_KEY": "sk-test-do-not-print-1234",
+        "COLUMNS": "200",
+    }
+    result = devagent("doctor", env=env)
+    assert "OPENAI_API_KEY" in result.stdout
+    assert "sk-test-do-not-print-1234" not in result.stdout + result.stderr
+
+
+def test_errors_are_one_line_with_a_hint_and_exit_2():
+    result = devagent("sandbox", "run")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error: give a command after --")
+    assert "hint:" in result.stderr
+
+
+def test_log_json_writes_one_json_object_per_line(capsys):
+    setup_logging(json_lines=True)
+    logging.getLogger("devagent.test").warning("disk %s", "full")
+    entry = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert (entry["level"], entry["logger"], entry["message"]) == (
+        "warning",
+        "devagent.test",
+        "disk full",
+    )
+
+
+@pytest.mark.docker
+def test_sandbox_run_executes_in_a_container(tmp_path):
+    (tmp_path / "marker.txt").write_text("from host\n")
+    result = devagent("sandbox", "run", "--dir", str(tmp_path), "--", "cat marker.txt; id -u")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "from host"
+    assert lines[1] != "0"
