@@ -188,7 +188,7 @@ class ShellChannel:
             environment=self.env,
         )["Id"]
         self.attach(self.api.exec_start(exec_id, socket=True))
-        self._io.send(BOOTSTRAP.format(nonce=self.nonce).encode())
+        self.send(BOOTSTRAP.format(nonce=self.nonce))
         reply = self.read_reply(OutputCap(4096), timeout=timeout)
         self.pid = reply.exit_code
         self.pwd = reply.pwd

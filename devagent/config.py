@@ -1,0 +1,119 @@
+"""Settings, layered: CLI flags > environment > repo's devagent.toml / [tool.devagent] > defaults.
+
+Besides cli.py, the only module that reads the environment."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from devagent.errors import DevagentError
+
+
+class ConfigError(DevagentError):
+    """A settings file or value is invalid."""
+
+
+class BudgetSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    max_steps: int = 40
+    """Model calls allowed in one run."""
+    max_tokens: int = 2_000_000
+    """Input + output tokens allowed in one run."""
+    max_usd: float = 3.0
+    """Dollars allowed in one run (from the model layer's accounting)."""
+    max_time_s: float = 1800.0
+    """Wall time allowed in one run."""
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    model: str | None = None
+    """Provider spec, e.g. 'anthropic:claude-sonnet-4-5', 'openai:gpt-4o', 'scripted:file.yaml'."""
+    base_url: str | None = None
+    """OpenAI-compatible server URL (vLLM, Ollama, llama.cpp, LM Studio)."""
+    tool_protocol: Literal["native", "text"] | None = None
+    image: str | None = None
+    """Sandbox image; default: the repo's environment image."""
+    network: bool = False
+    """Give the sandbox network access (off by default)."""
+    test_commands: list[str] = Field(default_factory=list)
+    """Goal checks: shell commands that must exit 0."""
+    budget: BudgetSettings = Field(default_factory=BudgetSettings)
+    cache_dir: Path = Path.home() / ".cache" / "devagent"
+    """Repo-map index, memory across runs."""
+
+
+ENV_KEYS = {
+    "DEVAGENT_MODEL": "model",
+    "DEVAGENT_BASE_URL": "base_url",
+    "OPENAI_BASE_URL": "base_url",
+    "DEVAGENT_TOOL_PROTOCOL": "tool_protocol",
+    "DEVAGENT_IMAGE": "image",
+    "DEVAGENT_CACHE_DIR": "cache_dir",
+}
+
+
+def parse_duration(text: str) -> float:
+    """'90' or '90s' -> 90.0; '10m' -> 600.0; '1h30m' -> 5400.0."""
+    match = re.fullmatch(r"\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*", text)
+    if not text.strip() or match is None:
+        raise ConfigError(f"not a duration: {text!r} (use e.g. 90s, 10m, 1h30m)")
+    hours, minutes, seconds = match.groups()
+    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds or 0)
+
+
+def repo_settings(repo: Path) -> dict[str, Any]:
+    """The [tool.devagent] table of pyproject.toml, or devagent.toml (which wins)."""
+    data: dict[str, Any] = {}
+    pyproject = repo / "pyproject.toml"
+    try:
+        if pyproject.is_file():
+            data = tomllib.loads(pyproject.read_text()).get("tool", {}).get("devagent", {})
+        if (repo / "devagent.toml").is_file():
+            data = tomllib.loads((repo / "devagent.toml").read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"invalid TOML in {repo}: {exc}") from exc
+    return data
+
+
+def env_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {key: env[name] for name, key in ENV_KEYS.items() if env.get(name)}
+    if env.get("DEVAGENT_MAX_USD"):
+        out["budget"] = {"max_usd": float(env["DEVAGENT_MAX_USD"])}
+    return out
+
+
+def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if value is None:
+            continue
+        out[key] = (
+            merge(out[key], value)
+            if isinstance(out.get(key), dict) and isinstance(value, dict)
+            else value
+        )
+    return out
+
+
+def load_settings(
+    cli: dict[str, Any], repo: Path | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Layer the sources; `cli` holds only flags the user gave (None means not given)."""
+    env = os.environ if env is None else env
+    layered: dict[str, Any] = {}
+    for layer in (repo_settings(repo) if repo else {}, env_settings(env), cli):
+        layered = merge(layered, layer)
+    try:
+        return Settings.model_validate(layered)
+    except ValidationError as exc:
+        raise ConfigError(f"invalid settings: {exc}") from exc
