@@ -16,6 +16,7 @@ _TOOL_TAGS = ("tool", "tool_call", "tool-call", "json", "")
 _NAME_KEYS = ("name", "tool", "function")
 _ARG_KEYS = ("arguments", "args", "parameters", "input")
 _NAME_HINT = re.compile(r'"(?:name|tool|function)"\s*:\s*"([^"]+)"')
+_ARGS_HINT = re.compile(r'"(?:arguments|args|parameters|input)"\s*:')
 
 INSTRUCTIONS = """\
 # Tools
@@ -57,12 +58,17 @@ def parse_tool_calls(reply: str, *, first_id: int = 0) -> tuple[str, tuple[ToolC
     for match in _FENCE.finditer(reply):
         tag, body = match.group(1).lower(), match.group(2)
         closed = match.group(0).rstrip().endswith("```") and len(match.group(0)) > 3
-        if tag not in _TOOL_TAGS or (tag in ("json", "") and not _NAME_HINT.search(body)):
+        if tag not in _TOOL_TAGS or (tag in ("json", "") and not _looks_like_call(body)):
             continue
         call = _parse_block(f"text-{first_id + len(calls)}", body, closed=closed)
         calls.append(call)
         prose = prose.replace(match.group(0), "", 1)
     return prose.strip(), tuple(calls)
+
+
+def _looks_like_call(body: str) -> bool:
+    """An untagged or json block is a call only if it names a tool and has arguments."""
+    return bool(_NAME_HINT.search(body) and _ARGS_HINT.search(body))
 
 
 def _parse_block(call_id: str, body: str, *, closed: bool) -> ToolCall:
