@@ -5,6 +5,7 @@ from devagent.llm.config import ModelConfig, ModelPrice, RetryConfig
 from devagent.llm.errors import (
     AuthenticationError,
     BadModelRequestError,
+    BadResponseError,
     ContextOverflowError,
     ModelConfigError,
     ModelError,
@@ -33,6 +34,7 @@ __all__ = [
     "AnthropicModel",
     "AuthenticationError",
     "BadModelRequestError",
+    "BadResponseError",
     "Completion",
     "ContextOverflowError",
     "Message",

@@ -7,7 +7,7 @@ from typing import Any
 
 import anthropic
 
-from devagent.llm.errors import ModelError
+from devagent.llm.errors import BadResponseError, ModelError
 from devagent.llm.runtime import ModelRuntime, parse_arguments
 from devagent.llm.translate import translate_connection, translate_status
 from devagent.llm.types import Completion, Message, StopReason, ToolCall, ToolSpec, Usage
@@ -148,13 +148,18 @@ class AnthropicModel:
 
     def _send(self, request: dict[str, Any]) -> Any:
         try:
-            return self._client.messages.create(**request)
+            response = self._client.messages.create(**request)
+        except json.JSONDecodeError as exc:
+            raise BadResponseError(f"{self.name}: the response is not valid JSON") from exc
         except anthropic.APIStatusError as exc:
             raise self._status_error(exc) from exc
         except anthropic.APIConnectionError as exc:
             timed_out = isinstance(exc, anthropic.APITimeoutError)
             base = str(self._client.base_url)
             raise translate_connection(self.name, base, timed_out=timed_out) from exc
+        if not hasattr(response, "content"):
+            raise BadResponseError(f"{self.name}: the response is not a anthropic API response")
+        return response
 
     def _status_error(self, exc: anthropic.APIStatusError) -> ModelError:
         body = exc.body if isinstance(exc.body, dict) else {}

@@ -5,6 +5,7 @@
     ├── ModelNotFoundError          the provider does not know the model (404)
     ├── ContextOverflowError        the prompt does not fit the context window: compact and retry
     ├── BadModelRequestError        any other 4xx: the request itself is wrong
+    ├── BadResponseError            a 2xx whose body is not the provider's JSON (wrong base URL?)
     ├── TransientModelError         worth retrying; raised as-is once the retry bound is reached
     │   ├── RateLimitError          429 (and Anthropic's 529 "overloaded")
     │   └── ProviderUnavailableError  5xx, connection refused or reset, timeout
@@ -36,9 +37,17 @@ class ModelNotFoundError(ModelError):
 class ContextOverflowError(ModelError):
     """The request exceeds the model's context window. The loop may compact and try again."""
 
+    hint = "the conversation is longer than the model's context window"
+
 
 class BadModelRequestError(ModelError):
     """The provider rejected the request as malformed (a 4xx other than the ones above)."""
+
+
+class BadResponseError(ModelError):
+    """The server answered, but not in the provider's response shape."""
+
+    hint = "check --base-url: it should be the API root, e.g. http://localhost:8000/v1"
 
 
 class TransientModelError(ModelError):

@@ -8,7 +8,7 @@ from typing import Any
 
 import openai
 
-from devagent.llm.errors import ModelError
+from devagent.llm.errors import BadResponseError, ModelError
 from devagent.llm.runtime import ModelRuntime, parse_arguments
 from devagent.llm.tokens import estimate_messages_tokens, estimate_tokens
 from devagent.llm.translate import translate_connection, translate_status
@@ -125,13 +125,18 @@ class OpenAIModel:
 
     def _send(self, request: dict[str, Any]) -> Any:
         try:
-            return self._client.chat.completions.create(**request)
+            response = self._client.chat.completions.create(**request)
+        except json.JSONDecodeError as exc:
+            raise BadResponseError(f"{self.name}: the response is not valid JSON") from exc
         except openai.APIStatusError as exc:
             raise self._status_error(exc) from exc
         except openai.APIConnectionError as exc:
             timed_out = isinstance(exc, openai.APITimeoutError)
             base = str(self._client.base_url)
             raise translate_connection(self.name, base, timed_out=timed_out) from exc
+        if not hasattr(response, "choices"):
+            raise BadResponseError(f"{self.name}: the response is not a openai API response")
+        return response
 
     def _status_error(self, exc: openai.APIStatusError) -> ModelError:
         body = exc.body if isinstance(exc.body, dict) else {}

@@ -10,6 +10,7 @@ from pytest_httpserver import HTTPServer
 from devagent.llm import (
     AnthropicModel,
     AuthenticationError,
+    BadResponseError,
     ContextOverflowError,
     Message,
     ModelConfig,
@@ -252,3 +253,19 @@ def test_max_tokens_stop_is_surfaced(httpserver: HTTPServer, model):
     result = model.complete(CONVERSATION, [])
     assert result.stop_reason == "max_tokens"
     assert result.message.content == "Cut off mid"
+
+
+def test_a_body_that_is_not_the_api_is_a_bad_response(httpserver: HTTPServer, model):
+    httpserver.expect_request(PATH).respond_with_data(
+        "<html>proxy</html>", content_type="text/html"
+    )
+    with pytest.raises(BadResponseError):
+        model.complete(CONVERSATION, [])
+
+
+def test_connection_refused_is_provider_unavailable(config: ModelConfig, runtime, clock):
+    dead = config.model_copy(update={"anthropic_base_url": "http://127.0.0.1:9"})
+    model = build_model("anthropic:claude-sonnet-4-6", dead, runtime=runtime)
+    with pytest.raises(ProviderUnavailableError, match="could not connect"):
+        model.complete(CONVERSATION, [])
+    assert len(clock.sleeps) == 2

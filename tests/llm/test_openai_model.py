@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import openai
 import pytest
 from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
 
 from devagent.llm import (
     AuthenticationError,
+    BadResponseError,
     ContextOverflowError,
     Message,
     ModelConfig,
@@ -19,6 +22,7 @@ from devagent.llm import (
     OpenAIModel,
     ProviderUnavailableError,
     RateLimitError,
+    RetryConfig,
     ToolCall,
     ToolSpec,
     build_model,
@@ -311,3 +315,37 @@ def test_request_body_is_valid_json_with_unicode(httpserver: HTTPServer, model):
     httpserver.expect_request(PATH).respond_with_json(chat_response())
     model.complete([Message("user", "héllo ✓")], [])
     assert json.loads(httpserver.log[0][0].get_data())["messages"][0]["content"] == "héllo ✓"
+
+
+@pytest.mark.parametrize(
+    "body, content_type",
+    [("<html>LM Studio</html>", "text/html"), ("{not json", "application/json")],
+)
+def test_a_body_that_is_not_the_api_is_a_bad_response(httpserver, model, body, content_type):
+    httpserver.expect_request(PATH).respond_with_data(body, content_type=content_type)
+    with pytest.raises(BadResponseError) as info:
+        model.complete(USER, [])
+    assert "base-url" in info.value.hint
+    assert len(httpserver.log) == 1
+
+
+def test_502_with_an_html_body_is_retried_then_unavailable(httpserver: HTTPServer, model):
+    httpserver.expect_request(PATH).respond_with_data("<h1>Bad gateway</h1>", status=502)
+    with pytest.raises(ProviderUnavailableError, match="HTTP 502"):
+        model.complete(USER, [])
+    assert len(httpserver.log) == 3
+
+
+def test_a_server_slower_than_the_timeout_is_unavailable(config: ModelConfig, runtime):
+    def slow(request: Request) -> Response:
+        time.sleep(0.6)
+        return Response(json.dumps(chat_response()), content_type="application/json")
+
+    # Its own server: the shared one would log the late request during the next test.
+    with HTTPServer() as server:
+        server.expect_request(PATH).respond_with_handler(slow)
+        settings = {"base_url": server.url_for("/v1"), "timeout_s": 0.1}
+        model = build_model("openai:gpt-4o", config.model_copy(update=settings), runtime=runtime)
+        runtime.retrier.config = RetryConfig(max_attempts=1)
+        with pytest.raises(ProviderUnavailableError, match="timed out"):
+            model.complete(USER, [])
