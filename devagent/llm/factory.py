@@ -10,7 +10,7 @@ import anthropic
 import openai
 
 from devagent.llm.anthropic_model import AnthropicModel
-from devagent.llm.config import ANTHROPIC_BASE_URL, ModelConfig
+from devagent.llm.config import ANTHROPIC_BASE_URL, OPENAI_BASE_URL, ModelConfig
 from devagent.llm.errors import ModelConfigError
 from devagent.llm.openai_model import OpenAIModel
 from devagent.llm.pricing import PriceTable
@@ -99,15 +99,27 @@ def _build_provider(provider: str, spec: str, config: ModelConfig, runtime: Mode
     keys = [k.get_secret_value() for k in (config.openai_api_key, config.anthropic_api_key) if k]
     runtime.secrets = tuple(keys)
     if provider == "anthropic":
-        if config.anthropic_api_key is None:
-            raise ModelConfigError(f"{spec} needs an API key: set ANTHROPIC_API_KEY")
-        client = anthropic.Anthropic(
-            api_key=config.anthropic_api_key.get_secret_value(),
-            base_url=config.anthropic_base_url or ANTHROPIC_BASE_URL,
-            timeout=config.timeout_s,
-            max_retries=0,
-        )
-        return AnthropicModel(spec, client, runtime, caching=config.prompt_caching)
+        return _build_anthropic(spec, config, runtime)
+    return _build_openai(provider, spec, config, runtime)
+
+
+def _build_anthropic(spec: str, config: ModelConfig, runtime: ModelRuntime) -> AnthropicModel:
+    if config.anthropic_api_key is None:
+        raise ModelConfigError(f"{spec} needs an API key: set ANTHROPIC_API_KEY")
+    client = anthropic.Anthropic(
+        api_key=config.anthropic_api_key.get_secret_value(),
+        base_url=config.anthropic_base_url or ANTHROPIC_BASE_URL,
+        timeout=config.timeout_s,
+        max_retries=0,
+    )
+    return AnthropicModel(spec, client, runtime, caching=config.prompt_caching)
+
+
+def _build_openai(
+    provider: str, spec: str, config: ModelConfig, runtime: ModelRuntime
+) -> OpenAIModel:
+    """OpenAI itself, a compatible server (config.base_url), or Ollama. Keys and URLs are always
+    passed explicitly: the SDK would otherwise read OPENAI_API_KEY/OPENAI_BASE_URL itself."""
     base_url: str | None
     if provider == "ollama":
         base_url, key = config.ollama_base_url, NO_KEY
@@ -117,9 +129,11 @@ def _build_provider(provider: str, spec: str, config: ModelConfig, runtime: Mode
         if secret is None and base_url is None:
             raise ModelConfigError(f"{spec} needs OPENAI_API_KEY, or --base-url for a local server")
         key = secret.get_secret_value() if secret else NO_KEY
-    client_ = openai.OpenAI(api_key=key, base_url=base_url, timeout=config.timeout_s, max_retries=0)
+    client = openai.OpenAI(
+        api_key=key, base_url=base_url or OPENAI_BASE_URL, timeout=config.timeout_s, max_retries=0
+    )
     legacy = base_url is not None
-    return OpenAIModel(spec, client_, runtime, provider=provider, legacy_max_tokens=legacy)
+    return OpenAIModel(spec, client, runtime, provider=provider, legacy_max_tokens=legacy)
 
 
 def _uses_text_protocol(model_name: str, config: ModelConfig) -> bool:

@@ -1,6 +1,7 @@
 """Tool calling for models without native support: tools described in the prompt, calls parsed
-from fenced ```tool blocks in the reply. Parse failures become calls with `parse_error`, which
-the loop returns to the model as a tool error; nothing here raises on a messy reply."""
+from fenced ```tool blocks in the reply (also json blocks that name a tool, and the
+<tool_call>...</tool_call> tags some local models are trained on). Parse failures become calls
+with `parse_error`, which the loop returns to the model as a tool error; nothing here raises."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ from typing import Any
 
 from devagent.llm.types import Completion, Message, Model, ToolCall, ToolSpec
 
-_FENCE = re.compile(r"```[ \t]*([\w-]*)[^\n]*\n(.*?)(?:```|\Z)", re.DOTALL)
+_BLOCK = re.compile(
+    r"```[ \t]*(?P<tag>[\w-]*)[ \t]*\n?(?P<body>.*?)(?P<end>```|\Z)"
+    r"|<tool_call>(?P<xml>.*?)(?P<xml_end></tool_call>|\Z)",
+    re.DOTALL,
+)
 _TOOL_TAGS = ("tool", "tool_call", "tool-call", "json", "")
 _NAME_KEYS = ("name", "tool", "function")
 _ARG_KEYS = ("arguments", "args", "parameters", "input")
@@ -55,9 +60,11 @@ def parse_tool_calls(reply: str, *, first_id: int = 0) -> tuple[str, tuple[ToolC
     """(prose without the tool blocks, calls in order). Ids are 'text-<n>' from `first_id`."""
     calls: list[ToolCall] = []
     prose = reply
-    for match in _FENCE.finditer(reply):
-        tag, body = match.group(1).lower(), match.group(2)
-        closed = match.group(0).rstrip().endswith("```") and len(match.group(0)) > 3
+    for match in _BLOCK.finditer(reply):
+        if match.group("xml") is not None:
+            tag, body, closed = "tool", match.group("xml"), bool(match.group("xml_end"))
+        else:
+            tag, body, closed = match.group("tag").lower(), match.group("body"), bool(match["end"])
         if tag not in _TOOL_TAGS or (tag in ("json", "") and not _looks_like_call(body)):
             continue
         call = _parse_block(f"text-{first_id + len(calls)}", body, closed=closed)
@@ -76,8 +83,9 @@ def _parse_block(call_id: str, body: str, *, closed: bool) -> ToolCall:
     name = hint.group(1) if hint else "unknown"
     if not closed:
         return _failed(call_id, name, body, "the ```tool block is not closed with ```")
+    start = body.find("{")
     try:
-        value, _ = json.JSONDecoder().raw_decode(body.strip())
+        value, _ = json.JSONDecoder().raw_decode(body[max(start, 0) :].strip())
     except json.JSONDecodeError as exc:
         return _failed(call_id, name, body, f"the block is not valid JSON ({exc.msg})")
     if not isinstance(value, dict):

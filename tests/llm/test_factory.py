@@ -59,10 +59,16 @@ def test_config_rejects_unknown_keys():
         ModelConfig(api_key="x")  # type: ignore[call-arg]
 
 
-def test_builds_each_provider():
+def test_builds_each_provider(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://elsewhere.invalid/v1")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://elsewhere.invalid")
     config = ModelConfig(openai_api_key=KEY, anthropic_api_key=KEY)
-    assert isinstance(build_model("openai:gpt-4.1", config), OpenAIModel)
-    assert isinstance(build_model("anthropic:claude-sonnet-4-6", config), AnthropicModel)
+    official = build_model("openai:gpt-4.1", config)
+    assert isinstance(official, OpenAIModel)
+    assert str(official._client.base_url) == "https://api.openai.com/v1/"
+    claude = build_model("anthropic:claude-sonnet-4-6", config)
+    assert isinstance(claude, AnthropicModel)
+    assert str(claude._client.base_url) == "https://api.anthropic.com"
     ollama = build_model("ollama:qwen2.5-coder:7b", ModelConfig())
     assert isinstance(ollama, OpenAIModel)
     assert (ollama.provider, ollama.model) == ("ollama", "qwen2.5-coder:7b")

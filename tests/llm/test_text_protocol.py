@@ -157,3 +157,22 @@ def test_text_protocol_over_openai_compatible_server(httpserver: HTTPServer, con
     assert "tools" not in body
     assert body["messages"][0]["role"] == "system"
     assert "## view" in body["messages"][0]["content"]
+
+
+def test_one_line_block_and_a_language_word_before_the_json():
+    reply = '```tool {"name": "view", "arguments": {"path": "a"}}```\n```tool_call json\n' + (
+        '{"name": "run", "arguments": {"command": "ls"}}\n```'
+    )
+    _, calls = parse_tool_calls(reply)
+    assert [(c.name, c.arguments, c.parse_error) for c in calls] == [
+        ("view", {"path": "a"}, None),
+        ("run", {"command": "ls"}, None),
+    ]
+
+
+def test_hermes_style_tool_call_tags():
+    reply = 'Sure.\n<tool_call>\n{"name": "view", "arguments": {"path": "x.py"}}\n</tool_call>'
+    prose, (call,) = parse_tool_calls(reply)
+    assert (prose, call.name, call.arguments) == ("Sure.", "view", {"path": "x.py"})
+    _, (cut,) = parse_tool_calls('<tool_call>{"name": "view", "argum')
+    assert "not closed" in (cut.parse_error or "")
