@@ -59,7 +59,8 @@ def _cached_indexes(messages: list[Message]) -> set[int]:
 
 def _blocks(msg: Message) -> list[dict[str, Any]]:
     if msg.role == "tool":
-        return [{"type": "tool_result", "tool_use_id": msg.tool_call_id, "content": msg.content}]
+        result = {"type": "tool_result", "tool_use_id": msg.tool_call_id, "content": msg.content}
+        return [{**result, "is_error": True} if msg.is_error else result]
     blocks: list[dict[str, Any]] = []
     if msg.content or not msg.tool_calls:
         blocks.append({"type": "text", "text": msg.content or "(empty)"})
@@ -158,14 +159,14 @@ class AnthropicModel:
             base = str(self._client.base_url)
             raise translate_connection(self.name, base, timed_out=timed_out) from exc
         if not hasattr(response, "content"):
-            raise BadResponseError(f"{self.name}: the response is not a anthropic API response")
+            raise BadResponseError(f"{self.name}: the response is not a Messages API reply")
         return response
 
     def _status_error(self, exc: anthropic.APIStatusError) -> ModelError:
         body = exc.body if isinstance(exc.body, dict) else {}
         inner = body.get("error")
         error = inner if isinstance(inner, dict) else body
-        detail = " ".join(str(error.get(k, "")) for k in ("type", "message")).strip()
+        detail = " ".join(str(error.get(k) or "") for k in ("type", "message")).strip()
         return translate_status(
             exc.status_code,
             detail or exc.message,

@@ -135,15 +135,15 @@ class OpenAIModel:
             base = str(self._client.base_url)
             raise translate_connection(self.name, base, timed_out=timed_out) from exc
         if not hasattr(response, "choices"):
-            raise BadResponseError(f"{self.name}: the response is not a openai API response")
+            raise BadResponseError(f"{self.name}: the response is not a Chat Completions reply")
         return response
 
     def _status_error(self, exc: openai.APIStatusError) -> ModelError:
         body = exc.body if isinstance(exc.body, dict) else {}
-        detail = " ".join(str(body.get(k, "")) for k in ("code", "message")).strip() or exc.message
+        detail = " ".join(str(body.get(k) or "") for k in ("code", "message")).strip()
         return translate_status(
             exc.status_code,
-            detail,
+            detail or exc.message,
             dict(exc.response.headers),
             where=self.name,
             secrets=self._runtime.secrets,
@@ -151,7 +151,7 @@ class OpenAIModel:
 
     def _completion(self, response: Any, sent: list[Message], latency: float) -> Completion:
         if not response.choices:
-            raise ModelError(f"{self.name}: the response has no choices")
+            raise BadResponseError(f"{self.name}: the response has no choices")
         choice = response.choices[0]
         message = parse_openai_message(choice.message)
         usage = parse_openai_usage(response.usage) or Usage(

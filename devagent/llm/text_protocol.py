@@ -121,7 +121,8 @@ def to_text_messages(messages: list[Message], tools: list[ToolSpec]) -> list[Mes
             text = "\n\n".join([msg.content, *map(render_call, msg.tool_calls)]).strip()
             out.append(Message(role="assistant", content=text, cache=msg.cache))
         elif msg.role == "tool":
-            head = f"Result of tool call {msg.tool_call_id} ({msg.name or 'tool'}):"
+            outcome = "Error from" if msg.is_error else "Result of"
+            head = f"{outcome} tool call {msg.tool_call_id} ({msg.name or 'tool'}):"
             out.append(Message(role="user", content=f"{head}\n{msg.content}", cache=msg.cache))
         else:
             out.append(msg)

@@ -37,8 +37,9 @@ class ToolCall:
 
 @dataclass(frozen=True)
 class Message:
-    """A chat message. `tool_calls` only on assistant messages; `tool_call_id` (and `name`) only
-    on tool results. `cache` marks the end of a stable prefix a provider may cache."""
+    """A chat message. `tool_calls` only on assistant messages; `tool_call_id`, `name` and
+    `is_error` only on tool results. `cache` marks the end of a stable prefix a provider may
+    cache."""
 
     role: Role
     content: str
@@ -46,6 +47,8 @@ class Message:
     tool_call_id: str | None = None
     name: str | None = None
     cache: bool = False
+    is_error: bool = False
+    """On a tool result: the tool failed (sent as Anthropic's tool_result `is_error`)."""
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"role": self.role, "content": self.content}
@@ -54,8 +57,9 @@ class Message:
         for key in ("tool_call_id", "name"):
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
-        if self.cache:
-            data["cache"] = True
+        for flag in ("cache", "is_error"):
+            if getattr(self, flag):
+                data[flag] = True
         return data
 
     @classmethod
@@ -67,6 +71,7 @@ class Message:
             tool_call_id=data.get("tool_call_id"),
             name=data.get("name"),
             cache=bool(data.get("cache", False)),
+            is_error=bool(data.get("is_error", False)),
         )
 
 

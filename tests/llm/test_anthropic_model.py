@@ -153,7 +153,7 @@ def test_tool_results_go_back_as_one_user_turn_of_tool_result_blocks(httpserver,
         *CONVERSATION,
         Message("assistant", "Let me look.", tool_calls=calls),
         Message("tool", "1: x = 1", tool_call_id="toolu_1", name="view"),
-        Message("tool", "a.py", tool_call_id="toolu_2", name="run"),
+        Message("tool", "exit 2", tool_call_id="toolu_2", name="run", is_error=True),
     ]
     model.complete(history, [VIEW, RUN])
     turns = sent_bodies(httpserver)[0]["messages"]
@@ -165,7 +165,7 @@ def test_tool_results_go_back_as_one_user_turn_of_tool_result_blocks(httpserver,
     ]
     assert turns[2]["content"] == [
         {"type": "tool_result", "tool_use_id": "toolu_1", "content": "1: x = 1"},
-        {"type": "tool_result", "tool_use_id": "toolu_2", "content": "a.py"},
+        {"type": "tool_result", "tool_use_id": "toolu_2", "content": "exit 2", "is_error": True},
     ]
 
 

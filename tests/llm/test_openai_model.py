@@ -13,6 +13,7 @@ from werkzeug import Request, Response
 
 from devagent.llm import (
     AuthenticationError,
+    BadModelRequestError,
     BadResponseError,
     ContextOverflowError,
     Message,
@@ -242,9 +243,9 @@ def test_401_is_an_authentication_error_without_the_key(httpserver: HTTPServer, 
 def test_key_echoed_in_other_errors_is_redacted(httpserver: HTTPServer, model):
     body = error_body(f"bad request for key {SECRET_KEY}")
     httpserver.expect_request(PATH).respond_with_json(body, status=400)
-    with pytest.raises(Exception) as info:
+    with pytest.raises(BadModelRequestError) as info:
         model.complete(USER, [])
-    assert "bad request for key ***" in str(info.value)
+    assert str(info.value) == "openai:gpt-4o: request rejected (HTTP 400): bad request for key ***"
     assert SECRET_KEY not in str(info.value)
 
 

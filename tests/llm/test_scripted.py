@@ -149,5 +149,5 @@ def test_completion_round_trips_through_json():
     bad = ToolCall("c1", "view", {}, parse_error="not JSON", raw_arguments="{x")
     original = _recorded("text", (ToolCall("c0", "run", {"command": "ls"}), bad))
     assert Completion.from_dict(json.loads(json.dumps(original.to_dict()))) == original
-    message = Message("tool", "out", tool_call_id="c0", name="run", cache=True)
+    message = Message("tool", "out", tool_call_id="c0", name="run", cache=True, is_error=True)
     assert Message.from_dict(message.to_dict()) == message

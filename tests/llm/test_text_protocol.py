@@ -99,14 +99,16 @@ def test_history_is_rendered_without_native_tool_fields():
         Message("system", "Be careful."),
         Message("assistant", "Looking.", tool_calls=(ToolCall("text-0", "view", {"path": "a"}),)),
         Message("tool", "1: x", tool_call_id="text-0", name="view"),
+        Message("tool", "no such file", tool_call_id="text-1", name="view", is_error=True),
     ]
-    system, assistant, result = to_text_messages(history, [VIEW])
+    system, assistant, result, failure = to_text_messages(history, [VIEW])
     assert system.content.startswith("Be careful.\n\n# Tools")
     assert "## view\nShow a file." in system.content
     assert assistant == Message(
         "assistant", 'Looking.\n\n```tool\n{"name": "view", "arguments": {"path": "a"}}\n```'
     )
     assert result == Message("user", "Result of tool call text-0 (view):\n1: x")
+    assert failure.content == "Error from tool call text-1 (view):\nno such file"
 
 
 def test_render_tools_shows_the_format_and_schema():
