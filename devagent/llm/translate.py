@@ -43,7 +43,8 @@ def translate_status(
     provider's message; it is redacted and shortened. A 401/403 never quotes the provider."""
     detail = redact(detail, secrets)[:_MAX_DETAIL]
     if status in (401, 403):
-        return AuthenticationError(f"{where}: the provider rejected the API key (HTTP {status})")
+        what = "the API key" if status == 401 else "the API key's permissions"
+        return AuthenticationError(f"{where}: the provider rejected {what} (HTTP {status})")
     if status == 404:
         return ModelNotFoundError(f"{where}: model or endpoint not found (HTTP 404): {detail}")
     if is_context_overflow(detail) and status in (400, 413, 422):

@@ -86,12 +86,13 @@ class ToolSpec:
 
 @dataclass(frozen=True)
 class Usage:
+    """Tokens of one completion, as the provider reported them (estimated where it did not)."""
+
     input_tokens: int = 0
     output_tokens: int = 0
     cached_tokens: int = 0
     """Input tokens served from the provider's prompt cache (a subset of input_tokens)."""
     cache_write_tokens: int = 0
-
     """Input tokens written to the provider's prompt cache (also a subset of input_tokens)."""
 
     @property

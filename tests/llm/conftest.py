@@ -1,31 +1,14 @@
-"""Fakes for the model tests: a clock that only moves when the retrier sleeps."""
+"""Fixtures for the model tests: a fake clock, a runtime on it, a config pointing at httpserver."""
 
 from __future__ import annotations
 
-import json
 import random
-from dataclasses import dataclass, field
-from typing import Any
 
 import pytest
 from pytest_httpserver import HTTPServer
 
 from devagent.llm import ModelConfig, ModelRuntime, PriceTable, Retrier, RetryConfig
-
-SECRET_KEY = "sk-test-SECRET-0123456789abcdef"
-
-
-@dataclass
-class FakeClock:
-    now: float = 1000.0
-    sleeps: list[float] = field(default_factory=list)
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
+from tests.llm.fakes import SECRET_KEY, FakeClock
 
 
 @pytest.fixture
@@ -53,8 +36,3 @@ def config(httpserver: HTTPServer) -> ModelConfig:
         anthropic_base_url=httpserver.url_for(""),
         timeout_s=5,
     )
-
-
-def sent_bodies(httpserver: HTTPServer) -> list[dict[str, Any]]:
-    """The JSON bodies of every request the server received, in order."""
-    return [json.loads(request.get_data()) for request, _ in httpserver.log]

@@ -28,7 +28,7 @@ from devagent.llm import (
     ToolSpec,
     build_model,
 )
-from tests.llm.conftest import SECRET_KEY, FakeClock, sent_bodies
+from tests.llm.fakes import SECRET_KEY, FakeClock, sent_bodies
 
 PATH = "/v1/chat/completions"
 VIEW = ToolSpec(

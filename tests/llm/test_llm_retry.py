@@ -15,7 +15,7 @@ from devagent.llm import (
     RetryConfig,
 )
 from devagent.llm.retry import parse_retry_after
-from tests.llm.conftest import FakeClock
+from tests.llm.fakes import FakeClock
 
 
 def flaky(failures: list[Exception], result: str = "ok"):

@@ -13,7 +13,7 @@ from devagent.llm import (
     build_model,
 )
 from devagent.llm.text_protocol import parse_tool_calls, render_tools, to_text_messages
-from tests.llm.conftest import sent_bodies
+from tests.llm.fakes import sent_bodies
 
 VIEW = ToolSpec(
     "view", "Show a file.", {"type": "object", "properties": {"path": {"type": "string"}}}

@@ -21,7 +21,7 @@ from devagent.llm import (
     ToolSpec,
     build_model,
 )
-from tests.llm.conftest import SECRET_KEY, sent_bodies
+from tests.llm.fakes import SECRET_KEY, sent_bodies
 
 PATH = "/v1/messages"
 VIEW = ToolSpec(
