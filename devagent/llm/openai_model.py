@@ -57,13 +57,25 @@ def to_openai_tools(tools: list[ToolSpec]) -> list[dict[str, Any]]:
     ]
 
 
-def parse_openai_message(choice_message: Any) -> Message:
-    """The assistant message of a Chat Completions choice, tool-call arguments parsed."""
+def parse_openai_message(choice_message: Any, *, first_id: int = 0) -> Message:
+    """The assistant message of a Chat Completions choice, tool-call arguments parsed. A call
+    without an id gets 'call_<n>', numbered from `first_id` (the calls already in the chat)."""
     calls = tuple(
-        parse_arguments(call.id, call.function.name, call.function.arguments)
-        for call in (choice_message.tool_calls or ())
+        _parse_call(first_id + index, call)
+        for index, call in enumerate(choice_message.tool_calls or ())
     )
     return Message(role="assistant", content=choice_message.content or "", tool_calls=calls)
+
+
+def _parse_call(index: int, call: Any) -> ToolCall:
+    """Tolerates what local servers send: no id, or arguments as an object, not a string."""
+    call_id = getattr(call, "id", None) or f"call_{index}"
+    function = getattr(call, "function", None)
+    if function is None:
+        error = "only function tool calls are supported; call one of the listed tools"
+        return ToolCall(id=call_id, name="unknown", arguments={}, parse_error=error)
+    raw = function.arguments
+    return parse_arguments(call_id, function.name, raw if isinstance(raw, str) else json.dumps(raw))
 
 
 def parse_openai_usage(usage: Any) -> Usage | None:
@@ -153,7 +165,8 @@ class OpenAIModel:
         if not response.choices:
             raise BadResponseError(f"{self.name}: the response has no choices")
         choice = response.choices[0]
-        message = parse_openai_message(choice.message)
+        seen = sum(len(m.tool_calls) for m in sent)
+        message = parse_openai_message(choice.message, first_id=seen)
         usage = parse_openai_usage(response.usage) or Usage(
             input_tokens=estimate_messages_tokens(m.content for m in sent),
             output_tokens=estimate_tokens(message.content),

@@ -350,3 +350,19 @@ def test_a_server_slower_than_the_timeout_is_unavailable(config: ModelConfig, ru
         runtime.retrier.config = RetryConfig(max_attempts=1)
         with pytest.raises(ProviderUnavailableError, match="timed out"):
             model.complete(USER, [])
+
+
+def test_local_server_quirks_no_id_and_object_arguments(httpserver: HTTPServer, model):
+    calls = [{"type": "function", "function": {"name": "view", "arguments": {"path": "a.py"}}}]
+    httpserver.expect_request(PATH).respond_with_json(
+        chat_response(None, tool_calls=calls, finish="tool_calls")
+    )
+    earlier = Message("assistant", "", tool_calls=(ToolCall("call_0", "view", {}),))
+    history = [*USER, earlier, Message("tool", "x", tool_call_id="call_0")]
+    (call,) = model.complete(history, [VIEW]).tool_calls
+    assert (call.id, call.name, call.arguments, call.parse_error) == (
+        "call_1",
+        "view",
+        {"path": "a.py"},
+        None,
+    )
