@@ -96,8 +96,8 @@ def parse_anthropic_usage(usage: Any) -> Usage:
     read = getattr(usage, "cache_read_input_tokens", None) or 0
     write = getattr(usage, "cache_creation_input_tokens", None) or 0
     return Usage(
-        input_tokens=(usage.input_tokens or 0) + read + write,
-        output_tokens=usage.output_tokens or 0,
+        input_tokens=(getattr(usage, "input_tokens", None) or 0) + read + write,
+        output_tokens=getattr(usage, "output_tokens", None) or 0,
         cached_tokens=read,
         cache_write_tokens=write,
     )
