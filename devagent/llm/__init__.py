@@ -1,1 +1,67 @@
-"""Model providers behind one small protocol."""
+"""Model providers behind one small protocol: OpenAI(-compatible), Anthropic, scripted, replay."""
+
+from devagent.llm.anthropic_model import AnthropicModel
+from devagent.llm.config import ModelConfig, ModelPrice, RetryConfig
+from devagent.llm.errors import (
+    AuthenticationError,
+    BadModelRequestError,
+    BadResponseError,
+    ContextOverflowError,
+    ModelConfigError,
+    ModelError,
+    ModelNotFoundError,
+    ProviderUnavailableError,
+    RateLimitError,
+    ScriptError,
+    TransientModelError,
+)
+from devagent.llm.factory import (
+    build_model,
+    configured_providers,
+    default_model_spec,
+    model_config_from_env,
+)
+from devagent.llm.openai_model import OpenAIModel
+from devagent.llm.pricing import PriceTable
+from devagent.llm.retry import Retrier
+from devagent.llm.runtime import ModelRuntime
+from devagent.llm.scripted import ReplayModel, ScriptedModel
+from devagent.llm.text_protocol import TextToolModel
+from devagent.llm.tokens import estimate_tokens
+from devagent.llm.types import Completion, Message, Model, ToolCall, ToolSpec, Usage
+
+__all__ = [
+    "AnthropicModel",
+    "AuthenticationError",
+    "BadModelRequestError",
+    "BadResponseError",
+    "Completion",
+    "ContextOverflowError",
+    "Message",
+    "Model",
+    "ModelConfig",
+    "ModelConfigError",
+    "ModelError",
+    "ModelNotFoundError",
+    "ModelPrice",
+    "ModelRuntime",
+    "OpenAIModel",
+    "PriceTable",
+    "ProviderUnavailableError",
+    "RateLimitError",
+    "ReplayModel",
+    "Retrier",
+    "RetryConfig",
+    "ScriptError",
+    "ScriptedModel",
+    "TextToolModel",
+    "ToolCall",
+    "ToolSpec",
+    "TransientModelError",
+    "Usage",
+    "build_model",
+    "configured_providers",
+    "default_model_spec",
+    "estimate_tokens",
+    "model_config_from_env",
+]

@@ -1,0 +1,142 @@
+"""Choosing and building a model from a spec string ('openai:gpt-4.1', 'scripted:demo.yaml')."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping
+from pathlib import Path
+
+import anthropic
+import openai
+
+from devagent.llm.anthropic_model import AnthropicModel
+from devagent.llm.config import ANTHROPIC_BASE_URL, OPENAI_BASE_URL, ModelConfig
+from devagent.llm.errors import ModelConfigError
+from devagent.llm.openai_model import OpenAIModel
+from devagent.llm.pricing import PriceTable
+from devagent.llm.retry import Retrier
+from devagent.llm.runtime import ModelRuntime
+from devagent.llm.scripted import ReplayModel, ScriptedModel
+from devagent.llm.text_protocol import TextToolModel
+from devagent.llm.types import Model
+
+DEFAULT_ANTHROPIC = "anthropic:claude-sonnet-4-6"
+DEFAULT_OPENAI = "openai:gpt-4.1"
+PROVIDERS = ("openai", "anthropic", "ollama", "scripted", "replay")
+NO_KEY = "no-key-needed"
+"""Sent as the key to local servers, which ignore it (the SDK insists on one)."""
+OPTIONS = f"""no model configured. Choose one with --model or `model = ...` in devagent.toml:
+  ANTHROPIC_API_KEY=...                      then {DEFAULT_ANTHROPIC} is the default
+  OPENAI_API_KEY=...                         then {DEFAULT_OPENAI} is the default
+  --model openai:<name> --base-url URL       an OpenAI-compatible server (vLLM, llama.cpp...)
+  --model ollama:<name>                      a local Ollama server
+  --model scripted:<replies.yaml>            replies from a file (tests, demos)
+  --model replay:<trajectory.jsonl>          the replies recorded in a trajectory"""
+
+
+def default_model_spec(
+    env: Mapping[str, str], *, flag: str | None = None, configured: str | None = None
+) -> str:
+    """--model, else config, else Anthropic's default with a key, else OpenAI's, else an error."""
+    for spec in (flag, configured):
+        if spec:
+            return spec
+    if env.get("ANTHROPIC_API_KEY"):
+        return DEFAULT_ANTHROPIC
+    if env.get("OPENAI_API_KEY"):
+        return DEFAULT_OPENAI
+    raise ModelConfigError(OPTIONS)
+
+
+def configured_providers(env: Mapping[str, str]) -> list[tuple[str, bool]]:
+    """Which providers have what they need in `env` (names only; no value is returned)."""
+    return [
+        ("anthropic", bool(env.get("ANTHROPIC_API_KEY"))),
+        ("openai", bool(env.get("OPENAI_API_KEY"))),
+        ("openai-compatible (OPENAI_BASE_URL)", bool(env.get("OPENAI_BASE_URL"))),
+        ("ollama (OLLAMA_HOST)", bool(env.get("OLLAMA_HOST"))),
+    ]
+
+
+def model_config_from_env(env: Mapping[str, str], **settings: object) -> ModelConfig:
+    """A ModelConfig from the providers' usual variables; `settings` (flags, config) win."""
+    values: dict[str, object] = {
+        "openai_api_key": env.get("OPENAI_API_KEY") or None,
+        "anthropic_api_key": env.get("ANTHROPIC_API_KEY") or None,
+        "base_url": env.get("OPENAI_BASE_URL") or None,
+        "anthropic_base_url": env.get("ANTHROPIC_BASE_URL") or None,
+    }
+    if host := env.get("OLLAMA_HOST"):
+        host = host if "://" in host else f"http://{host}"
+        values["ollama_base_url"] = f"{host.rstrip('/')}/v1"
+    values.update(settings)
+    return ModelConfig.model_validate(values)
+
+
+def build_model(spec: str, config: ModelConfig, *, runtime: ModelRuntime | None = None) -> Model:
+    """The model named by `spec` ('<provider>:<name>'). `runtime` injects the retry sleep, the
+    clock and prices (tests); by default it is built from `config`."""
+    provider, _, rest = spec.partition(":")
+    if provider not in PROVIDERS or not rest:
+        raise ModelConfigError(
+            f"unknown model spec {spec!r}; expected one of "
+            + ", ".join(f"{p}:<...>" for p in PROVIDERS)
+        )
+    if provider == "scripted":
+        return ScriptedModel.from_file(Path(rest))
+    if provider == "replay":
+        return ReplayModel.from_file(Path(rest))
+    runtime = runtime or ModelRuntime(
+        prices=PriceTable(config.prices), retrier=Retrier(config.retry)
+    )
+    model = _build_provider(provider, spec, config, runtime)
+    if _uses_text_protocol(rest, config):
+        return TextToolModel(model)
+    return model
+
+
+def _build_provider(provider: str, spec: str, config: ModelConfig, runtime: ModelRuntime) -> Model:
+    keys = [k.get_secret_value() for k in (config.openai_api_key, config.anthropic_api_key) if k]
+    runtime.secrets = tuple(keys)
+    if provider == "anthropic":
+        return _build_anthropic(spec, config, runtime)
+    return _build_openai(provider, spec, config, runtime)
+
+
+def _build_anthropic(spec: str, config: ModelConfig, runtime: ModelRuntime) -> AnthropicModel:
+    if config.anthropic_api_key is None:
+        raise ModelConfigError(f"{spec} needs an API key: set ANTHROPIC_API_KEY")
+    client = anthropic.Anthropic(
+        api_key=config.anthropic_api_key.get_secret_value(),
+        base_url=config.anthropic_base_url or ANTHROPIC_BASE_URL,
+        timeout=config.timeout_s,
+        max_retries=0,
+    )
+    return AnthropicModel(spec, client, runtime, caching=config.prompt_caching)
+
+
+def _build_openai(
+    provider: str, spec: str, config: ModelConfig, runtime: ModelRuntime
+) -> OpenAIModel:
+    """OpenAI itself, a compatible server (config.base_url), or Ollama. Keys and URLs are always
+    passed explicitly: the SDK would otherwise read OPENAI_API_KEY/OPENAI_BASE_URL itself."""
+    base_url: str | None
+    if provider == "ollama":
+        base_url, key = config.ollama_base_url, NO_KEY
+    else:
+        base_url = config.base_url
+        secret = config.openai_api_key
+        if secret is None and base_url is None:
+            raise ModelConfigError(f"{spec} needs OPENAI_API_KEY, or --base-url for a local server")
+        key = secret.get_secret_value() if secret else NO_KEY
+    client = openai.OpenAI(
+        api_key=key, base_url=base_url or OPENAI_BASE_URL, timeout=config.timeout_s, max_retries=0
+    )
+    legacy = base_url is not None
+    return OpenAIModel(spec, client, runtime, provider=provider, legacy_max_tokens=legacy)
+
+
+def _uses_text_protocol(model_name: str, config: ModelConfig) -> bool:
+    if config.tool_protocol != "auto":
+        return config.tool_protocol == "text"
+    return any(fnmatch.fnmatch(model_name, pattern) for pattern in config.text_protocol_models)

@@ -1,0 +1,188 @@
+"""`ScriptedModel` and `ReplayModel`: deterministic models that answer from a list, at no cost."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from devagent.llm.errors import ScriptError
+from devagent.llm.runtime import parse_arguments
+from devagent.llm.tokens import estimate_messages_tokens, estimate_tokens
+from devagent.llm.types import Completion, Message, StopReason, ToolCall, ToolSpec, Usage
+
+
+class ScriptedCall(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    arguments: dict[str, Any] | str = Field(default_factory=dict)
+    """An object, or a string sent as-is (to script malformed JSON)."""
+
+
+class ScriptedExpect(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    last_message_contains: str | None = None
+    tools_include: list[str] = Field(default_factory=list)
+
+
+class ScriptedReply(BaseModel):
+    """One reply of a script. Usage fields left out are estimated from the text."""
+
+    model_config = ConfigDict(extra="forbid")
+    content: str = ""
+    tool_calls: list[ScriptedCall] = Field(default_factory=list)
+    expect: ScriptedExpect | None = None
+    usage: dict[str, int] = Field(default_factory=dict)
+    stop_reason: StopReason | None = None
+
+
+def load_script(path: Path) -> list[ScriptedReply]:
+    """Replies from a YAML or JSON file holding a list (JSON is YAML, so one parser reads both)."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ScriptError(f"cannot read script {path}: {exc}") from exc
+    if not isinstance(data, list):
+        raise ScriptError(f"script {path} must be a list of replies")
+    return _validate(data, str(path))
+
+
+def _validate(items: Iterable[Any], where: str) -> list[ScriptedReply]:
+    replies = []
+    for index, item in enumerate(items):
+        try:
+            replies.append(ScriptedReply.model_validate(item))
+        except ValidationError as exc:
+            raise ScriptError(f"{where}: reply {index} is invalid: {exc}") from exc
+    return replies
+
+
+class ScriptedModel:
+    """Answers with its replies in order; checks each reply's expectations on what it is sent.
+    Tool-call ids are deterministic: 'call-<reply>-<call>'."""
+
+    def __init__(self, replies: list[ScriptedReply], name: str = "scripted:inline") -> None:
+        self.name = name
+        self.replies = replies
+        self.position = 0
+        self.requests: list[list[Message]] = []
+        """Every conversation it was sent, for tests to inspect."""
+
+    @classmethod
+    def from_replies(cls, replies: Iterable[dict[str, Any] | str]) -> ScriptedModel:
+        """From dicts (the file format) or bare strings (text replies)."""
+        items = [{"content": r} if isinstance(r, str) else r for r in replies]
+        return cls(_validate(items, "inline script"))
+
+    @classmethod
+    def from_file(cls, path: Path) -> ScriptedModel:
+        return cls(load_script(path), name=f"scripted:{path}")
+
+    def complete(
+        self,
+        messages: list[Message],
+        tools: list[ToolSpec],
+        *,
+        max_tokens: int = 4096,
+        temperature: float = 0.0,
+    ) -> Completion:
+        if self.position >= len(self.replies):
+            raise ScriptError(f"{self.name}: all {len(self.replies)} scripted replies are used")
+        reply, index = self.replies[self.position], self.position
+        self.position += 1
+        self.requests.append(list(messages))
+        if reply.expect:
+            _check(reply.expect, messages, tools, f"{self.name} reply {index}")
+        calls = tuple(_call(f"call-{index}-{i}", c) for i, c in enumerate(reply.tool_calls))
+        message = Message(role="assistant", content=reply.content, tool_calls=calls)
+        return Completion(
+            message=message,
+            usage=_usage(reply, messages, message),
+            stop_reason=reply.stop_reason or ("tool_use" if calls else "end_turn"),
+            raw_id=f"scripted-{index}",
+            model=self.name,
+        )
+
+
+def _call(call_id: str, call: ScriptedCall) -> ToolCall:
+    if isinstance(call.arguments, str):
+        return parse_arguments(call_id, call.name, call.arguments)
+    return ToolCall(id=call_id, name=call.name, arguments=call.arguments)
+
+
+def _check(
+    expect: ScriptedExpect, messages: list[Message], tools: list[ToolSpec], where: str
+) -> None:
+    last = messages[-1].content if messages else ""
+    wanted = expect.last_message_contains
+    if wanted is not None and wanted not in last:
+        raise ScriptError(f"{where}: expected the last message to contain {wanted!r}; got {last!r}")
+    missing = set(expect.tools_include) - {t.name for t in tools}
+    if missing:
+        raise ScriptError(f"{where}: expected tools {sorted(missing)} among those sent")
+
+
+def _usage(reply: ScriptedReply, messages: list[Message], message: Message) -> Usage:
+    out_text = message.content + "".join(json.dumps(c.arguments) for c in message.tool_calls)
+    estimated = {
+        "input_tokens": estimate_messages_tokens(m.content for m in messages),
+        "output_tokens": max(1, estimate_tokens(out_text)),
+    }
+    return Usage.from_dict({**estimated, **reply.usage})
+
+
+class ReplayModel:
+    """Returns the completions recorded in a trajectory, in order, at zero cost. Lines other
+    than `{"type": "completion", "completion": {...}}` are ignored."""
+
+    def __init__(self, completions: list[Completion], name: str = "replay:inline") -> None:
+        self.name = name
+        self.completions = completions
+        self.position = 0
+
+    @classmethod
+    def from_file(cls, path: Path) -> ReplayModel:
+        completions = []
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            raise ScriptError(f"cannot read trajectory {path}: {exc}") from exc
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                if record.get("type") == "completion":
+                    completions.append(Completion.from_dict(record["completion"]))
+            except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+                raise ScriptError(f"{path}:{number}: not a trajectory record: {exc}") from exc
+        return cls(completions, name=f"replay:{path}")
+
+    def complete(
+        self,
+        messages: list[Message],
+        tools: list[ToolSpec],
+        *,
+        max_tokens: int = 4096,
+        temperature: float = 0.0,
+    ) -> Completion:
+        if self.position >= len(self.completions):
+            raise ScriptError(
+                f"{self.name}: the trajectory has no more completions "
+                f"({len(self.completions)} recorded); the run diverged from the recording"
+            )
+        recorded = self.completions[self.position]
+        self.position += 1
+        return Completion(
+            message=recorded.message,
+            usage=recorded.usage,
+            cost_usd=0.0,
+            stop_reason=recorded.stop_reason,
+            latency_s=0.0,
+            raw_id=recorded.raw_id,
+            model=self.name,
+        )
