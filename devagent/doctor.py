@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-CREDENTIALS = ("ANTHROPIC_API_KEY", "OPENAI_API_KEY", "OPENAI_BASE_URL", "GITHUB_TOKEN")
+from devagent.llm.factory import configured_providers
 
 
 @dataclass(frozen=True)
@@ -56,10 +56,18 @@ def check_git() -> Check:
     return Check("git", True, out.removeprefix("git version "))
 
 
-def check_credentials(env: Mapping[str, str]) -> Check:
-    present = [name for name in CREDENTIALS if env.get(name)]
-    detail = ", ".join(present) if present else "none (scripted and local models still work)"
-    return Check("model credentials", True, detail, required=False)
+def check_providers(env: Mapping[str, str]) -> Check:
+    """Which model providers are configured: names only, never a value."""
+    present = [name for name, ok in configured_providers(env) if ok]
+    detail = ", ".join(present) if present else "none (scripted and replay models still work)"
+    fix = "" if present else "export ANTHROPIC_API_KEY or OPENAI_API_KEY, or use --base-url"
+    return Check("model providers", bool(present), detail, fix, required=False)
+
+
+def check_forge(env: Mapping[str, str]) -> Check:
+    ok = bool(env.get("GITHUB_TOKEN"))
+    detail = "GITHUB_TOKEN set" if ok else "GITHUB_TOKEN not set (needed for --pr only)"
+    return Check("github", ok, detail, required=False)
 
 
 def check_repo(cwd: Path) -> Check:
@@ -80,6 +88,7 @@ def run_checks(env: Mapping[str, str], cwd: Path, image: str) -> list[Check]:
         docker_check,
         check_image(client, image),
         check_git(),
-        check_credentials(env),
+        check_providers(env),
+        check_forge(env),
         check_repo(cwd),
     ]

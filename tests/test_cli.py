@@ -52,7 +52,8 @@ def test_doctor_names_credentials_but_never_prints_their_values(tmp_path):
         "COLUMNS": "200",
     }
     result = devagent("doctor", env=env)
-    assert "OPENAI_API_KEY" in result.stdout
+    row = next(line for line in result.stdout.splitlines() if "model providers" in line)
+    assert "openai" in row and "anthropic" not in row
     assert "sk-test-do-not-print-1234" not in result.stdout + result.stderr
 
 
