@@ -95,6 +95,7 @@ def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     env["PYTHONDONTWRITEBYTECODE"] = "1"
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"  # tasks use bare pytest, as in their image
     env["GOFLAGS"] = "-count=1"
     env.setdefault("GOCACHE", str(Path(tempfile.gettempdir()) / "check-tasks-gocache"))
     return env
