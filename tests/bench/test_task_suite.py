@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import shutil
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -52,3 +53,19 @@ def test_bundled_task_is_sound(checks: dict[str, object], task_id: str) -> None:
 def test_broken_task_is_flagged() -> None:
     check = checker.check_task(load_task(BROKEN))
     assert check.problems == ["goal test passes before the fix: tests/test_calc.py::test_add"]
+
+
+def test_checker_cli_exits_non_zero_on_a_broken_task(capsys: pytest.CaptureFixture[str]) -> None:
+    assert checker.main([str(BROKEN)]) == 1
+    assert "broken_task" in capsys.readouterr().out.splitlines()[1]
+
+
+def test_solution_touching_a_test_file_is_flagged(tmp_path: Path) -> None:
+    task_dir = tmp_path / "broken_task"
+    shutil.copytree(BROKEN, task_dir)
+    (task_dir / "solution.patch").write_text(
+        "--- a/tests/test_calc.py\n+++ b/tests/test_calc.py\n@@ -1 +1 @@\n"
+        "-from calc import add, sub\n+from calc import add, sub  # noqa\n"
+    )
+    problems = checker.check_task(load_task(task_dir)).problems
+    assert "solution.patch touches a test file: tests/test_calc.py" in problems
