@@ -20,16 +20,18 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from devagent.bench.task import Task, load_tasks  # noqa: E402
+from devagent.bench.task import Task, load_tasks
 
 TOOLCHAIN = {"python": "python", "node": "node", "go": "go"}
 TEST_FILE = re.compile(r"(^|/)(tests?/|test_[^/]*\.py$|[^/]*_test\.(py|go)$|[^/]*\.test\.[cm]?js$)")
 COMMAND_TIMEOUT_S = 120.0
+_JUNK = ("__pycache__", ".pytest_cache", "node_modules", ".git")
 
 
 @dataclass
@@ -40,6 +42,7 @@ class TaskCheck:
     language: str
     problems: list[str] = field(default_factory=list)
     skipped: str = ""
+    duration_s: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -58,7 +61,14 @@ def check_task(task: Task) -> TaskCheck:
     check.skipped = missing_toolchain(task)
     if check.skipped:
         return check
+    started = time.monotonic()
     check.problems.extend(_patch_touches_tests(task))
+    _check_in_scratch_repo(task, check)
+    check.duration_s = time.monotonic() - started
+    return check
+
+
+def _check_in_scratch_repo(task: Task, check: TaskCheck) -> None:
     with tempfile.TemporaryDirectory(prefix=f"check-{task.id}-") as tmp:
         repo = Path(tmp) / "repo"
         shutil.copytree(task.repo_dir, repo, ignore=shutil.ignore_patterns(*_JUNK))
@@ -72,15 +82,11 @@ def check_task(task: Task) -> TaskCheck:
         applied = _git(repo, "apply", str(task.solution_patch))
         if applied.returncode != 0:
             check.problems.append(f"solution.patch does not apply: {applied.stderr.strip()}")
-            return check
+            return
         if _run(cfg.select_command([*cfg.fail_to_pass, *cfg.pass_to_pass]), repo) != 0:
             check.problems.append("goal or pass_to_pass tests fail after the fix")
         if _run(cfg.test_command, repo) != 0:
             check.problems.append("full test_command fails after the fix")
-    return check
-
-
-_JUNK = ("__pycache__", ".pytest_cache", "node_modules", ".git")
 
 
 def _patch_touches_tests(task: Task) -> list[str]:
@@ -120,12 +126,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("paths", nargs="*", default=[str(Path(__file__).resolve().parent)])
     args = parser.parse_args(argv)
     checks = [check_task(task) for task in load_tasks(args.paths)]
-    print(f"{'task':32} {'lang':7} result")
+    print(f"{'task':32} {'lang':7} {'check s':>7}  result")
     for check in checks:
         result = f"SKIP ({check.skipped})" if check.skipped else "ok" if check.ok else "BROKEN"
-        print(f"{check.task_id:32} {check.language:7} {result}")
+        print(f"{check.task_id:32} {check.language:7} {check.duration_s:7.1f}  {result}")
         for problem in check.problems:
-            print(f"{'':41}- {problem}")
+            print(f"{'':50}- {problem}")
     return 1 if any(check.problems for check in checks) else 0
 
 

@@ -12,4 +12,6 @@ def test_empty_text():
 def test_words_separated_by_any_whitespace():
     assert count_text("hello  world\n").words == 2
     assert count_text("a\tb").words == 2
+    assert count_text("one\ntwo").words == 2
+    assert count_text("end \n").words == 1
     assert count_text("  lead\n\ntrail  \n").words == 2
