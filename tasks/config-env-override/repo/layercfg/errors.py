@@ -1,0 +1,2 @@
+class ConfigError(Exception):
+    """A configuration source is missing or holds an invalid value."""

@@ -1,0 +1,3 @@
+module example.com/httprange
+
+go 1.19

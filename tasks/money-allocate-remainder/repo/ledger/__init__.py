@@ -1,0 +1,5 @@
+"""Exact money arithmetic."""
+
+from .money import CurrencyMismatch, Money
+
+__all__ = ["CurrencyMismatch", "Money"]

@@ -1,0 +1,3 @@
+"""Bench tests: the fixture task repos hold their own test files, which are data, not our tests."""
+
+collect_ignore_glob = ["fixtures/*"]
