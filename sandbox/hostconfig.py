@@ -8,11 +8,10 @@ only index locations and the CA bundle's path are kept.
 
 from __future__ import annotations
 
-import shlex
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -30,7 +29,6 @@ class HostIndexConfig:
     pip_trusted_hosts: tuple[str, ...] = ()
     npm_registry: str = ""
     ca_bundle: Path | None = None
-    notes: tuple[str, ...] = field(default=(), compare=False)
 
 
 def strip_credentials(url: str) -> str:
@@ -207,5 +205,5 @@ def describe(config: HostIndexConfig) -> str:
     """One line for progress output (no credentials are ever held, so all of it is printable)."""
     parts = [f"apt={config.apt_mirror or '-'}", f"pip={config.pip_index_url or 'default'}"]
     parts.append(f"npm={config.npm_registry or 'default'}")
-    parts.append(f"ca={shlex.quote(str(config.ca_bundle)) if config.ca_bundle else '-'}")
+    parts.append(f"ca={config.ca_bundle or '-'}")
     return " ".join(parts)

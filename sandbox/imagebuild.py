@@ -23,6 +23,7 @@ TAIL_LINES = 30
 DAEMON_FIX = "run `make setup` or start dockerd"
 _STEP = re.compile(r"^Step \d+/\d+ : (.*)$")
 _BUILT = re.compile(r"^Successfully built ([0-9a-f]+)$")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 class BuildLog:
@@ -41,12 +42,13 @@ class BuildLog:
     def feed(self, chunk: Mapping[str, Any]) -> list[str]:
         """Take one chunk; return the complete output lines it carried."""
         if "error" in chunk:
-            self.error = str(chunk.get("error", "")).strip()
+            self.error = _ANSI.sub("", str(chunk.get("error", ""))).strip()
             return [self.error]
         aux = chunk.get("aux")
         if isinstance(aux, dict) and aux.get("ID"):
             self.image_id = str(aux["ID"])
-        lines = [ln.rstrip() for ln in str(chunk.get("stream", "")).splitlines() if ln.strip()]
+        text = _ANSI.sub("", str(chunk.get("stream", "")))
+        lines = [ln.rstrip() for ln in text.splitlines() if ln.strip()]
         for line in lines:
             step = _STEP.match(line)
             if step:

@@ -80,6 +80,13 @@ def _labelled_image(client: docker.DockerClient, tag: str, digest: str) -> str |
 def base_recipe_hash(images_dir: Path = IMAGES_DIR) -> str:
     """Hash of the base Dockerfile and the bootstrap script (what the base image is built from)."""
     names = ("base/Dockerfile", "bootstrap-rootfs.sh")
+    missing = [name for name in names if not (images_dir / name).is_file()]
+    if missing:
+        raise ImageBuildError(
+            f"image recipes not found: {', '.join(missing)} under {images_dir} "
+            "(run from a devagent checkout, or pass images_dir=)",
+            step="read recipes",
+        )
     return content_hash((name, (images_dir / name).read_bytes()) for name in names)
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 EXTRAS = {"test", "tests", "testing", "dev"}
 SELF_REFERENCE = re.compile(r"^\s*(-e|--editable)?\s*(\.|file:\.)(\[[^\]]*\])?\s*$")
 NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
+SELF_EXTRAS = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*\[([^\]]*)\]")
 
 
 def normalise(name: str) -> str:
@@ -37,20 +38,39 @@ def filtered_requirement_files(root: Path) -> list[Path]:
     return out
 
 
+def with_extras(name: str, base: list[str], optional: dict[str, list[str]]) -> list[str]:
+    """`base` plus the test/dev extras, following the project's references to its own extras
+    (`name[extra]`) instead of asking the index for the project itself."""
+    deps, seen = list(base), set()
+    queue = [extra for extra in optional if extra in EXTRAS]
+    while queue:
+        extra = queue.pop()
+        if extra in seen:
+            continue
+        seen.add(extra)
+        for dep in optional.get(extra, []):
+            match = SELF_EXTRAS.match(dep)
+            if match and normalise(match.group(1)) == normalise(name):
+                queue.extend(x.strip() for x in match.group(2).split(","))
+            else:
+                deps.append(dep)
+    return deps
+
+
 def pyproject_requirements(root: Path) -> tuple[str, list[str]]:
     path = root / "pyproject.toml"
     if not path.is_file():
         return "", []
     data = tomllib.loads(path.read_text())
     project = data.get("project", {})
-    deps = list(project.get("dependencies", []))
-    for extra, values in project.get("optional-dependencies", {}).items():
-        if extra in EXTRAS:
-            deps.extend(values)
+    name = str(project.get("name", ""))
+    deps = with_extras(
+        name, list(project.get("dependencies", [])), project.get("optional-dependencies", {})
+    )
     for group, values in data.get("dependency-groups", {}).items():
         if group in EXTRAS:
             deps.extend(v for v in values if isinstance(v, str))
-    return str(project.get("name", "")), deps
+    return name, deps
 
 
 def setup_cfg_requirements(root: Path) -> tuple[str, list[str]]:
@@ -59,12 +79,13 @@ def setup_cfg_requirements(root: Path) -> tuple[str, list[str]]:
         return "", []
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(path)
-    deps = parser.get("options", "install_requires", fallback="").splitlines()
+    name = parser.get("metadata", "name", fallback="")
+    base = parser.get("options", "install_requires", fallback="").splitlines()
+    optional: dict[str, list[str]] = {}
     if parser.has_section("options.extras_require"):
         for extra, values in parser.items("options.extras_require"):
-            if extra in EXTRAS:
-                deps.extend(values.splitlines())
-    return parser.get("metadata", "name", fallback=""), [d for d in deps if d.strip()]
+            optional[extra] = values.splitlines()
+    return name, [d.strip() for d in with_extras(name, base, optional) if d.strip()]
 
 
 def declared_requirements(root: Path) -> list[str]:

@@ -1,4 +1,4 @@
-"""Image builds against the real daemon: base image caching, Python and Node env images used
+"""Image builds against the real daemon: base image caching, Python, Node and Go env images used
 offline as the agent user, and a failing build's error. Builds are few and shared per module."""
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ def base_id(client: docker.DockerClient) -> str:
 def _repo(root: Path, files: dict[str, str]) -> Path:
     root.chmod(0o755)  # readable by the agent user (uid 1000) through the bind mount
     for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_text(text)
     return root
 
@@ -61,12 +62,26 @@ def test_base_image_second_call_is_a_no_op(client: docker.DockerClient, base_id:
 def test_base_image_has_the_tools_and_the_agent_user(
     client: docker.DockerClient, base_id: str, tmp_path: Path
 ) -> None:
-    command = "id -un; id -u; pwd; git --version; rg --version | head -1; python --version"
+    command = "id -un; id -u; pwd; git --version; rg --version | sed -n 1p; python --version"
     lines = _run_offline(client, base_id, command, _repo(tmp_path, {})).splitlines()
     assert lines[:3] == ["agent", "1000", "/workspace"]
     assert lines[3].startswith("git version")
     assert lines[4].startswith("ripgrep")
     assert lines[5].startswith("Python 3.11")
+
+
+PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "demo"
+version = "0.1.0"
+
+[tool.setuptools.packages.find]
+where = ["src"]
+"""
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +90,9 @@ def python_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         tmp_path_factory.mktemp("pyrepo"),
         {
             "requirements.txt": "six\n",
-            "test_app.py": "import six\n\ndef test_six():\n    assert six.PY3\n",
+            "pyproject.toml": PYPROJECT,
+            "src/demo/__init__.py": "import six\n\nVALUE = six.PY3\n",
+            "tests/test_demo.py": "import demo\n\n\ndef test_value():\n    assert demo.VALUE\n",
         },
     )
 
@@ -89,11 +106,12 @@ def test_python_env_imports_dependencies_and_runs_pytest_offline(
     client: docker.DockerClient, python_image: str, python_repo: Path
 ) -> None:
     command = (
-        "python -c 'import six; print(six.__name__)' && python -m pytest --version 2>&1 && "
+        "python -c 'import six, demo; print(six.__name__, demo.__file__)' && "
+        "python -m pytest --version 2>&1 && "
         "python -m pytest -q -p no:cacheprovider 2>&1 | tail -1"
     )
     lines = _run_offline(client, python_image, command, python_repo).splitlines()
-    assert lines[0] == "six"
+    assert lines[0] == "six /workspace/src/demo/__init__.py"
     assert lines[1].startswith("pytest ")
     assert lines[-1].startswith("1 passed")
 
@@ -101,7 +119,7 @@ def test_python_env_imports_dependencies_and_runs_pytest_offline(
 def test_unchanged_python_repo_reuses_its_image(
     client: docker.DockerClient, python_image: str, python_repo: Path
 ) -> None:
-    (python_repo / "test_app.py").write_text("def test_other():\n    assert True\n")
+    (python_repo / "src" / "demo" / "extra.py").write_text("X = 1\n")
     messages: list[str] = []
     assert ensure_env_image(python_repo, client=client, on_progress=messages.append) == (
         python_image
@@ -129,3 +147,22 @@ def test_bad_requirement_raises_build_error_with_step_and_log_tail(
     assert "devagent-no-such-package-4242" in caught.value.log_tail
     assert caught.value.step in str(caught.value)
     assert len(caught.value.log_tail.splitlines()) <= 30
+
+
+def test_go_env_tests_a_module_offline(
+    client: docker.DockerClient, base_id: str, tmp_path: Path
+) -> None:
+    repo = _repo(
+        tmp_path,
+        {
+            "go.mod": "module example.com/demo\n\ngo 1.19\n",
+            "demo.go": "package demo\n\nfunc Add(a, b int) int { return a + b }\n",
+            "demo_test.go": (
+                'package demo\n\nimport "testing"\n\n'
+                'func TestAdd(t *testing.T) {\n\tif Add(1, 2) != 3 {\n\t\tt.Fatal("sum")\n\t}\n}\n'
+            ),
+        },
+    )
+    image = ensure_env_image(repo, client=client)
+    output = _run_offline(client, image, "go test ./... 2>&1", repo)
+    assert output.startswith("ok  \texample.com/demo")

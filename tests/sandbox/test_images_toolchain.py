@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.errors import ImageBuildError
 from sandbox.hostconfig import HostIndexConfig
-from sandbox.images import env_context_files
+from sandbox.images import base_recipe_hash, env_context_files
 from sandbox.toolchain import ToolchainKind, content_hash, detect_toolchain
 
 
@@ -96,3 +97,15 @@ def test_content_hash_ignores_order_but_not_names() -> None:
     a = content_hash([("a", b"1"), ("b", b"2")])
     assert a == content_hash([("b", b"2"), ("a", b"1")])
     assert a != content_hash([("a", b"2"), ("b", b"1")])
+
+
+def test_missing_recipes_raise_a_build_error_naming_them(tmp_path: Path) -> None:
+    with pytest.raises(ImageBuildError, match=r"base/Dockerfile, bootstrap-rootfs.sh"):
+        base_recipe_hash(tmp_path)
+
+
+def test_base_recipe_hash_follows_the_dockerfile(tmp_path: Path) -> None:
+    repo = _repo(tmp_path, {"base/Dockerfile": "FROM x\n", "bootstrap-rootfs.sh": "echo\n"})
+    before = base_recipe_hash(repo)
+    (repo / "base" / "Dockerfile").write_text("FROM y\n")
+    assert base_recipe_hash(repo) != before
