@@ -24,6 +24,7 @@ class HostIndexConfig:
     """Where the host installs packages from. Safe to put in an image: holds no credentials."""
 
     apt_mirror: str = ""
+    apt_security_mirror: str = ""
     pip_index_url: str = ""
     pip_extra_index_urls: tuple[str, ...] = ()
     pip_trusted_hosts: tuple[str, ...] = ()
@@ -94,11 +95,12 @@ def _deb822_stanzas(text: str) -> list[dict[str, str]]:
     return [s for s in stanzas if s]
 
 
-def pick_debian_mirror(uris: Sequence[str]) -> str:
-    """The main Debian archive among apt URIs (not -security, not third-party repositories)."""
+def pick_debian_mirror(uris: Sequence[str], archive: str = "debian") -> str:
+    """The Debian archive named `archive` among apt URIs (`debian` is the main one, not
+    `debian-security`; third-party repositories never match)."""
     for uri in uris:
         path = urlsplit(uri).path.rstrip("/")
-        if path.endswith("/debian") and _usable_url(uri):
+        if path.endswith("/" + archive) and _usable_url(uri):
             return uri.rstrip("/")
     return ""
 
@@ -133,6 +135,7 @@ def build_host_config(
         ca_bundle = DEFAULT_CA_BUNDLE if DEFAULT_CA_BUNDLE.is_file() else None
     return HostIndexConfig(
         apt_mirror=pick_debian_mirror(apt_uris),
+        apt_security_mirror=pick_debian_mirror(apt_uris, "debian-security"),
         pip_index_url=_usable_url(pip_values.get("index-url", "")),
         pip_extra_index_urls=tuple(u for u in extra if u),
         pip_trusted_hosts=tuple(pip_values.get("trusted-host", "").split()),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -80,27 +81,35 @@ def connect(client: docker.DockerClient | None) -> docker.DockerClient:
     return client
 
 
+@dataclass(frozen=True)
+class BuildSpec:
+    """One image build: `context/Dockerfile` built as `tag`."""
+
+    context: Path
+    tag: str
+    buildargs: Mapping[str, str] = field(default_factory=dict)
+    labels: Mapping[str, str] = field(default_factory=dict)
+    nocache: bool = False
+    """Ignore the daemon's layer cache (a rebuild that fetches packages afresh)."""
+
+
 def run_build(
-    client: docker.DockerClient,
-    context: Path,
-    *,
-    tag: str,
-    buildargs: Mapping[str, str] | None = None,
-    labels: Mapping[str, str] | None = None,
-    on_progress: Progress | None = None,
+    client: docker.DockerClient, spec: BuildSpec, on_progress: Progress | None = None
 ) -> str:
-    """Build `context/Dockerfile` as `tag` (network on during the build only); return the id."""
+    """Run the build (network on during the build only); return the image id."""
     log = BuildLog()
+    tag = spec.tag
     try:
         stream: Iterable[Mapping[str, Any]] = client.api.build(
-            path=str(context),
+            path=str(spec.context),
             tag=tag,
-            buildargs=dict(buildargs or {}),
-            labels=dict(labels or {}),
+            buildargs=dict(spec.buildargs),
+            labels=dict(spec.labels),
             network_mode="bridge",
             rm=True,
             forcerm=True,
             pull=False,
+            nocache=spec.nocache,
             decode=True,
         )
         for chunk in stream:

@@ -27,7 +27,7 @@ from sandbox.hostconfig import (
     render_npmrc,
     render_pip_conf,
 )
-from sandbox.imagebuild import TAIL_LINES, Progress, connect, run_build
+from sandbox.imagebuild import TAIL_LINES, BuildSpec, Progress, connect, run_build
 from sandbox.toolchain import (
     Toolchain,
     ToolchainKind,
@@ -101,7 +101,8 @@ def ensure_base_image(
     """Make sure `devagent/base:latest` exists and matches images/base; return its image id.
 
     `host` defaults to this host's configuration (apt mirror for the build and the bootstrap).
-    `rebuild` rebuilds the base image; a cached offline rootfs is still reused."""
+    `rebuild` rebuilds the base image without the layer cache; a cached offline rootfs is still
+    reused."""
     client = connect(client)
     say = on_progress or _quiet
     digest = base_recipe_hash(images_dir)
@@ -112,14 +113,13 @@ def ensure_base_image(
     host = host or _host_config_of_this_process()
     say(f"building {BASE_TAG} ({describe(host)})")
     base = _debian_base(client, host, say, images_dir)
-    return run_build(
-        client,
-        images_dir / "base",
-        tag=BASE_TAG,
-        buildargs={"BASE": base, "APT_MIRROR": host.apt_mirror},
-        labels={HASH_LABEL: digest},
-        on_progress=say,
-    )
+    buildargs = {
+        "BASE": base,
+        "APT_MIRROR": host.apt_mirror,
+        "APT_SECURITY_MIRROR": host.apt_security_mirror,
+    }
+    spec = BuildSpec(images_dir / "base", BASE_TAG, buildargs, {HASH_LABEL: digest}, rebuild)
+    return run_build(client, spec, say)
 
 
 def _debian_base(
@@ -235,12 +235,7 @@ def ensure_env_image(
             path = Path(context) / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
-        run_build(
-            client,
-            Path(context),
-            tag=tag,
-            buildargs={"BASE": base_id},
-            labels={HASH_LABEL: digest, TOOLCHAIN_LABEL: toolchain.name},
-            on_progress=say,
-        )
+        labels = {HASH_LABEL: digest, TOOLCHAIN_LABEL: toolchain.name}
+        spec = BuildSpec(Path(context), tag, {"BASE": base_id}, labels, rebuild)
+        run_build(client, spec, say)
     return tag

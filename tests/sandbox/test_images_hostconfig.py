@@ -69,6 +69,7 @@ def test_debian_mirror_is_the_main_archive_not_security_or_third_party() -> None
     ]
     assert pick_debian_mirror(uris) == "http://mirror.example/debian"
     assert pick_debian_mirror(["https://deb.nodesource.com/node_20.x"]) == ""
+    assert pick_debian_mirror(uris, "debian-security") == "http://deb.debian.org/debian-security"
 
 
 def test_apt_dir_reads_both_formats_and_ignores_disabled_files(tmp_path: Path) -> None:
@@ -121,6 +122,7 @@ def test_host_config_drops_credentials_and_host_only_locations(tmp_path: Path) -
     )
     assert config == HostIndexConfig(
         apt_mirror="http://deb.debian.org/debian",
+        apt_security_mirror="http://deb.debian.org/debian-security",
         pip_index_url="https://pypi.mirror.example/simple",
         pip_extra_index_urls=("https://extra.example/simple",),
         pip_trusted_hosts=("pypi.mirror.example",),
