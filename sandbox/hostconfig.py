@@ -164,14 +164,32 @@ def render_npmrc(config: HostIndexConfig, ca_path: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _run(argv: Sequence[str], environ: Mapping[str, str] | None) -> str:
-    try:
-        done = subprocess.run(
-            list(argv), capture_output=True, text=True, timeout=30, env=environ, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return done.stdout if done.returncode == 0 else ""
+def _outputs(commands: Sequence[Sequence[str]], environ: Mapping[str, str] | None) -> list[str]:
+    """The stdout of each command, run side by side ("" for one that fails or cannot start)."""
+    procs: list[subprocess.Popen[str] | None] = []
+    for argv in commands:
+        try:
+            procs.append(
+                subprocess.Popen(
+                    list(argv),
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    text=True,
+                    env=environ,
+                )
+            )
+        except OSError:
+            procs.append(None)
+    outputs = []
+    for proc in procs:
+        try:
+            out = proc.communicate(timeout=30)[0] if proc else ""
+        except subprocess.TimeoutExpired:
+            proc.kill()  # type: ignore[union-attr]
+            proc.communicate()  # type: ignore[union-attr]
+            out = ""
+        outputs.append(out if proc and proc.returncode == 0 else "")
+    return outputs
 
 
 def read_apt_uris(apt_dir: Path = Path("/etc/apt")) -> list[str]:
@@ -193,10 +211,14 @@ def read_host_config(
     pip_command: Sequence[str] = (sys.executable, "-m", "pip"),
     npm_command: Sequence[str] = ("npm",),
 ) -> HostIndexConfig:
-    """Gather the host's apt, pip and npm configuration. `environ` holds the PIP_* variables (and
-    is the environment the pip/npm commands run with); None means the process's own."""
-    pip_text = _run([*pip_command, "config", "list"], environ)
-    npm_text = _run([*npm_command, "config", "get", "registry"], environ).strip()
+    """Gather the host's apt, pip and npm configuration.
+
+    `environ` is the environment pip and npm run with, and the source of PIP_* variables; with
+    None they run with this process's environment and only pip's config files are read."""
+    pip_text, npm_text = _outputs(
+        [[*pip_command, "config", "list"], [*npm_command, "config", "get", "registry"]], environ
+    )
+    npm_text = npm_text.strip()
     return build_host_config(
         apt_uris=read_apt_uris(apt_dir),
         pip_values=parse_pip_config(pip_text, environ),
