@@ -118,6 +118,7 @@ def main(root: Path) -> int:
     site = Path(sysconfig.get_paths()["purelib"])
     (site / "devagent-workspace.pth").write_text("/workspace/src\n/workspace\n")
     has_build = (root / "pyproject.toml").is_file() or (root / "setup.py").is_file()
+    (root / "src").mkdir(exist_ok=True)  # src layouts refuse to build without it
     if has_build and pip("--no-deps", "-e", str(root)) != 0:
         print("note: no editable install from the manifests alone; using the .pth", flush=True)
     return 0

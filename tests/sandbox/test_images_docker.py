@@ -116,6 +116,19 @@ def test_python_env_imports_dependencies_and_runs_pytest_offline(
     assert lines[-1].startswith("1 passed")
 
 
+def test_python_env_leaves_the_workspace_empty(
+    client: docker.DockerClient, python_image: str
+) -> None:
+    output = client.containers.run(
+        python_image,
+        ["bash", "-c", "ls -A /workspace | wc -l; pip show demo 2>/dev/null | sed -n 2p"],
+        network_mode="none",
+        labels={"devagent.sandbox": "1"},
+        remove=True,
+    )
+    assert output.decode().splitlines() == ["0", "Version: 0.1.0"]
+
+
 def test_unchanged_python_repo_reuses_its_image(
     client: docker.DockerClient, python_image: str, python_repo: Path
 ) -> None:
@@ -143,7 +156,7 @@ def test_bad_requirement_raises_build_error_with_step_and_log_tail(
     repo = _repo(tmp_path, {"requirements.txt": "devagent-no-such-package-4242==1.0\n"})
     with pytest.raises(ImageBuildError) as caught:
         ensure_env_image(repo, client=client)
-    assert caught.value.step == "RUN python /opt/devagent/install_deps.py /workspace"
+    assert caught.value.step == "RUN python /opt/devagent/install_deps.py /opt/devagent/project"
     assert "devagent-no-such-package-4242" in caught.value.log_tail
     assert caught.value.step in str(caught.value)
     assert len(caught.value.log_tail.splitlines()) <= 30
