@@ -10,6 +10,7 @@ import docker
 import pytest
 
 from sandbox.errors import ImageBuildError
+from sandbox.hostconfig import HostIndexConfig
 from sandbox.images import BASE_TAG, HASH_LABEL, ensure_base_image, ensure_env_image
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(900)]
@@ -179,3 +180,25 @@ def test_go_env_tests_a_module_offline(
     image = ensure_env_image(repo, client=client)
     output = _run_offline(client, image, "go test ./... 2>&1", repo)
     assert output.startswith("ok  \texample.com/demo")
+
+
+def test_repo_without_a_toolchain_gets_the_base_image(
+    client: docker.DockerClient, base_id: str, tmp_path: Path
+) -> None:
+    repo = _repo(tmp_path, {"main.c": "int main(void) { return 0; }\n"})
+    assert ensure_env_image(repo, client=client) == BASE_TAG
+
+
+def test_failed_offline_bootstrap_raises_with_the_debootstrap_step(
+    client: docker.DockerClient, base_id: str
+) -> None:
+    # A mirror nobody serves (a closed local port): debootstrap fails within seconds, and the
+    # existing base image stays as it is.
+    dead_mirror = HostIndexConfig(apt_mirror="http://127.0.0.1:9/debian")
+    with pytest.raises(ImageBuildError) as caught:
+        ensure_base_image(client=client, host=dead_mirror, rebuild=True)
+    assert (
+        caught.value.step == "debootstrap --variant=minbase bookworm from http://127.0.0.1:9/debian"
+    )
+    assert "127.0.0.1:9" in caught.value.log_tail
+    assert client.images.get(BASE_TAG).id == base_id
