@@ -35,8 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
     images_sub = images.add_subparsers(dest="images_command", required=True)
     ensure = images_sub.add_parser("ensure", help="build the base image unless it exists")
     ensure.add_argument("--rebuild", action="store_true", help="build even if present")
+    ensure.add_argument("--repo", type=Path, default=None, help="also the repo's env image")
     env = images_sub.add_parser("env", help="build (or reuse) the environment image of a repo")
-    env.add_argument("repo", type=Path, nargs="?", default=Path("."))
+    env.add_argument("path", type=Path, nargs="?", default=Path("."))
+    env.add_argument("--rebuild", action="store_true", help="build even if present")
 
     box = sub.add_parser("sandbox", help="sandbox containers")
     box_sub = box.add_subparsers(dest="sandbox_command", required=True)
@@ -71,16 +73,21 @@ def cmd_doctor(args: argparse.Namespace) -> int:
 
 def cmd_images(args: argparse.Namespace) -> int:
     from sandbox import images
+    from sandbox.hostconfig import read_host_config
 
-    def progress(message: str) -> None:
-        err_console.print(f"[dim]images:[/] {message}")
-
-    if args.images_command == "ensure":
-        image_id = images.ensure_base_image(rebuild=args.rebuild, on_progress=progress)
-        console.print(f"{BASE_IMAGE} ready ({image_id[:19]})")
-    else:
-        tag = images.ensure_env_image(args.repo.resolve(), on_progress=progress)
-        console.print(f"{tag} ready")
+    host = read_host_config(environ=os.environ)
+    with err_console.status("images") as status:
+        if args.images_command == "ensure":
+            image_id = images.ensure_base_image(
+                rebuild=args.rebuild, host=host, on_progress=status.update
+            )
+            console.print(f"{BASE_IMAGE} ready ({image_id[:19]})")
+        repo = args.repo if args.images_command == "ensure" else args.path
+        if repo is not None:
+            tag = images.ensure_env_image(
+                repo.resolve(), host=host, rebuild=args.rebuild, on_progress=status.update
+            )
+            console.print(f"{tag} ready for {repo}")
     return 0
 
 
