@@ -119,7 +119,10 @@ def main(root: Path) -> int:
     (site / "devagent-workspace.pth").write_text("/workspace/src\n/workspace\n")
     has_build = (root / "pyproject.toml").is_file() or (root / "setup.py").is_file()
     (root / "src").mkdir(exist_ok=True)  # src layouts refuse to build without it
-    if has_build and pip("--no-deps", "-e", str(root)) != 0:
+    editable = ("--no-deps", "-e", str(root))
+    # The venv already holds setuptools and wheel: try without an isolated build env first
+    # (no download); fall back to isolation for projects with another build backend.
+    if has_build and pip("--no-build-isolation", *editable) != 0 and pip(*editable) != 0:
         print("note: no editable install from the manifests alone; using the .pth", flush=True)
     return 0
 
