@@ -1,0 +1,124 @@
+"""Which workspace files tools see: no `.git`, build or cache folders, nothing `.gitignore`d."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+SKIPPED_DIRS = frozenset(
+    {".git", ".hg", ".svn", "node_modules", "__pycache__", ".venv", "venv", ".tox", ".nox",
+     ".mypy_cache", ".pytest_cache", ".ruff_cache", ".cache", ".eggs", "build", "dist",
+     "target", ".next", ".gradle", ".idea", ".vscode", "htmlcov", ".devagent"}
+)  # fmt: skip
+"""Folder names never listed or searched: VCS data, dependencies, build output, caches."""
+
+
+@dataclass(frozen=True)
+class IgnoreRule:
+    base: str
+    """Directory (relative to the root, '' for the root) of the .gitignore holding the rule."""
+    regex: re.Pattern[str]
+    negated: bool
+    dir_only: bool
+    anchored: bool
+
+
+def _glob_to_regex(glob: str) -> str:
+    out, i = [], 0
+    while i < len(glob):
+        if glob.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif glob.startswith("/**", i) and i + 3 == len(glob):
+            out.append("/.*")
+            i += 3
+        elif glob[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif glob[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif glob[i] == "[" and "]" in glob[i + 1 :]:
+            end = glob.index("]", i + 1)
+            body = glob[i + 1 : end].replace("\\", "\\\\")
+            out.append("[" + ("^" + body[1:] if body.startswith("!") else body) + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(glob[i + 1] if glob[i] == "\\" and i + 1 < len(glob) else glob[i]))
+            i += 2 if glob[i] == "\\" else 1
+    return "".join(out)
+
+
+def parse_gitignore(text: str, base: str = "") -> list[IgnoreRule]:
+    """The rules of one .gitignore file located in directory `base`."""
+    rules = []
+    for raw in text.splitlines():
+        line = raw.rstrip(" ") if not raw.endswith("\\ ") else raw
+        if not line or line.startswith("#"):
+            continue
+        negated = line.startswith("!")
+        line = line[1:] if negated else line.removeprefix("\\")
+        dir_only = line.endswith("/")
+        line = line.rstrip("/")
+        anchored = "/" in line
+        line = line.lstrip("/")
+        if not line:
+            continue
+        regex = re.compile(_glob_to_regex(line) + r"\Z")
+        rules.append(IgnoreRule(base, regex, negated, dir_only, anchored))
+    return rules
+
+
+class GitIgnore:
+    """Answers "is this path ignored?" for paths under `root`, reading .gitignore files lazily."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._rules: dict[str, list[IgnoreRule]] = {}
+
+    def _rules_in(self, rel_dir: str) -> list[IgnoreRule]:
+        if rel_dir not in self._rules:
+            path = self.root / rel_dir / ".gitignore"
+            try:
+                text = path.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                text = ""
+            self._rules[rel_dir] = parse_gitignore(text, rel_dir)
+        return self._rules[rel_dir]
+
+    def ignored(self, rel: str, is_dir: bool) -> bool:
+        """Whether `rel` (posix, relative to the root) is excluded; its parents are assumed not."""
+        name = rel.rsplit("/", 1)[-1]
+        if is_dir and (name in SKIPPED_DIRS or name.endswith(".egg-info")):
+            return True
+        parts = rel.split("/")[:-1]
+        bases = [""] + ["/".join(parts[: i + 1]) for i in range(len(parts))]
+        verdict = False
+        for base in bases:
+            sub = rel[len(base) + 1 :] if base else rel
+            for rule in self._rules_in(base):
+                if rule.dir_only and not is_dir:
+                    continue
+                if rule.regex.match(sub if rule.anchored else name):
+                    verdict = not rule.negated
+        return verdict
+
+
+def walk_files(root: Path, start: Path | None = None) -> Iterator[Path]:
+    """Every visible regular file under `start` (default: `root`), in sorted order."""
+    ignore = GitIgnore(root)
+    top = start or root
+    if top.is_file():
+        yield top
+        return
+    for dirpath, dirnames, filenames in os.walk(top):
+        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        dirnames[:] = sorted(d for d in dirnames if not ignore.ignored(prefix + d, True))
+        for name in sorted(filenames):
+            path = Path(dirpath, name)
+            if not ignore.ignored(prefix + name, False) and path.is_file():
+                yield path
