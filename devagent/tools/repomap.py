@@ -1,0 +1,157 @@
+"""The `repo_map` and `find_symbol` tools: a ranked outline of the repo within a token budget."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from devagent.tools.base import Observation, Tool, ToolContext
+from devagent.tools.index import IndexStats, TagIndex
+from devagent.tools.rank import rank_definitions
+from devagent.tools.tags import Definition, FileTags
+
+DEFAULT_MAX_TOKENS = 1024
+CHARS_PER_TOKEN = 4
+"""Budget estimate: about 4 characters per token for code and English (no tokenizer offline)."""
+
+
+def estimate_tokens(text: str) -> int:
+    return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PATHLIKE = re.compile(r"[\w./-]+\.\w+")
+
+
+def extract_mentions(text: str, tags: Mapping[str, FileTags]) -> tuple[set[str], set[str]]:
+    """Files (by relative path or unique basename) and defined identifiers that `text` names."""
+    words = set(_WORD.findall(text))
+    tokens = {token.strip("./") for token in _PATHLIKE.findall(text)}
+    by_basename: dict[str, list[str]] = defaultdict(list)
+    for path in tags:
+        by_basename[path.rsplit("/", 1)[-1]].append(path)
+    files = {path for path in tags if path in tokens}
+    for token in tokens:
+        matches = by_basename.get(token.rsplit("/", 1)[-1], [])
+        files.update(p for p in matches if p.endswith(token) or len(matches) == 1)
+    defined = {d.name for file_tags in tags.values() for d in file_tags.definitions}
+    idents = {word for word in words & defined if len(word) >= 3}
+    return files, idents
+
+
+@dataclass(frozen=True)
+class MapEntry:
+    path: str
+    definition: Definition
+
+
+def ranked_entries(
+    tags: Mapping[str, FileTags], files: set[str], idents: set[str]
+) -> list[MapEntry]:
+    """Every definition, best first (each identifier's definitions in a file kept together)."""
+    by_name: dict[tuple[str, str], list[Definition]] = defaultdict(list)
+    for path, file_tags in tags.items():
+        for definition in file_tags.definitions:
+            by_name[path, definition.name].append(definition)
+    return [
+        MapEntry(path, definition)
+        for path, ident, _ in rank_definitions(tags, files, idents)
+        for definition in by_name[path, ident]
+    ]
+
+
+def render_entries(entries: list[MapEntry]) -> str:
+    """Definitions grouped by file (files in rank order, lines in file order)."""
+    grouped: dict[str, list[Definition]] = {}
+    for entry in entries:
+        grouped.setdefault(entry.path, []).append(entry.definition)
+    blocks = []
+    for path, definitions in grouped.items():
+        lines = [f"{d.line:>5}│{d.signature}" for d in sorted(definitions, key=lambda d: d.line)]
+        blocks.append(f"{path}:\n" + "\n".join(lines))
+    return "\n".join(blocks)
+
+
+def fit_to_budget(entries: list[MapEntry], max_tokens: int) -> tuple[str, int]:
+    """The longest rank-prefix of `entries` whose rendering fits `max_tokens`; (text, count)."""
+    low, high, best = 0, len(entries), ""
+    while low < high:
+        middle = (low + high + 1) // 2
+        text = render_entries(entries[:middle])
+        if estimate_tokens(text) <= max_tokens:
+            low, best = middle, text
+        else:
+            high = middle - 1
+    return (best if low else ""), low
+
+
+def build_map(
+    tags: Mapping[str, FileTags], focus: str = "", max_tokens: int = DEFAULT_MAX_TOKENS
+) -> tuple[str, dict[str, Any]]:
+    """The map text within the budget, and facts about it (counts, focus found)."""
+    files, idents = extract_mentions(focus, tags) if focus else (set(), set())
+    entries = ranked_entries(tags, files, idents)
+    text, shown = fit_to_budget(entries, max_tokens)
+    shown_files = len({entry.path for entry in entries[:shown]})
+    facts = {
+        "definitions": len(entries),
+        "shown": shown,
+        "files_shown": shown_files,
+        "focus_files": sorted(files),
+        "focus_identifiers": sorted(idents),
+        "tokens": estimate_tokens(text),
+    }
+    return text, facts
+
+
+def scan_workspace(ctx: ToolContext) -> tuple[dict[str, FileTags], IndexStats]:
+    """The tags of the workspace, through the on-disk cache when `ctx.cache_dir` is set."""
+    with TagIndex(ctx.cache_dir) as index:
+        return index.scan(ctx.workspace)
+
+
+def repo_map(args: dict[str, Any], ctx: ToolContext) -> Observation:
+    """Render the ranked repository map."""
+    focus = " ".join([str(args.get("focus", "")), *map(str, args.get("files", []) or [])])
+    max_tokens = max(64, int(args.get("max_tokens", DEFAULT_MAX_TOKENS)))
+    tags, stats = scan_workspace(ctx)
+    if not tags:
+        return Observation("No source files in a supported language were found; use view '.'.")
+    text, facts = build_map(tags, focus.strip(), max_tokens)
+    facts["index"] = asdict(stats)
+    header = (
+        f"Repository map: {facts['shown']} of {facts['definitions']} definitions from "
+        f"{facts['files_shown']} of {len(tags)} files, ranked by references"
+    )
+    if facts["focus_files"] or facts["focus_identifiers"]:
+        header += " toward " + ", ".join(facts["focus_files"] + facts["focus_identifiers"])[:300]
+    footer = ""
+    if facts["shown"] < facts["definitions"]:
+        footer = (
+            f"\n[{facts['definitions'] - facts['shown']} more definitions not shown: raise "
+            "max_tokens, pass focus=..., or use find_symbol / view]"
+        )
+    return Observation(f"{header}\n{text}{footer}", data=facts)
+
+
+REPO_MAP = Tool(
+    name="repo_map",
+    description=(
+        "A ranked outline of the repository's most important definitions (path, line, signature) "
+        "within a token budget. Pass `focus` (the issue text, file paths or identifiers) to rank "
+        "toward what matters for the task."
+    ),
+    parameters={
+        "type": "object",
+        "properties": {
+            "focus": {"type": "string", "description": "Text naming files and identifiers."},
+            "files": {"type": "array", "items": {"type": "string"}},
+            "max_tokens": {"type": "integer", "minimum": 64, "default": DEFAULT_MAX_TOKENS},
+        },
+        "additionalProperties": False,
+    },
+    fn=repo_map,
+)
