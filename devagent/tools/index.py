@@ -29,6 +29,23 @@ class IndexStats:
     seconds: float = 0.0
 
 
+@dataclass(frozen=True)
+class Source:
+    key: str
+    """Content hash (with language and schema version): the cache key."""
+    lang: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The supported files of a workspace at one moment, hashed but not parsed."""
+
+    sources: dict[str, Source]
+    digest: str
+    """Hash of every (path, content key): equal digests mean an unchanged workspace."""
+
+
 def _encode(tags: FileTags) -> bytes:
     defs = [[d.name, d.kind, d.line, d.signature] for d in tags.definitions]
     return json.dumps({"d": defs, "r": tags.references}, separators=(",", ":")).encode()
@@ -49,6 +66,7 @@ class TagIndex:
             cache_dir.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(cache_dir / CACHE_FILE)
         self._db.execute("CREATE TABLE IF NOT EXISTS tags (key TEXT PRIMARY KEY, data BLOB)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, value TEXT)")
 
     def close(self) -> None:
         self._db.close()
@@ -68,11 +86,10 @@ class TagIndex:
             found.update(self._db.execute(query, chunk).fetchall())
         return found
 
-    def scan(self, workspace: Path) -> tuple[dict[str, FileTags], IndexStats]:
-        """Tags of every supported file under `workspace`, keyed by posix relative path."""
-        started = time.perf_counter()
+    def snapshot(self, workspace: Path) -> Snapshot:
+        """Hash every supported file under `workspace` (no parsing)."""
         root = workspace.resolve()
-        sources: dict[str, tuple[str, str, bytes]] = {}
+        sources: dict[str, Source] = {}
         for path in walk_files(root):
             rel = path.relative_to(root).as_posix()
             lang = language_for(rel)
@@ -80,22 +97,41 @@ class TagIndex:
                 continue
             data = path.read_bytes()
             key = hashlib.sha1(f"{SCHEMA_VERSION}\0{lang}\0".encode() + data).hexdigest()
-            sources[rel] = (key, lang, data)
-        cached = self._lookup(sorted({key for key, _, _ in sources.values()}))
+            sources[rel] = Source(key, lang, data)
+        digest = hashlib.sha1("\n".join(f"{r}\0{s.key}" for r, s in sources.items()).encode())
+        return Snapshot(sources, digest.hexdigest())
+
+    def load(self, snapshot: Snapshot) -> tuple[dict[str, FileTags], IndexStats]:
+        """Tags of every file in `snapshot`: from the cache, or parsed (and then cached)."""
+        started = time.perf_counter()
+        sources = snapshot.sources
+        cached = self._lookup(sorted({source.key for source in sources.values()}))
         result: dict[str, FileTags] = {}
         stats = IndexStats(files=len(sources))
         fresh: list[tuple[str, bytes]] = []
-        for rel, (key, lang, data) in sources.items():
-            if key in cached:
-                result[rel] = _decode(cached[key])
+        for rel, source in sources.items():
+            if source.key in cached:
+                result[rel] = _decode(cached[source.key])
                 stats.cached += 1
                 continue
-            result[rel] = extract_tags(data, lang)
-            blob = _encode(result[rel])
-            cached[key] = blob
-            fresh.append((key, blob))
+            result[rel] = extract_tags(source.data, source.lang)
+            cached[source.key] = _encode(result[rel])
+            fresh.append((source.key, cached[source.key]))
             stats.parsed += 1
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO tags VALUES (?, ?)", fresh)
         stats.seconds = time.perf_counter() - started
         return result, stats
+
+    def scan(self, workspace: Path) -> tuple[dict[str, FileTags], IndexStats]:
+        """Tags of every supported file under `workspace`, keyed by posix relative path."""
+        return self.load(self.snapshot(workspace))
+
+    def memo_get(self, key: str) -> str | None:
+        """A derived result (e.g. a rendered map) stored under `key`, if any."""
+        row = self._db.execute("SELECT value FROM memo WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def memo_put(self, key: str, value: str) -> None:
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO memo VALUES (?, ?)", (key, value))

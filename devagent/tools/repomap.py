@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Mapping
@@ -113,28 +114,48 @@ def scan_workspace(ctx: ToolContext) -> tuple[dict[str, FileTags], IndexStats]:
         return index.scan(ctx.workspace)
 
 
+def _header(facts: dict[str, Any]) -> str:
+    header = (
+        f"Repository map: {facts['shown']} of {facts['definitions']} definitions from "
+        f"{facts['files_shown']} of {facts['files']} files, ranked by references"
+    )
+    focus = facts["focus_files"] + facts["focus_identifiers"]
+    return header + (" toward " + ", ".join(focus)[:300] if focus else "")
+
+
+def map_workspace(ctx: ToolContext, focus: str, max_tokens: int) -> tuple[str, dict[str, Any]]:
+    """The rendered map and its facts; an unchanged workspace reuses the stored map."""
+    with TagIndex(ctx.cache_dir) as index:
+        snapshot = index.snapshot(ctx.workspace)
+        memo_key = f"map\0{snapshot.digest}\0{max_tokens}\0{focus}"
+        stored = index.memo_get(memo_key)
+        if stored is not None:
+            facts = json.loads(stored)
+            files = facts["files"]
+            facts["index"] = asdict(IndexStats(files=files, cached=files)) | {"map_reused": True}
+            return facts.pop("text"), facts
+        tags, stats = index.load(snapshot)
+        text, facts = build_map(tags, focus, max_tokens)
+        facts["files"] = len(tags)
+        index.memo_put(memo_key, json.dumps(facts | {"text": text}))
+    facts["index"] = asdict(stats) | {"map_reused": False}
+    return text, facts
+
+
 def repo_map(args: dict[str, Any], ctx: ToolContext) -> Observation:
     """Render the ranked repository map."""
     focus = " ".join([str(args.get("focus", "")), *map(str, args.get("files", []) or [])])
     max_tokens = max(64, int(args.get("max_tokens", DEFAULT_MAX_TOKENS)))
-    tags, stats = scan_workspace(ctx)
-    if not tags:
+    text, facts = map_workspace(ctx, focus.strip(), max_tokens)
+    if not facts["files"]:
         return Observation("No source files in a supported language were found; use view '.'.")
-    text, facts = build_map(tags, focus.strip(), max_tokens)
-    facts["index"] = asdict(stats)
-    header = (
-        f"Repository map: {facts['shown']} of {facts['definitions']} definitions from "
-        f"{facts['files_shown']} of {len(tags)} files, ranked by references"
-    )
-    if facts["focus_files"] or facts["focus_identifiers"]:
-        header += " toward " + ", ".join(facts["focus_files"] + facts["focus_identifiers"])[:300]
     footer = ""
     if facts["shown"] < facts["definitions"]:
         footer = (
             f"\n[{facts['definitions'] - facts['shown']} more definitions not shown: raise "
             "max_tokens, pass focus=..., or use find_symbol / view]"
         )
-    return Observation(f"{header}\n{text}{footer}", data=facts)
+    return Observation(f"{_header(facts)}\n{text}{footer}", data=facts)
 
 
 REPO_MAP = Tool(

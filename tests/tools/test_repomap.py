@@ -104,3 +104,21 @@ def test_find_symbol_missing_suggests_similar_names(repo: Path) -> None:
 
 def test_estimate_tokens_is_four_chars_per_token() -> None:
     assert (estimate_tokens(""), estimate_tokens("abcd"), estimate_tokens("abcde")) == (0, 1, 2)
+
+
+def test_stored_map_is_reused_until_a_file_changes(repo: Path, tmp_path: Path) -> None:
+    ctx = make_ctx(repo, cache_dir=tmp_path / "cache")
+    REPO_MAP({}, ctx)
+    assert REPO_MAP({}, ctx).data["index"]["map_reused"] is True
+    (repo / "billing" / "invoice.py").write_text("def brand_new_function():\n    pass\n")
+    changed = REPO_MAP({}, ctx)
+    assert changed.data["index"]["map_reused"] is False
+    assert (changed.data["index"]["parsed"], changed.data["index"]["cached"]) == (1, 4)
+    assert "brand_new_function" in changed.text
+    assert "render_invoice" not in changed.text
+
+
+def test_map_of_a_repo_without_source_files(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"README.md": "hello\n"})
+    obs = REPO_MAP({}, make_ctx(tmp_path))
+    assert obs.text == "No source files in a supported language were found; use view '.'."
