@@ -104,7 +104,8 @@ def rank_definitions(
     for path, file_tags in tags.items():
         if any(d.name in idents for d in file_tags.definitions):
             personal[path] = personal.get(path, 0.0) + 1.0
-    nodes = {path: {} for path in tags} | dict(graph)
+    nodes: Graph = {path: {} for path in tags}
+    nodes.update(graph)
     rank = pagerank(nodes, personal)
     scores: dict[tuple[str, str], float] = defaultdict(float)
     out_sum = {source: sum(targets.values()) for source, targets in graph.items()}

@@ -134,16 +134,16 @@ def render_test_run(summary: TestSummary | None, result: ExecResult, command: st
         shown = summary.failing[:MAX_FAILING_SHOWN]
         more = len(summary.failing) - len(shown)
         listing = "\n".join(f"  {test_id}" for test_id in shown)
-        extra = f"\n  [... {more} more in the output below]" if more else ""
+        extra = f"\n  [... {more} more not listed: run a narrower selection]" if more else ""
         parts.append(f"failing ({len(summary.failing)}):\n{listing}{extra}")
     if summary and summary.first_failure:
         parts.append(f"first failure:\n{summary.first_failure}")
     lines = result.output.rstrip("\n").splitlines()
     tail = lines[-TEST_TAIL_LINES:]
     cut = f"last {len(tail)} of {len(lines)} lines" if len(lines) > len(tail) else "all"
-    more = "; use run with a narrower selection or redirect to a file" if cut != "all" else ""
+    hint = "; use run with a narrower selection or redirect to a file" if cut != "all" else ""
     dropped = " (the sandbox dropped part of it)" if result.truncated else ""
-    parts.append(f"--- output, {cut}{dropped}{more} ---\n" + clip_output("\n".join(tail)))
+    parts.append(f"--- output, {cut}{dropped}{hint} ---\n" + clip_output("\n".join(tail)))
     return "\n\n".join(parts)
 
 

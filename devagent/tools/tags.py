@@ -130,8 +130,9 @@ def language_for(path: str) -> str | None:
 @functools.cache
 def _queries(lang: str) -> tuple[Parser, Query, Query]:
     language: Language = get_language(lang)  # type: ignore[arg-type]
+    parser: Parser = get_parser(lang)  # type: ignore[arg-type]
     refs = "[" + " ".join(f"({t})" for t in REFERENCE_NODE_TYPES[lang]) + "] @ref"
-    return get_parser(lang), Query(language, DEFINITION_QUERIES[lang]), Query(language, refs)  # type: ignore[arg-type]
+    return parser, Query(language, DEFINITION_QUERIES[lang]), Query(language, refs)
 
 
 def _module_level(node: Node) -> bool:
