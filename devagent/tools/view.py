@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -41,10 +42,13 @@ def binary_kind(head: bytes) -> str | None:
     return None
 
 
-def _clip(line: str) -> str:
+def _clip(line: str, number: int, rel: str) -> str:
     if len(line) <= MAX_LINE_CHARS:
         return line
-    return f"{line[:MAX_LINE_CHARS]} [... line cut, {len(line)} chars in all]"
+    return (
+        f"{line[:MAX_LINE_CHARS]} [... line cut at {MAX_LINE_CHARS} of {len(line)} chars; "
+        f"see it all with run `sed -n {number}p {shlex.quote(rel)}`]"
+    )
 
 
 def window_bounds(total: int, start: int | None, end: int | None, window: int) -> tuple[int, int]:
@@ -62,7 +66,7 @@ def render_file(rel: str, text: str, start: int | None, end: int | None, window:
         return f"{rel}: empty file"
     first, last = window_bounds(total, start, end, window)
     width = len(str(last))
-    body = "\n".join(f"{n:>{width}}\t{_clip(lines[n - 1])}" for n in range(first, last + 1))
+    body = "\n".join(f"{n:>{width}}\t{_clip(lines[n - 1], n, rel)}" for n in range(first, last + 1))
     header = f"{rel} (lines {first}-{last} of {total})"
     notes = []
     if first > 1:

@@ -85,3 +85,13 @@ def test_missing_file_and_escape_are_failures(repo: Path) -> None:
     assert not missing.ok and "no such file" in missing.text
     escape = VIEW({"path": "../etc/passwd"}, make_ctx(repo))
     assert not escape.ok and "outside the workspace" in escape.text
+
+
+def test_very_long_lines_are_cut_with_a_way_to_see_them(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"wide.txt": "short\n" + "x" * 1000 + "\n"})
+    line = VIEW({"path": "wide.txt"}, make_ctx(tmp_path)).text.splitlines()[2]
+    assert line == (
+        "2\t"
+        + "x" * 400
+        + " [... line cut at 400 of 1000 chars; see it all with run `sed -n 2p wide.txt`]"
+    )
