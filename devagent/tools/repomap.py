@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections import defaultdict
@@ -64,24 +65,49 @@ def ranked_entries(
     ]
 
 
-def render_entries(entries: list[MapEntry]) -> str:
-    """Definitions grouped by file (files in rank order, lines in file order)."""
+def _indent(definition: Definition) -> int:
+    return len(definition.signature) - len(definition.signature.lstrip())
+
+
+def with_enclosing(chosen: list[Definition], everything: list[Definition]) -> list[Definition]:
+    """`chosen` plus the enclosing definitions (class of a method, ...) that give them context."""
+    result = {d.line: d for d in chosen}
+    ordered = sorted(everything, key=lambda d: d.line)
+    starts = [d.line for d in ordered]
+    for definition in chosen:
+        depth = _indent(definition)
+        for index in range(bisect.bisect_left(starts, definition.line) - 1, -1, -1):
+            if depth == 0:
+                break
+            candidate = ordered[index]
+            if _indent(candidate) < depth:
+                result.setdefault(candidate.line, candidate)
+                depth = _indent(candidate)
+    return sorted(result.values(), key=lambda d: d.line)
+
+
+def render_entries(entries: list[MapEntry], tags: Mapping[str, FileTags] | None = None) -> str:
+    """Definitions grouped by file (files in rank order, lines in file order), each shown with
+    the definitions that enclose it when `tags` is given."""
     grouped: dict[str, list[Definition]] = {}
     for entry in entries:
         grouped.setdefault(entry.path, []).append(entry.definition)
     blocks = []
-    for path, definitions in grouped.items():
-        lines = [f"{d.line:>5}│{d.signature}" for d in sorted(definitions, key=lambda d: d.line)]
+    for path, chosen in grouped.items():
+        shown = with_enclosing(chosen, tags[path].definitions) if tags else chosen
+        lines = [f"{d.line:>5}│{d.signature}" for d in sorted(shown, key=lambda d: d.line)]
         blocks.append(f"{path}:\n" + "\n".join(lines))
     return "\n".join(blocks)
 
 
-def fit_to_budget(entries: list[MapEntry], max_tokens: int) -> tuple[str, int]:
+def fit_to_budget(
+    entries: list[MapEntry], max_tokens: int, tags: Mapping[str, FileTags] | None = None
+) -> tuple[str, int]:
     """The longest rank-prefix of `entries` whose rendering fits `max_tokens`; (text, count)."""
     low, high, best = 0, len(entries), ""
     while low < high:
         middle = (low + high + 1) // 2
-        text = render_entries(entries[:middle])
+        text = render_entries(entries[:middle], tags)
         if estimate_tokens(text) <= max_tokens:
             low, best = middle, text
         else:
@@ -95,7 +121,7 @@ def build_map(
     """The map text within the budget, and facts about it (counts, focus found)."""
     files, idents = extract_mentions(focus, tags) if focus else (set(), set())
     entries = ranked_entries(tags, files, idents)
-    text, shown = fit_to_budget(entries, max_tokens)
+    text, shown = fit_to_budget(entries, max_tokens, tags)
     shown_files = len({entry.path for entry in entries[:shown]})
     facts = {
         "definitions": len(entries),

@@ -122,3 +122,14 @@ def test_map_of_a_repo_without_source_files(tmp_path: Path) -> None:
     write_tree(tmp_path, {"README.md": "hello\n"})
     obs = REPO_MAP({}, make_ctx(tmp_path))
     assert obs.text == "No source files in a supported language were found; use view '.'."
+
+
+def test_methods_are_shown_under_their_class(tmp_path: Path) -> None:
+    source = "class Outer:\n    x = 1\n\n    def inner_method(self):\n        pass\n"
+    write_tree(tmp_path, {"m.py": source, "use.py": "def f(o):\n    return o.inner_method()\n"})
+    obs = REPO_MAP({"max_tokens": 64}, make_ctx(tmp_path))
+    assert obs.text.splitlines()[1:4] == [
+        "m.py:",
+        "    1│class Outer:",
+        "    4│    def inner_method(self):",
+    ]
