@@ -78,6 +78,7 @@ class GitIgnore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._rules: dict[str, list[IgnoreRule]] = {}
+        self._chains: dict[str, list[tuple[str, list[IgnoreRule]]]] = {}
 
     def _rules_in(self, rel_dir: str) -> list[IgnoreRule]:
         if rel_dir not in self._rules:
@@ -89,17 +90,23 @@ class GitIgnore:
             self._rules[rel_dir] = parse_gitignore(text, rel_dir)
         return self._rules[rel_dir]
 
+    def _chain(self, rel_dir: str) -> list[tuple[str, list[IgnoreRule]]]:
+        """The non-empty rule lists that apply inside `rel_dir`, outermost first."""
+        if rel_dir not in self._chains:
+            chain = self._chain(rel_dir.rpartition("/")[0]) if rel_dir else []
+            rules = self._rules_in(rel_dir)
+            self._chains[rel_dir] = [*chain, (rel_dir, rules)] if rules else chain
+        return self._chains[rel_dir]
+
     def ignored(self, rel: str, is_dir: bool) -> bool:
         """Whether `rel` (posix, relative to the root) is excluded; its parents are assumed not."""
-        name = rel.rsplit("/", 1)[-1]
+        parent, _, name = rel.rpartition("/")
         if is_dir and (name in SKIPPED_DIRS or name.endswith(".egg-info")):
             return True
-        parts = rel.split("/")[:-1]
-        bases = [""] + ["/".join(parts[: i + 1]) for i in range(len(parts))]
         verdict = False
-        for base in bases:
+        for base, rules in self._chain(parent):
             sub = rel[len(base) + 1 :] if base else rel
-            for rule in self._rules_in(base):
+            for rule in rules:
                 if rule.dir_only and not is_dir:
                     continue
                 if rule.regex.match(sub if rule.anchored else name):
@@ -107,18 +114,40 @@ class GitIgnore:
         return verdict
 
 
-def walk_files(root: Path, start: Path | None = None) -> Iterator[Path]:
-    """Every visible regular file under `start` (default: `root`), in sorted order."""
-    ignore = GitIgnore(root)
-    top = start or root
-    if top.is_file():
-        yield top
+def _walk_dir(ignore: GitIgnore, folder: str, rel_dir: str) -> Iterator[str]:
+    try:
+        entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+    except OSError:
         return
-    for dirpath, dirnames, filenames in os.walk(top):
-        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
-        prefix = "" if rel_dir == "." else rel_dir + "/"
-        dirnames[:] = sorted(d for d in dirnames if not ignore.ignored(prefix + d, True))
-        for name in sorted(filenames):
-            path = Path(dirpath, name)
-            if not ignore.ignored(prefix + name, False) and path.is_file():
-                yield path
+    prefix = rel_dir + "/" if rel_dir else ""
+    for entry in entries:
+        rel = prefix + entry.name
+        try:
+            if entry.is_symlink():  # never followed: a link may lead out of the workspace
+                continue
+            if entry.is_dir():
+                if not ignore.ignored(rel, True):
+                    yield from _walk_dir(ignore, entry.path, rel)
+            elif entry.is_file() and not ignore.ignored(rel, False):
+                yield rel
+        except OSError:
+            continue
+
+
+def walk_relative(root: Path, start: Path | None = None) -> Iterator[str]:
+    """Posix paths, relative to `root`, of every visible regular file under `start` (default:
+    `root`), sorted by name at each level. Symlinks are skipped."""
+    real_root = os.path.realpath(root)
+    top = os.path.realpath(start or root)
+    rel_top = "" if top == real_root else os.path.relpath(top, real_root).replace(os.sep, "/")
+    if os.path.isfile(top):
+        yield rel_top
+        return
+    yield from _walk_dir(GitIgnore(Path(real_root)), top, rel_top)
+
+
+def walk_files(root: Path, start: Path | None = None) -> Iterator[Path]:
+    """Like `walk_relative`, as absolute paths."""
+    real_root = Path(os.path.realpath(root))
+    for rel in walk_relative(root, start):
+        yield real_root / rel

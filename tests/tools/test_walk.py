@@ -50,3 +50,11 @@ def test_double_star_and_dir_only_rules(tmp_path: Path) -> None:
 
 def test_comments_and_blank_lines_are_not_rules() -> None:
     assert parse_gitignore("# comment\n\n   \n") == []
+
+
+def test_symlinks_are_not_followed(tmp_path: Path) -> None:
+    outside = write_tree(tmp_path / "outside", {"secret.py": "KEY = 1\n"})
+    repo = write_tree(tmp_path / "repo", {"a.py": ""})
+    (repo / "linked_dir").symlink_to(outside)
+    (repo / "linked_file.py").symlink_to(outside / "secret.py")
+    assert _rels(repo) == ["a.py"]
