@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from devagent.tools.tags import Definition, FileTags, extract_tags, language_for
-from devagent.tools.walk import walk_files
+from devagent.tools.walk import walk_relative
 
 CACHE_FILE = "repomap-tags.sqlite3"
 SCHEMA_VERSION = "1"
 """Part of every cache key: bump it when the queries or the stored shape change."""
+RACY_NS = 2_000_000_000
+"""A recorded mtime this close to now is not trusted (a same-size edit could share it)."""
 MAX_FILE_BYTES = 1_000_000
 """Larger files (generated code, bundles) are not indexed."""
 
@@ -34,7 +37,7 @@ class Source:
     key: str
     """Content hash (with language and schema version): the cache key."""
     lang: str
-    data: bytes
+    path: str
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,10 @@ class TagIndex:
             self._db = sqlite3.connect(cache_dir / CACHE_FILE)
         self._db.execute("CREATE TABLE IF NOT EXISTS tags (key TEXT PRIMARY KEY, data BLOB)")
         self._db.execute("CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, value TEXT)")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS seen"
+            " (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, key TEXT)"
+        )
 
     def close(self) -> None:
         self._db.close()
@@ -86,18 +93,39 @@ class TagIndex:
             found.update(self._db.execute(query, chunk).fetchall())
         return found
 
+    def _known_stats(self, prefix: str) -> dict[str, tuple[int, int, str]]:
+        rows = self._db.execute(
+            "SELECT path, size, mtime_ns, key FROM seen WHERE path >= ? AND path < ?",
+            (prefix, prefix[:-1] + chr(ord("/") + 1)),
+        )
+        return {path: (size, mtime, key) for path, size, mtime, key in rows}
+
     def snapshot(self, workspace: Path) -> Snapshot:
-        """Hash every supported file under `workspace` (no parsing)."""
-        root = workspace.resolve()
+        """Hash every supported file under `workspace` (no parsing).
+
+        Like git's index, a file whose size and mtime match what was recorded when it was hashed
+        is not read again, unless that mtime is too recent to trust (racy by RACY_NS)."""
+        prefix = str(workspace.resolve()) + "/"
+        known = self._known_stats(prefix)
+        trust_before = time.time_ns() - RACY_NS
         sources: dict[str, Source] = {}
-        for path in walk_files(root):
-            rel = path.relative_to(root).as_posix()
-            lang = language_for(rel)
-            if lang is None or path.stat().st_size > MAX_FILE_BYTES:
+        updates = []
+        for rel in walk_relative(workspace):
+            lang, full = language_for(rel), prefix + rel
+            stat = os.stat(full) if lang else None
+            if lang is None or stat is None or stat.st_size > MAX_FILE_BYTES:
                 continue
-            data = path.read_bytes()
-            key = hashlib.sha1(f"{SCHEMA_VERSION}\0{lang}\0".encode() + data).hexdigest()
-            sources[rel] = Source(key, lang, data)
+            size, mtime = stat.st_size, stat.st_mtime_ns
+            hit = known.get(full)
+            if hit and hit[:2] == (size, mtime) and mtime < trust_before:
+                key = hit[2]
+            else:
+                salt = f"{SCHEMA_VERSION}\0{lang}\0".encode()
+                key = hashlib.sha1(salt + Path(full).read_bytes()).hexdigest()
+                updates.append((full, size, mtime, key))
+            sources[rel] = Source(key, lang, full)
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO seen VALUES (?, ?, ?, ?)", updates)
         digest = hashlib.sha1("\n".join(f"{r}\0{s.key}" for r, s in sources.items()).encode())
         return Snapshot(sources, digest.hexdigest())
 
@@ -114,7 +142,7 @@ class TagIndex:
                 result[rel] = _decode(cached[source.key])
                 stats.cached += 1
                 continue
-            result[rel] = extract_tags(source.data, source.lang)
+            result[rel] = extract_tags(Path(source.path).read_bytes(), source.lang)
             cached[source.key] = _encode(result[rel])
             fresh.append((source.key, cached[source.key]))
             stats.parsed += 1

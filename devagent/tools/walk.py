@@ -82,13 +82,18 @@ class GitIgnore:
 
     def _rules_in(self, rel_dir: str) -> list[IgnoreRule]:
         if rel_dir not in self._rules:
-            path = self.root / rel_dir / ".gitignore"
+            path = os.path.join(self.root, rel_dir, ".gitignore")
             try:
-                text = path.read_text(encoding="utf-8", errors="replace")
+                with open(path, encoding="utf-8", errors="replace") as handle:
+                    text = handle.read()
             except OSError:
                 text = ""
             self._rules[rel_dir] = parse_gitignore(text, rel_dir)
         return self._rules[rel_dir]
+
+    def note_no_gitignore(self, rel_dir: str) -> None:
+        """Tell the matcher that `rel_dir` has no .gitignore (saves a failed open per folder)."""
+        self._rules.setdefault(rel_dir, [])
 
     def _chain(self, rel_dir: str) -> list[tuple[str, list[IgnoreRule]]]:
         """The non-empty rule lists that apply inside `rel_dir`, outermost first."""
@@ -119,6 +124,8 @@ def _walk_dir(ignore: GitIgnore, folder: str, rel_dir: str) -> Iterator[str]:
         entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
     except OSError:
         return
+    if not any(entry.name == ".gitignore" for entry in entries):
+        ignore.note_no_gitignore(rel_dir)
     prefix = rel_dir + "/" if rel_dir else ""
     for entry in entries:
         rel = prefix + entry.name
