@@ -17,37 +17,38 @@ def pagerank(
     graph: Mapping[str, Mapping[str, float]],
     personalization: Mapping[str, float] | None = None,
     damping: float = 0.85,
-    tolerance: float = 1e-9,
+    tolerance: float = 1e-6,
 ) -> dict[str, float]:
     """Weighted PageRank by power iteration; teleports (and dangling mass) follow
-    `personalization` (normalised), or go uniformly when it is empty. Ranks sum to 1."""
+    `personalization` (normalised), or go uniformly when it is empty. Ranks sum to 1.
+    Stops when the L1 change is below `tolerance` x node count (as networkx does)."""
     nodes = sorted(set(graph) | {t for targets in graph.values() for t in targets})
     if not nodes:
         return {}
-    known = set(nodes)
-    weights = {n: v for n, v in (personalization or {}).items() if v > 0 and n in known}
-    total = sum(weights.values())
-    teleport = (
-        {n: weights.get(n, 0.0) / total for n in nodes}
-        if total
-        else dict.fromkeys(nodes, 1 / len(nodes))
-    )
-    out_sum = {n: sum(graph.get(n, {}).values()) for n in nodes}
-    rank = dict(teleport)
+    index = {node: i for i, node in enumerate(nodes)}
+    weights = [max((personalization or {}).get(node, 0.0), 0.0) for node in nodes]
+    total = sum(weights)
+    teleport = [w / total for w in weights] if total else [1 / len(nodes)] * len(nodes)
+    links: list[list[tuple[int, float]]] = [[] for _ in nodes]
+    for source, targets in graph.items():
+        out = sum(targets.values())
+        if out > 0:
+            links[index[source]] = [(index[t], w / out) for t, w in targets.items()]
+    dangling_nodes = [i for i, out in enumerate(links) if not out]
+    rank = list(teleport)
     for _ in range(200):
-        dangling = sum(rank[n] for n in nodes if out_sum[n] == 0)
-        nxt = {n: (1 - damping + damping * dangling) * teleport[n] for n in nodes}
-        for source, targets in graph.items():
-            if out_sum[source] == 0:
-                continue
-            share = damping * rank[source] / out_sum[source]
-            for target, weight in targets.items():
-                nxt[target] += share * weight
-        delta = sum(abs(nxt[n] - rank[n]) for n in nodes)
+        dangling = sum(rank[i] for i in dangling_nodes)
+        base = 1 - damping + damping * dangling
+        nxt = [base * t for t in teleport]
+        for position, targets_of in enumerate(links):
+            share = damping * rank[position]
+            for target, fraction in targets_of:
+                nxt[target] += share * fraction
+        delta = sum(abs(a - b) for a, b in zip(nxt, rank, strict=True))
         rank = nxt
-        if delta < tolerance:
+        if delta < tolerance * len(nodes):
             break
-    return rank
+    return dict(zip(nodes, rank, strict=True))
 
 
 def _identifier_weight(ident: str, definers: int, mentioned: set[str]) -> float:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 from collections import defaultdict
@@ -69,35 +68,48 @@ def _indent(definition: Definition) -> int:
     return len(definition.signature) - len(definition.signature.lstrip())
 
 
-def with_enclosing(chosen: list[Definition], everything: list[Definition]) -> list[Definition]:
-    """`chosen` plus the enclosing definitions (class of a method, ...) that give them context."""
-    result = {d.line: d for d in chosen}
-    ordered = sorted(everything, key=lambda d: d.line)
-    starts = [d.line for d in ordered]
-    for definition in chosen:
+def enclosing_map(definitions: list[Definition]) -> dict[int, list[Definition]]:
+    """Per definition line: the definitions enclosing it (by indentation), outermost first."""
+    stack: list[tuple[int, Definition]] = []
+    parents: dict[int, list[Definition]] = {}
+    for definition in sorted(definitions, key=lambda d: d.line):
         depth = _indent(definition)
-        for index in range(bisect.bisect_left(starts, definition.line) - 1, -1, -1):
-            if depth == 0:
-                break
-            candidate = ordered[index]
-            if _indent(candidate) < depth:
-                result.setdefault(candidate.line, candidate)
-                depth = _indent(candidate)
-    return sorted(result.values(), key=lambda d: d.line)
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        parents[definition.line] = [d for _, d in stack]
+        stack.append((depth, definition))
+    return parents
 
 
-def render_entries(entries: list[MapEntry], tags: Mapping[str, FileTags] | None = None) -> str:
-    """Definitions grouped by file (files in rank order, lines in file order), each shown with
-    the definitions that enclose it when `tags` is given."""
-    grouped: dict[str, list[Definition]] = {}
-    for entry in entries:
-        grouped.setdefault(entry.path, []).append(entry.definition)
-    blocks = []
-    for path, chosen in grouped.items():
-        shown = with_enclosing(chosen, tags[path].definitions) if tags else chosen
-        lines = [f"{d.line:>5}│{d.signature}" for d in sorted(shown, key=lambda d: d.line)]
-        blocks.append(f"{path}:\n" + "\n".join(lines))
-    return "\n".join(blocks)
+class MapRenderer:
+    """Renders entries grouped by file, each with the definitions enclosing it (its class)."""
+
+    def __init__(self, tags: Mapping[str, FileTags] | None = None) -> None:
+        self.tags = tags
+        self._parents: dict[str, dict[int, list[Definition]]] = {}
+
+    def _with_enclosing(self, path: str, chosen: list[Definition]) -> list[Definition]:
+        if self.tags is None:
+            return sorted(chosen, key=lambda d: d.line)
+        if path not in self._parents:
+            self._parents[path] = enclosing_map(self.tags[path].definitions)
+        parents = self._parents[path]
+        shown = {d.line: d for d in chosen}
+        for definition in chosen:
+            for parent in parents.get(definition.line, []):
+                shown.setdefault(parent.line, parent)
+        return sorted(shown.values(), key=lambda d: d.line)
+
+    def render(self, entries: list[MapEntry]) -> str:
+        """Files in rank order, lines in file order."""
+        grouped: dict[str, list[Definition]] = {}
+        for entry in entries:
+            grouped.setdefault(entry.path, []).append(entry.definition)
+        blocks = []
+        for path, chosen in grouped.items():
+            lines = [f"{d.line:>5}│{d.signature}" for d in self._with_enclosing(path, chosen)]
+            blocks.append(f"{path}:\n" + "\n".join(lines))
+        return "\n".join(blocks)
 
 
 def fit_to_budget(
@@ -105,9 +117,10 @@ def fit_to_budget(
 ) -> tuple[str, int]:
     """The longest rank-prefix of `entries` whose rendering fits `max_tokens`; (text, count)."""
     low, high, best = 0, len(entries), ""
+    renderer = MapRenderer(tags)
     while low < high:
         middle = (low + high + 1) // 2
-        text = render_entries(entries[:middle], tags)
+        text = renderer.render(entries[:middle])
         if estimate_tokens(text) <= max_tokens:
             low, best = middle, text
         else:
