@@ -1,4 +1,4 @@
-"""The `repo_map` and `find_symbol` tools: a ranked outline of the repo within a token budget."""
+"""The `repo_map` tool: a ranked outline of the repository within a token budget."""
 
 from __future__ import annotations
 
