@@ -133,3 +133,13 @@ def test_methods_are_shown_under_their_class(tmp_path: Path) -> None:
         "    1│class Outer:",
         "    4│    def inner_method(self):",
     ]
+
+
+def test_same_size_edit_right_after_a_scan_is_seen(tmp_path: Path) -> None:
+    repo = write_tree(tmp_path / "repo", {"m.py": "def aaa():\n    pass\n"})
+    with TagIndex(tmp_path / "cache") as index:
+        index.scan(repo)
+        (repo / "m.py").write_text("def bbb():\n    pass\n")  # same size, mtime too recent to trust
+        tags, stats = index.scan(repo)
+    assert stats.parsed == 1
+    assert [d.name for d in tags["m.py"].definitions] == ["bbb"]
