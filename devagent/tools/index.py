@@ -1,0 +1,165 @@
+"""The repo-map index: tags of every supported workspace file, cached in SQLite by content hash."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from devagent.tools.tags import Definition, FileTags, extract_tags, language_for
+from devagent.tools.walk import walk_relative
+
+CACHE_FILE = "repomap-tags.sqlite3"
+SCHEMA_VERSION = "1"
+"""Part of every cache key: bump it when the queries or the stored shape change."""
+RACY_NS = 2_000_000_000
+"""A recorded mtime this close to now is not trusted (a same-size edit could share it)."""
+MAX_FILE_BYTES = 1_000_000
+"""Larger files (generated code, bundles) are not indexed."""
+
+
+@dataclass
+class IndexStats:
+    """What one scan did: `parsed` files went through tree-sitter, `cached` came from SQLite."""
+
+    files: int = 0
+    parsed: int = 0
+    cached: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Source:
+    key: str
+    """Content hash (with language and schema version): the cache key."""
+    lang: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The supported files of a workspace at one moment, hashed but not parsed."""
+
+    sources: dict[str, Source]
+    digest: str
+    """Hash of every (path, content key): equal digests mean an unchanged workspace."""
+
+
+def _encode(tags: FileTags) -> bytes:
+    defs = [[d.name, d.kind, d.line, d.signature] for d in tags.definitions]
+    return json.dumps({"d": defs, "r": tags.references}, separators=(",", ":")).encode()
+
+
+def _decode(blob: bytes) -> FileTags:
+    raw = json.loads(blob)
+    return FileTags([Definition(*d) for d in raw["d"]], raw["r"])
+
+
+class TagIndex:
+    """Scans a workspace into `{path: FileTags}`, re-parsing only files whose content changed."""
+
+    def __init__(self, cache_dir: Path | None) -> None:
+        if cache_dir is None:
+            self._db = sqlite3.connect(":memory:")
+        else:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(cache_dir / CACHE_FILE)
+        self._db.execute("CREATE TABLE IF NOT EXISTS tags (key TEXT PRIMARY KEY, data BLOB)")
+        self._db.execute("CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, value TEXT)")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS seen"
+            " (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER, key TEXT)"
+        )
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> TagIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _lookup(self, keys: list[str]) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            query = f"SELECT key, data FROM tags WHERE key IN ({marks})"
+            found.update(self._db.execute(query, chunk).fetchall())
+        return found
+
+    def _known_stats(self, prefix: str) -> dict[str, tuple[int, int, str]]:
+        rows = self._db.execute(
+            "SELECT path, size, mtime_ns, key FROM seen WHERE path >= ? AND path < ?",
+            (prefix, prefix[:-1] + chr(ord("/") + 1)),
+        )
+        return {path: (size, mtime, key) for path, size, mtime, key in rows}
+
+    def snapshot(self, workspace: Path) -> Snapshot:
+        """Hash every supported file under `workspace` (no parsing).
+
+        Like git's index, a file whose size and mtime match what was recorded when it was hashed
+        is not read again, unless that mtime is too recent to trust (racy by RACY_NS)."""
+        prefix = str(workspace.resolve()) + "/"
+        known = self._known_stats(prefix)
+        trust_before = time.time_ns() - RACY_NS
+        sources: dict[str, Source] = {}
+        updates = []
+        for rel in walk_relative(workspace):
+            lang, full = language_for(rel), prefix + rel
+            stat = os.stat(full) if lang else None
+            if lang is None or stat is None or stat.st_size > MAX_FILE_BYTES:
+                continue
+            size, mtime = stat.st_size, stat.st_mtime_ns
+            hit = known.get(full)
+            if hit and hit[:2] == (size, mtime) and mtime < trust_before:
+                key = hit[2]
+            else:
+                salt = f"{SCHEMA_VERSION}\0{lang}\0".encode()
+                key = hashlib.sha1(salt + Path(full).read_bytes()).hexdigest()
+                updates.append((full, size, mtime, key))
+            sources[rel] = Source(key, lang, full)
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO seen VALUES (?, ?, ?, ?)", updates)
+        digest = hashlib.sha1("\n".join(f"{r}\0{s.key}" for r, s in sources.items()).encode())
+        return Snapshot(sources, digest.hexdigest())
+
+    def load(self, snapshot: Snapshot) -> tuple[dict[str, FileTags], IndexStats]:
+        """Tags of every file in `snapshot`: from the cache, or parsed (and then cached)."""
+        started = time.perf_counter()
+        sources = snapshot.sources
+        cached = self._lookup(sorted({source.key for source in sources.values()}))
+        result: dict[str, FileTags] = {}
+        stats = IndexStats(files=len(sources))
+        fresh: list[tuple[str, bytes]] = []
+        for rel, source in sources.items():
+            if source.key in cached:
+                result[rel] = _decode(cached[source.key])
+                stats.cached += 1
+                continue
+            result[rel] = extract_tags(Path(source.path).read_bytes(), source.lang)
+            cached[source.key] = _encode(result[rel])
+            fresh.append((source.key, cached[source.key]))
+            stats.parsed += 1
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO tags VALUES (?, ?)", fresh)
+        stats.seconds = time.perf_counter() - started
+        return result, stats
+
+    def scan(self, workspace: Path) -> tuple[dict[str, FileTags], IndexStats]:
+        """Tags of every supported file under `workspace`, keyed by posix relative path."""
+        return self.load(self.snapshot(workspace))
+
+    def memo_get(self, key: str) -> str | None:
+        """A derived result (e.g. a rendered map) stored under `key`, if any."""
+        row = self._db.execute("SELECT value FROM memo WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def memo_put(self, key: str, value: str) -> None:
+        with self._db:
+            self._db.execute("INSERT OR REPLACE INTO memo VALUES (?, ?)", (key, value))

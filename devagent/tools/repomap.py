@@ -1,0 +1,217 @@
+"""The `repo_map` tool: a ranked outline of the repository within a token budget."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from devagent.tools.base import Observation, Tool, ToolContext
+from devagent.tools.index import IndexStats, TagIndex
+from devagent.tools.rank import rank_definitions
+from devagent.tools.tags import Definition, FileTags
+
+DEFAULT_MAX_TOKENS = 1024
+CHARS_PER_TOKEN = 4
+"""Budget estimate: about 4 characters per token for code and English (no tokenizer offline)."""
+
+
+def estimate_tokens(text: str) -> int:
+    return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
+
+
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_PATHLIKE = re.compile(r"[\w./-]+\.\w+")
+
+
+def extract_mentions(text: str, tags: Mapping[str, FileTags]) -> tuple[set[str], set[str]]:
+    """Files (by relative path or unique basename) and defined identifiers that `text` names."""
+    words = set(_WORD.findall(text))
+    tokens = {token.strip("./") for token in _PATHLIKE.findall(text)}
+    by_basename: dict[str, list[str]] = defaultdict(list)
+    for path in tags:
+        by_basename[path.rsplit("/", 1)[-1]].append(path)
+    files = {path for path in tags if path in tokens}
+    for token in tokens:
+        matches = by_basename.get(token.rsplit("/", 1)[-1], [])
+        files.update(p for p in matches if p.endswith(token) or len(matches) == 1)
+    defined = {d.name for file_tags in tags.values() for d in file_tags.definitions}
+    idents = {word for word in words & defined if len(word) >= 3}
+    return files, idents
+
+
+@dataclass(frozen=True)
+class MapEntry:
+    path: str
+    definition: Definition
+
+
+def ranked_entries(
+    tags: Mapping[str, FileTags], files: set[str], idents: set[str]
+) -> list[MapEntry]:
+    """Every definition, best first (each identifier's definitions in a file kept together)."""
+    by_name: dict[tuple[str, str], list[Definition]] = defaultdict(list)
+    for path, file_tags in tags.items():
+        for definition in file_tags.definitions:
+            by_name[path, definition.name].append(definition)
+    return [
+        MapEntry(path, definition)
+        for path, ident, _ in rank_definitions(tags, files, idents)
+        for definition in by_name[path, ident]
+    ]
+
+
+def _indent(definition: Definition) -> int:
+    return len(definition.signature) - len(definition.signature.lstrip())
+
+
+def enclosing_map(definitions: list[Definition]) -> dict[int, list[Definition]]:
+    """Per definition line: the definitions enclosing it (by indentation), outermost first."""
+    stack: list[tuple[int, Definition]] = []
+    parents: dict[int, list[Definition]] = {}
+    for definition in sorted(definitions, key=lambda d: d.line):
+        depth = _indent(definition)
+        while stack and stack[-1][0] >= depth:
+            stack.pop()
+        parents[definition.line] = [d for _, d in stack]
+        stack.append((depth, definition))
+    return parents
+
+
+class MapRenderer:
+    """Renders entries grouped by file, each with the definitions enclosing it (its class)."""
+
+    def __init__(self, tags: Mapping[str, FileTags] | None = None) -> None:
+        self.tags = tags
+        self._parents: dict[str, dict[int, list[Definition]]] = {}
+
+    def _with_enclosing(self, path: str, chosen: list[Definition]) -> list[Definition]:
+        if self.tags is None:
+            return sorted(chosen, key=lambda d: d.line)
+        if path not in self._parents:
+            self._parents[path] = enclosing_map(self.tags[path].definitions)
+        parents = self._parents[path]
+        shown = {d.line: d for d in chosen}
+        for definition in chosen:
+            for parent in parents.get(definition.line, []):
+                shown.setdefault(parent.line, parent)
+        return sorted(shown.values(), key=lambda d: d.line)
+
+    def render(self, entries: list[MapEntry]) -> str:
+        """Files in rank order, lines in file order."""
+        grouped: dict[str, list[Definition]] = {}
+        for entry in entries:
+            grouped.setdefault(entry.path, []).append(entry.definition)
+        blocks = []
+        for path, chosen in grouped.items():
+            lines = [f"{d.line:>5}│{d.signature}" for d in self._with_enclosing(path, chosen)]
+            blocks.append(f"{path}:\n" + "\n".join(lines))
+        return "\n".join(blocks)
+
+
+def fit_to_budget(
+    entries: list[MapEntry], max_tokens: int, tags: Mapping[str, FileTags] | None = None
+) -> tuple[str, int]:
+    """The longest rank-prefix of `entries` whose rendering fits `max_tokens`; (text, count)."""
+    low, high, best = 0, len(entries), ""
+    renderer = MapRenderer(tags)
+    while low < high:
+        middle = (low + high + 1) // 2
+        text = renderer.render(entries[:middle])
+        if estimate_tokens(text) <= max_tokens:
+            low, best = middle, text
+        else:
+            high = middle - 1
+    return (best if low else ""), low
+
+
+def build_map(
+    tags: Mapping[str, FileTags], focus: str = "", max_tokens: int = DEFAULT_MAX_TOKENS
+) -> tuple[str, dict[str, Any]]:
+    """The map text within the budget, and facts about it (counts, focus found)."""
+    files, idents = extract_mentions(focus, tags) if focus else (set(), set())
+    entries = ranked_entries(tags, files, idents)
+    text, shown = fit_to_budget(entries, max_tokens, tags)
+    shown_files = len({entry.path for entry in entries[:shown]})
+    facts = {
+        "definitions": len(entries),
+        "shown": shown,
+        "files_shown": shown_files,
+        "focus_files": sorted(files),
+        "focus_identifiers": sorted(idents),
+        "tokens": estimate_tokens(text),
+    }
+    return text, facts
+
+
+def scan_workspace(ctx: ToolContext) -> tuple[dict[str, FileTags], IndexStats]:
+    """The tags of the workspace, through the on-disk cache when `ctx.cache_dir` is set."""
+    with TagIndex(ctx.cache_dir) as index:
+        return index.scan(ctx.workspace)
+
+
+def _header(facts: dict[str, Any]) -> str:
+    header = (
+        f"Repository map: {facts['shown']} of {facts['definitions']} definitions from "
+        f"{facts['files_shown']} of {facts['files']} files, ranked by references"
+    )
+    focus = facts["focus_files"] + facts["focus_identifiers"]
+    return header + (" toward " + ", ".join(focus)[:300] if focus else "")
+
+
+def map_workspace(ctx: ToolContext, focus: str, max_tokens: int) -> tuple[str, dict[str, Any]]:
+    """The rendered map and its facts; an unchanged workspace reuses the stored map."""
+    with TagIndex(ctx.cache_dir) as index:
+        snapshot = index.snapshot(ctx.workspace)
+        memo_key = f"map\0{snapshot.digest}\0{max_tokens}\0{focus}"
+        stored = index.memo_get(memo_key)
+        if stored is not None:
+            facts = json.loads(stored)
+            files = facts["files"]
+            facts["index"] = asdict(IndexStats(files=files, cached=files)) | {"map_reused": True}
+            return facts.pop("text"), facts
+        tags, stats = index.load(snapshot)
+        text, facts = build_map(tags, focus, max_tokens)
+        facts["files"] = len(tags)
+        index.memo_put(memo_key, json.dumps(facts | {"text": text}))
+    facts["index"] = asdict(stats) | {"map_reused": False}
+    return text, facts
+
+
+def repo_map(args: dict[str, Any], ctx: ToolContext) -> Observation:
+    """Render the ranked repository map."""
+    focus = " ".join([str(args.get("focus", "")), *map(str, args.get("files", []) or [])])
+    max_tokens = max(64, int(args.get("max_tokens", DEFAULT_MAX_TOKENS)))
+    text, facts = map_workspace(ctx, focus.strip(), max_tokens)
+    if not facts["files"]:
+        return Observation("No source files in a supported language were found; use view '.'.")
+    footer = ""
+    if facts["shown"] < facts["definitions"]:
+        footer = (
+            f"\n[{facts['definitions'] - facts['shown']} more definitions not shown: raise "
+            "max_tokens, pass focus=..., or use find_symbol / view]"
+        )
+    return Observation(f"{_header(facts)}\n{text}{footer}", data=facts)
+
+
+REPO_MAP = Tool(
+    name="repo_map",
+    description=(
+        "A ranked outline of the repository's most important definitions (path, line, signature) "
+        "within a token budget. Pass `focus` (the issue text, file paths or identifiers) to rank "
+        "toward what matters for the task."
+    ),
+    parameters={
+        "type": "object",
+        "properties": {
+            "focus": {"type": "string", "description": "Text naming files and identifiers."},
+            "files": {"type": "array", "items": {"type": "string"}},
+            "max_tokens": {"type": "integer", "minimum": 64, "default": DEFAULT_MAX_TOKENS},
+        },
+        "additionalProperties": False,
+    },
+    fn=repo_map,
+)

@@ -1,0 +1,4 @@
+package main
+type Server struct{}
+func (s *Server) Serve() error { return nil }
+func NewServer() *Server { return &Server{} }

@@ -1,0 +1,145 @@
+from pathlib import Path
+
+import pytest
+
+from devagent.tools.findsymbol import FIND_SYMBOL
+from devagent.tools.index import TagIndex
+from devagent.tools.repomap import REPO_MAP, estimate_tokens, extract_mentions
+from tests.tools.helpers import make_ctx, write_tree
+
+CORE = "def shared_helper(x):\n    return x\n\n\nclass Registry:\n    def register(self, item):\n        return shared_helper(item)\n"  # noqa: E501
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    files = {
+        "pkg/core.py": CORE,
+        "pkg/users.py": "from pkg.core import shared_helper, Registry\n\n\ndef make_user():\n    return shared_helper(Registry())\n",  # noqa: E501
+        "pkg/orders.py": "from pkg.core import shared_helper\n\n\ndef make_order():\n    return shared_helper(2)\n",  # noqa: E501
+        "billing/invoice.py": "def render_invoice(total):\n    return format_money(total)\n\n\ndef format_money(value):\n    return str(value)\n",  # noqa: E501
+        "web/app.ts": "export function startServer(port: number) { return listen(port); }\nfunction listen(p: number) { return p; }\n",  # noqa: E501
+        "README.md": "docs\n",
+        "generated/big.py": "def generated_thing():\n    pass\n",
+        ".gitignore": "generated/\n",
+    }
+    return write_tree(tmp_path / "repo", files)
+
+
+def test_map_lists_definitions_ranked_by_references(repo: Path) -> None:
+    obs = REPO_MAP({}, make_ctx(repo))
+    lines = obs.text.splitlines()
+    assert lines[0].startswith("Repository map: ")
+    assert lines[1] == "pkg/core.py:"
+    assert "    1│def shared_helper(x):" in lines[2:5]
+    assert "generated_thing" not in obs.text
+    assert obs.data["index"]["files"] == 5
+
+
+def test_focus_on_issue_files_and_identifiers_ranks_them_first(repo: Path) -> None:
+    issue = "The invoice total is wrong: billing/invoice.py render_invoice rounds badly."
+    obs = REPO_MAP({"focus": issue}, make_ctx(repo))
+    assert obs.text.splitlines()[1] == "billing/invoice.py:"
+    assert obs.data["focus_files"] == ["billing/invoice.py"]
+    assert obs.data["focus_identifiers"] == ["render_invoice"]
+
+
+def test_map_fits_the_token_budget_and_says_how_to_see_more(repo: Path) -> None:
+    full = REPO_MAP({"max_tokens": 4000}, make_ctx(repo))
+    small = REPO_MAP({"max_tokens": 64}, make_ctx(repo))
+    assert full.data["shown"] == full.data["definitions"] == 9
+    assert 0 < small.data["shown"] < 9
+    assert small.data["tokens"] <= 64
+    assert "more definitions not shown: raise max_tokens" in small.text.splitlines()[-1]
+
+
+def test_cache_reuse_and_one_file_change_reparses_one_file(repo: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    with TagIndex(cache) as index:
+        _, first = index.scan(repo)
+    with TagIndex(cache) as index:
+        _, second = index.scan(repo)
+        (repo / "pkg" / "orders.py").write_text("def make_order_v2():\n    pass\n")
+        tags, third = index.scan(repo)
+    assert (first.files, first.parsed, first.cached) == (5, 5, 0)
+    assert (second.parsed, second.cached) == (0, 5)
+    assert (third.parsed, third.cached) == (1, 4)
+    assert [d.name for d in tags["pkg/orders.py"].definitions] == ["make_order_v2"]
+
+
+def test_map_through_ctx_cache_dir_reports_cache_hits(repo: Path, tmp_path: Path) -> None:
+    ctx = make_ctx(repo, cache_dir=tmp_path / "cache")
+    first = REPO_MAP({}, ctx)
+    second = REPO_MAP({}, ctx)
+    assert first.data["index"]["parsed"] == 5
+    assert (second.data["index"]["parsed"], second.data["index"]["cached"]) == (0, 5)
+    assert first.text == second.text
+
+
+def test_extract_mentions_paths_basenames_and_identifiers(repo: Path) -> None:
+    with TagIndex(None) as index:
+        tags, _ = index.scan(repo)
+    files, idents = extract_mentions("see orders.py and `web/app.ts`; Registry breaks", tags)
+    assert files == {"pkg/orders.py", "web/app.ts"}
+    assert idents == {"Registry"}
+
+
+def test_find_symbol_definitions_and_users(repo: Path) -> None:
+    obs = FIND_SYMBOL({"name": "shared_helper"}, make_ctx(repo))
+    assert obs.text.splitlines() == [
+        "'shared_helper': 1 definition",
+        "pkg/core.py:1: def shared_helper(x):  [function]",
+        "used in 3 files: pkg/core.py, pkg/orders.py, pkg/users.py",
+    ]
+    method = FIND_SYMBOL({"name": "Registry.register"}, make_ctx(repo))
+    assert method.text.splitlines()[1] == "pkg/core.py:6: def register(self, item):  [function]"
+
+
+def test_find_symbol_missing_suggests_similar_names(repo: Path) -> None:
+    obs = FIND_SYMBOL({"name": "startserver"}, make_ctx(repo))
+    assert not obs.ok
+    assert obs.text == (
+        "No definition of 'startserver' in the index. Similar names: startServer (web/app.ts:1)"
+    )
+
+
+def test_estimate_tokens_is_four_chars_per_token() -> None:
+    assert (estimate_tokens(""), estimate_tokens("abcd"), estimate_tokens("abcde")) == (0, 1, 2)
+
+
+def test_stored_map_is_reused_until_a_file_changes(repo: Path, tmp_path: Path) -> None:
+    ctx = make_ctx(repo, cache_dir=tmp_path / "cache")
+    REPO_MAP({}, ctx)
+    assert REPO_MAP({}, ctx).data["index"]["map_reused"] is True
+    (repo / "billing" / "invoice.py").write_text("def brand_new_function():\n    pass\n")
+    changed = REPO_MAP({}, ctx)
+    assert changed.data["index"]["map_reused"] is False
+    assert (changed.data["index"]["parsed"], changed.data["index"]["cached"]) == (1, 4)
+    assert "brand_new_function" in changed.text
+    assert "render_invoice" not in changed.text
+
+
+def test_map_of_a_repo_without_source_files(tmp_path: Path) -> None:
+    write_tree(tmp_path, {"README.md": "hello\n"})
+    obs = REPO_MAP({}, make_ctx(tmp_path))
+    assert obs.text == "No source files in a supported language were found; use view '.'."
+
+
+def test_methods_are_shown_under_their_class(tmp_path: Path) -> None:
+    source = "class Outer:\n    x = 1\n\n    def inner_method(self):\n        pass\n"
+    write_tree(tmp_path, {"m.py": source, "use.py": "def f(o):\n    return o.inner_method()\n"})
+    obs = REPO_MAP({"max_tokens": 64}, make_ctx(tmp_path))
+    assert obs.text.splitlines()[1:4] == [
+        "m.py:",
+        "    1│class Outer:",
+        "    4│    def inner_method(self):",
+    ]
+
+
+def test_same_size_edit_right_after_a_scan_is_seen(tmp_path: Path) -> None:
+    repo = write_tree(tmp_path / "repo", {"m.py": "def aaa():\n    pass\n"})
+    with TagIndex(tmp_path / "cache") as index:
+        index.scan(repo)
+        (repo / "m.py").write_text("def bbb():\n    pass\n")  # same size, mtime too recent to trust
+        tags, stats = index.scan(repo)
+    assert stats.parsed == 1
+    assert [d.name for d in tags["m.py"].definitions] == ["bbb"]
