@@ -1,0 +1,236 @@
+"""The loop end to end on a tiny repo with a scripted model and a LocalSandbox."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from devagent.agent.budget import BudgetConfig
+from devagent.agent.redact import secret_values_from_env
+from devagent.agent.task import Task
+from devagent.agent.trajectory import read_trajectory
+from devagent.llm.types import Usage
+from tests.agent.fakes import (
+    BROKEN_CALC,
+    CHECK,
+    FIXED_CALC,
+    ScriptedTestModel,
+    call,
+    make_agent,
+    malformed,
+    tiny_repo,
+)
+
+TASK = Task(issue="`add` subtracts instead of adding.", checks=(CHECK,))
+
+
+def records(path: Path | None, kind: str) -> list[dict]:
+    assert path is not None
+    return [r for r in read_trajectory(path) if r["type"] == kind]
+
+
+def test_solved_on_first_submit(tmp_path: Path) -> None:
+    repo = tiny_repo(tmp_path / "repo")
+    model = ScriptedTestModel(
+        [
+            [call("run", command="cat calc.py")],
+            [call("write_file", path="calc.py", content=FIXED_CALC)],
+            [call("submit", summary="fixed add")],
+        ]
+    )
+    agent, _ = make_agent(repo, model)
+    result = agent.run(TASK)
+    assert result.status == "solved"
+    assert result.steps == 3
+    assert "+    return a + b" in result.patch
+    assert [c.passed for c in result.checks] == [True]
+    assert result.summary == "fixed add"
+    assert len(records(result.trajectory_path, "completion")) == 3
+    assert records(result.trajectory_path, "end")[0]["status"] == "solved"
+
+
+def test_failing_submit_is_fed_back_then_solved(tmp_path: Path) -> None:
+    repo = tiny_repo(tmp_path / "repo")
+    model = ScriptedTestModel(
+        [
+            [call("submit", summary="nothing yet")],
+            [call("write_file", path="calc.py", content=FIXED_CALC)],
+            [call("submit", summary="fixed")],
+        ]
+    )
+    agent, _ = make_agent(repo, model)
+    result = agent.run(TASK)
+    assert result.status == "solved"
+    feedback = model.requests[1][-1]
+    assert feedback.role == "tool" and feedback.name == "submit"
+    assert "FAILED" in feedback.content
+    assert "test_calc.py::test_add" in feedback.content
+    checks = records(result.trajectory_path, "check")
+    assert [c["result"]["passed"] for c in checks] == [False, True]
+    assert checks[0]["result"]["failing_ids"] == ["test_calc.py::test_add"]
+
+
+def _looping_model(**kwargs: object) -> ScriptedTestModel:
+    return ScriptedTestModel([[call("run", command="true")]], repeat_last=True, **kwargs)  # type: ignore[arg-type]
+
+
+def test_step_budget_ends_the_run(tmp_path: Path) -> None:
+    agent, _ = make_agent(
+        tiny_repo(tmp_path / "repo"), _looping_model(), budget=BudgetConfig(max_steps=3)
+    )
+    result = agent.run(TASK)
+    assert result.status == "budget_exhausted"
+    assert result.steps == 3
+    assert "steps budget exhausted" in result.reason
+
+
+def test_token_budget_ends_the_run(tmp_path: Path) -> None:
+    model = _looping_model(usage=Usage(input_tokens=80, output_tokens=20))
+    agent, _ = make_agent(
+        tiny_repo(tmp_path / "repo"), model, budget=BudgetConfig(max_steps=None, max_tokens=250)
+    )
+    result = agent.run(TASK)
+    assert (result.status, result.steps, result.usage.total_tokens) == ("budget_exhausted", 3, 300)
+    assert "tokens budget" in result.reason
+
+
+def test_usd_budget_ends_the_run(tmp_path: Path) -> None:
+    model = _looping_model(cost_usd=0.01)
+    agent, _ = make_agent(
+        tiny_repo(tmp_path / "repo"), model, budget=BudgetConfig(max_steps=None, max_usd=0.025)
+    )
+    result = agent.run(TASK)
+    assert (result.status, result.steps) == ("budget_exhausted", 3)
+    assert round(result.cost_usd, 4) == 0.03
+    assert "usd budget" in result.reason
+
+
+def test_time_budget_ends_the_run(tmp_path: Path) -> None:
+    agent, _ = make_agent(
+        tiny_repo(tmp_path / "repo"),
+        _looping_model(),
+        budget=BudgetConfig(max_steps=None, max_time_s=0.0),
+    )
+    result = agent.run(TASK)
+    assert (result.status, result.steps) == ("budget_exhausted", 0)
+    assert "time budget" in result.reason
+
+
+def test_wrap_up_warning_is_given_once(tmp_path: Path) -> None:
+    model = _looping_model()
+    agent, _ = make_agent(tiny_repo(tmp_path / "repo"), model, budget=BudgetConfig(max_steps=6))
+    result = agent.run(TASK)
+    notes = [r["text"] for r in records(result.trajectory_path, "note")]
+    assert sum("Budget warning" in n for n in notes) == 1
+    assert any("Budget warning" in m.content for m in model.requests[-1] if m.role == "user")
+
+
+def test_budget_end_keeps_the_best_checked_patch(tmp_path: Path) -> None:
+    repo = tiny_repo(tmp_path / "repo")
+    model = ScriptedTestModel(
+        [
+            [call("write_file", path="calc.py", content=FIXED_CALC.replace("a - b", "a - b - 1"))],
+            [call("submit", summary="half")],
+            [call("write_file", path="calc.py", content=BROKEN_CALC)],
+        ]
+    )
+    agent, _ = make_agent(repo, model, budget=BudgetConfig(max_steps=3))
+    result = agent.run(TASK)
+    assert result.status == "budget_exhausted"
+    assert "a - b - 1" in result.patch and "a * b" not in result.patch
+    assert "a - b - 1" in (repo / "calc.py").read_text()
+    assert [c.passed for c in result.checks] == [False]
+
+
+def test_malformed_tool_call_is_returned_and_recovered(tmp_path: Path) -> None:
+    repo = tiny_repo(tmp_path / "repo")
+    model = ScriptedTestModel(
+        [
+            [malformed("write_file", '{"path": "calc.py", "content": ')],
+            [call("write_file", path="calc.py", content=FIXED_CALC)],
+            [call("submit", summary="fixed")],
+        ]
+    )
+    agent, _ = make_agent(repo, model)
+    result = agent.run(TASK)
+    assert result.status == "solved"
+    error = model.requests[1][-1]
+    assert error.role == "tool" and "could not be parsed: invalid JSON" in error.content
+    assert '"content": ' in error.content
+    assert records(result.trajectory_path, "observation")[0]["ok"] is False
+
+
+def test_unknown_tool_and_bad_arguments_become_observations(tmp_path: Path) -> None:
+    model = ScriptedTestModel(
+        [
+            [call("write_files", path="x", content="y"), call("run")],
+            [call("submit", summary="s")],
+        ]
+    )
+    agent, _ = make_agent(tiny_repo(tmp_path / "repo"), model)
+    assert agent.run(Task(issue="x")).status == "unsolved"
+    unknown, bad = model.requests[1][-2:]
+    assert "no tool named `write_files`" in unknown.content
+    assert "Did you mean `write_file`?" in unknown.content
+    assert "missing required argument(s): command" in bad.content
+
+
+def test_text_reply_without_tool_call_is_nudged(tmp_path: Path) -> None:
+    model = ScriptedTestModel(["I think I am done.", [call("submit", summary="s")]])
+    agent, _ = make_agent(tiny_repo(tmp_path / "repo"), model)
+    result = agent.run(Task(issue="x"))
+    assert (result.status, result.steps) == ("unsolved", 2)
+    assert "without calling a tool" in model.requests[1][-1].content
+
+
+def test_plan_is_shown_back_every_turn(tmp_path: Path) -> None:
+    steps = [{"step": "read calc.py", "status": "done"}, {"step": "fix add", "status": "pending"}]
+    model = ScriptedTestModel(
+        [
+            [call("plan", steps=steps)],
+            [call("write_file", path="calc.py", content=FIXED_CALC)],
+            [call("submit", summary="s")],
+        ]
+    )
+    agent, _ = make_agent(tiny_repo(tmp_path / "repo"), model)
+    result = agent.run(TASK)
+    for request in model.requests[1:]:
+        assert request[-1].content == "Current plan:\n1. [done] read calc.py\n2. [pending] fix add"
+    assert result.plan == steps
+
+
+def test_no_checks_means_unverified(tmp_path: Path) -> None:
+    model = ScriptedTestModel([[call("submit", summary="done")]])
+    agent, _ = make_agent(tiny_repo(tmp_path / "repo"), model)
+    result = agent.run(Task(issue="x"))
+    assert result.status == "unsolved"
+    assert "unverified" in result.reason
+
+
+def test_secret_in_host_env_never_reaches_the_trajectory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = "sk-test-0123456789abcdef"
+    monkeypatch.setenv("DEVAGENT_TEST_API_KEY", secret)
+
+    model = ScriptedTestModel(
+        [
+            [call("run", command=f"echo {secret}; env")],
+            [call("write_file", path="calc.py", content=f"# {secret}\n{FIXED_CALC}")],
+            [call("submit", summary=f"used {secret}")],
+        ]
+    )
+    agent, _ = make_agent(
+        tiny_repo(tmp_path / "repo"), model, secrets=secret_values_from_env(os.environ)
+    )
+    result = agent.run(TASK)
+    text = result.trajectory_path.read_text()  # type: ignore[union-attr]
+    assert secret not in text
+    assert "[REDACTED]" in text
+    assert all(secret not in m.content for m in model.requests[-1])
+    end = json.loads(text.splitlines()[-1])
+    assert (end["type"], end["status"]) == ("end", "solved")
+    assert "[REDACTED]" in end["patch"]
