@@ -247,7 +247,7 @@ class Agent:
             status=status,
             patch=patch,
             checks=self.checks,
-            steps=self.steps,
+            steps=self.budget.steps,
             usage=self.budget.usage,
             cost_usd=self.budget.usd,
             duration_s=duration_s,

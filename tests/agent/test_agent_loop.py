@@ -15,8 +15,10 @@ from devagent.agent.trajectory import read_trajectory
 from devagent.llm.types import Usage
 from tests.agent.fakes import (
     BROKEN_CALC,
+    BUGGY_CALC,
     CHECK,
     FIXED_CALC,
+    PYTEST_CHECK,
     ScriptedTestModel,
     call,
     make_agent,
@@ -24,6 +26,7 @@ from tests.agent.fakes import (
     tiny_repo,
 )
 
+HALF_CALC = BUGGY_CALC.replace("b\n", "b  # half\n", 1)
 TASK = Task(issue="`add` subtracts instead of adding.", checks=(CHECK,))
 
 
@@ -54,6 +57,7 @@ def test_solved_on_first_submit(tmp_path: Path) -> None:
 
 def test_failing_submit_is_fed_back_then_solved(tmp_path: Path) -> None:
     repo = tiny_repo(tmp_path / "repo")
+    task = Task(issue=TASK.issue, checks=(PYTEST_CHECK,))
     model = ScriptedTestModel(
         [
             [call("submit", summary="nothing yet")],
@@ -62,7 +66,7 @@ def test_failing_submit_is_fed_back_then_solved(tmp_path: Path) -> None:
         ]
     )
     agent, _ = make_agent(repo, model)
-    result = agent.run(TASK)
+    result = agent.run(task)
     assert result.status == "solved"
     feedback = model.requests[1][-1]
     assert feedback.role == "tool" and feedback.name == "submit"
@@ -132,7 +136,7 @@ def test_budget_end_keeps_the_best_checked_patch(tmp_path: Path) -> None:
     repo = tiny_repo(tmp_path / "repo")
     model = ScriptedTestModel(
         [
-            [call("write_file", path="calc.py", content=FIXED_CALC.replace("a - b", "a - b - 1"))],
+            [call("write_file", path="calc.py", content=HALF_CALC)],
             [call("submit", summary="half")],
             [call("write_file", path="calc.py", content=BROKEN_CALC)],
         ]
@@ -140,8 +144,8 @@ def test_budget_end_keeps_the_best_checked_patch(tmp_path: Path) -> None:
     agent, _ = make_agent(repo, model, budget=BudgetConfig(max_steps=3))
     result = agent.run(TASK)
     assert result.status == "budget_exhausted"
-    assert "a - b - 1" in result.patch and "a * b" not in result.patch
-    assert "a - b - 1" in (repo / "calc.py").read_text()
+    assert "+    return a - b  # half" in result.patch and "a * b" not in result.patch
+    assert "# half" in (repo / "calc.py").read_text()
     assert [c.passed for c in result.checks] == [False]
 
 
