@@ -97,25 +97,33 @@ def load_recording(path: Path) -> Recording:
     )
 
 
+def _divergence(index: int, want: Mapping[str, Any], got: Mapping[str, Any]) -> Divergence:
+    return Divergence(
+        index=index,
+        agent=str(want.get("agent", "?")),
+        step=int(want.get("step", -1)),
+        tool=str(want.get("name", "?")),
+        expected=str(want.get("text", "<no observation>")),
+        actual=str(got.get("text", "<no observation>")),
+    )
+
+
 def first_divergence(
     expected: Sequence[Mapping[str, Any]], actual: Sequence[Mapping[str, Any]]
 ) -> tuple[int, Divergence | None]:
-    """Compare observations in order (text normalized, `ok` flag); the first mismatch, if any."""
+    """Compare observations in order (text normalized, `ok`, tool name); the first mismatch.
+
+    Returns how many observations matched before it (all of them when there is none)."""
     for i, (want, got) in enumerate(zip(expected, actual, strict=False)):
         same_text = normalize_for_compare(want["text"]) == normalize_for_compare(got["text"])
         if not same_text or want["ok"] != got["ok"] or want["name"] != got["name"]:
-            return i, Divergence(
-                i, want["agent"], want["step"], want["name"], want["text"], got["text"]
-            )
+            return i, _divergence(i, want, got)
     compared = min(len(expected), len(actual))
-    if len(expected) != len(actual):
-        missing = {"agent": "?", "step": -1, "name": "?", "text": "<no observation>"}
-        want = expected[compared] if compared < len(expected) else missing
-        got = actual[compared] if compared < len(actual) else missing
-        return compared, Divergence(
-            compared, want["agent"], want["step"], want["name"], want["text"], got["text"]
-        )
-    return compared, None
+    if len(expected) == len(actual):
+        return compared, None
+    want = expected[compared] if compared < len(expected) else {}
+    got = actual[compared] if compared < len(actual) else {}
+    return compared, _divergence(compared, want, got)
 
 
 def replay(

@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 
 from devagent.agent.budget import BudgetConfig
+from devagent.agent.config import AgentConfig
+from devagent.agent.context import ContextConfig
+from devagent.agent.loop import ContextOverflowError
 from devagent.agent.redact import secret_values_from_env
 from devagent.agent.task import Task
 from devagent.agent.trajectory import read_trajectory
@@ -238,3 +241,39 @@ def test_secret_in_host_env_never_reaches_the_trajectory(
     end = json.loads(text.splitlines()[-1])
     assert (end["type"], end["status"]) == ("end", "solved")
     assert "[REDACTED]" in end["patch"]
+
+
+class OverflowOnceModel(ScriptedTestModel):
+    """Reports a context overflow on its fourth call, like a provider would."""
+
+    def complete(self, messages, tools, *, max_tokens=4096, temperature=0.0):  # type: ignore[no-untyped-def]
+        if len(self.requests) == 3 and not getattr(self, "overflowed", False):
+            self.overflowed = True
+            raise ContextOverflowError("prompt is too long")
+        return super().complete(messages, tools, max_tokens=max_tokens, temperature=temperature)
+
+
+def test_context_overflow_summarizes_older_turns_and_retries(tmp_path: Path) -> None:
+    model = OverflowOnceModel(
+        [
+            [call("run", command="echo one")],
+            [call("run", command="echo two")],
+            [call("run", command="echo three")],
+            "calc.py has add() subtracting; nothing changed yet.",  # the summary
+            [call("write_file", path="calc.py", content=FIXED_CALC)],
+            [call("submit", summary="fixed")],
+        ]
+    )
+    config = AgentConfig(context=ContextConfig(keep_recent_turns=1))
+    agent, _ = make_agent(tiny_repo(tmp_path / "repo"), model, config=config)
+    result = agent.run(TASK)
+    assert result.status == "solved"
+    summary_request = model.requests[3]
+    assert len(summary_request) == 1 and "echo two" in summary_request[0].content
+    after = model.requests[4]
+    assert "Summary of the earlier part" in after[2].content
+    assert "add() subtracting" in after[2].content
+    assert after[3].role == "assistant" and after[3].tool_calls[0].arguments == {
+        "command": "echo three"
+    }
+    assert result.steps == 5
