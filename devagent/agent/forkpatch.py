@@ -17,9 +17,10 @@ class ForkPatchError(DevagentError):
 def sandbox_diff(sandbox: Sandbox, timeout: float = 120.0) -> str:
     """`git diff` of the sandbox's workspace against HEAD, untracked files included.
 
-    The diff goes through a file (`get`), not the command output, which the sandbox caps.
+    The diff goes through a file (`get`), not the command output, which the sandbox caps. The
+    file lives in `.git/`: never part of the diff, and not on a tmpfs (which `get` cannot read).
     """
-    target = f"/tmp/devagent-fork-{uuid.uuid4().hex}.patch"
+    target = f"{WORKDIR}/.git/devagent-fork-{uuid.uuid4().hex}.patch"
     command = (
         f"{_GIT} add --all --intent-to-add . >/dev/null 2>&1; "
         f"{_GIT} diff --binary --no-ext-diff --no-textconv HEAD > {target}"

@@ -118,7 +118,15 @@ def fake_tools() -> dict[str, Tool]:
 
 
 def git(root: Path, *args: str, stdin: str | None = None) -> str:
-    command = ["git", "-c", "user.email=t@example.com", "-c", "user.name=t", *args]
+    hardening = [
+        "-c",
+        "safe.directory=*",
+        "-c",
+        "core.hooksPath=/dev/null",
+        "-c",
+        "core.fsmonitor=",
+    ]
+    command = ["git", *hardening, "-c", "user.email=t@example.com", "-c", "user.name=t", *args]
     done = subprocess.run(command, cwd=root, input=stdin, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -180,3 +188,37 @@ def make_agent(
     )
     agent = Agent(model, fake_tools(), sb, Budget(budget or BudgetConfig()), io=io, config=config)
     return agent, io
+
+
+def host_diff(root: Path) -> str:
+    """The repo's patch against HEAD, read on the host (untracked files included)."""
+    git(root, "add", "--all", "--intent-to-add", ".")
+    return git(root, "diff", "--binary", "HEAD")
+
+
+def docker_sandbox(repo: Path) -> Any:
+    """The lead's DockerSandbox on the base image, with `repo` as its workspace (not started)."""
+    import importlib
+
+    backend = importlib.import_module("sandbox.docker")
+    try:
+        image = importlib.import_module("sandbox.images").ensure_base_image()
+    except ImportError:  # the image module is merged separately; its tag is the default
+        image = importlib.import_module("sandbox.config").DEFAULT_IMAGE
+    return backend.DockerSandbox(backend.SandboxConfig(image=image, workspace=repo))
+
+
+def containers_mounting(path: Path) -> list[str]:
+    """Ids of devagent sandbox containers (any state) that mount `path`."""
+    import docker
+
+    client = docker.from_env()
+    try:
+        found = client.containers.list(all=True, filters={"label": "devagent.sandbox=1"})
+        return [
+            c.id
+            for c in found
+            if any(m.get("Source") == str(path) for m in c.attrs.get("Mounts", []))
+        ]
+    finally:
+        client.close()

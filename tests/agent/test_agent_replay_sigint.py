@@ -84,21 +84,26 @@ def _wait_for(path: Path, proc: subprocess.Popen[str]) -> None:
         time.sleep(0.02)
 
 
-def test_sigint_finishes_the_step_and_leaves_a_trajectory(tmp_path: Path) -> None:
+def run_and_interrupt(tmp_path: Path, backend: str) -> tuple[str, list[dict]]:
+    """Start a run in a child process, SIGINT it mid-step, return its stdout and trajectory."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.agent.sigint_run", str(tmp_path)],
+        [sys.executable, "-m", "tests.agent.sigint_run", str(tmp_path), backend],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    _wait_for(tmp_path / "started", proc)
+    _wait_for(tmp_path / "repo" / "started", proc)
     proc.send_signal(signal.SIGINT)
-    (tmp_path / "go").touch()
+    (tmp_path / "repo" / "go").touch()
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 1, err
+    return out, list(read_trajectory(tmp_path / "out" / "trajectory.jsonl"))
+
+
+def test_sigint_finishes_the_step_and_leaves_a_trajectory(tmp_path: Path) -> None:
+    out, lines = run_and_interrupt(tmp_path, "local")
     assert out.split()[-1] == "interrupted"
-    lines = list(read_trajectory(tmp_path / "repo" / ".." / "out" / "trajectory.jsonl"))
     end = lines[-1]
     assert (end["type"], end["status"], end["steps"]) == ("end", "interrupted", 1)
     assert [r["type"] for r in lines].count("observation") == 1
