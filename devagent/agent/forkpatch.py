@@ -20,7 +20,7 @@ def sandbox_diff(sandbox: Sandbox, timeout: float = 120.0) -> str:
     The diff goes through a file (`get`), not the command output, which the sandbox caps. The
     file lives in `.git/`: never part of the diff, and not on a tmpfs (which `get` cannot read).
     """
-    target = f"{WORKDIR}/.git/devagent-fork-{uuid.uuid4().hex}.patch"
+    target = f".git/devagent-fork-{uuid.uuid4().hex}.patch"  # relative to the workspace
     command = (
         f"{_GIT} add --all --intent-to-add . >/dev/null 2>&1; "
         f"{_GIT} diff --binary --no-ext-diff --no-textconv HEAD > {target}"
@@ -29,6 +29,6 @@ def sandbox_diff(sandbox: Sandbox, timeout: float = 120.0) -> str:
     if not result.ok:
         raise ForkPatchError(f"git diff failed in the sandbox: {result.output[-500:]}")
     try:
-        return sandbox.get(target).decode("utf-8", errors="replace")
+        return sandbox.get(f"{WORKDIR}/{target}").decode("utf-8", errors="replace")
     finally:
-        sandbox.exec(f"rm -f {target}", timeout=30, session=False)
+        sandbox.exec(f"rm -f {target}", timeout=30, cwd=WORKDIR, session=False)
