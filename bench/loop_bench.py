@@ -104,7 +104,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--sandbox", choices=("local", "docker"), default="local")
-    parser.add_argument("--image", default="devagent-base:latest")
+    parser.add_argument("--image", default="devagent/base:latest")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="loop-bench-") as tmp:
         repo = tiny_repo(Path(tmp) / "repo")

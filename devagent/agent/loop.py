@@ -18,7 +18,7 @@ from devagent.agent.delegate import ChildOutcome, Delegation, delegate_tool
 from devagent.agent.errors import AgentStop, GaveUp, Interrupted, Submitted
 from devagent.agent.plan import Plan, plan_tool
 from devagent.agent.prompts import render
-from devagent.agent.seams import AgentIO
+from devagent.agent.seams import AgentIO, host_workspace
 from devagent.agent.submit import submit_tool
 from devagent.agent.task import RunResult, Task
 from devagent.errors import DevagentError
@@ -105,8 +105,9 @@ class Agent:
                 self._step()
         except (AgentStop, DevagentError, SandboxError) as stop:
             return self._finish(stop, time.monotonic() - started)
-        except BaseException as exc:
-            self._record("end", status="error", reason=f"{type(exc).__name__}: {exc}")
+        except BaseException as exc:  # recorded, then re-raised (a second Ctrl-C, a bug)
+            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "error"
+            self._record("end", status=status, reason=f"{type(exc).__name__}: {exc}")
             raise
 
     def _initial_context(self, task: Task) -> Context:
@@ -213,7 +214,10 @@ class Agent:
         self.checks = results
         for result in results:
             self._record("check", result=result.to_dict())
-        self._keep_if_best(results)
+        patch = self.io.patch_fn()
+        self._keep_if_best(results, patch)
+        if all_passed(results) and not self.task.checks and not patch.strip():
+            return Observation.failure(render("repro_missing.j2", command=commands[0]))
         if all_passed(results):
             self._verdict = Submitted("the goal checks passed")
             return Observation(render("checks_passed.j2", results=results))
@@ -222,10 +226,10 @@ class Agent:
         failed = [r for r in results if not r.passed]
         return Observation.failure(render("check_feedback.j2", results=results, failed=failed))
 
-    def _keep_if_best(self, results: list[CheckResult]) -> None:
+    def _keep_if_best(self, results: list[CheckResult], patch: str) -> None:
         rank = score(results)
         if self._best is None or rank >= self._best[0]:
-            self._best = (rank, self.io.patch_fn(), results)
+            self._best = (rank, patch, results)
 
     def _final_patch(self, status: str) -> str:
         current = self.io.patch_fn()
@@ -263,8 +267,9 @@ class Agent:
     # -- sub-agents -----------------------------------------------------------------------------
 
     def _spawn(self, goal: str, share: float, fork: Sandbox | None) -> ChildOutcome:
+        workspace = self.io.workspace
         io = AgentIO(
-            workspace=self.io.workspace,
+            workspace=workspace if fork is None else host_workspace(fork, workspace),
             patch_fn=self.io.patch_fn if fork is None else partial(self.io.fork_patch_fn, fork),
             restore_fn=self.io.restore_fn if fork is None else None,
             fork_patch_fn=self.io.fork_patch_fn,

@@ -25,3 +25,11 @@ class AgentIO:
     trajectory: Trajectory = field(default_factory=lambda: Trajectory(None))
     stop: threading.Event = field(default_factory=threading.Event)
     """Set by the CLI's SIGINT handler: the current step finishes, then the run ends."""
+
+
+def host_workspace(sandbox: Sandbox, default: Path) -> Path:
+    """The host directory `sandbox` mounts at /workspace, when it says (a fork has its own copy):
+    `DockerSandbox.config.workspace` or `LocalSandbox.root`; else `default`."""
+    config = getattr(sandbox, "config", None)
+    path = getattr(config, "workspace", None) or getattr(sandbox, "root", None)
+    return Path(path) if path else default

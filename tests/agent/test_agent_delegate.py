@@ -7,6 +7,7 @@ from pathlib import Path
 from devagent.agent.config import AgentConfig
 from devagent.agent.task import Task
 from devagent.agent.trajectory import read_trajectory
+from devagent.tools.base import Observation, Tool
 from tests.agent.fakes import (
     BROKEN_CALC,
     CHECK,
@@ -91,3 +92,29 @@ def test_parallel_refused_without_fork(tmp_path: Path) -> None:
     agent, _ = make_agent(tiny_repo(tmp_path / "repo"), model)
     agent.run(Task(issue="x"))
     assert "cannot fork" in model.requests[1][-1].content
+
+
+def test_parallel_attempts_see_their_own_fork_as_workspace(tmp_path: Path) -> None:
+    repo = tiny_repo(tmp_path / "repo")
+    sandbox = ForkableLocalSandbox(repo)
+    model = ScriptedTestModel(
+        [
+            [call("delegate", goal="look", budget_share=0.5, parallel=True)],
+            [call("where")],
+            [call("submit", summary="one")],
+            [call("where")],
+            [call("submit", summary="two")],
+            [call("submit", summary="parent")],
+        ]
+    )
+    agent, _ = make_agent(repo, model, sandbox=sandbox)
+    agent.base_tools["where"] = Tool(
+        "where",
+        "Host workspace.",
+        {"type": "object"},
+        lambda a, ctx: Observation(str(ctx.workspace)),
+    )
+    agent.run(Task(issue="x"))
+    seen = [model.requests[i][-1].content for i in (2, 4)]
+    assert seen == [str(fork.root) for fork in sandbox.forks]
+    assert str(repo) not in seen

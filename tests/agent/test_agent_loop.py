@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -277,3 +278,35 @@ def test_context_overflow_summarizes_older_turns_and_retries(tmp_path: Path) -> 
         "command": "echo three"
     }
     assert result.steps == 5
+
+
+def test_repo_suite_mode_needs_a_change_before_it_counts(tmp_path: Path) -> None:
+    suite = f"{sys.executable} -S -B -c 'import calc; assert calc.sub(5, 3) == 2'"
+    model = ScriptedTestModel(
+        [
+            [call("submit", summary="the suite already passes")],
+            [call("write_file", path="calc.py", content=FIXED_CALC)],
+            [call("submit", summary="fixed")],
+        ]
+    )
+    agent, _ = make_agent(tiny_repo(tmp_path / "repo"), model)
+    result = agent.run(Task(issue="add is wrong", test_command=suite))
+    assert (result.status, result.steps) == ("solved", 3)
+    assert "First write a small reproduction test" in model.requests[0][0].content
+    refusal = model.requests[1][-1]
+    assert refusal.name == "submit" and "no change at all" in refusal.content
+
+
+def test_a_broken_environment_ends_as_error_with_exit_code_2(tmp_path: Path) -> None:
+    from devagent.agent.solve import exit_code
+    from devagent.errors import DevagentError
+
+    class BrokenModel(ScriptedTestModel):
+        def complete(self, messages, tools, **kwargs):  # type: ignore[no-untyped-def]
+            raise DevagentError("provider said 401: check the API key")
+
+    agent, _ = make_agent(tiny_repo(tmp_path / "repo"), BrokenModel([]))
+    result = agent.run(TASK)
+    assert (result.status, exit_code(result)) == ("error", 2)
+    assert "provider said 401" in result.reason
+    assert records(result.trajectory_path, "end")[0]["status"] == "error"
