@@ -31,7 +31,10 @@ TESTS = (
     "from calc import add, sub\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\n"
     "def test_sub():\n    assert sub(5, 3) == 2\n"
 )
-PYTEST_CHECK = f"{sys.executable} -m pytest -q -p no:cacheprovider test_calc.py"
+PYTEST_CHECK = (
+    f"{sys.executable} -m pytest -q -p no:cacheprovider -c /dev/null --rootdir=. --confcutdir=. "
+    "test_calc.py"
+)
 """The tiny repo's test suite (slow-ish: a pytest start-up per check)."""
 CHECK = f"{sys.executable} -S -B -c 'import calc; assert calc.add(2, 3) == 5, calc.add(2, 3)'"
 """A fast goal check for tests that do not need pytest's failing-test ids."""

@@ -192,3 +192,12 @@ def test_redactor_masks_secret_values_everywhere() -> None:
 def test_normalize_masks_durations_and_addresses() -> None:
     a = normalize_for_compare("1 passed in 0.02s at 0x7f0a1b2c3d4e")
     assert a == normalize_for_compare("1 passed in 1.73s at 0x7f99aa00bb11")
+
+
+def test_package_exports_exactly_its_public_names() -> None:
+    import devagent.agent as agent
+
+    public = {name for name in vars(agent) if not name.startswith("_")}
+    modules = {name for name in public if type(getattr(agent, name)).__name__ == "module"}
+    assert set(agent.__all__) == public - modules
+    assert all(getattr(agent, name) is not None for name in agent.__all__)
