@@ -131,6 +131,7 @@ class Agent:
             self._say(render("wrap_up.j2", remaining=self.budget.remaining()))
         if self.context.near_limit():
             self._compact()
+        self.ctx.command_timeout = self._time_capped(self.config.command_timeout)
         completion = self._complete()
         self.steps += 1
         self.context.add_assistant(completion.message)
@@ -143,6 +144,11 @@ class Agent:
                 self._observe(call, Observation.failure("Not run: `submit` ended the turn."), 0.0)
         if self._verdict is not None:
             raise self._verdict
+
+    def _time_capped(self, timeout: float) -> float:
+        """A command timeout no longer than what is left of the time budget (at least 5 s)."""
+        left = self.budget.remaining()["time"]
+        return timeout if left is None else max(min(timeout, left), 5.0)
 
     def _say(self, text: str) -> None:
         self.context.add_user(text)
@@ -210,7 +216,8 @@ class Agent:
         if not commands:
             self._verdict = GaveUp("submitted without goal checks (unverified)")
             return Observation(render("no_checks.j2"))
-        results = run_checks(self.sandbox, commands, timeout=self.config.check_timeout)
+        timeout = self._time_capped(self.config.check_timeout)
+        results = run_checks(self.sandbox, commands, timeout=timeout)
         self.checks = results
         for result in results:
             self._record("check", result=result.to_dict())

@@ -52,6 +52,8 @@ class Recording:
     start: dict[str, Any]
     completions: list[Completion]
     observations: list[dict[str, Any]]
+    meta: dict[str, Any]
+    """The `meta` record `solve` wrote (repo, base, image...), {} if none."""
 
     @property
     def task(self) -> Task:
@@ -94,6 +96,7 @@ def load_recording(path: Path) -> Recording:
             if r.get("type") == "completion"
         ],
         observations=[r for r in records if r.get("type") == "observation"],
+        meta=next((r.get("meta", {}) for r in records if r.get("type") == "meta"), {}),
     )
 
 

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from devagent.agent.budget import Budget, BudgetConfig
 from devagent.agent.config import AgentConfig
@@ -57,6 +57,9 @@ class SolveRequest:
     """The name facts are remembered under (e.g. the repo's resolved path or remote URL)."""
     listeners: Sequence[Listener] = ()
     """Called with every trajectory record (e.g. the live view)."""
+    meta: dict[str, Any] = field(default_factory=dict)
+    """Written first as a `meta` record: what `devagent replay` needs to rebuild the run's
+    starting point (e.g. repo, base revision, image, tool names). Never put secrets here."""
 
 
 def solve(request: SolveRequest) -> RunResult:
@@ -68,6 +71,7 @@ def solve(request: SolveRequest) -> RunResult:
     with Trajectory(request.out / "trajectory.jsonl", redactor) as trajectory:
         for listener in request.listeners:
             trajectory.subscribe(listener)
+        trajectory.write({"type": "meta", "agent": "0", "step": 0, "meta": request.meta})
         io = AgentIO(
             workspace=request.workspace.path,
             patch_fn=request.workspace.diff,

@@ -17,6 +17,7 @@ from devagent.agent.redact import secret_values_from_env
 from devagent.agent.task import Task
 from devagent.agent.trajectory import read_trajectory
 from devagent.llm.types import Usage
+from devagent.tools.base import Observation, Tool, ToolContext
 from tests.agent.fakes import (
     BROKEN_CALC,
     BUGGY_CALC,
@@ -310,3 +311,16 @@ def test_a_broken_environment_ends_as_error_with_exit_code_2(tmp_path: Path) -> 
     assert (result.status, exit_code(result)) == ("error", 2)
     assert "provider said 401" in result.reason
     assert records(result.trajectory_path, "end")[0]["status"] == "error"
+
+
+def test_command_timeouts_are_capped_by_the_time_left(tmp_path: Path) -> None:
+    def probe(args: dict, ctx: ToolContext) -> Observation:
+        return Observation(f"timeout {ctx.command_timeout}")
+
+    model = ScriptedTestModel([[call("probe")], [call("submit", summary="s")]])
+    budget = BudgetConfig(max_steps=None, max_time_s=60)
+    agent, _ = make_agent(tiny_repo(tmp_path / "repo"), model, budget=budget)
+    agent.base_tools["probe"] = Tool("probe", "Show the timeout.", {"type": "object"}, probe)
+    agent.run(Task(issue="x"))
+    timeout = float(model.requests[1][-1].content.split()[-1])
+    assert 5.0 <= timeout <= 60.0 and agent.config.command_timeout == 600.0

@@ -14,6 +14,7 @@ from devagent.agent.budget import BudgetConfig
 from devagent.agent.forkpatch import sandbox_diff
 from devagent.agent.issue import IssueError, parse_duration, parse_issue
 from devagent.agent.memory import MemoryStore
+from devagent.agent.replay import load_recording
 from devagent.agent.solve import SolveRequest, exit_code, solve
 from devagent.agent.task import Task
 from devagent.agent.trajectory import read_trajectory
@@ -67,6 +68,7 @@ def test_solve_writes_every_output_and_remembers_the_repo(tmp_path: Path) -> Non
     seen: list[str] = []
     request = _request(tmp_path, model, memory)
     request.listeners = [lambda record: seen.append(record["type"])]
+    request.meta = {"repo": "/src/tiny", "base": "abc123"}
     result = solve(request)
     assert (result.status, exit_code(result)) == ("solved", 0)
     out = tmp_path / "out"
@@ -80,7 +82,8 @@ def test_solve_writes_every_output_and_remembers_the_repo(tmp_path: Path) -> Non
     assert json.loads((out / "result.json").read_text())["status"] == "solved"
     assert "sk-solve-secret-42" not in (out / "report.md").read_text()
     assert "environment: plain python3" in model.requests[0][0].content
-    assert seen[0] == "start" and seen[-1] == "end"
+    assert seen[:2] == ["meta", "start"] and seen[-1] == "end"
+    assert load_recording(out / "trajectory.jsonl").meta == {"repo": "/src/tiny", "base": "abc123"}
     assert [r["type"] for r in read_trajectory(out / "trajectory.jsonl")] == seen
     assert f"check `{CHECK}`" in memory.recall("tiny")
 
