@@ -38,7 +38,9 @@ class Trajectory:
         clean = self.redactor.value({**record, "ts": round(time.time(), 3)})
         self.records.append(clean)
         if self._file is not None:
-            self._file.write(json.dumps(clean, ensure_ascii=False, default=str) + "\n")
+            # A second pass over the line catches secrets inside non-JSON values (`default=str`).
+            line = self.redactor.text(json.dumps(clean, ensure_ascii=False, default=str))
+            self._file.write(line + "\n")
             self._file.flush()
         for listener in self._listeners:
             listener(clean)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jinja2
 import pytest
 
@@ -13,6 +15,7 @@ from devagent.agent.prompts import PROMPTS_DIR, render
 from devagent.agent.redact import MASK, Redactor, secret_values_from_env
 from devagent.agent.serialize import completion_from_dict, completion_to_dict
 from devagent.agent.text import normalize_for_compare, trim
+from devagent.agent.trajectory import Trajectory
 from devagent.llm.types import Completion, Message, ToolCall, Usage
 
 
@@ -201,3 +204,10 @@ def test_package_exports_exactly_its_public_names() -> None:
     modules = {name for name in public if type(getattr(agent, name)).__name__ == "module"}
     assert set(agent.__all__) == public - modules
     assert all(getattr(agent, name) is not None for name in agent.__all__)
+
+
+def test_trajectory_redacts_inside_values_it_has_to_stringify(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    with Trajectory(path, Redactor(["hunter2hunter2"])) as trajectory:
+        trajectory.write({"type": "note", "data": Path("/home/hunter2hunter2/x")})
+    assert "hunter2hunter2" not in path.read_text() and MASK in path.read_text()
