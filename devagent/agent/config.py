@@ -1,0 +1,25 @@
+"""`AgentConfig`: how the loop behaves (the budget is configured separately)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from devagent.agent.context import ContextConfig
+
+
+class AgentConfig(BaseModel):
+    """How the loop behaves (the budget is separate)."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    max_depth: int = Field(default=1, ge=0)
+    """How deep sub-agents may nest (0: no `delegate` tool)."""
+    parallel_attempts: int = Field(default=2, ge=1, le=8)
+    """Attempts run on forks by `delegate(parallel=true)`."""
+    check_timeout: float = Field(default=600.0, gt=0)
+    """Seconds each goal check may run."""
+    command_timeout: float = Field(default=600.0, gt=0)
+    """Default timeout tools use for commands."""
+    max_output_tokens: int = Field(default=4096, ge=1)
+    temperature: float = 0.0
+    context: ContextConfig = Field(default_factory=ContextConfig)

@@ -1,0 +1,54 @@
+"""The run-ending stops of the agent loop; only the loop catches them.
+
+AgentStop                 ends a run; `status` is what the run records
+├── Submitted             the goal checks passed after a `submit`      -> solved
+├── GaveUp                the run ended without verified checks        -> unsolved
+├── BudgetExhausted       a budget (steps, tokens, usd, time) ran out  -> budget_exhausted
+└── Interrupted           the person asked to stop (Ctrl-C)            -> interrupted
+
+ReplayExhausted is not a stop: a replayed run asked for more model replies than were recorded.
+"""
+
+from __future__ import annotations
+
+from devagent.errors import DevagentError
+
+
+class AgentStop(DevagentError):
+    """Ends the run; the loop records `status` and the message as the reason."""
+
+    status: str = "error"
+
+
+class Submitted(AgentStop):
+    """The goal checks passed in the harness after a `submit`."""
+
+    status = "solved"
+
+
+class GaveUp(AgentStop):
+    """The run ended without passing checks (e.g. a sub-agent submitted, or no checks exist)."""
+
+    status = "unsolved"
+
+
+class BudgetExhausted(AgentStop):
+    """One budget kind is used up."""
+
+    status = "budget_exhausted"
+
+    def __init__(self, kind: str, used: float, limit: float) -> None:
+        super().__init__(f"{kind} budget exhausted ({used:g} of {limit:g})")
+        self.kind = kind
+        self.used = used
+        self.limit = limit
+
+
+class Interrupted(AgentStop):
+    """The stop flag was set (first Ctrl-C): the current step finished, then the run ended."""
+
+    status = "interrupted"
+
+
+class ReplayExhausted(DevagentError):
+    """A replay asked for more model replies than the trajectory holds."""

@@ -1,0 +1,301 @@
+"""The agent loop: model -> tool calls -> observations, until the goal checks pass or a stop."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+from devagent.agent import serialize
+from devagent.agent.budget import Budget
+from devagent.agent.calls import dispatch
+from devagent.agent.checks import CheckResult, all_passed, run_checks, score
+from devagent.agent.config import AgentConfig
+from devagent.agent.context import Context, transcript
+from devagent.agent.delegate import ChildOutcome, Delegation, delegate_tool
+from devagent.agent.errors import AgentStop, GaveUp, Interrupted, Submitted
+from devagent.agent.plan import Plan, plan_tool
+from devagent.agent.prompts import render
+from devagent.agent.seams import AgentIO, host_workspace
+from devagent.agent.submit import submit_tool
+from devagent.agent.task import RunResult, Task
+from devagent.errors import DevagentError
+from devagent.llm.types import Completion, Message, Model, ToolCall, ToolSpec
+from devagent.tools.base import Observation, Tool, ToolContext
+from sandbox import Sandbox, SandboxError
+
+try:  # the llm package defines it; until then no provider raises it
+    from devagent.llm.errors import ContextOverflowError
+except ImportError:  # pragma: no cover - depends on the merge order
+
+    class ContextOverflowError(DevagentError):  # type: ignore[no-redef]
+        """Placeholder until `devagent.llm.errors` exists."""
+
+
+class Agent:
+    """Runs one task to a `RunResult`. Give each run its own Agent."""
+
+    def __init__(
+        self,
+        model: Model,
+        tools: Mapping[str, Tool],
+        sandbox: Sandbox,
+        budget: Budget,
+        *,
+        io: AgentIO | None = None,
+        config: AgentConfig | None = None,
+    ) -> None:
+        self.model, self.sandbox, self.budget = model, sandbox, budget
+        self.io = io or AgentIO()
+        self.config = config or AgentConfig()
+        self.base_tools = dict(tools)
+        self.lineage: tuple[int, ...] = ()
+        self.plan = Plan()
+        self.steps = 0
+        self.checks: list[CheckResult] = []
+        self.summary = ""
+        self._best: tuple[tuple[int, int], str, list[CheckResult]] | None = None
+        self._verdict: AgentStop | None = None
+        self._children = itertools.count(1)
+
+    @property
+    def label(self) -> str:
+        return ".".join(map(str, (0, *self.lineage)))
+
+    def _tools(self) -> dict[str, Tool]:
+        tools = dict(self.base_tools)
+        tools.update(plan=plan_tool(self.plan), submit=submit_tool(self._submit))
+        if len(self.lineage) < self.config.max_depth:
+            delegation = Delegation(
+                spawn=self._spawn,
+                fork=self.sandbox.fork,
+                adopt=self.io.restore_fn,
+                attempts=self.config.parallel_attempts,
+            )
+            tools["delegate"] = delegate_tool(delegation)
+        return tools
+
+    def _record(self, kind: str, **fields: Any) -> None:
+        self.io.trajectory.write({"type": kind, "agent": self.label, "step": self.steps, **fields})
+
+    # -- the run --------------------------------------------------------------------------------
+
+    def run(self, task: Task) -> RunResult:
+        self.task, self.tools, started = task, self._tools(), time.monotonic()
+        self.specs = [ToolSpec(t.name, t.description, t.parameters) for t in self.tools.values()]
+        self.ctx = ToolContext(
+            workspace=self.io.workspace,
+            sandbox=self.sandbox,
+            test_command=task.test_command,
+            command_timeout=self.config.command_timeout,
+        )
+        self.context = self._initial_context(task)
+        self._record(
+            "start",
+            task=task.to_dict(),
+            model=self.model.name,
+            tools=list(self.tools),
+            budget=self.budget.config.model_dump(),
+            config=self.config.model_dump(),
+        )
+        try:
+            while True:
+                self._step()
+        except (AgentStop, DevagentError, SandboxError) as stop:
+            return self._finish(stop, time.monotonic() - started)
+        except BaseException as exc:  # recorded, then re-raised (a second Ctrl-C, a bug)
+            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "error"
+            self._record("end", status=status, reason=f"{type(exc).__name__}: {exc}")
+            raise
+
+    def _initial_context(self, task: Task) -> Context:
+        child = bool(self.lineage)
+        system = render(
+            "system.j2",
+            child=child,
+            checks=list(task.checks),
+            test_command=task.test_command,
+            write_repro=not task.checks and bool(task.test_command),
+            memory=task.memory,
+        )
+        issue = render("issue.j2", child=child, issue=task.issue, repo_map=task.repo_map)
+        return Context(system, issue, self.config.context)
+
+    def _step(self) -> None:
+        if self.io.stop.is_set():
+            raise Interrupted("stopped by the user")
+        self.budget.check()
+        if self.budget.near_end():
+            self._say(render("wrap_up.j2", remaining=self.budget.remaining()))
+        if self.context.near_limit():
+            self._compact()
+        self.ctx.command_timeout = self._time_capped(self.config.command_timeout)
+        completion = self._complete()
+        self.steps += 1
+        self.context.add_assistant(completion.message)
+        if not completion.tool_calls:
+            self._say(render("no_tool_call.j2"))
+        for call in completion.tool_calls:
+            if self._verdict is None:
+                self._execute(call)
+            else:
+                self._observe(call, Observation.failure("Not run: `submit` ended the turn."), 0.0)
+        if self._verdict is not None:
+            raise self._verdict
+
+    def _time_capped(self, timeout: float) -> float:
+        """A command timeout no longer than what is left of the time budget (at least 5 s)."""
+        left = self.budget.remaining()["time"]
+        return timeout if left is None else max(min(timeout, left), 5.0)
+
+    def _say(self, text: str) -> None:
+        self.context.add_user(text)
+        self._record("note", text=text)
+
+    def _complete(self) -> Completion:
+        try:
+            return self._call_model()
+        except ContextOverflowError:
+            if not self._compact():
+                raise
+            return self._call_model()
+
+    def _call_model(self) -> Completion:
+        messages = self.context.messages(self.plan.render())
+        self._record("request", messages=[serialize.message_to_dict(m) for m in messages])
+        completion = self.model.complete(
+            messages,
+            self.specs,
+            max_tokens=self.config.max_output_tokens,
+            temperature=self.config.temperature,
+        )
+        self.budget.record(completion.usage, completion.cost_usd)
+        self._record("completion", completion=serialize.completion_to_dict(completion))
+        self._record("budget", budget=self.budget.snapshot())
+        return completion
+
+    def _compact(self) -> int:
+        turns = self.context.compact(self._summarize)
+        if turns:
+            self._record("note", text=f"summarized {turns} older turns")
+        return turns
+
+    def _summarize(self, messages: list[Message]) -> str:
+        prompt = render("summarize.j2", transcript=transcript(messages))
+        completion = self.model.complete([Message("user", prompt)], [], max_tokens=2048)
+        self.budget.record(completion.usage, completion.cost_usd, step=False)
+        self._record("completion", completion=serialize.completion_to_dict(completion))
+        return completion.message.content
+
+    def _execute(self, call: ToolCall) -> None:
+        self._record("tool_call", call=serialize.tool_call_to_dict(call))
+        started = time.perf_counter()
+        observation = dispatch(call, self.tools, self.ctx)
+        self._observe(call, observation, time.perf_counter() - started)
+
+    def _observe(self, call: ToolCall, observation: Observation, duration_s: float) -> None:
+        text = self.io.trajectory.redactor.text(observation.text)
+        shown = self.context.add_observation(call, text)
+        self._record(
+            "observation",
+            tool_call_id=call.id,
+            name=call.name,
+            ok=observation.ok,
+            text=shown.content,
+            data=observation.data,
+            duration_s=round(duration_s, 4),
+        )
+
+    # -- submit, checks and the best patch ------------------------------------------------------
+
+    def _submit(self, summary: str) -> Observation:
+        self.summary = summary
+        commands = self.task.goal_checks()
+        if not commands:
+            self._verdict = GaveUp("submitted without goal checks (unverified)")
+            return Observation(render("no_checks.j2"))
+        timeout = self._time_capped(self.config.check_timeout)
+        results = run_checks(self.sandbox, commands, timeout=timeout)
+        self.checks = results
+        for result in results:
+            self._record("check", result=result.to_dict())
+        patch = self.io.patch_fn()
+        self._keep_if_best(results, patch)
+        if all_passed(results) and not self.task.checks and not patch.strip():
+            return Observation.failure(render("repro_missing.j2", command=commands[0]))
+        if all_passed(results):
+            self._verdict = Submitted("the goal checks passed")
+            return Observation(render("checks_passed.j2", results=results))
+        if self.lineage:
+            self._verdict = GaveUp("submitted; the goal checks fail")
+        failed = [r for r in results if not r.passed]
+        return Observation.failure(render("check_feedback.j2", results=results, failed=failed))
+
+    def _keep_if_best(self, results: list[CheckResult], patch: str) -> None:
+        rank = score(results)
+        if self._best is None or rank >= self._best[0]:
+            self._best = (rank, patch, results)
+
+    def _final_patch(self, status: str) -> str:
+        current = self.io.patch_fn()
+        if status == "solved" or self._best is None or self._best[1] == current:
+            return current
+        _, best, self.checks = self._best
+        if self.io.restore_fn is not None:
+            self.io.restore_fn(best)
+        return best
+
+    def _finish(self, stop: Exception, duration_s: float) -> RunResult:
+        status = stop.status if isinstance(stop, AgentStop) else "error"
+        reason = str(stop) if isinstance(stop, AgentStop) else f"{type(stop).__name__}: {stop}"
+        try:
+            patch = self._final_patch(status)
+        except (DevagentError, SandboxError) as exc:
+            patch, reason = "", f"{reason}; patch unavailable: {exc}"
+        result = RunResult(
+            status=status,
+            patch=patch,
+            checks=self.checks,
+            steps=self.budget.steps,
+            usage=self.budget.usage,
+            cost_usd=self.budget.usd,
+            duration_s=duration_s,
+            trajectory_path=self.io.trajectory.path,
+            reason=reason,
+            summary=self.summary,
+            plan=self.plan.to_list(),
+            budget=self.budget.snapshot(),
+        )
+        self._record("end", **result.to_dict(), patch=patch)
+        return result
+
+    # -- sub-agents -----------------------------------------------------------------------------
+
+    def _spawn(self, goal: str, share: float, fork: Sandbox | None) -> ChildOutcome:
+        workspace = self.io.workspace
+        io = AgentIO(
+            workspace=workspace if fork is None else host_workspace(fork, workspace),
+            patch_fn=self.io.patch_fn if fork is None else partial(self.io.fork_patch_fn, fork),
+            restore_fn=self.io.restore_fn if fork is None else None,
+            fork_patch_fn=self.io.fork_patch_fn,
+            trajectory=self.io.trajectory,
+            stop=self.io.stop,
+        )
+        child = Agent(
+            self.model, self.base_tools, fork or self.sandbox, self.budget.carve(share),
+            io=io, config=self.config,
+        )  # fmt: skip
+        child.lineage = (*self.lineage, next(self._children))
+        task = Task(goal, self.task.checks, self.task.test_command, memory=self.task.memory)
+        result = child.run(task)
+        return ChildOutcome(
+            label=child.label,
+            status=result.status,
+            reason=result.reason,
+            steps=result.steps,
+            summary=result.summary,
+            patch=result.patch,
+            checks=result.checks,
+        )

@@ -1,0 +1,151 @@
+"""Replay a trajectory: its recorded model replies against a fresh run; the first divergence."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from devagent.agent import serialize
+from devagent.agent.budget import Budget, BudgetConfig
+from devagent.agent.config import AgentConfig
+from devagent.agent.errors import ReplayExhausted
+from devagent.agent.loop import Agent
+from devagent.agent.seams import AgentIO
+from devagent.agent.task import RunResult, Task
+from devagent.agent.text import normalize_for_compare
+from devagent.agent.trajectory import read_trajectory
+from devagent.errors import DevagentError
+from devagent.llm.types import Completion, Message, ToolSpec
+from devagent.tools.base import Tool
+from sandbox import Sandbox
+
+
+class RecordedModel:
+    """Serves recorded completions in order (a minimal stand-in for the `replay:` provider)."""
+
+    def __init__(self, completions: Sequence[Completion], name: str = "replay:recorded") -> None:
+        self.name = name
+        self._completions = list(completions)
+        self.served = 0
+
+    def complete(
+        self,
+        messages: list[Message],
+        tools: list[ToolSpec],
+        *,
+        max_tokens: int = 4096,
+        temperature: float = 0.0,
+    ) -> Completion:
+        del messages, tools, max_tokens, temperature
+        if self.served >= len(self._completions):
+            raise ReplayExhausted(f"all {self.served} recorded replies used; the run diverged")
+        self.served += 1
+        return self._completions[self.served - 1]
+
+
+@dataclass(frozen=True)
+class Recording:
+    """What a trajectory holds for a replay."""
+
+    start: dict[str, Any]
+    completions: list[Completion]
+    observations: list[dict[str, Any]]
+    meta: dict[str, Any]
+    """The `meta` record `solve` wrote (repo, base, image...), {} if none."""
+
+    @property
+    def task(self) -> Task:
+        return Task.from_dict(self.start["task"])
+
+
+@dataclass(frozen=True)
+class Divergence:
+    index: int
+    """Position among the observations (0-based)."""
+    agent: str
+    step: int
+    tool: str
+    expected: str
+    actual: str
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    compared: int
+    expected: int
+    divergence: Divergence | None
+    result: RunResult
+
+    @property
+    def reproduced(self) -> bool:
+        return self.divergence is None and self.compared == self.expected
+
+
+def load_recording(path: Path) -> Recording:
+    records = list(read_trajectory(path))
+    starts = [r for r in records if r.get("type") == "start" and r.get("agent") == "0"]
+    if not starts:
+        raise DevagentError(f"{path} has no start record: not a devagent trajectory")
+    return Recording(
+        start=starts[0],
+        completions=[
+            serialize.completion_from_dict(r["completion"])
+            for r in records
+            if r.get("type") == "completion"
+        ],
+        observations=[r for r in records if r.get("type") == "observation"],
+        meta=next((r.get("meta", {}) for r in records if r.get("type") == "meta"), {}),
+    )
+
+
+def _divergence(index: int, want: Mapping[str, Any], got: Mapping[str, Any]) -> Divergence:
+    return Divergence(
+        index=index,
+        agent=str(want.get("agent", "?")),
+        step=int(want.get("step", -1)),
+        tool=str(want.get("name", "?")),
+        expected=str(want.get("text", "<no observation>")),
+        actual=str(got.get("text", "<no observation>")),
+    )
+
+
+def first_divergence(
+    expected: Sequence[Mapping[str, Any]], actual: Sequence[Mapping[str, Any]]
+) -> tuple[int, Divergence | None]:
+    """Compare observations in order (text normalized, `ok`, tool name); the first mismatch.
+
+    Returns how many observations matched before it (all of them when there is none)."""
+    for i, (want, got) in enumerate(zip(expected, actual, strict=False)):
+        same_text = normalize_for_compare(want["text"]) == normalize_for_compare(got["text"])
+        if not same_text or want["ok"] != got["ok"] or want["name"] != got["name"]:
+            return i, _divergence(i, want, got)
+    compared = min(len(expected), len(actual))
+    if len(expected) == len(actual):
+        return compared, None
+    want = expected[compared] if compared < len(expected) else {}
+    got = actual[compared] if compared < len(actual) else {}
+    return compared, _divergence(compared, want, got)
+
+
+def replay(
+    path: Path, tools: Mapping[str, Tool], sandbox: Sandbox, io: AgentIO | None = None
+) -> ReplayReport:
+    """Re-run the recorded replies of `path` against `sandbox` (fresh, at the same base)."""
+    recording = load_recording(path)
+    io = io or AgentIO()
+    budget_config = BudgetConfig(**{**recording.start.get("budget", {}), "max_time_s": None})
+    config = AgentConfig(**recording.start.get("config", {}))
+    agent = Agent(
+        RecordedModel(recording.completions),
+        tools,
+        sandbox,
+        Budget(budget_config),
+        io=io,
+        config=config,
+    )
+    result = agent.run(recording.task)
+    actual = [r for r in io.trajectory.records if r.get("type") == "observation"]
+    compared, divergence = first_divergence(recording.observations, actual)
+    return ReplayReport(compared, len(recording.observations), divergence, result)

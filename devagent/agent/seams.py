@@ -1,0 +1,35 @@
+"""`AgentIO`: what the loop is handed instead of importing the workspace, the CLI or signals."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devagent.agent.forkpatch import sandbox_diff
+from devagent.agent.trajectory import Trajectory
+from sandbox import Sandbox
+
+
+@dataclass
+class AgentIO:
+    """The run's links to the outside world, injected so the loop imports no workspace code."""
+
+    workspace: Path = Path(".")
+    patch_fn: Callable[[], str] = lambda: ""
+    """The current patch of the workspace against its base."""
+    restore_fn: Callable[[str], None] | None = None
+    """Reset the workspace to its base plus the given patch."""
+    fork_patch_fn: Callable[[Sandbox], str] = sandbox_diff
+    trajectory: Trajectory = field(default_factory=lambda: Trajectory(None))
+    stop: threading.Event = field(default_factory=threading.Event)
+    """Set by the CLI's SIGINT handler: the current step finishes, then the run ends."""
+
+
+def host_workspace(sandbox: Sandbox, default: Path) -> Path:
+    """The host directory `sandbox` mounts at /workspace, when it says (a fork has its own copy):
+    `DockerSandbox.config.workspace` or `LocalSandbox.root`; else `default`."""
+    config = getattr(sandbox, "config", None)
+    path = getattr(config, "workspace", None) or getattr(sandbox, "root", None)
+    return Path(path) if path else default

@@ -1,0 +1,68 @@
+"""The trajectory file: one JSON object per line, redacted, flushed after every record."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from devagent.agent.redact import Redactor
+
+Listener = Callable[[dict[str, Any]], None]
+
+
+class Trajectory:
+    """Appends records such as `{"type": "completion", "completion": {...}}` to a JSONL file.
+
+    Record types: start, request, completion, tool_call, observation, budget, check, note, end.
+    Every record gets `ts` (epoch seconds). Listeners (e.g. a live view) see each record after
+    redaction; `path=None` keeps records in memory only (sub-agents and tests).
+    """
+
+    def __init__(self, path: Path | None, redactor: Redactor | None = None) -> None:
+        self.path = path
+        self.redactor = redactor or Redactor()
+        self.records: list[dict[str, Any]] = []
+        self._listeners: list[Listener] = []
+        self._file: IO[str] | None = None
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = path.open("w", encoding="utf-8")
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    def write(self, record: dict[str, Any]) -> dict[str, Any]:
+        clean = self.redactor.value({**record, "ts": round(time.time(), 3)})
+        self.records.append(clean)
+        if self._file is not None:
+            # A second pass over the line catches secrets inside non-JSON values (`default=str`).
+            line = self.redactor.text(json.dumps(clean, ensure_ascii=False, default=str))
+            self._file.write(line + "\n")
+            self._file.flush()
+        for listener in self._listeners:
+            listener(clean)
+        return clean
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def __enter__(self) -> Trajectory:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def read_trajectory(path: Path) -> Iterator[dict[str, Any]]:
+    """The records of a trajectory file, in order (a torn last line is ignored)."""
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                continue

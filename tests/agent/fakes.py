@@ -1,0 +1,227 @@
+"""Fakes for the agent tests: scripted model, tiny tools, tiny git repo, forkable sandbox."""
+
+from __future__ import annotations
+
+import itertools
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from devagent.agent.budget import Budget, BudgetConfig
+from devagent.agent.config import AgentConfig
+from devagent.agent.forkpatch import sandbox_diff
+from devagent.agent.loop import Agent
+from devagent.agent.redact import Redactor
+from devagent.agent.seams import AgentIO
+from devagent.agent.trajectory import Trajectory
+from devagent.llm.types import Completion, Message, ToolCall, ToolSpec, Usage
+from devagent.tools.base import Observation, Tool, ToolContext
+from sandbox import WORKDIR, Sandbox
+from sandbox.local import LocalSandbox
+
+BUGGY_CALC = "def add(a, b):\n    return a - b\n\n\ndef sub(a, b):\n    return a - b\n"
+FIXED_CALC = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
+BROKEN_CALC = "def add(a, b):\n    return a * b\n\n\ndef sub(a, b):\n    return a + b\n"
+TESTS = (
+    "from calc import add, sub\n\n\ndef test_add():\n    assert add(2, 3) == 5\n\n\n"
+    "def test_sub():\n    assert sub(5, 3) == 2\n"
+)
+PYTEST_CHECK = (
+    f"{sys.executable} -m pytest -q -p no:cacheprovider -c /dev/null --rootdir=. --confcutdir=. "
+    "test_calc.py"
+)
+"""The tiny repo's test suite (slow-ish: a pytest start-up per check)."""
+CHECK = f"{sys.executable} -S -B -c 'import calc; assert calc.add(2, 3) == 5, calc.add(2, 3)'"
+"""A fast goal check for tests that do not need pytest's failing-test ids."""
+
+_ids = itertools.count(1)
+
+
+def call(name: str, **arguments: Any) -> ToolCall:
+    return ToolCall(id=f"call_{next(_ids)}", name=name, arguments=arguments)
+
+
+def malformed(name: str, raw: str) -> ToolCall:
+    ident = f"call_{next(_ids)}"
+    return ToolCall(ident, name, {}, parse_error="invalid JSON", raw_arguments=raw)
+
+
+DEFAULT_USAGE = Usage(input_tokens=10, output_tokens=5)
+Turn = Sequence[ToolCall] | str
+
+
+class ScriptedTestModel:
+    """Replies with the scripted turns in order: a list of tool calls, or plain text."""
+
+    def __init__(
+        self,
+        turns: Sequence[Turn],
+        *,
+        usage: Usage = DEFAULT_USAGE,
+        cost_usd: float = 0.0,
+        repeat_last: bool = False,
+    ) -> None:
+        self.name = "test:scripted"
+        self.turns = list(turns)
+        self.usage, self.cost_usd, self.repeat_last = usage, cost_usd, repeat_last
+        self.requests: list[list[Message]] = []
+
+    def complete(
+        self,
+        messages: list[Message],
+        tools: list[ToolSpec],
+        *,
+        max_tokens: int = 4096,
+        temperature: float = 0.0,
+    ) -> Completion:
+        del tools, max_tokens, temperature
+        self.requests.append(list(messages))
+        if not self.turns:
+            raise AssertionError("the scripted model ran out of turns")
+        turn = self.turns[0] if self.repeat_last and len(self.turns) == 1 else self.turns.pop(0)
+        if isinstance(turn, str):
+            message = Message("assistant", turn)
+        else:
+            message = Message("assistant", "", tool_calls=tuple(turn))
+        stop = "tool_use" if message.tool_calls else "end_turn"
+        return Completion(message, usage=self.usage, cost_usd=self.cost_usd, stop_reason=stop)
+
+
+def _run(args: dict[str, Any], ctx: ToolContext) -> Observation:
+    result = ctx.sandbox.exec(args["command"], timeout=ctx.command_timeout)
+    text = f"exit {result.exit_code}\n{result.output}"
+    return Observation(text) if result.ok else Observation.failure(text)
+
+
+def _write(args: dict[str, Any], ctx: ToolContext) -> Observation:
+    ctx.sandbox.put(f"{WORKDIR}/{args['path']}", args["content"].encode())
+    return Observation(f"wrote {args['path']}")
+
+
+def _object(**props: str) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {k: {"type": v} for k, v in props.items()},
+        "required": list(props),
+    }
+
+
+def fake_tools() -> dict[str, Tool]:
+    return {
+        "run": Tool("run", "Run a shell command.", _object(command="string"), _run),
+        "write_file": Tool(
+            "write_file", "Write a file.", _object(path="string", content="string"), _write
+        ),
+    }
+
+
+def git(root: Path, *args: str, stdin: str | None = None) -> str:
+    hardening = [
+        "-c",
+        "safe.directory=*",
+        "-c",
+        "core.hooksPath=/dev/null",
+        "-c",
+        "core.fsmonitor=",
+    ]
+    command = ["git", *hardening, "-c", "user.email=t@example.com", "-c", "user.name=t", *args]
+    done = subprocess.run(command, cwd=root, input=stdin, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def tiny_repo(root: Path) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "calc.py").write_text(BUGGY_CALC)
+    (root / "test_calc.py").write_text(TESTS)
+    (root / ".gitignore").write_text("__pycache__/\n.pytest_cache/\n")
+    git(root, "init", "-q")
+    git(root, "add", "-A")
+    git(root, "commit", "-qm", "base")
+    return root
+
+
+def reset_to(root: Path, patch: str) -> None:
+    git(root, "reset", "-q", "--hard", "HEAD")
+    git(root, "clean", "-fdq")
+    if patch:
+        git(root, "apply", "--binary", "-", stdin=patch)
+
+
+class ForkableLocalSandbox(LocalSandbox):
+    """A LocalSandbox whose `fork()` copies its directory (for tests of parallel attempts)."""
+
+    def __init__(self, root: Path, *, owned: bool = False) -> None:
+        super().__init__(root)
+        self.owned = owned
+        self.forks: list[ForkableLocalSandbox] = []
+
+    def fork(self) -> ForkableLocalSandbox:  # type: ignore[override]
+        target = Path(tempfile.mkdtemp(prefix="devagent-fork-")) / "ws"
+        shutil.copytree(self.root, target, symlinks=True)
+        fork = ForkableLocalSandbox(target, owned=True)
+        self.forks.append(fork)
+        return fork
+
+    def close(self) -> None:
+        if self.owned:
+            shutil.rmtree(self.root.parent, ignore_errors=True)
+
+
+def make_agent(
+    repo: Path,
+    model: Any,
+    *,
+    budget: BudgetConfig | None = None,
+    sandbox: Sandbox | None = None,
+    config: AgentConfig | None = None,
+    secrets: Sequence[str] = (),
+) -> tuple[Agent, AgentIO]:
+    sb = sandbox or LocalSandbox(repo)
+    io = AgentIO(
+        workspace=repo,
+        patch_fn=partial(sandbox_diff, sb),
+        restore_fn=partial(reset_to, repo),
+        trajectory=Trajectory(repo.parent / "out" / "trajectory.jsonl", Redactor(secrets)),
+    )
+    agent = Agent(model, fake_tools(), sb, Budget(budget or BudgetConfig()), io=io, config=config)
+    return agent, io
+
+
+def host_diff(root: Path) -> str:
+    """The repo's patch against HEAD, read on the host (untracked files included)."""
+    git(root, "add", "--all", "--intent-to-add", ".")
+    return git(root, "diff", "--binary", "HEAD")
+
+
+def docker_sandbox(repo: Path) -> Any:
+    """The lead's DockerSandbox on the base image, with `repo` as its workspace (not started)."""
+    import importlib
+
+    backend = importlib.import_module("sandbox.docker")
+    try:
+        image = importlib.import_module("sandbox.images").ensure_base_image()
+    except ImportError:  # the image module is merged separately; its tag is the default
+        image = importlib.import_module("sandbox.config").DEFAULT_IMAGE
+    return backend.DockerSandbox(backend.SandboxConfig(image=image, workspace=repo))
+
+
+def containers_mounting(path: Path) -> list[str]:
+    """Ids of devagent sandbox containers (any state) that mount `path`."""
+    import docker
+
+    client = docker.from_env()
+    try:
+        found = client.containers.list(all=True, filters={"label": "devagent.sandbox=1"})
+        return [
+            c.id
+            for c in found
+            if any(m.get("Source") == str(path) for m in c.attrs.get("Mounts", []))
+        ]
+    finally:
+        client.close()
