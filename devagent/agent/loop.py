@@ -8,7 +8,6 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from devagent.agent import serialize
 from devagent.agent.budget import Budget
 from devagent.agent.calls import dispatch
 from devagent.agent.checks import CheckResult, all_passed, run_checks, score
@@ -164,7 +163,7 @@ class Agent:
 
     def _call_model(self) -> Completion:
         messages = self.context.messages(self.plan.render())
-        self._record("request", messages=[serialize.message_to_dict(m) for m in messages])
+        self._record("request", messages=[m.to_dict() for m in messages])
         completion = self.model.complete(
             messages,
             self.specs,
@@ -172,7 +171,7 @@ class Agent:
             temperature=self.config.temperature,
         )
         self.budget.record(completion.usage, completion.cost_usd)
-        self._record("completion", completion=serialize.completion_to_dict(completion))
+        self._record("completion", completion=completion.to_dict())
         self._record("budget", budget=self.budget.snapshot())
         return completion
 
@@ -186,11 +185,11 @@ class Agent:
         prompt = render("summarize.j2", transcript=transcript(messages))
         completion = self.model.complete([Message("user", prompt)], [], max_tokens=2048)
         self.budget.record(completion.usage, completion.cost_usd, step=False)
-        self._record("completion", completion=serialize.completion_to_dict(completion))
+        self._record("completion", completion=completion.to_dict())
         return completion.message.content
 
     def _execute(self, call: ToolCall) -> None:
-        self._record("tool_call", call=serialize.tool_call_to_dict(call))
+        self._record("tool_call", call=call.to_dict())
         started = time.perf_counter()
         observation = dispatch(call, self.tools, self.ctx)
         self._observe(call, observation, time.perf_counter() - started)

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from devagent.agent import serialize
 from devagent.agent.budget import Budget, BudgetConfig
 from devagent.agent.config import AgentConfig
 from devagent.agent.errors import ReplayExhausted
@@ -91,7 +90,7 @@ def load_recording(path: Path) -> Recording:
     return Recording(
         start=starts[0],
         completions=[
-            serialize.completion_from_dict(r["completion"])
+            Completion.from_dict(r["completion"])
             for r in records
             if r.get("type") == "completion"
         ],

@@ -13,7 +13,6 @@ from devagent.agent.context import Context, ContextConfig
 from devagent.agent.errors import BudgetExhausted
 from devagent.agent.prompts import PROMPTS_DIR, render
 from devagent.agent.redact import MASK, Redactor, secret_values_from_env
-from devagent.agent.serialize import completion_from_dict, completion_to_dict
 from devagent.agent.text import normalize_for_compare, trim
 from devagent.agent.trajectory import Trajectory
 from devagent.llm.types import Completion, Message, ToolCall, Usage
@@ -178,9 +177,9 @@ def test_completion_round_trips_through_a_dict() -> None:
         raw_id="r",
         model="m",
     )
-    data = completion_to_dict(completion)
+    data = completion.to_dict()
     assert data["message"]["tool_calls"][0]["arguments"] == {"command": "ls"}
-    assert completion_from_dict(data) == completion
+    assert Completion.from_dict(data) == completion
 
 
 def test_redactor_masks_secret_values_everywhere() -> None:
