@@ -35,7 +35,11 @@ def apply_patch_tool(args: dict[str, Any], ctx: ToolContext) -> Observation:
     result = apply_file_patches(files, current)
     if not result.ok:
         return Observation.failure(patch_failure_text(result.failures))
-    failure = _commit(result.contents, current, real)
+    before = dict(current)
+    for fp in files:
+        if fp.kind == "rename" and fp.source and fp.target:
+            before[fp.target] = current[fp.source]  # lint the moved file against its old text
+    failure = _commit(result.contents, before, real)
     if failure is not None:
         return failure
     summary = change_summary(result.contents, {p: t is not None for p, t in current.items()})

@@ -101,6 +101,14 @@ def test_apply_patch_deletes_and_renames(ctx: ToolContext) -> None:
     assert (ctx.workspace / "maths.py").read_text() == MODULE
 
 
+def test_renaming_a_file_with_old_syntax_errors_is_allowed(ctx: ToolContext) -> None:
+    (ctx.workspace / "broken.py").write_text("def f(:\n    pass\n")
+    patch = "diff --git a/broken.py b/moved.py\nrename from broken.py\nrename to moved.py\n"
+    obs = call("apply_patch", ctx, patch=patch)
+    assert obs.ok, obs.text
+    assert (ctx.workspace / "moved.py").read_text() == "def f(:\n    pass\n"
+
+
 @pytest.mark.parametrize(
     ("target", "message"),
     [
