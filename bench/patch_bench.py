@@ -9,7 +9,7 @@ For every case and tool: "applied" means the tool reported success; "wrong" mean
 success but the file differs from the true post-image (wrong place, mangled lines or endings).
 On ambiguous cases the right answer is to refuse; any application there is counted as a guess.
 
-    python bench/patch_bench.py            # full corpus (first run downloads ~15 sdists)
+    python bench/patch_bench.py            # full corpus (first run downloads 17 sdists)
     python bench/patch_bench.py --quick    # fewer releases and cases, well under a minute
 """
 
@@ -39,12 +39,12 @@ from devagent.tools.diffparse import PatchFormatError, parse_patch
 from devagent.tools.patch import apply_file_patches
 
 RELEASES = {
-    "requests": ["2.28.2", "2.31.0", "2.32.3"],
-    "click": ["8.1.3", "8.1.7"],
+    "requests": ["2.26.0", "2.28.2", "2.31.0", "2.32.3"],
+    "click": ["8.0.4", "8.1.3", "8.1.7"],
     "flask": ["2.3.3", "3.0.0"],
-    "jinja2": ["3.1.2", "3.1.4"],
-    "attrs": ["23.1.0", "23.2.0"],
-    "urllib3": ["2.0.7", "2.2.1"],
+    "jinja2": ["3.0.3", "3.1.2", "3.1.4"],
+    "urllib3": ["1.26.18", "2.0.7", "2.2.1"],
+    "markdown": ["3.4.4", "3.5.2"],
 }
 QUICK_RELEASES = {"requests": ["2.31.0", "2.32.3"], "click": ["8.1.3", "8.1.7"]}
 TEXT_SUFFIXES = {".py", ".pyi", ".rst", ".md", ".txt", ".toml", ".cfg", ".ini", ".html", ".js"}
@@ -81,11 +81,7 @@ def _fetch_one(name: str, version: str, cache: Path) -> Path:
         download.glob(f"{name.capitalize()}-{version}.tar.gz")
     )
     if not found:
-        subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:",
-             f"{name}=={version}", "-d", str(download)],
-            check=True, capture_output=True,
-        )  # fmt: skip
+        _pip_download(f"{name}=={version}", download)
         found = [
             p for p in download.glob("*.tar.gz") if p.name.lower() == f"{name}-{version}.tar.gz"
         ]
@@ -94,6 +90,17 @@ def _fetch_one(name: str, version: str, cache: Path) -> Path:
         (top,) = Path(tmp).iterdir()
         top.rename(tree)
     return tree
+
+
+def _pip_download(requirement: str, dest: Path) -> None:
+    """Fetch one sdist. Without build isolation first: pip then reads the metadata with the
+    setuptools already installed instead of building every build dependency from source."""
+    base = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--no-binary", ":all:"]
+    for extra in (["--no-build-isolation"], []):
+        proc = subprocess.run([*base, *extra, requirement, "-d", str(dest)], capture_output=True)
+        if proc.returncode == 0:
+            return
+    raise SystemExit(f"pip download {requirement} failed:\n{proc.stderr.decode()[-2000:]}")
 
 
 def real_diffs(trees: dict[str, list[Path]]) -> list[Case]:
