@@ -194,3 +194,38 @@ def find_after_block(lines: Sequence[str], ops: Sequence[Op]) -> int | None:
         return None
     found = _find_all([loose_key(line) for line in lines], block)
     return found[0] if found else None
+
+
+def indent_fix(lines: Sequence[str], ops: Sequence[Op], place: Placement) -> Callable[[str], str]:
+    """How to re-indent added lines when every matched line of the hunk is indented by the same
+    amount more (or less) in the file than in the hunk; identity otherwise."""
+    shifts = set()
+    for op, j in place.mapping.items():
+        text, actual = ops[op][1], lines[j]
+        if not text.strip():
+            continue
+        ours, theirs = _indent(text), _indent(actual)
+        if theirs == ours:
+            shifts.add(("", ""))
+        elif theirs.endswith(ours):
+            shifts.add(("add", theirs[: len(theirs) - len(ours)]))
+        elif ours.endswith(theirs):
+            shifts.add(("cut", ours[: len(ours) - len(theirs)]))
+        else:
+            return _same
+    if len(shifts) != 1:
+        return _same
+    kind, delta = shifts.pop()
+    if kind == "add":
+        return lambda text: delta + text if text.strip() else text
+    if kind == "cut":
+        return lambda text: text.removeprefix(delta)
+    return _same
+
+
+def _indent(text: str) -> str:
+    return text[: len(text) - len(text.lstrip())]
+
+
+def _same(text: str) -> str:
+    return text

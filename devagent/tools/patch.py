@@ -18,6 +18,7 @@ from devagent.tools.hunkmatch import (
     Placement,
     closest_lines,
     find_after_block,
+    indent_fix,
     locate,
     loose_key,
 )
@@ -131,9 +132,10 @@ class _Doc:
         lines: list[str] = []
         eols: list[str] = []
         cursor = lo
+        fix = indent_fix(self.lines, hunk.ops, place) if place.how != "exact" else None
         for i, (kind, text) in enumerate(hunk.ops):
             if kind == "+":
-                lines.append(text)
+                lines.append(fix(text) if fix else text)
                 eols.append(self.dominant)
                 continue
             j = place.mapping.get(i)

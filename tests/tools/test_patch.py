@@ -83,6 +83,14 @@ def test_context_keeps_the_files_own_whitespace() -> None:
     assert apply(patch, {"f.py": source}).contents == {"f.py": source.replace("y = 2", "y = 3")}
 
 
+def test_hunk_indented_wrongly_as_a_whole_is_reindented() -> None:
+    source = "class A:\n    def f(self):\n        x = 1\n        return x\n"
+    body = " def f(self):\n-    x = 1\n+    x = 2\n+    y = 3\n     return x\n"
+    result = apply(f"--- a.py\n+++ a.py\n@@ -2,3 +2,4 @@\n{body}", {"a.py": source})
+    expected = source.replace("        x = 1\n", "        x = 2\n        y = 3\n")
+    assert result.contents == {"a.py": expected}
+
+
 def test_missing_a_b_prefixes_are_tolerated() -> None:
     patch = GOOD.replace("a/f.txt", "f.txt").replace("b/f.txt", "f.txt")
     assert apply(patch, {"f.txt": SOURCE}).contents == {"f.txt": expected_source(l21="LINE 21\n")}
