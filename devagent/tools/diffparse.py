@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Literal
 
 from unidiff import Hunk as UnidiffHunk
@@ -115,8 +116,9 @@ def _file_patch(patched: PatchedFile, hints: Iterator[int | None]) -> FilePatch:
 def _strip_prefix(name: str | None, prefix: str) -> str | None:
     if name is None or name == DEV_NULL:
         return None
-    name = name.split("\t", 1)[0]
-    return name[len(prefix) :] if name.startswith(prefix) else name
+    name = name.split("\t", 1)[0].strip()
+    name = name.removeprefix(prefix)
+    return str(PurePosixPath(name)) if name else name
 
 
 def _hunk(raw: UnidiffHunk, stated: int | None) -> Hunk:

@@ -96,6 +96,12 @@ def test_missing_a_b_prefixes_are_tolerated() -> None:
     assert apply(patch, {"f.txt": SOURCE}).contents == {"f.txt": expected_source(l21="LINE 21\n")}
 
 
+def test_two_spellings_of_one_path_are_one_file() -> None:
+    second = "--- ./f.txt\n+++ ./f.txt\n@@ -30,3 +30,3 @@\n line 30\n-line 31\n+LINE 31\n line 32\n"
+    result = apply(GOOD + second, {"f.txt": SOURCE})
+    assert result.contents == {"f.txt": expected_source(l21="LINE 21\n", l31="LINE 31\n")}
+
+
 def test_crlf_diff_on_lf_file() -> None:
     patch = GOOD.replace("\n", "\r\n")
     assert apply(patch, {"f.txt": SOURCE}).contents == {"f.txt": expected_source(l21="LINE 21\n")}
