@@ -4,8 +4,9 @@ The search goes from strict to loose, and stops at the first strictness level th
 place: the whole block exactly, then ignoring whitespace, then with leading/trailing context
 lines dropped (the model invented or misremembered them), then a bounded fuzzy alignment in
 which every removed line must still be found. At each level, two different places are an
-ambiguity (refused) unless exactly one of them sits at the line the model stated; a fuzzy place
-that explains too few of the hunk's lines is far-fetched (refused).
+ambiguity (refused) unless exactly one of them sits at the line the model stated, or exactly one
+is within HINT_SLACK lines of it and all others are at least HINT_CLEAR lines away; a fuzzy
+place that explains too few of the hunk's lines is far-fetched (refused).
 """
 
 from __future__ import annotations
@@ -23,6 +24,10 @@ FUZZ_MIN_LINES = 4
 """Hunks shorter than this are never matched fuzzily."""
 FUZZ_TIE_MARGIN = 0.15
 """A second place scoring within this margin of the best one makes the match ambiguous."""
+HINT_SLACK = 3
+"""Among equal places, one within this many lines of the stated line is chosen..."""
+HINT_CLEAR = 15
+"""...when every other place is at least this far from it."""
 _MAX_STARTS = 400
 
 
@@ -103,9 +108,14 @@ def _choose(
 ) -> Placement | NoPlace:
     if len(places) == 1:
         return places[0]
-    at_hint = [p for p in places if expected is not None and _hunk_start(p, ops) == expected]
-    if len(at_hint) == 1:
-        return at_hint[0]
+    if expected is not None:
+        distance = {id(p): abs(_hunk_start(p, ops) - expected) for p in places}
+        at_hint = [p for p in places if distance[id(p)] == 0]
+        near = [p for p in places if distance[id(p)] <= HINT_SLACK]
+        if len(at_hint) == 1:
+            return at_hint[0]
+        if len(near) == 1 and sorted(distance.values())[1] >= HINT_CLEAR:
+            return near[0]
     starts = tuple(sorted(_hunk_start(p, ops) for p in places))
     return NoPlace(f"the hunk matches {len(places)} places equally well", starts)
 

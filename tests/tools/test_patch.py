@@ -168,6 +168,18 @@ def test_ambiguity_is_resolved_by_an_exact_line_number() -> None:
     }
 
 
+def test_ambiguity_is_resolved_by_a_nearby_line_number_when_others_are_far() -> None:
+    source = AMBIGUOUS_SOURCE + "filler\n" * 20 + "same 1\nsame 2\nsame 3\n"
+    patch = AMBIGUOUS.replace("@@ -40,3 +40,3 @@", "@@ -30,3 +30,3 @@")
+    result = apply(patch, {"x": source})
+    assert result.contents == {"x": source.removesuffix("same 2\nsame 3\n") + "SAME 2\nsame 3\n"}
+
+
+def test_a_nearby_line_number_does_not_pick_between_close_places() -> None:
+    patch = AMBIGUOUS.replace("@@ -40,3 +40,3 @@", "@@ -6,3 +6,3 @@")
+    assert apply(patch, {"x": AMBIGUOUS_SOURCE}).failures[0].candidates == (2, 8)
+
+
 def test_far_fetched_match_is_refused_and_closest_lines_shown() -> None:
     patch = GOOD.replace(" line 18\n line 19\n line 20\n", " foo\n bar\n baz\n").replace(
         " line 22\n line 23\n", " qux\n quux\n"
