@@ -135,6 +135,12 @@ def test_no_newline_marker_removes_final_newline() -> None:
     assert apply(patch, {"x": "a\nb\n"}).contents == {"x": "a\nB"}
 
 
+def test_blank_context_lines_without_their_space_are_context() -> None:
+    source = "a\n\nb\nc\n"
+    patch = "--- x\n+++ x\n@@ -1,4 +1,4 @@\n a\n\n b\n-c\n+C\n"
+    assert apply(patch, {"x": source}).contents == {"x": "a\n\nb\nC\n"}
+
+
 def test_markdown_fences_are_ignored() -> None:
     patch = "```diff\n" + GOOD + "```\n"
     assert apply(patch, {"f.txt": SOURCE}).contents == {"f.txt": expected_source(l21="LINE 21\n")}
