@@ -1,12 +1,12 @@
 """Find where a hunk's "before" lines sit in a file, or say why no single place fits. Pure.
 
-The search goes from strict to loose, and stops at the first strictness level that finds any
-place: the whole block exactly, then ignoring whitespace, then with leading/trailing context
-lines dropped (the model invented or misremembered them), then a bounded fuzzy alignment in
-which every removed line must still be found. At each level, two different places are an
-ambiguity (refused) unless exactly one of them sits at the line the model stated, or exactly one
-is within HINT_SLACK lines of it and all others are at least HINT_CLEAR lines away; a fuzzy
-place that explains too few of the hunk's lines is far-fetched (refused).
+The search goes from strict to loose and stops at the first level that finds any place: the
+whole block (exactly or ignoring whitespace), then the block without one, two, ... of its
+leading/trailing context lines (the model invented or misremembered them), then a bounded fuzzy
+alignment in which every removed line must still be found. At each level, two different places
+are an ambiguity (refused) unless exactly one of them sits at the line the model stated, or
+exactly one is within HINT_SLACK lines of it and all others are at least HINT_CLEAR lines away;
+a fuzzy place that explains too few of the hunk's lines is far-fetched (refused).
 """
 
 from __future__ import annotations
@@ -68,32 +68,36 @@ def locate(lines: Sequence[str], ops: Sequence[Op], expected: int | None) -> Pla
     if not before:
         return NoPlace("the hunk has no context or removed lines to locate it by")
     keys_by_norm = {norm: [norm(line) for line in lines] for norm in (exact_key, loose_key)}
-    for trimmed in _trims(ops, before):
+    for variants in _trims(ops, before):
         places: dict[tuple[int, ...], Placement] = {}
-        for norm, how in ((exact_key, "exact"), (loose_key, "whitespace")):
-            block_keys = [norm(ops[i][1]) for i in trimmed]
-            for start in _find_all(keys_by_norm[norm], block_keys):
-                mapping = {op: start + j for j, op in enumerate(trimmed)}
-                label = how if len(trimmed) == len(before) else f"{how}, trimmed context"
-                places.setdefault(tuple(sorted(mapping.values())), Placement(mapping, label))
+        for trimmed in variants:
+            for norm, how in ((exact_key, "exact"), (loose_key, "whitespace")):
+                block_keys = [norm(ops[i][1]) for i in trimmed]
+                for start in _find_all(keys_by_norm[norm], block_keys):
+                    mapping = {op: start + j for j, op in enumerate(trimmed)}
+                    label = how if len(trimmed) == len(before) else f"{how}, trimmed context"
+                    places.setdefault(tuple(sorted(mapping.values())), Placement(mapping, label))
         if places:
             return _choose(list(places.values()), ops, expected)
     return _fuzzy(keys_by_norm[loose_key], ops, before, expected)
 
 
-def _trims(ops: Sequence[Op], before: list[int]) -> list[list[int]]:
-    """The before-block, then variants without some leading/trailing context, fewest first."""
+def _trims(ops: Sequence[Op], before: list[int]) -> list[list[list[int]]]:
+    """The before-block, then variants without some leading/trailing context, grouped by how
+    many lines they drop (fewest first): variants of one group are equally plausible."""
     changes = [i for i, (kind, _) in enumerate(ops) if kind != " "]
     lead = sum(1 for i in before if i < changes[0]) if changes else 0
     trail = sum(1 for i in before if i > changes[-1]) if changes else 0
     keep_at_least = max(1, (len(before) + 1) // 2)
-    variants = []
+    groups = []
     for total in range(lead + trail + 1):
+        group = []
         for i in range(max(0, total - trail), min(lead, total) + 1):
             block = before[i : len(before) - (total - i)]
             if len(block) >= keep_at_least and any(ops[k][1].strip() for k in block):
-                variants.append(block)
-    return variants
+                group.append(block)
+        groups.append(group)
+    return groups
 
 
 def _find_all(keys: list[str], block: list[str]) -> list[int]:

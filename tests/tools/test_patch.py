@@ -64,6 +64,14 @@ def test_invented_context_lines_are_dropped() -> None:
     assert "trimmed context" in result.notes[0]
 
 
+def test_which_context_line_was_invented_is_ambiguous_when_both_fit_somewhere() -> None:
+    source = "x\na\nb\nc\nq\n" + "-\n" * 30 + "p\na\nb\nc\ny\n"
+    patch = "--- f\n+++ f\n@@ -20,5 +20,5 @@\n x\n a\n-b\n+B\n c\n y\n"
+    result = apply(patch, {"f": source})
+    assert not result.ok
+    assert result.failures[0].candidates == (1, 36)
+
+
 def test_dropped_middle_context_line_is_matched_fuzzily() -> None:
     body = " line 18\n-line 19\n+LINE 19\n line 20\n line 22\n-line 23\n+LINE 23\n line 24\n"
     result = apply(f"--- f.txt\n+++ f.txt\n@@ -18,7 +18,7 @@\n{body}", {"f.txt": SOURCE})
