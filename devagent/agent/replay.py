@@ -90,9 +90,7 @@ def load_recording(path: Path) -> Recording:
     return Recording(
         start=starts[0],
         completions=[
-            Completion.from_dict(r["completion"])
-            for r in records
-            if r.get("type") == "completion"
+            Completion.from_dict(r["completion"]) for r in records if r.get("type") == "completion"
         ],
         observations=[r for r in records if r.get("type") == "observation"],
         meta=next((r.get("meta", {}) for r in records if r.get("type") == "meta"), {}),

@@ -1,18 +1,15 @@
-"""Which paths an edit may touch: inside the workspace, never through `..`, `/` or `.git/`.
-
-(The read tools' `paths.resolve_in_workspace` has the same job for single paths; the two are to
-be unified. This module adds the rule for diffs: one bad path rejects the whole patch.)
-"""
+"""Which paths a diff may touch: the rules of `paths.resolve_in_workspace` for writing, made
+stricter for diffs (no absolute targets, no `..` at all), and one bad path rejects the patch."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-from devagent.errors import DevagentError
+from devagent.tools.paths import PathEscapeError, resolve_in_workspace
 
 
-class PatchPathError(DevagentError):
+class PatchPathError(PathEscapeError):
     """An edit names a path outside the workspace or inside `.git/`."""
 
 
@@ -31,13 +28,11 @@ def resolve_edit_path(workspace: Path, path: str) -> Path:
         raise PatchPathError(f"{path}: '..' is refused; use a path inside the repo")
     if ".git" in pure.parts:
         raise PatchPathError(f"{path}: files under .git/ are never edited")
-    root = workspace.resolve()
-    real = (root / pure).resolve()
-    if real != root and root not in real.parents:
-        raise PatchPathError(f"{path}: resolves (through a symlink) to outside the workspace")
-    if ".git" in real.relative_to(root).parts:
-        raise PatchPathError(f"{path}: resolves (through a symlink) into .git/")
-    if real == root:
+    try:
+        real = resolve_in_workspace(workspace, str(pure), for_write=True)
+    except PathEscapeError as exc:
+        raise PatchPathError(f"{path}: {exc}") from exc
+    if real == workspace.resolve():
         raise PatchPathError(f"{path}: is the workspace itself, not a file")
     return real
 

@@ -138,7 +138,7 @@ def test_apply_patch_refuses_unsafe_paths_whole(
 def test_symlink_into_git_dir_is_refused(ctx: ToolContext) -> None:
     (ctx.workspace / "cfg").symlink_to(ctx.workspace / ".git" / "config")
     obs = call("replace", ctx, path="cfg", old="[core]", new="[hacked]")
-    assert not obs.ok and "into .git/" in obs.text
+    assert not obs.ok and "inside .git/" in obs.text
 
 
 def test_apply_patch_refuses_an_empty_patch(ctx: ToolContext) -> None:
