@@ -107,6 +107,7 @@ class HardenedGit:
             "GIT_ATTR_NOSYSTEM": "1",
             "GIT_TERMINAL_PROMPT": "0",
             "GIT_NO_REPLACE_OBJECTS": "1",
+            "GIT_OPTIONAL_LOCKS": "0",  # `git status` must not rewrite the user's index
         }
         if self.trust_global_config:
             for name in ("HOME", "SSH_AUTH_SOCK"):

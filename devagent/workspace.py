@@ -65,7 +65,7 @@ def snapshot_index(git: HardenedGit, index: Path | None) -> Iterator[dict[str, s
     with tempfile.TemporaryDirectory(prefix="devagent-index-") as tmp:
         env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
         if index is not None and index.exists():
-            shutil.copyfile(index, env["GIT_INDEX_FILE"])
+            shutil.copy2(index, env["GIT_INDEX_FILE"])  # keeps mtime: racy-git checks
         else:
             git.run("read-tree", "HEAD", env=env)
         git.run("add", "--update", "--", ".", env=env)
