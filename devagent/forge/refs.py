@@ -37,3 +37,18 @@ def is_issue_ref(text: str) -> bool:
 def branch_for_issue(ref: IssueRef, prefix: str = "devagent") -> str:
     """The branch a run for `ref` delivers to; the same issue always maps to the same branch."""
     return f"{prefix}/issue-{ref.number}"
+
+
+_REMOTE = re.compile(
+    rf"(?:https?://(?:[^@/]+@)?[^/]+/|ssh://(?:[^@/]+@)?[^/]+/|[^@/:]+@[^:]+:)"
+    rf"(?P<owner>{_NAME})/(?P<repo>{_NAME}?)(?:\.git)?/?"
+)
+
+
+def repo_from_remote_url(url: str) -> tuple[str, str]:
+    """(owner, repo) from a GitHub remote URL: https://HOST/o/r(.git), git@HOST:o/r.git, ssh://."""
+    match = _REMOTE.fullmatch(url.strip())
+    if match is None or not match["repo"]:
+        shown = re.sub(r"//[^@/]+@", "//***@", url)
+        raise ForgeError(f"cannot tell the GitHub repository from remote URL {shown!r}")
+    return match["owner"], match["repo"].removesuffix(".git")
