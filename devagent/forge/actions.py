@@ -14,6 +14,7 @@ the roles whose `author_association` would be OWNER, MEMBER or COLLABORATOR.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,3 +100,15 @@ def authorize(request: CiRequest, client: GitHubClient) -> str:
             f"only {', '.join(sorted(TRUSTED_ROLES))} may start devagent"
         )
     return role
+
+
+def check_sandbox_isolation(network: str, env: Mapping[str, str], secrets: Iterable[str]) -> None:
+    """Refuse a CI run whose sandbox would have network or would see a secret (token, API key):
+    the issue text steers the model, and the model steers the sandbox."""
+    if network != "none":
+        raise CiRefused(f"devagent ci needs the sandbox network off, not {network!r}")
+    leaked = sorted(name for name, value in env.items() for s in secrets if s and s in value)
+    if leaked:
+        raise CiRefused(
+            f"devagent ci refuses to pass secrets into the sandbox ({', '.join(leaked)})"
+        )

@@ -10,7 +10,7 @@ import pytest
 from fakegh import TOKEN
 
 from devagent.forge import CiRefused, GitHubClient
-from devagent.forge.actions import authorize, parse_event
+from devagent.forge.actions import authorize, check_sandbox_isolation, parse_event
 
 EVENT: dict[str, Any] = {
     "action": "labeled",
@@ -87,3 +87,12 @@ def test_authorize_refuses_anyone_without_write_access(github, sender):
     with GitHubClient(TOKEN, api_url=api) as client, pytest.raises(CiRefused, match="may start"):
         authorize(request, client)
     assert fake.requests[-1].path == f"/repos/acme/widgets/collaborators/{sender}/permission"
+
+
+def test_sandbox_isolation_is_enforced():
+    check_sandbox_isolation("none", {"PYTHONPATH": "src"}, [TOKEN, "sk-key"])
+    with pytest.raises(CiRefused, match="network off"):
+        check_sandbox_isolation("bridge", {}, [TOKEN])
+    with pytest.raises(CiRefused, match=r"secrets into the sandbox \(AUTH\)") as err:
+        check_sandbox_isolation("none", {"AUTH": f"Bearer {TOKEN}"}, [TOKEN])
+    assert TOKEN not in str(err.value)
