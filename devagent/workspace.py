@@ -17,6 +17,7 @@ untracked files included, against the base commit, computed in a temporary index
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -225,6 +226,7 @@ class Workspace:
         self.git.run("clean", "--quiet", "--force", "-d")
         if patch:
             self.apply(patch)
+        self._restore_ownership()
 
     def apply(self, patch: str) -> None:
         """Apply `patch` to the work tree as it is now; `WorkspaceError` when it does not apply."""
@@ -232,6 +234,20 @@ class Workspace:
             self.git.run("apply", "--binary", "--whitespace=nowarn", "-", stdin=to_bytes(patch))
         except GitError as exc:
             raise WorkspaceError(f"patch does not apply to the workspace: {exc.stderr}") from exc
+        self._restore_ownership()
+
+    def _restore_ownership(self) -> None:
+        """Give what host-side git (running as root) just wrote back to the tree's owner (the
+        sandbox user, once the sandbox has taken the tree over), so the sandbox can edit it."""
+        owner = self.tree.stat()
+        if os.geteuid() != 0 or owner.st_uid == 0:
+            return
+        for dirpath, dirnames, filenames in os.walk(self.tree):
+            for name in dirnames + filenames:
+                path = os.path.join(dirpath, name)
+                st = os.lstat(path)
+                if (st.st_uid, st.st_gid) != (owner.st_uid, owner.st_gid):
+                    os.lchown(path, owner.st_uid, owner.st_gid)
 
 
 def _index_path(git: HardenedGit) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,17 @@ def test_create_refuses_non_empty_destination(make_repo, tmp_path):
     with pytest.raises(WorkspaceError, match="not empty"):
         Workspace.create(make_repo(FILES), dest)
     assert (dest / "keep.txt").read_text() == "mine\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="handing files to another user needs root")
+def test_reset_to_keeps_the_tree_owned_by_the_sandbox_user(make_repo, tmp_path):
+    ws = Workspace.create(make_repo(FILES), tmp_path / "ws")
+    for path in [ws.tree, *ws.tree.rglob("*")]:
+        os.lchown(path, 1000, 1000)  # what the sandbox does when it takes the tree over
+    write(ws.tree, {"src/app.py": "best\n", "pkg/new/mod.py": "x = 1\n"})
+    best = ws.diff()
+    ws.reset_to("")
+    ws.reset_to(best)
+    owners = {(p.lstat().st_uid, p.lstat().st_gid) for p in ws.tree.rglob("*")}
+    assert owners == {(1000, 1000)}
+    assert ws.diff() == best
