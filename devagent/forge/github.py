@@ -147,18 +147,29 @@ class GitHubClient:
         a second call for the same branch never opens another."""
         existing = self.find_open_pr(owner, repo, spec.head)
         if existing is None:
-            body = {
-                "title": spec.title,
-                "head": spec.head,
-                "base": spec.base,
-                "body": spec.body,
-                "draft": spec.draft,
-            }
-            data = self._request("POST", f"repos/{owner}/{repo}/pulls", json=body)
-            log.info("opened pull request %s/%s#%s", owner, repo, data["number"])
-            return _pull(data, created=True)
+            try:
+                return self._open_pr(owner, repo, spec)
+            except ForgeError as exc:  # another run opened it since we looked
+                existing = self.find_open_pr(owner, repo, spec.head) if exc.status == 422 else None
+                if existing is None:
+                    raise
+        return self._update_pr(owner, repo, existing.number, spec)
+
+    def _open_pr(self, owner: str, repo: str, spec: PullRequestSpec) -> PullRequest:
+        body = {
+            "title": spec.title,
+            "head": spec.head,
+            "base": spec.base,
+            "body": spec.body,
+            "draft": spec.draft,
+        }
+        data = self._request("POST", f"repos/{owner}/{repo}/pulls", json=body)
+        log.info("opened pull request %s/%s#%s", owner, repo, data["number"])
+        return _pull(data, created=True)
+
+    def _update_pr(self, owner: str, repo: str, number: int, spec: PullRequestSpec) -> PullRequest:
         update = {"title": spec.title, "body": spec.body}
-        data = self._request("PATCH", f"repos/{owner}/{repo}/pulls/{existing.number}", json=update)
+        data = self._request("PATCH", f"repos/{owner}/{repo}/pulls/{number}", json=update)
         pull = _pull(data)
         if pull.draft != spec.draft:
             self._set_draft(pull.node_id, spec.draft)

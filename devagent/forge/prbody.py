@@ -6,6 +6,7 @@ change, the checks that ran with their results, cost and steps, and says devagen
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from devagent.forge.refs import IssueRef
@@ -13,6 +14,10 @@ from devagent.forge.refs import IssueRef
 MARKER = "<!-- devagent:pr -->"
 """Hidden first line of every body devagent writes, so its own PRs can be recognised."""
 TITLE_LIMIT = 100
+_MENTION = re.compile(r"(?<![\w`/])@[A-Za-z0-9][\w-]*(?:/[\w.-]+)?")
+_CLOSING = re.compile(
+    r"\b(?:close[sd]?|fix(?:e[sd])?|resolve[sd]?):?\s+(?:[\w.-]+/[\w.-]+)?#\d+", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,13 @@ class RunReport:
     steps: int = 0
     model: str = ""
     changed_files: tuple[str, ...] = ()
+
+
+def defang(text: str) -> str:
+    """Model-written text made inert on GitHub: @mentions (which notify people) and closing
+    keywords (which would close other issues on merge) are put in code spans."""
+    text = _CLOSING.sub(lambda m: f"`{m.group(0)}`", text)
+    return _MENTION.sub(lambda m: f"`{m.group(0)}`", text)
 
 
 def is_draft(report: RunReport) -> bool:
@@ -64,7 +76,8 @@ def render_checks(checks: tuple[CheckResult, ...]) -> str:
     rows = ["| check | result | detail |", "|---|---|---|"]
     for check in checks:
         result = "✅ passed" if check.passed else "❌ failed"
-        rows.append(f"| {_inline(check.name)} | {result} | {_inline(check.detail)} |")
+        name, detail = _inline(defang(check.name)), _inline(defang(check.detail))
+        rows.append(f"| {name} | {result} | {detail} |")
     return "\n".join(rows)
 
 
@@ -76,7 +89,7 @@ def render_pr_body(report: RunReport) -> str:
         lines.append(f"{verb} {report.issue}")
     if is_draft(report):
         lines += ["", f"> **Draft:** the run ended `{report.status}`; review before merging."]
-    lines += ["", "## Summary", "", report.summary.strip() or "_No summary._"]
+    lines += ["", "## Summary", "", defang(report.summary.strip()) or "_No summary._"]
     if report.changed_files:
         lines += ["", "Changed files: " + ", ".join(f"`{f}`" for f in report.changed_files)]
     lines += ["", "## Checks", "", render_checks(report.checks)]

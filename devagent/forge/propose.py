@@ -14,6 +14,7 @@ from devagent.delivery import Author, commit_message, commit_to_branch, push_bra
 from devagent.forge.github import GitHubClient, PullRequest, PullRequestSpec
 from devagent.forge.prbody import (
     RunReport,
+    defang,
     is_draft,
     pr_title,
     render_issue_comment,
@@ -67,9 +68,9 @@ def propose_pull_request(
     comment on the issue. `token` authenticates the push (the client holds its own copy)."""
     report, branch = proposal.report, proposal_branch(proposal)
     message = commit_message(
-        report.issue_title,
+        defang(report.issue_title),
         status=report.status,
-        summary=report.summary,
+        summary=defang(report.summary),
         issue_ref=str(report.issue) if report.issue else None,
     )
     sha = commit_to_branch(

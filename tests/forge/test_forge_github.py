@@ -123,3 +123,20 @@ def test_in_memory_transport_serves_the_same_fake():
     with GitHubClient(TOKEN, transport=fake.transport()) as client:
         assert client.get_issue("o", "r", 1).title == "Title"
     assert fake.requests[0].path == "/repos/o/r/issues/1"
+
+
+class RacingFakeGitHub(FakeGitHub):
+    """Another run opens the PR between our lookup and our POST."""
+
+    def handle(self, method, path, query, headers, body):
+        if method == "POST" and path.endswith("/pulls") and not self.pulls:
+            super().handle(method, path, query, headers, body)  # the other run's PR
+        return super().handle(method, path, query, headers, body)
+
+
+def test_open_or_update_pr_survives_a_concurrent_open():
+    fake = RacingFakeGitHub(token=TOKEN)
+    with GitHubClient(TOKEN, transport=fake.transport()) as client:
+        pull = client.open_or_update_pr("o", "r", SPEC)
+    assert not pull.created and len(fake.pulls) == 1
+    assert [r.method for r in fake.requests] == ["GET", "POST", "POST", "GET", "PATCH"]

@@ -9,6 +9,7 @@ from devagent.forge.prbody import (
     MARKER,
     CheckResult,
     RunReport,
+    defang,
     is_draft,
     pr_title,
     render_issue_comment,
@@ -85,3 +86,12 @@ MALFORMED = ["a/b#1", "gh:acme#1", "gh:acme/widgets", "gh:a/b#0", "gh:a/../b#1",
 def test_parse_issue_ref_rejects_malformed(text):
     with pytest.raises(ForgeError, match="expected gh:OWNER/REPO#NUMBER"):
         parse_issue_ref(text)
+
+
+def test_model_text_cannot_ping_people_or_close_other_issues():
+    summary = "Fixes #12 and closes other/repo#3; thanks @octocat, see a@b.c and Fixed: #4"
+    assert defang(summary) == (
+        "`Fixes #12` and `closes other/repo#3`; thanks `@octocat`, see a@b.c and `Fixed: #4`"
+    )
+    body = render_pr_body(RunReport(REF, "t", "solved", summary))
+    assert body.count("Closes acme/widgets#7") == 1 and "`Fixes #12`" in body
