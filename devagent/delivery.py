@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import base64
 import logging
-import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from devagent.errors import DevagentError
-from devagent.gitcmd import GitError, HardenedGit
+from devagent.gitcmd import GitError, HardenedGit, redact_urls
 from devagent.workspace import to_bytes
 
 log = logging.getLogger(__name__)
@@ -172,10 +171,6 @@ def _same_change(git: HardenedGit, old: str, new: str) -> bool:
     return git.run(*fmt, old).stdout == git.run(*fmt, new).stdout
 
 
-def _redact_urls(text: str) -> str:
-    return re.sub(r"(\w+://)[^/@\s]+@", r"\1***@", text)
-
-
 def push_branch(
     user_repo: Path, branch: str, remote: str = "origin", token: str | None = None
 ) -> None:
@@ -195,7 +190,7 @@ def push_branch(
         git.run("push", "--quiet", "--porcelain", "--", remote, refspec)
     except GitError as exc:
         raise DeliveryError(
-            f"push of {branch} to {remote} failed: {_redact_urls(exc.stderr.strip())}"
+            f"push of {branch} to {remote} failed: {redact_urls(exc.stderr.strip())}"
         ) from None  # the cause could still name a remote URL with credentials in it
     log.info("pushed %s to %s", branch, remote)
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -73,6 +74,11 @@ def scrub(text: str, secrets: Sequence[str]) -> str:
         if secret:
             text = text.replace(secret, "***")
     return text
+
+
+def redact_urls(text: str) -> str:
+    """`text` with the credentials of any `scheme://user:secret@host` URL replaced by `***`."""
+    return re.sub(r"(\w+://)[^/@\s]+@", r"\1***@", text)
 
 
 @dataclass(frozen=True)

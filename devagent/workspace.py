@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from devagent.errors import DevagentError
-from devagent.gitcmd import GitError, HardenedGit
+from devagent.gitcmd import GitError, HardenedGit, redact_urls
 
 DIFF_OPTIONS: tuple[str, ...] = (
     "--binary",
@@ -140,10 +140,21 @@ class Workspace:
         if dest.exists() and any(dest.iterdir()):
             raise WorkspaceError(f"workspace directory {dest} exists and is not empty")
         (dest / "tree").mkdir(parents=True)
+        try:
+            return cls._populate(repo, dest.resolve(), base, include_dirty, sandbox_git)
+        except DevagentError:
+            for child in dest.iterdir():  # leave `dest` as empty as it was given
+                shutil.rmtree(child)
+            raise
+
+    @classmethod
+    def _populate(
+        cls, repo: str | Path, dest: Path, base: str | None, include_dirty: bool, sandbox_git: bool
+    ) -> Workspace:
         user = _local_repo(repo)
         if include_dirty and user is None:
             raise WorkspaceError("--include-dirty needs a local repository, not a URL")
-        ws = cls._clone(str(user.work_tree) if user else str(repo), dest.resolve())
+        ws = cls._clone(str(user.work_tree) if user else str(repo), dest)
         ws._check_out(_resolve(user or ws.git, base or "HEAD"))
         if include_dirty and user is not None:
             dirty = worktree_diff(user, ws.base, _index_path(user))
@@ -161,7 +172,8 @@ class Workspace:
             cloner = HardenedGit(work_tree=dest)
             cloner.run("clone", "--quiet", "--bare", "--", source, str(dest / "git"))
         except GitError as exc:
-            raise WorkspaceError(f"could not clone {source}: {exc.stderr.strip()}") from exc
+            message = redact_urls(f"could not clone {source}: {exc.stderr.strip()}")
+            raise WorkspaceError(message) from None  # the cause may show a credentialed URL
         ws = cls(dest, "")
         ws.git.run("config", "core.bare", "false")
         return ws
@@ -185,11 +197,12 @@ class Workspace:
         return ws
 
     def _init_sandbox_git(self, branch: str) -> None:
-        """A fresh, independent `.git` in the tree for the sandbox (objects copied, not shared)."""
+        """A fresh, independent `.git` in the tree for the sandbox (objects copied, not shared),
+        at the starting point, so that its `git status`/`git diff` show only the agent's work."""
         inner = HardenedGit(work_tree=self.tree)
         inner.run("init", "--quiet", f"--initial-branch={branch}", ".")
         src = str(self.root / "git")
-        refspec = f"{BASE_REF}:refs/heads/{branch}"
+        refspec = f"{START_REF}:refs/heads/{branch}"
         inner.run("fetch", "--quiet", "--no-tags", "--update-head-ok", src, refspec)
         inner.run("reset", "--quiet")
 

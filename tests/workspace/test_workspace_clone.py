@@ -142,6 +142,13 @@ def test_create_refuses_bad_requests(make_repo, tmp_path, kwargs, message):
     repo = f"file://{user}" if kwargs.get("include_dirty") else user
     with pytest.raises(WorkspaceError, match=message):
         Workspace.create(repo, tmp_path / "ws", **kwargs)
+    assert list((tmp_path / "ws").iterdir()) == []
+
+
+def test_clone_failure_does_not_show_url_credentials(tmp_path):
+    with pytest.raises(WorkspaceError, match="could not clone") as err:
+        Workspace.create("http://user:s3cret@127.0.0.1:9/repo.git", tmp_path / "ws")
+    assert "s3cret" not in str(err.value) and err.value.__cause__ is None
 
 
 def test_create_refuses_non_empty_destination(make_repo, tmp_path):

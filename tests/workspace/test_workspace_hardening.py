@@ -96,3 +96,11 @@ def test_sandbox_sees_a_working_git_of_its_own(make_repo, tmp_path):
     assert result.output.splitlines() == ["## main", " M app.py", "initial"]
     ws.reset_to("")
     assert (ws.tree / ".git" / "HEAD").exists()
+
+
+def test_sandbox_git_starts_clean_with_carried_over_changes(make_repo, tmp_path):
+    user = make_repo({"app.py": "x = 1\n"})
+    write(user, {"app.py": "x = 'dirty'\n"})
+    ws = Workspace.create(user, tmp_path / "ws", include_dirty=True)
+    result = LocalSandbox(ws.tree).exec("git status --porcelain && git log --format=%s")
+    assert result.output.splitlines() == ["devagent: the user's uncommitted changes", "initial"]
