@@ -195,6 +195,23 @@ def push_branch(
     log.info("pushed %s to %s", branch, remote)
 
 
+def check_out_branch(user_repo: Path, branch: str) -> None:
+    """Switch the user's checkout to `branch` (only when they asked for it); git refuses, and so
+    do we, when their uncommitted changes would be overwritten."""
+    try:
+        user_git(user_repo).run("checkout", "--quiet", branch, "--")
+    except GitError as exc:
+        raise DeliveryError(f"could not check out {branch}: {exc.stderr.strip()}") from exc
+
+
+def remote_url(user_repo: Path, remote: str = "origin") -> str:
+    """The URL of `remote` in the user's repo (e.g. to tell which GitHub repository it is)."""
+    try:
+        return user_git(user_repo).run("remote", "get-url", "--", remote).text.strip()
+    except GitError as exc:
+        raise DeliveryError(f"the repository has no remote {remote!r}") from exc
+
+
 def commit_message(
     issue_title: str, *, status: str, summary: str = "", issue_ref: str | None = None
 ) -> str:

@@ -36,6 +36,11 @@ class Issue:
     labels: tuple[str, ...]
     url: str
 
+    def as_markdown(self) -> str:
+        """The issue as the agent's task text."""
+        labels = f"\n\nLabels: {', '.join(self.labels)}" if self.labels else ""
+        return f"# {self.title}\n\n{self.body.strip()}{labels}\n\n(Issue {self.ref})\n"
+
 
 @dataclass(frozen=True)
 class PullRequest:

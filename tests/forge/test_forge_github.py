@@ -140,3 +140,12 @@ def test_open_or_update_pr_survives_a_concurrent_open():
         pull = client.open_or_update_pr("o", "r", SPEC)
     assert not pull.created and len(fake.pulls) == 1
     assert [r.method for r in fake.requests] == ["GET", "POST", "POST", "GET", "PATCH"]
+
+
+def test_issue_as_task_text(github):
+    _, api = github
+    with GitHubClient(TOKEN, api_url=api) as client:
+        text = client.get_issue("acme", "widgets", 7).as_markdown()
+    assert text == (
+        "# Parser drops ints\n\nSteps: ...\n\nLabels: bug, devagent\n\n(Issue acme/widgets#7)\n"
+    )

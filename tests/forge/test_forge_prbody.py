@@ -95,3 +95,10 @@ def test_model_text_cannot_ping_people_or_close_other_issues():
     )
     body = render_pr_body(RunReport(REF, "t", "solved", summary))
     assert body.count("Closes acme/widgets#7") == 1 and "`Fixes #12`" in body
+
+
+def test_forge_package_exports_what_it_lists():
+    import devagent.forge as forge
+
+    assert all(hasattr(forge, name) for name in forge.__all__)
+    assert sorted(forge.__all__) == forge.__all__

@@ -14,9 +14,11 @@ from devagent.delivery import (
     Author,
     DeliveryError,
     apply_to_tree,
+    check_out_branch,
     commit_message,
     commit_to_branch,
     push_branch,
+    remote_url,
 )
 from devagent.workspace import Workspace
 
@@ -171,3 +173,21 @@ def test_commit_message_from_issue_and_result():
     subject, _, rest = unsolved.partition("\n\n")
     assert len(subject) == 72 and subject.endswith("…")
     assert rest == "Refs o/r#3\ndevagent run status: unsolved\n"
+
+
+def test_check_out_branch_when_asked(user, patch):
+    sha = commit_to_branch(user, patch, "devagent/issue-7", "Fix it\n", AUTHOR)
+    check_out_branch(user, "devagent/issue-7")
+    assert git(user, "rev-parse", "HEAD").strip() == sha
+    assert git(user, "status", "--porcelain") == ""
+    write(user, {"app.txt": "local edit\n"})
+    with pytest.raises(DeliveryError, match="could not check out main"):
+        check_out_branch(user, "main")
+    assert (user / "app.txt").read_text() == "local edit\n"
+
+
+def test_remote_url(user, tmp_path):
+    git(user, "remote", "add", "origin", "https://github.com/acme/widgets.git")
+    assert remote_url(user) == "https://github.com/acme/widgets.git"
+    with pytest.raises(DeliveryError, match="no remote 'upstream'"):
+        remote_url(user, "upstream")
