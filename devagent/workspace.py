@@ -197,13 +197,16 @@ class Workspace:
         return ws
 
     def _init_sandbox_git(self, branch: str) -> None:
-        """A fresh, independent `.git` in the tree for the sandbox (objects copied, not shared),
-        at the starting point, so that its `git status`/`git diff` show only the agent's work."""
+        """A fresh, independent `.git` in the tree for the sandbox, at the starting point, so
+        that its `git status`/`git diff` show only the agent's work. Objects are copied, never
+        hard-linked: the sandbox owns these files and must not reach the user's objects."""
         inner = HardenedGit(work_tree=self.tree)
-        inner.run("init", "--quiet", f"--initial-branch={branch}", ".")
-        src = str(self.root / "git")
-        refspec = f"{START_REF}:refs/heads/{branch}"
-        inner.run("fetch", "--quiet", "--no-tags", "--update-head-ok", src, refspec)
+        src, dot_git = str(self.root / "git"), str(self.tree / ".git")
+        inner.run("clone", "--quiet", "--bare", "--no-hardlinks", "--", src, dot_git)
+        inner.run("config", "core.bare", "false")
+        inner.run("remote", "remove", "origin")  # a host path, meaningless inside the sandbox
+        inner.run("update-ref", f"refs/heads/{branch}", self.start)
+        inner.run("symbolic-ref", "HEAD", f"refs/heads/{branch}")
         inner.run("reset", "--quiet")
 
     def _commit_tree(self, message: str) -> str:
