@@ -98,6 +98,15 @@ def test_sandbox_sees_a_working_git_of_its_own(make_repo, tmp_path):
     assert (ws.tree / ".git" / "HEAD").exists()
 
 
+def test_sandbox_git_shares_no_inode_with_the_user_repo(make_repo, tmp_path):
+    user = make_repo({"app.py": "x = 1\n"})
+    ws = Workspace.create(user, tmp_path / "ws")
+    private = [p for p in (ws.root / "git" / "objects").rglob("*") if p.is_file()]
+    assert any(p.stat().st_nlink > 1 for p in private)  # control: the private clone hard-links
+    sandbox_owned = [p for p in (ws.tree / ".git").rglob("*") if p.is_file()]
+    assert sandbox_owned and all(p.stat().st_nlink == 1 for p in sandbox_owned)
+
+
 def test_sandbox_git_starts_clean_with_carried_over_changes(make_repo, tmp_path):
     user = make_repo({"app.py": "x = 1\n"})
     write(user, {"app.py": "x = 'dirty'\n"})
