@@ -22,6 +22,7 @@ from devagent.workspace import to_bytes
 log = logging.getLogger(__name__)
 
 SUBJECT_LIMIT = 72
+PUSH_TIMEOUT_S = 300.0
 
 
 class DeliveryError(DevagentError):
@@ -187,7 +188,7 @@ def push_branch(
     git = user_git(user_repo, config_env=config_env, secrets=secrets)
     refspec = f"+refs/heads/{branch}:refs/heads/{branch}"
     try:
-        git.run("push", "--quiet", "--porcelain", "--", remote, refspec)
+        git.run("push", "--quiet", "--porcelain", "--", remote, refspec, timeout=PUSH_TIMEOUT_S)
     except GitError as exc:
         raise DeliveryError(
             f"push of {branch} to {remote} failed: {redact_urls(exc.stderr.strip())}"

@@ -136,18 +136,25 @@ class HardenedGit:
         stdin: bytes | None = None,
         env: Mapping[str, str] | None = None,
         check: bool = True,
+        timeout: float | None = None,
     ) -> GitResult:
-        """Run `git <args>` in the work tree; raise `GitError` on failure when `check`."""
+        """Run `git <args>` in the work tree; raise `GitError` on failure when `check`, and
+        always when it runs longer than `timeout` seconds."""
         log.debug("git %s", scrub(" ".join(args), self.secrets))
-        proc = subprocess.run(
-            self.argv(args),
-            cwd=self.work_tree,
-            env=self.environment(env),
-            input=stdin,
-            stdin=None if stdin is not None else subprocess.DEVNULL,
-            capture_output=True,
-            check=False,
-        )
+        try:
+            proc = subprocess.run(
+                self.argv(args),
+                cwd=self.work_tree,
+                env=self.environment(env),
+                input=stdin,
+                stdin=None if stdin is not None else subprocess.DEVNULL,
+                capture_output=True,
+                check=False,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:
+            shown = [scrub(a, self.secrets) for a in args]
+            raise GitError(shown, -1, f"timed out after {timeout} s") from None
         stderr = scrub(proc.stderr.decode("utf-8", "replace"), self.secrets)
         if check and proc.returncode != 0:
             raise GitError([scrub(a, self.secrets) for a in args], proc.returncode, stderr)
