@@ -14,6 +14,7 @@ import logging
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from devagent.errors import DevagentError
 from devagent.gitcmd import GitError, HardenedGit, redact_urls
@@ -177,14 +178,19 @@ def push_branch(
 ) -> None:
     """Push `branch` to `remote`, replacing the remote branch (it is devagent's own branch).
 
-    `token` goes out as an `Authorization` header set through the environment (GitHub accepts
-    basic auth as `x-access-token:<token>`); it never appears in argv, logs or errors."""
+    `token` goes out as an `Authorization` header (GitHub accepts basic auth as
+    `x-access-token:<token>`), set through the environment and scoped to the push URL's host;
+    it never appears in argv, logs or errors. Non-HTTP remotes never receive it."""
     config_env: dict[str, str] = {}
     secrets: tuple[str, ...] = ()
     if token:
         basic = base64.b64encode(f"x-access-token:{token}".encode()).decode()
-        config_env = {"http.extraheader": f"Authorization: Basic {basic}"}
         secrets = (token, basic)
+        url = remote if "://" in remote else _push_url(user_repo, remote)
+        parts = urlsplit(url)
+        if parts.scheme in ("http", "https") and parts.hostname:
+            origin = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+            config_env = {f"http.{origin}/.extraheader": f"Authorization: Basic {basic}"}
     git = user_git(user_repo, config_env=config_env, secrets=secrets)
     refspec = f"+refs/heads/{branch}:refs/heads/{branch}"
     try:
@@ -194,6 +200,13 @@ def push_branch(
             f"push of {branch} to {remote} failed: {redact_urls(exc.stderr.strip())}"
         ) from None  # the cause could still name a remote URL with credentials in it
     log.info("pushed %s to %s", branch, remote)
+
+
+def _push_url(user_repo: Path, remote: str) -> str:
+    try:
+        return user_git(user_repo).run("remote", "get-url", "--push", "--", remote).text.strip()
+    except GitError as exc:
+        raise DeliveryError(f"the repository has no remote {remote!r}") from exc
 
 
 def check_out_branch(user_repo: Path, branch: str) -> None:
