@@ -1,0 +1,161 @@
+"""The hardened host-side git command: every repo-controlled way to run code is switched off.
+
+Every git process devagent starts on a workspace or on the user's repository goes through
+`HardenedGit.run`. It uses `subprocess` with an explicit environment rather than GitPython's
+`Git.execute`, because the latter always merges `os.environ` into the child's environment and so
+cannot keep `GIT_*` variables (`GIT_DIR`, `GIT_EXEC_PATH`, `GIT_SSH_COMMAND`...) from leaking in.
+
+What is switched off, on the command line (which wins over every config file, included ones):
+hooks (`core.hooksPath=/dev/null`: not a directory, so no hook can ever be found there),
+`core.fsmonitor`, `diff.external`, the pager, credential helpers, the `ext::` transport, and
+submodule recursion. Diff commands also get `--no-ext-diff --no-textconv` from the callers. The
+environment is rebuilt from scratch: `GIT_CONFIG_NOSYSTEM=1`, `GIT_TERMINAL_PROMPT=0`, and, unless
+the global config is trusted (the user's own repository), `GIT_CONFIG_GLOBAL=/dev/null`.
+
+Secrets (a push token) travel in `GIT_CONFIG_COUNT`/`GIT_CONFIG_KEY_n`/`GIT_CONFIG_VALUE_n`, so they
+appear neither in argv (visible in `ps`) nor in logs, and every error text is scrubbed of them.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devagent.errors import DevagentError
+
+log = logging.getLogger(__name__)
+
+HARDENING: tuple[str, ...] = (
+    "core.hooksPath=/dev/null",
+    "core.fsmonitor=false",
+    "core.untrackedCache=false",
+    "diff.external=",
+    "core.pager=cat",
+    "credential.helper=",
+    "protocol.ext.allow=never",
+    "submodule.recurse=false",
+    "status.submoduleSummary=false",
+    "gc.auto=0",
+    "maintenance.auto=false",
+)
+"""`-c` settings given to every git call; they override any value a config file sets."""
+
+
+class GitError(DevagentError):
+    """A git command failed. The text carries the command and git's stderr, secrets removed."""
+
+    def __init__(self, args: Sequence[str], returncode: int, stderr: str):
+        self.git_args = list(args)
+        self.returncode = returncode
+        self.stderr = stderr
+        super().__init__(f"git {' '.join(args[:3])} failed (exit {returncode}): {stderr.strip()}")
+
+
+@dataclass(frozen=True)
+class GitResult:
+    returncode: int
+    stdout: bytes
+    stderr: str
+
+    @property
+    def text(self) -> str:
+        """stdout decoded losslessly (undecodable bytes kept as surrogates)."""
+        return self.stdout.decode("utf-8", "surrogateescape")
+
+
+def scrub(text: str, secrets: Sequence[str]) -> str:
+    """`text` with every non-empty secret replaced by `***`."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def redact_urls(text: str) -> str:
+    """`text` with the credentials of any `scheme://user:secret@host` URL replaced by `***`."""
+    return re.sub(r"(\w+://)[^/@\s]+@", r"\1***@", text)
+
+
+@dataclass(frozen=True)
+class HardenedGit:
+    """Runs git on one repository with the hardening above.
+
+    `git_dir=None` lets git discover the repository from `work_tree` (the user's own repo);
+    otherwise `--git-dir`/`--work-tree` are passed, so a `.git` inside the work tree is never read.
+    """
+
+    work_tree: Path
+    git_dir: Path | None = None
+    trust_global_config: bool = False
+    """True only for the user's own repository: their ~/.gitconfig (identity, lfs) applies."""
+    secrets: tuple[str, ...] = ()
+    config_env: Mapping[str, str] = field(default_factory=dict)
+    """Extra config passed through the environment (never argv), e.g. an auth header."""
+
+    def argv(self, args: Sequence[str]) -> list[str]:
+        argv = ["git"]
+        for setting in HARDENING:
+            argv += ["-c", setting]
+        if self.git_dir is not None:
+            argv += [f"--git-dir={self.git_dir}", f"--work-tree={self.work_tree}"]
+        return argv + list(args)
+
+    def environment(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LC_ALL": "C",
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_ATTR_NOSYSTEM": "1",
+            "GIT_TERMINAL_PROMPT": "0",
+            "GIT_NO_REPLACE_OBJECTS": "1",
+            "GIT_OPTIONAL_LOCKS": "0",  # `git status` must not rewrite the user's index
+        }
+        if self.trust_global_config:
+            for name in ("HOME", "SSH_AUTH_SOCK"):
+                if name in os.environ:
+                    env[name] = os.environ[name]
+        else:
+            env["HOME"] = "/nonexistent"
+            env["GIT_CONFIG_GLOBAL"] = "/dev/null"
+        if self.config_env:
+            env["GIT_CONFIG_COUNT"] = str(len(self.config_env))
+            for i, (key, value) in enumerate(self.config_env.items()):
+                env[f"GIT_CONFIG_KEY_{i}"] = key
+                env[f"GIT_CONFIG_VALUE_{i}"] = value
+        env.update(extra or {})
+        return env
+
+    def run(
+        self,
+        *args: str,
+        stdin: bytes | None = None,
+        env: Mapping[str, str] | None = None,
+        check: bool = True,
+        timeout: float | None = None,
+    ) -> GitResult:
+        """Run `git <args>` in the work tree; raise `GitError` on failure when `check`, and
+        always when it runs longer than `timeout` seconds."""
+        log.debug("git %s", scrub(" ".join(args), self.secrets))
+        try:
+            proc = subprocess.run(
+                self.argv(args),
+                cwd=self.work_tree,
+                env=self.environment(env),
+                input=stdin,
+                stdin=None if stdin is not None else subprocess.DEVNULL,
+                capture_output=True,
+                check=False,
+                timeout=timeout,
+            )
+        except subprocess.TimeoutExpired:
+            shown = [scrub(a, self.secrets) for a in args]
+            raise GitError(shown, -1, f"timed out after {timeout} s") from None
+        stderr = scrub(proc.stderr.decode("utf-8", "replace"), self.secrets)
+        if check and proc.returncode != 0:
+            raise GitError([scrub(a, self.secrets) for a in args], proc.returncode, stderr)
+        return GitResult(proc.returncode, proc.stdout, stderr)

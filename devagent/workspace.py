@@ -1,0 +1,278 @@
+"""The private workspace: a clone of the user's repo that the sandbox may write to, and its patch.
+
+Layout under `dest` (the private directory):
+
+    dest/git/    the workspace's real git directory. Host side only: never mounted.
+    dest/tree/   the work tree, bind-mounted as /workspace. Its own `.git` is a throw-away copy
+                 for tools inside the sandbox (`git status`, `git log`); the host never reads it.
+
+The work tree is untrusted as soon as the sandbox has written to it. Host-side git therefore runs
+with `--git-dir=dest/git --work-tree=dest/tree` (git skips any entry named `.git` in a work tree,
+so hooks, `core.fsmonitor`, `include.path` or textconv drivers planted in `tree/.git` are never
+seen), and through `HardenedGit`, which also disables those mechanisms on the command line in case
+`dest/git` itself were ever tampered with. The patch is `git diff --binary` of the work tree,
+untracked files included, against the base commit, computed in a temporary index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from devagent.errors import DevagentError
+from devagent.gitcmd import GitError, HardenedGit, redact_urls
+
+DIFF_OPTIONS: tuple[str, ...] = (
+    "--binary",
+    "--full-index",
+    "--no-renames",
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "--no-relative",
+    "--ignore-submodules=all",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+)
+"""Fixed so that no config (diff.noprefix, diff.renames, a textconv driver) changes the patch."""
+
+BASE_REF = "refs/devagent/base"
+START_REF = "refs/devagent/start"
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "devagent",
+    "GIT_AUTHOR_EMAIL": "devagent@localhost",
+    "GIT_COMMITTER_NAME": "devagent",
+    "GIT_COMMITTER_EMAIL": "devagent@localhost",
+}
+
+
+class WorkspaceError(DevagentError):
+    """The workspace could not be created or changed (bad repo, unknown base, patch mismatch)."""
+
+
+def to_bytes(patch: str) -> bytes:
+    """A patch string from `diff()` back to its exact bytes."""
+    return patch.encode("utf-8", "surrogateescape")
+
+
+@contextlib.contextmanager
+def snapshot_index(git: HardenedGit, index: Path | None) -> Iterator[dict[str, str]]:
+    """A temporary index holding the whole work tree (tracked changes and untracked-not-ignored
+    files); yields the env that selects it. `index` (the real one) is copied, never written."""
+    with tempfile.TemporaryDirectory(prefix="devagent-index-") as tmp:
+        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        if index is not None and index.exists():
+            shutil.copy2(index, env["GIT_INDEX_FILE"])  # keeps mtime: racy-git checks
+        else:
+            git.run("read-tree", "HEAD", env=env)
+        git.run("add", "--update", "--", ".", env=env)
+        listed = git.run("ls-files", "-z", "--others", "--exclude-standard", env=env).stdout
+        # A path ending in "/" is a nested repository: never part of the patch, never entered.
+        untracked = [p for p in listed.split(b"\0") if p and not p.endswith(b"/")]
+        if untracked:
+            git.run(
+                "add", "--pathspec-from-file=-", "--pathspec-file-nul",
+                stdin=b"\0".join(untracked),
+                env={**env, "GIT_LITERAL_PATHSPECS": "1"},
+            )  # fmt: skip
+        yield env
+
+
+def worktree_diff(git: HardenedGit, base: str, index: Path | None) -> bytes:
+    """`git diff --binary` of everything in the work tree against commit `base`."""
+    with snapshot_index(git, index) as env:
+        return git.run("diff", "--cached", *DIFF_OPTIONS, base, "--", env=env).stdout
+
+
+def _resolve(git: HardenedGit, rev: str) -> str:
+    try:
+        out = git.run("rev-parse", "--verify", "--end-of-options", f"{rev}^{{commit}}")
+        return out.text.strip()
+    except GitError as exc:
+        raise WorkspaceError(f"unknown revision {rev!r} in {git.work_tree}") from exc
+
+
+def _local_repo(repo: str | Path) -> HardenedGit | None:
+    """The user's repository as a trusted-config `HardenedGit`, or None when `repo` is a URL."""
+    path = Path(repo).expanduser()
+    if not path.exists():
+        return None
+    probe = HardenedGit(work_tree=path.resolve(), trust_global_config=True)
+    try:
+        top = probe.run("rev-parse", "--show-toplevel").text.strip()
+    except GitError as exc:
+        raise WorkspaceError(f"{path} is not inside a git repository") from exc
+    return HardenedGit(work_tree=Path(top), trust_global_config=True)
+
+
+class Workspace:
+    """A private clone at `root`; `tree` is what the sandbox mounts; `base` is a commit sha."""
+
+    def __init__(self, root: Path, base: str, start: str | None = None):
+        self.root = root
+        self.tree = root / "tree"
+        self.base = base
+        self.start = start or base
+        """The starting point: `base`, plus the user's uncommitted changes with include_dirty."""
+        self.git = HardenedGit(work_tree=self.tree, git_dir=root / "git")
+
+    @classmethod
+    def create(
+        cls,
+        repo: str | Path,
+        dest: Path,
+        *,
+        base: str | None = None,
+        include_dirty: bool = False,
+        sandbox_git: bool = True,
+    ) -> Workspace:
+        """Clone `repo` (a local path or a URL) privately into `dest` at `base` (default HEAD).
+
+        `include_dirty` carries the user's staged, unstaged and untracked-not-ignored changes
+        over as the starting point; the base stays the user's commit. `sandbox_git` gives the
+        tree a disposable `.git` of its own for git commands run inside the sandbox.
+        """
+        dest = Path(dest)
+        if dest.exists() and any(dest.iterdir()):
+            raise WorkspaceError(f"workspace directory {dest} exists and is not empty")
+        (dest / "tree").mkdir(parents=True)
+        try:
+            return cls._populate(repo, dest.resolve(), base, include_dirty, sandbox_git)
+        except DevagentError:
+            for child in dest.iterdir():  # leave `dest` as empty as it was given
+                shutil.rmtree(child)
+            raise
+
+    @classmethod
+    def _populate(
+        cls, repo: str | Path, dest: Path, base: str | None, include_dirty: bool, sandbox_git: bool
+    ) -> Workspace:
+        user = _local_repo(repo)
+        if include_dirty and user is None:
+            raise WorkspaceError("--include-dirty needs a local repository, not a URL")
+        ws = cls._clone(str(user.work_tree) if user else str(repo), dest)
+        ws._check_out(_resolve(user or ws.git, base or "HEAD"))
+        if include_dirty and user is not None:
+            dirty = worktree_diff(user, ws.base, _index_path(user))
+            if dirty:
+                ws.apply(dirty.decode("utf-8", "surrogateescape"))
+                ws.start = ws._commit_tree("devagent: the user's uncommitted changes")
+        ws.git.run("update-ref", START_REF, ws.start)
+        if sandbox_git:
+            ws._init_sandbox_git(_branch_name(user))
+        return ws
+
+    @classmethod
+    def _clone(cls, source: str, dest: Path) -> Workspace:
+        try:
+            cloner = HardenedGit(work_tree=dest)
+            cloner.run("clone", "--quiet", "--bare", "--", source, str(dest / "git"))
+        except GitError as exc:
+            message = redact_urls(f"could not clone {source}: {exc.stderr.strip()}")
+            raise WorkspaceError(message) from None  # the cause may show a credentialed URL
+        ws = cls(dest, "")
+        ws.git.run("config", "core.bare", "false")
+        return ws
+
+    def _check_out(self, base: str) -> None:
+        if self.git.run("cat-file", "-e", f"{base}^{{commit}}", check=False).returncode:
+            raise WorkspaceError(f"base commit {base} is missing from the clone")
+        self.base = self.start = base
+        self.git.run("update-ref", BASE_REF, base)
+        self.git.run("checkout", "--quiet", "--force", "--detach", base)
+
+    @classmethod
+    def open(cls, root: Path) -> Workspace:
+        """Reattach to a workspace made by `create` (its base and start are kept as refs)."""
+        ws = cls(Path(root).resolve(), "")
+        try:
+            ws.base = ws.git.run("rev-parse", "--verify", BASE_REF).text.strip()
+            ws.start = ws.git.run("rev-parse", "--verify", START_REF).text.strip()
+        except GitError as exc:
+            raise WorkspaceError(f"{root} is not a devagent workspace") from exc
+        return ws
+
+    def _init_sandbox_git(self, branch: str) -> None:
+        """A fresh, independent `.git` in the tree for the sandbox, at the starting point, so
+        that its `git status`/`git diff` show only the agent's work. Objects are copied, never
+        hard-linked: the sandbox owns these files and must not reach the user's objects."""
+        inner = HardenedGit(work_tree=self.tree)
+        src, dot_git = str(self.root / "git"), str(self.tree / ".git")
+        inner.run("clone", "--quiet", "--bare", "--no-hardlinks", "--", src, dot_git)
+        inner.run("config", "core.bare", "false")
+        inner.run("remote", "remove", "origin")  # a host path, meaningless inside the sandbox
+        inner.run("update-ref", f"refs/heads/{branch}", self.start)
+        inner.run("symbolic-ref", "HEAD", f"refs/heads/{branch}")
+        inner.run("reset", "--quiet")
+
+    def _commit_tree(self, message: str) -> str:
+        """A commit (on top of `base`) of the work tree as it is; no ref or index changes."""
+        with snapshot_index(self.git, self._index) as env:
+            tree = self.git.run("write-tree", env=env).text.strip()
+        args = ("commit-tree", tree, "-p", self.base, "-m", message)
+        return self.git.run(*args, env=IDENTITY).text.strip()
+
+    @property
+    def _index(self) -> Path:
+        return self.root / "git" / "index"
+
+    def diff(self, *, since_start: bool = False) -> str:
+        """The patch: the work tree against the base, binary-safe, untracked files included.
+
+        `since_start=True` leaves out the user's carried-over uncommitted changes (the patch to
+        apply to their tree, which already has them). Undecodable bytes are kept as surrogates;
+        `to_bytes` restores them exactly."""
+        against = self.start if since_start else self.base
+        return worktree_diff(self.git, against, self._index).decode("utf-8", "surrogateescape")
+
+    def changed_files(self) -> list[str]:
+        """Paths (relative to the tree) that differ from the base, sorted."""
+        with snapshot_index(self.git, self._index) as env:
+            args = ("diff", "--cached", "--name-only", "-z", "--no-renames", "--no-ext-diff")
+            out = self.git.run(*args, "--ignore-submodules=all", self.base, env=env).text
+        return sorted(p for p in out.split("\0") if p)
+
+    def reset_to(self, patch: str) -> None:
+        """Make the tree exactly base + `patch` (ignored files, e.g. build output, are kept)."""
+        self.git.run("reset", "--quiet", "--hard", self.base)
+        self.git.run("clean", "--quiet", "--force", "-d")
+        if patch:
+            self.apply(patch)
+        self._restore_ownership()
+
+    def apply(self, patch: str) -> None:
+        """Apply `patch` to the work tree as it is now; `WorkspaceError` when it does not apply."""
+        try:
+            self.git.run("apply", "--binary", "--whitespace=nowarn", "-", stdin=to_bytes(patch))
+        except GitError as exc:
+            raise WorkspaceError(f"patch does not apply to the workspace: {exc.stderr}") from exc
+        self._restore_ownership()
+
+    def _restore_ownership(self) -> None:
+        """Give what host-side git (running as root) just wrote back to the tree's owner (the
+        sandbox user, once the sandbox has taken the tree over), so the sandbox can edit it."""
+        owner = self.tree.stat()
+        if os.geteuid() != 0 or owner.st_uid == 0:
+            return
+        for dirpath, dirnames, filenames in os.walk(self.tree):
+            for name in dirnames + filenames:
+                path = os.path.join(dirpath, name)
+                st = os.lstat(path)
+                if (st.st_uid, st.st_gid) != (owner.st_uid, owner.st_gid):
+                    os.lchown(path, owner.st_uid, owner.st_gid)
+
+
+def _index_path(git: HardenedGit) -> Path:
+    rel = git.run("rev-parse", "--git-path", "index").text.strip()
+    return (git.work_tree / rel).resolve()
+
+
+def _branch_name(user: HardenedGit | None) -> str:
+    if user is None:
+        return "main"
+    result = user.run("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+    return result.text.strip() or "main"

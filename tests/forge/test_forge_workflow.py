@@ -1,0 +1,42 @@
+"""The shipped GitHub Actions workflow keeps untrusted input and secrets apart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+WORKFLOW = Path(__file__).parents[2] / "examples" / "github-actions" / "devagent.yml"
+
+
+def load() -> dict[Any, Any]:
+    return yaml.safe_load(WORKFLOW.read_text())
+
+
+def steps() -> list[dict[str, Any]]:
+    return load()["jobs"]["solve"]["steps"]
+
+
+def test_triggers_only_on_labeled_issues_with_minimal_permissions():
+    workflow = load()
+    assert workflow[True] == {"issues": {"types": ["labeled"]}}  # YAML 1.1 reads `on` as True
+    assert workflow["permissions"] == {
+        "contents": "write",
+        "pull-requests": "write",
+        "issues": "write",
+    }
+    assert workflow["jobs"]["solve"]["if"] == "github.event.label.name == 'devagent'"
+
+
+def test_issue_text_never_reaches_a_shell():
+    for step in steps():
+        assert "github.event" not in step.get("run", "")
+
+
+def test_secrets_only_in_the_devagent_step_and_no_persisted_credentials():
+    checkout = next(s for s in steps() if s.get("uses", "").startswith("actions/checkout"))
+    assert checkout["with"]["persist-credentials"] is False
+    with_secrets = [s for s in steps() if "secrets." in str(s)]
+    assert [s["run"] for s in with_secrets] == ["devagent ci --label devagent --repo ."]
+    assert set(with_secrets[0]["env"]) == {"GITHUB_TOKEN", "OPENAI_API_KEY", "DEVAGENT_MODEL"}
