@@ -31,7 +31,7 @@ test: setup
 	$(BIN)/pytest
 
 demo: setup
-	bash images/demo.sh
+	bash scripts/demo.sh
 
 lint: venv
 	$(BIN)/ruff check .

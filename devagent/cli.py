@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from devagent import __version__
+from devagent.commands import replay, solve
 from devagent.errors import DevagentError
 from devagent.logs import setup_logging
 
@@ -29,6 +30,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--log-json", action="store_true", help="logs as JSON lines on stderr")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    solve.add_parser(sub)
+    replay.add_parser(sub)
     sub.add_parser("doctor", help="check the machine: python, docker, base image, git, keys")
 
     images = sub.add_parser("images", help="sandbox images")
@@ -118,7 +121,13 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-HANDLERS = {"doctor": cmd_doctor, "images": cmd_images, "sandbox": cmd_sandbox}
+HANDLERS = {
+    "doctor": cmd_doctor,
+    "images": cmd_images,
+    "sandbox": cmd_sandbox,
+    "solve": lambda args: solve.run(args, console),
+    "replay": lambda args: replay.run(args, console),
+}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,1 @@
+"""Subcommands that wire the packages together for the terminal: one module per command."""

@@ -1,0 +1,177 @@
+"""Delivery flags of `solve` and `ci`: apply to the working tree, commit on a branch, or
+propose a pull request; the run's facts go into the commit message and the PR body."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from devagent.delivery import (
+    Author,
+    apply_to_tree,
+    check_out_branch,
+    commit_message,
+    commit_to_branch,
+    remote_url,
+    user_git,
+)
+from devagent.errors import DevagentError
+from devagent.forge.github import DEFAULT_API_URL, GitHubClient, Issue
+from devagent.forge.prbody import CheckResult, RunReport
+from devagent.forge.propose import Proposal, propose_pull_request
+from devagent.forge.refs import parse_issue_ref, repo_from_remote_url
+from devagent.pipeline import SolveOutcome
+
+DEFAULT_AUTHOR = "devagent <devagent@users.noreply.github.com>"
+
+
+def add_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("delivery (the user's repo is untouched without these)")
+    g.add_argument("--apply", action="store_true", help="apply a solved patch to the working tree")
+    g.add_argument("--branch", metavar="NAME", help="commit the patch on a new branch NAME")
+    g.add_argument("--checkout", action="store_true", help="with --branch: check it out")
+    g.add_argument("--pr", action="store_true", help="push a branch and open/update a pull request")
+    g.add_argument("--remote", default="origin")
+    g.add_argument("--base-branch", help="branch the PR targets (default: the current branch)")
+    g.add_argument("--author", default=DEFAULT_AUTHOR, help="'Name <email>' of the commit")
+    g.add_argument(
+        "--github-api-url",
+        default=os.environ.get("GITHUB_API_URL", DEFAULT_API_URL),
+        help="GitHub (Enterprise) REST API URL",
+    )
+
+
+def parse_author(text: str) -> Author:
+    match = re.fullmatch(r"\s*(.+?)\s*<([^<>@\s]+@[^<>\s]+)>\s*", text)
+    if match is None:
+        raise DevagentError(f"--author must look like 'Name <email>', got {text!r}")
+    return Author(match[1], match[2])
+
+
+def check_flags(args: argparse.Namespace, repo: Path | None) -> None:
+    """Refuse impossible delivery requests before any work is done."""
+    wants = [flag for flag in ("apply", "branch", "pr") if getattr(args, flag)]
+    if wants and repo is None:
+        raise DevagentError(f"--{wants[0]} needs --repo to be a local git repository")
+    if args.pr and not os.environ.get("GITHUB_TOKEN"):
+        raise DevagentError("--pr needs GITHUB_TOKEN in the environment")
+    if args.checkout and not args.branch:
+        raise DevagentError("--checkout goes with --branch NAME")
+    parse_author(args.author)
+
+
+def fetch_issue(ref: str, api_url: str) -> Issue:
+    issue_ref = parse_issue_ref(ref)
+    client = GitHubClient(os.environ.get("GITHUB_TOKEN"), api_url=api_url)
+    return client.get_issue(issue_ref.owner, issue_ref.repo, issue_ref.number)
+
+
+def issue_title(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip() and not line.startswith(("---", "+++")):
+            return line.lstrip("# ").strip()
+    return "devagent patch"
+
+
+def run_report(
+    outcome: SolveOutcome, issue_text: str, forge_issue: Issue | None, model: str
+) -> RunReport:
+    result = outcome.result
+    return RunReport(
+        issue=forge_issue.ref if forge_issue else None,
+        issue_title=forge_issue.title if forge_issue else issue_title(issue_text),
+        status=result.status,
+        summary=result.summary or result.reason,
+        checks=tuple(
+            CheckResult(
+                c.command, c.passed, f"exit {c.exit_code}" + (", timed out" if c.timed_out else "")
+            )
+            for c in result.checks
+        ),
+        cost_usd=result.cost_usd,
+        steps=result.steps,
+        model=model,
+        changed_files=tuple(sorted(set(re.findall(r"^\+\+\+ b/(.+)$", result.patch, re.M)))),
+    )
+
+
+def current_branch(repo: Path) -> str:
+    out = user_git(repo).run("symbolic-ref", "--short", "-q", "HEAD", check=False)
+    return out.text.strip() or "main"
+
+
+def deliver(
+    args: argparse.Namespace,
+    repo: Path | None,
+    outcome: SolveOutcome,
+    issue_text: str,
+    forge_issue: Issue | None,
+    console: Console,
+) -> dict[str, str]:
+    """Carry out --apply / --branch / --pr; returns what was done, for the summary."""
+    result, done = outcome.result, {}
+    if not (args.apply or args.branch or args.pr) or repo is None:
+        return done
+    if not result.patch.strip():
+        return {"delivery": "nothing delivered: the patch is empty"}
+    author = parse_author(args.author)
+    report = run_report(outcome, issue_text, forge_issue, model=getattr(args, "model", "") or "")
+    if args.apply:
+        if result.solved:
+            applied = apply_to_tree(repo, outcome.patch_since_start)
+            done["applied"] = ", ".join(applied.files) + (
+                " (three-way)" if applied.three_way else ""
+            )
+        else:
+            done["applied"] = "no: the run was not solved (the patch is in OUT/patch.diff)"
+    if args.pr:
+        done.update(_propose(args, repo, outcome, report, forge_issue, author))
+    elif args.branch:
+        message = commit_message(report.issue_title, status=result.status, summary=report.summary)
+        sha = commit_to_branch(repo, result.patch, args.branch, message, author, base=outcome.base)
+        if args.checkout:
+            check_out_branch(repo, args.branch)
+        done["branch"] = f"{args.branch} at {sha[:12]}"
+    return done
+
+
+def _propose(
+    args: argparse.Namespace,
+    repo: Path,
+    outcome: SolveOutcome,
+    report: RunReport,
+    forge_issue: Issue | None,
+    author: Author,
+) -> dict[str, Any]:
+    token = os.environ["GITHUB_TOKEN"]
+    if forge_issue is not None:
+        owner, name = forge_issue.ref.owner, forge_issue.ref.repo
+    else:
+        owner, name = repo_from_remote_url(remote_url(repo, args.remote))
+    proposal = Proposal(
+        user_repo=repo,
+        owner=owner,
+        repo=name,
+        patch=outcome.result.patch,
+        report=report,
+        author=author,
+        base_branch=args.base_branch or current_branch(repo),
+        base_rev=outcome.base,
+        branch=args.branch,
+        remote=args.remote,
+    )
+    proposed = propose_pull_request(
+        proposal, GitHubClient(token, api_url=args.github_api_url), token=token
+    )
+    done = {
+        "branch": f"{proposed.branch} at {proposed.sha[:12]}",
+        "pull_request": proposed.pull.url,
+    }
+    if proposed.comment_url:
+        done["issue_comment"] = proposed.comment_url
+    return done

@@ -1,0 +1,31 @@
+"""`devagent replay`: re-run a trajectory's recorded model replies and report any divergence."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from devagent.pipeline import replay_run
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("replay", help="re-run a recorded trajectory against a fresh sandbox")
+    p.add_argument("trajectory", type=Path)
+    p.add_argument("--repo", help="the repository, when it has moved since the run")
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    report = replay_run(args.trajectory, args.repo)
+    if report.reproduced:
+        console.print(f"[green]reproduced[/]: all {report.compared} observations match")
+        return 0
+    div = report.divergence
+    if div is None:
+        console.print(f"[red]incomplete[/]: compared {report.compared} of {report.expected}")
+        return 1
+    console.print(f"[red]diverged[/] at step {div.step} ({div.tool})")
+    console.print(f"[dim]recorded:[/]\n{div.expected}\n[dim]now:[/]\n{div.actual}")
+    return 1

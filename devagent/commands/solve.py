@@ -1,0 +1,162 @@
+"""`devagent solve`: flags to a `SolveOptions`, the live view, the result, then delivery."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from devagent.agent import parse_duration, secret_values_from_env, stop_on_sigint
+from devagent.agent.view import LiveView
+from devagent.commands import deliver
+from devagent.config import load_settings
+from devagent.errors import DevagentError
+from devagent.forge.refs import is_issue_ref
+from devagent.llm.factory import build_model, default_model_spec, model_config_from_env
+from devagent.pipeline import SolveOptions, SolveOutcome, run_solve
+from sandbox.hostconfig import read_host_config
+
+SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GITHUB_TOKEN")
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("solve", help="take an issue to a verified patch in a sandbox")
+    p.add_argument("issue", help="Markdown file, '-' for stdin, or gh:OWNER/REPO#N")
+    p.add_argument("--repo", default=".", help="local path or URL of the repository (default .)")
+    p.add_argument("--base", default=None, help="revision to start from (default HEAD)")
+    p.add_argument("--include-dirty", action="store_true", help="start from uncommitted changes")
+    add_model_flags(p)
+    p.add_argument("--test", action="append", default=[], metavar="CMD", help="goal check (repeat)")
+    p.add_argument("--max-steps", type=int)
+    p.add_argument("--max-tokens", type=int)
+    p.add_argument("--max-usd", type=float)
+    p.add_argument("--max-time", help="e.g. 90s, 10m, 1h30m")
+    p.add_argument("--image", help="sandbox image (default: the repo's environment image)")
+    p.add_argument(
+        "--network", action="store_true", default=None, help="let the sandbox use the network"
+    )
+    p.add_argument("--out", type=Path, help="output directory (default: a new temp dir)")
+    p.add_argument("--json", action="store_true", help="print only the final result as JSON")
+    deliver.add_flags(p)
+
+
+def add_model_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", help="anthropic:M, openai:M, ollama:M, scripted:FILE, replay:FILE")
+    p.add_argument(
+        "--base-url", help="OpenAI-compatible server (vLLM, Ollama, llama.cpp, LM Studio)"
+    )
+    p.add_argument("--tool-protocol", choices=["auto", "native", "text"], default=None)
+
+
+def build_cli_model(args: argparse.Namespace, configured: str | None = None):
+    spec = default_model_spec(os.environ, flag=args.model, configured=configured)
+    settings: dict[str, Any] = {}
+    if args.base_url:
+        settings["base_url"] = args.base_url
+    if args.tool_protocol:
+        settings["tool_protocol"] = args.tool_protocol
+    return build_model(spec, model_config_from_env(os.environ, **settings))
+
+
+def secrets_from_env() -> list[str]:
+    return [os.environ[k] for k in SECRET_ENV if os.environ.get(k)] + secret_values_from_env(
+        os.environ
+    )
+
+
+def read_issue(source: str, api_url: str) -> tuple[str, Any]:
+    """The issue text and, for gh: references, the forge issue."""
+    if source == "-":
+        return sys.stdin.read(), None
+    if is_issue_ref(source):
+        issue = deliver.fetch_issue(source, api_url)
+        return issue.as_markdown(), issue
+    path = Path(source)
+    if not path.is_file():
+        raise DevagentError(f"issue file not found: {source}")
+    return path.read_text(), None
+
+
+def budget_flags(args: argparse.Namespace) -> dict[str, Any]:
+    flags = {"max_steps": args.max_steps, "max_tokens": args.max_tokens, "max_usd": args.max_usd}
+    if args.max_time:
+        flags["max_time_s"] = parse_duration(args.max_time)
+    return {k: v for k, v in flags.items() if v is not None}
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    local_repo = Path(args.repo).resolve() if Path(args.repo).exists() else None
+    settings = load_settings(
+        {"model": args.model, "image": args.image, "network": args.network}, local_repo
+    )
+    issue_text, forge_issue = read_issue(args.issue, args.github_api_url)
+    deliver.check_flags(args, local_repo)
+    out = args.out or Path(tempfile.mkdtemp(prefix="devagent-run-"))
+    stop = threading.Event()
+    view = None if args.json else LiveView(console)
+    opts = SolveOptions(
+        issue=issue_text,
+        repo=local_repo or args.repo,
+        out=out,
+        model=build_cli_model(args, settings.model),
+        checks=args.test + settings.test_commands,
+        budget={**settings.budget.model_dump(exclude_unset=True), **budget_flags(args)},
+        image=settings.image,
+        network=settings.network,
+        base=args.base,
+        include_dirty=args.include_dirty,
+        secrets=secrets_from_env(),
+        stop=stop,
+        listeners=[view] if view else [],
+        cache_dir=settings.cache_dir,
+        host=read_host_config(environ=os.environ),
+        on_progress=(lambda m: None) if args.json else (lambda m: console.print(f"[dim]· {m}[/]")),
+    )
+    if opts.model.name.startswith("scripted:") and not args.json:
+        console.print(
+            f"[yellow]Model: {opts.model.name} — replies scripted in advance, not a live model.[/]"
+        )
+    with stop_on_sigint(stop):
+        if view is not None:
+            with view:
+                outcome = run_solve(opts)
+            console.print()
+        else:
+            outcome = run_solve(opts)
+    delivered = deliver.deliver(args, local_repo, outcome, issue_text, forge_issue, console)
+    return finish(args, console, outcome, out, delivered)
+
+
+def finish(
+    args: argparse.Namespace, console: Console, outcome: SolveOutcome, out: Path, delivered: dict
+) -> int:
+    result = outcome.result
+    payload = {**result.to_dict(), "out": str(out), "image": outcome.image, **delivered}
+    if args.json:
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+    else:
+        colour = "green" if result.solved else "red"
+        console.print(
+            f"[bold {colour}]{result.status}[/] — {result.reason or result.summary}".rstrip(" —")
+        )
+        for check in result.checks:
+            console.print(
+                f"  {'[green]pass[/]' if check.passed else '[red]FAIL[/]'}  {check.command}"
+            )
+        console.print(
+            f"steps {result.steps} · tokens {result.usage.total_tokens} · "
+            f"${result.cost_usd:.4f} · {result.duration_s:.1f}s"
+        )
+        console.print(f"patch: {out / 'patch.diff'}   report: {out / 'report.md'}")
+        for key, value in delivered.items():
+            console.print(f"{key}: {value}")
+    if result.status == "error":
+        return 2
+    return 0 if result.solved else 1

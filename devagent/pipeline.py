@@ -1,0 +1,213 @@
+"""The whole solve path, shared by `devagent solve`, `bench` and `ci`: private workspace,
+environment image, sandbox, tools, repo map, the agent, and the run's files."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from devagent.agent import (
+    AgentConfig,
+    AgentIO,
+    BudgetConfig,
+    MemoryStore,
+    ReplayReport,
+    RunResult,
+    SolveRequest,
+    Task,
+    parse_issue,
+    replay,
+    solve,
+)
+from devagent.agent.checks import CheckResult, run_checks
+from devagent.agent.replay import load_recording
+from devagent.agent.trajectory import Listener
+from devagent.errors import DevagentError
+from devagent.llm.types import Model
+from devagent.tools.base import ToolContext
+from devagent.tools.registry import build_tools
+from devagent.workspace import Workspace
+from sandbox.config import SandboxConfig
+from sandbox.docker import DockerSandbox
+from sandbox.hostconfig import HostIndexConfig
+from sandbox.images import ensure_base_image, ensure_env_image
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SolveOptions:
+    """One solve. Flags win over the issue's front matter, which wins over defaults."""
+
+    issue: str
+    """The issue as Markdown (TOML/YAML front matter may carry checks, test_command, budget)."""
+    repo: str | Path
+    out: Path
+    model: Model
+    checks: Sequence[str] = ()
+    test_command: str | None = None
+    budget: dict[str, Any] = field(default_factory=dict)
+    """BudgetConfig fields given on the command line."""
+    agent: AgentConfig = field(default_factory=AgentConfig)
+    image: str | None = None
+    """Sandbox image; None: the repo's environment image (built or reused)."""
+    network: bool = False
+    base: str | None = None
+    include_dirty: bool = False
+    secrets: Sequence[str] = ()
+    stop: threading.Event = field(default_factory=threading.Event)
+    listeners: Sequence[Listener] = ()
+    cache_dir: Path | None = None
+    host: HostIndexConfig | None = None
+    precheck: bool = False
+    """Run the goal checks once before the agent starts (a task whose goal already passes is
+    broken); the results come back in `SolveOutcome.prechecks`."""
+    repo_map_tokens: int = 1024
+    on_progress: Callable[[str], None] = lambda message: None
+
+
+@dataclass
+class SolveOutcome:
+    result: RunResult
+    base: str
+    """The commit the patch applies to."""
+    patch_since_start: str
+    """The patch without the user's carried-over uncommitted changes (for --apply)."""
+    image: str
+    prechecks: list[CheckResult] = field(default_factory=list)
+
+
+def build_task(opts: SolveOptions) -> tuple[Task, BudgetConfig]:
+    spec = parse_issue(opts.issue)
+    task = Task(
+        issue=spec.body,
+        checks=tuple(spec.checks) + tuple(opts.checks),
+        test_command=opts.test_command or spec.test_command,
+    )
+    budget = BudgetConfig.model_validate({**spec.budget, **opts.budget})
+    return task, budget
+
+
+def choose_image(opts: SolveOptions, tree: Path) -> str:
+    if opts.image:
+        return opts.image
+    opts.on_progress("sandbox image: base")
+    ensure_base_image(host=opts.host, on_progress=opts.on_progress)
+    opts.on_progress("sandbox image: the repository's environment")
+    return ensure_env_image(tree, host=opts.host, on_progress=opts.on_progress)
+
+
+def repo_map_for(task: Task, ctx: ToolContext, tokens: int) -> str:
+    repo_map = build_tools(["repo_map"])["repo_map"]
+    observation = repo_map({"focus": task.issue, "max_tokens": tokens}, ctx)
+    return observation.text if observation.ok else ""
+
+
+def run_solve(opts: SolveOptions) -> SolveOutcome:
+    """Clone, build or reuse the image, start the sandbox, run the agent, write OUT/*.
+    The private workspace and the container are removed whatever happens."""
+    task, budget = build_task(opts)
+    opts.out.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix="devagent-ws-"))
+    try:
+        opts.on_progress("cloning the repository privately")
+        ws = Workspace.create(
+            opts.repo, scratch / "ws", base=opts.base, include_dirty=opts.include_dirty
+        )
+        image = choose_image(opts, ws.tree)
+        config = SandboxConfig(
+            image=image, workspace=ws.tree, network="bridge" if opts.network else "none"
+        )
+        opts.on_progress(f"starting the sandbox ({image})")
+        with DockerSandbox(config) as sandbox:
+            ctx = ToolContext(
+                workspace=ws.tree,
+                sandbox=sandbox,
+                cache_dir=opts.cache_dir,
+                test_command=task.test_command,
+                command_timeout=opts.agent.command_timeout,
+            )
+            prechecks = []
+            if opts.precheck:
+                opts.on_progress("running the goal checks before any change")
+                prechecks = run_checks(
+                    sandbox, task.goal_checks(), timeout=opts.agent.check_timeout
+                )
+            task = Task(
+                issue=task.issue,
+                checks=task.checks,
+                test_command=task.test_command,
+                repo_map=repo_map_for(task, ctx, opts.repo_map_tokens),
+            )
+            memory = MemoryStore.in_cache_dir(opts.cache_dir) if opts.cache_dir else None
+            request = SolveRequest(
+                task=task,
+                model=opts.model,
+                tools=build_tools(),
+                sandbox=sandbox,
+                workspace=_WorkspaceView(ws),
+                out=opts.out,
+                budget=budget,
+                config=opts.agent,
+                secrets=opts.secrets,
+                stop=opts.stop,
+                memory=memory,
+                repo_key=str(opts.repo),
+                listeners=opts.listeners,
+                meta={
+                    "repo": str(opts.repo),
+                    "base": ws.base,
+                    "image": image,
+                    "model": opts.model.name,
+                },
+            )
+            opts.on_progress("the agent is working")
+            try:
+                result = solve(request)
+            finally:
+                if memory is not None:
+                    memory.close()
+            return SolveOutcome(result, ws.base, ws.diff(since_start=True), image, prechecks)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+class _WorkspaceView:
+    """The three things the agent needs of a workspace: its tree, its patch, a reset."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self._ws = ws
+
+    @property
+    def path(self) -> Path:
+        return self._ws.tree
+
+    def diff(self) -> str:
+        return self._ws.diff()
+
+    def reset_to(self, patch: str) -> None:
+        self._ws.reset_to(patch)
+
+
+def replay_run(trajectory: Path, repo: str | Path | None = None) -> ReplayReport:
+    """Re-run a recorded run's model replies against a fresh workspace and sandbox made like
+    the original (repo, base, image from its meta record); report the first divergence."""
+    meta = load_recording(trajectory).meta
+    source = repo or meta.get("repo")
+    if not source or not meta.get("base") or not meta.get("image"):
+        raise DevagentError(f"{trajectory} lacks repo/base/image in its meta record; pass --repo")
+    scratch = Path(tempfile.mkdtemp(prefix="devagent-replay-"))
+    try:
+        ws = Workspace.create(source, scratch / "ws", base=meta["base"])
+        config = SandboxConfig(image=meta["image"], workspace=ws.tree)
+        with DockerSandbox(config) as sandbox:
+            io = AgentIO(workspace=ws.tree, patch_fn=ws.diff, restore_fn=ws.reset_to)
+            return replay(trajectory, build_tools(), sandbox, io)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
