@@ -176,6 +176,7 @@ class Workspace:
             raise WorkspaceError(message) from None  # the cause may show a credentialed URL
         ws = cls(dest, "")
         ws.git.run("config", "core.bare", "false")
+        _write_excludes(dest / "git")
         return ws
 
     def _check_out(self, base: str) -> None:
@@ -208,6 +209,7 @@ class Workspace:
         inner.run("update-ref", f"refs/heads/{branch}", self.start)
         inner.run("symbolic-ref", "HEAD", f"refs/heads/{branch}")
         inner.run("reset", "--quiet")
+        _write_excludes(self.tree / ".git")
 
     def _commit_tree(self, message: str) -> str:
         """A commit (on top of `base`) of the work tree as it is; no ref or index changes."""
@@ -264,6 +266,30 @@ class Workspace:
                 st = os.lstat(path)
                 if (st.st_uid, st.st_gid) != (owner.st_uid, owner.st_gid):
                     os.lchown(path, owner.st_uid, owner.st_gid)
+
+
+# Build and tool litter that commands in the sandbox leave behind; never part of a patch.
+EXCLUDES = (
+    "__pycache__/",
+    "*.py[cod]",
+    ".pytest_cache/",
+    ".mypy_cache/",
+    ".ruff_cache/",
+    ".tox/",
+    ".nox/",
+    "*.egg-info/",
+    ".coverage",
+    "node_modules/",
+    ".npm/",
+    ".cache/",
+)
+
+
+def _write_excludes(git_dir: Path) -> None:
+    info = git_dir / "info"
+    info.mkdir(exist_ok=True)
+    with open(info / "exclude", "a") as f:
+        f.write("\n# devagent: never part of a patch\n" + "\n".join(EXCLUDES) + "\n")
 
 
 def _index_path(git: HardenedGit) -> Path:

@@ -1,0 +1,72 @@
+"""`devagent ci`: inside a GitHub Actions job, solve the labelled issue and propose a PR.
+
+Only an `issues`/`labeled` event for the devagent label, added by someone with write access,
+starts a run; the sandbox keeps its network off and never receives a token or key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from devagent.commands import deliver, solve
+from devagent.config import load_settings
+from devagent.errors import DevagentError
+from devagent.forge.actions import DEFAULT_LABEL, authorize, check_sandbox_isolation, parse_event
+from devagent.forge.github import GitHubClient
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("ci", help="GitHub Actions: solve the labelled issue and open a PR")
+    p.add_argument("--label", default=DEFAULT_LABEL, help="the label that starts a run")
+    p.add_argument("--repo", default=".", help="the checked-out repository (default .)")
+    solve.add_model_flags(p)
+    p.add_argument("--max-steps", type=int)
+    p.add_argument("--max-tokens", type=int)
+    p.add_argument("--max-usd", type=float)
+    p.add_argument("--max-time")
+    p.add_argument("--out", type=Path)
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--author", default=deliver.DEFAULT_AUTHOR)
+    p.add_argument(
+        "--github-api-url", default=os.environ.get("GITHUB_API_URL", deliver.DEFAULT_API_URL)
+    )
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    event_path = os.environ.get("GITHUB_EVENT_PATH")
+    token = os.environ.get("GITHUB_TOKEN")
+    if not event_path or not Path(event_path).is_file():
+        raise DevagentError("devagent ci needs GITHUB_EVENT_PATH (run it inside GitHub Actions)")
+    if not token:
+        raise DevagentError("devagent ci needs GITHUB_TOKEN")
+    request = parse_event(
+        Path(event_path).read_text(),
+        event_name=os.environ.get("GITHUB_EVENT_NAME", ""),
+        label=args.label,
+    )
+    role = authorize(request, GitHubClient(token, api_url=args.github_api_url))
+    console.print(f"devagent ci: {request.issue.ref} labelled by {request.sender} ({role})")
+    settings = load_settings({}, Path(args.repo).resolve())
+    check_sandbox_isolation("bridge" if settings.network else "none", {}, solve.secrets_from_env())
+    ref = request.issue.ref
+    solve_args = argparse.Namespace(
+        **vars(args),
+        issue=f"gh:{ref.owner}/{ref.repo}#{ref.number}",
+        base=None,
+        include_dirty=False,
+        test=[],
+        image=None,
+        network=None,
+        apply=False,
+        branch=None,
+        checkout=False,
+        pr=True,
+        remote="origin",
+        base_branch=request.default_branch,
+    )
+    return solve.run(solve_args, console)

@@ -1,0 +1,173 @@
+"""`devagent solve` end to end: real clone, real container, scripted model, real checks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.e2e.scenario import BUGGY, CHECK, FIX, git
+
+pytestmark = pytest.mark.docker
+BASE = ["--image", "devagent/base:latest", "--test", CHECK]
+
+
+def test_solved_run_writes_outputs_and_leaves_the_repo_untouched(
+    devagent, buggy_repo, issue_file, script, tmp_path
+):
+    out = tmp_path / "out"
+    result = devagent(
+        "solve",
+        str(issue_file),
+        "--repo",
+        str(buggy_repo),
+        "--model",
+        script(FIX),
+        *BASE,
+        "--out",
+        str(out),
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["status"] == "solved"
+    assert payload["checks"][0]["passed"] is True
+    assert "+    return a + b" in (out / "patch.diff").read_text()
+    assert "solved" in (out / "report.md").read_text()
+    assert json.loads((out / "result.json").read_text())["status"] == "solved"
+    assert (buggy_repo / "calc.py").read_text() == BUGGY
+    assert git(buggy_repo, "status", "--porcelain") == ""
+
+
+def test_run_that_never_fixes_ends_budget_exhausted_with_exit_1(
+    devagent, buggy_repo, issue_file, script, tmp_path
+):
+    idle = [
+        {"content": "Looking.", "tool_calls": [{"name": "run", "arguments": {"command": "ls"}}]}
+    ] * 5
+    result = devagent(
+        "solve",
+        str(issue_file),
+        "--repo",
+        str(buggy_repo),
+        "--model",
+        script(idle),
+        *BASE,
+        "--max-steps",
+        "3",
+        "--out",
+        str(tmp_path / "out"),
+        "--json",
+    )
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["status"] == "budget_exhausted"
+
+
+def test_apply_lands_a_solved_patch_in_the_working_tree(devagent, buggy_repo, issue_file, script):
+    result = devagent(
+        "solve",
+        str(issue_file),
+        "--repo",
+        str(buggy_repo),
+        "--model",
+        script(FIX),
+        *BASE,
+        "--apply",
+    )
+    assert result.returncode == 0, result.stderr
+    assert (buggy_repo / "calc.py").read_text() == "def add(a, b):\n    return a + b\n"
+    assert git(buggy_repo, "status", "--porcelain").strip() == "M calc.py"
+
+
+def test_apply_refuses_a_conflicting_tree_and_touches_nothing(
+    devagent, buggy_repo, issue_file, script
+):
+    (buggy_repo / "calc.py").write_text("def add(a, b):\n    return b - a  # my own try\n")
+    result = devagent(
+        "solve",
+        str(issue_file),
+        "--repo",
+        str(buggy_repo),
+        "--model",
+        script(FIX),
+        *BASE,
+        "--apply",
+    )
+    assert result.returncode == 2
+    assert "calc.py" in result.stderr
+    assert (
+        buggy_repo / "calc.py"
+    ).read_text() == "def add(a, b):\n    return b - a  # my own try\n"
+
+
+def test_branch_commits_without_touching_the_checkout(devagent, buggy_repo, issue_file, script):
+    head = git(buggy_repo, "rev-parse", "HEAD")
+    result = devagent(
+        "solve",
+        str(issue_file),
+        "--repo",
+        str(buggy_repo),
+        "--model",
+        script(FIX),
+        *BASE,
+        "--branch",
+        "fix/add",
+    )
+    assert result.returncode == 0, result.stderr
+    assert git(buggy_repo, "rev-parse", "HEAD") == head
+    assert git(buggy_repo, "symbolic-ref", "--short", "HEAD").strip() == "main"
+    assert git(buggy_repo, "show", "fix/add:calc.py") == "def add(a, b):\n    return a + b\n"
+    assert "add() subtracts" in git(buggy_repo, "log", "-1", "--format=%B", "fix/add")
+
+
+def test_missing_issue_file_is_a_clear_usage_error(devagent, buggy_repo, tmp_path):
+    result = devagent("solve", str(tmp_path / "nope.md"), "--repo", str(buggy_repo))
+    assert result.returncode == 2
+    assert "issue file not found" in result.stderr
+
+
+def test_replay_reproduces_a_recorded_run(devagent, buggy_repo, issue_file, script, tmp_path):
+    out = tmp_path / "out"
+    first = devagent(
+        "solve",
+        str(issue_file),
+        "--repo",
+        str(buggy_repo),
+        "--model",
+        script(FIX),
+        *BASE,
+        "--out",
+        str(out),
+        "--json",
+    )
+    assert first.returncode == 0, first.stderr
+    replayed = devagent("replay", str(out / "trajectory.jsonl"))
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+    assert "reproduced" in replayed.stdout
+
+
+def test_host_secret_never_reaches_the_run_files(
+    devagent, buggy_repo, issue_file, script, tmp_path
+):
+    secret = "sk-live-SECRET-value-0123456789"
+    leak = [
+        {"content": "env?", "tool_calls": [{"name": "run", "arguments": {"command": "env"}}]},
+        *FIX,
+    ]
+    out = tmp_path / "out"
+    result = devagent(
+        "solve",
+        str(issue_file),
+        "--repo",
+        str(buggy_repo),
+        "--model",
+        script(leak),
+        *BASE,
+        "--out",
+        str(out),
+        extra={"OPENAI_API_KEY": secret, "MY_SERVICE_TOKEN": secret + "x"},
+    )
+    assert result.returncode == 0, result.stderr
+    for path in out.iterdir():
+        assert secret not in path.read_text(), path
+    assert secret not in result.stdout + result.stderr
