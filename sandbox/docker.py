@@ -251,6 +251,10 @@ class DockerSandbox:
             self._kill_session(shell.pid, include_leader=True)
             self._restart_shell(shell)
             return 124, True, True
+        if reply.timed_out:  # reap the killed jobs now, so their notices do not leak later
+            shell.run(
+                "{ wait; } >/dev/null 2>&1; __da_done 0\n", OutputCap(1024), 10.0, lambda: None
+            )
         if reply.pwd.startswith("!"):  # the command exited the shell; its trap said goodbye
             self._restart_shell(shell, pwd=reply.pwd[1:])
             return reply.exit_code, reply.timed_out, True
