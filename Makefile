@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup venv docker image images test demo lint bench clean
+.PHONY: setup venv docker image images test demo lint bench perf clean
 
 setup: venv docker image
 
@@ -37,9 +37,17 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/python bench/sandbox_bench.py
+
+perf: setup
+	$(BIN)/python bench/sandbox_bench.py
+	$(BIN)/python bench/loop_bench.py --sandbox docker
+	$(BIN)/python bench/patch_bench.py --quick
+	$(BIN)/python bench/repomap_bench.py
+	$(BIN)/python bench/workspace_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

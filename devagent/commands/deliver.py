@@ -114,7 +114,7 @@ def deliver(
     console: Console,
 ) -> dict[str, str]:
     """Carry out --apply / --branch / --pr; returns what was done, for the summary."""
-    result, done = outcome.result, {}
+    result, done = outcome.result, dict[str, str]()
     if not (args.apply or args.branch or args.pr) or repo is None:
         return done
     if not result.patch.strip():
