@@ -40,6 +40,10 @@ from sandbox.images import ensure_base_image, ensure_env_image
 
 log = logging.getLogger(__name__)
 
+SANDBOX_ENV = {"PYTHONDONTWRITEBYTECODE": "1"}
+"""No bytecode caches: an edit within the same second and of the same size as the file it
+replaces would otherwise run the stale .pyc (seen in our own tests)."""
+
 
 @dataclass
 class SolveOptions:
@@ -121,9 +125,8 @@ def run_solve(opts: SolveOptions) -> SolveOutcome:
             opts.repo, scratch / "ws", base=opts.base, include_dirty=opts.include_dirty
         )
         image = choose_image(opts, ws.tree)
-        config = SandboxConfig(
-            image=image, workspace=ws.tree, network="bridge" if opts.network else "none"
-        )
+        network = "bridge" if opts.network else "none"
+        config = SandboxConfig(image=image, workspace=ws.tree, network=network, env=SANDBOX_ENV)
         opts.on_progress(f"starting the sandbox ({image})")
         with DockerSandbox(config) as sandbox:
             ctx = ToolContext(
@@ -205,7 +208,7 @@ def replay_run(trajectory: Path, repo: str | Path | None = None) -> ReplayReport
     scratch = Path(tempfile.mkdtemp(prefix="devagent-replay-"))
     try:
         ws = Workspace.create(source, scratch / "ws", base=meta["base"])
-        config = SandboxConfig(image=meta["image"], workspace=ws.tree)
+        config = SandboxConfig(image=meta["image"], workspace=ws.tree, env=SANDBOX_ENV)
         with DockerSandbox(config) as sandbox:
             io = AgentIO(workspace=ws.tree, patch_fn=ws.diff, restore_fn=ws.reset_to)
             return replay(trajectory, build_tools(), sandbox, io)

@@ -32,8 +32,8 @@ TESTS = (
     "def test_sub():\n    assert sub(5, 3) == 2\n"
 )
 PYTEST_CHECK = (
-    f"{sys.executable} -m pytest -q -p no:cacheprovider -c /dev/null --rootdir=. --confcutdir=. "
-    "test_calc.py"
+    f"PYTHONDONTWRITEBYTECODE=1 {sys.executable} -B -m pytest -q -p no:cacheprovider "
+    "-c /dev/null --rootdir=. --confcutdir=. test_calc.py"
 )
 """The tiny repo's test suite (slow-ish: a pytest start-up per check)."""
 CHECK = f"{sys.executable} -S -B -c 'import calc; assert calc.add(2, 3) == 5, calc.add(2, 3)'"
