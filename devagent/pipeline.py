@@ -125,8 +125,12 @@ def run_solve(opts: SolveOptions) -> SolveOutcome:
             opts.repo, scratch / "ws", base=opts.base, include_dirty=opts.include_dirty
         )
         image = choose_image(opts, ws.tree)
-        network = "bridge" if opts.network else "none"
-        config = SandboxConfig(image=image, workspace=ws.tree, network=network, env=SANDBOX_ENV)
+        config = SandboxConfig(
+            image=image,
+            workspace=ws.tree,
+            network="bridge" if opts.network else "none",
+            env=SANDBOX_ENV,
+        )
         opts.on_progress(f"starting the sandbox ({image})")
         with DockerSandbox(config) as sandbox:
             ctx = ToolContext(

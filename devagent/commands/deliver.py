@@ -7,7 +7,7 @@ import argparse
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
@@ -25,7 +25,9 @@ from devagent.forge.github import DEFAULT_API_URL, GitHubClient, Issue
 from devagent.forge.prbody import CheckResult, RunReport
 from devagent.forge.propose import Proposal, propose_pull_request
 from devagent.forge.refs import parse_issue_ref, repo_from_remote_url
-from devagent.pipeline import SolveOutcome
+
+if TYPE_CHECKING:
+    from devagent.pipeline import SolveOutcome
 
 DEFAULT_AUTHOR = "devagent <devagent@users.noreply.github.com>"
 

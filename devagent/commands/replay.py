@@ -8,8 +8,6 @@ from typing import Any
 
 from rich.console import Console
 
-from devagent.pipeline import replay_run
-
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("replay", help="re-run a recorded trajectory against a fresh sandbox")
@@ -18,6 +16,8 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    from devagent.pipeline import replay_run
+
     report = replay_run(args.trajectory, args.repo)
     if report.reproduced:
         console.print(f"[green]reproduced[/]: all {report.compared} observations match")

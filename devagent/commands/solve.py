@@ -9,19 +9,17 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from devagent.agent import parse_duration, secret_values_from_env, stop_on_sigint
-from devagent.agent.view import LiveView
 from devagent.commands import deliver
 from devagent.config import load_settings
 from devagent.errors import DevagentError
 from devagent.forge.refs import is_issue_ref
-from devagent.llm.factory import build_model, default_model_spec, model_config_from_env
-from devagent.pipeline import SolveOptions, SolveOutcome, run_solve
-from sandbox.hostconfig import read_host_config
+
+if TYPE_CHECKING:
+    from devagent.pipeline import SolveOutcome
 
 SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GITHUB_TOKEN")
 
@@ -56,6 +54,8 @@ def add_model_flags(p: argparse.ArgumentParser) -> None:
 
 
 def build_cli_model(args: argparse.Namespace, configured: str | None = None):
+    from devagent.llm.factory import build_model, default_model_spec, model_config_from_env
+
     spec = default_model_spec(os.environ, flag=args.model, configured=configured)
     settings: dict[str, Any] = {}
     if args.base_url:
@@ -66,6 +66,8 @@ def build_cli_model(args: argparse.Namespace, configured: str | None = None):
 
 
 def secrets_from_env() -> list[str]:
+    from devagent.agent.redact import secret_values_from_env
+
     return [os.environ[k] for k in SECRET_ENV if os.environ.get(k)] + secret_values_from_env(
         os.environ
     )
@@ -85,6 +87,8 @@ def read_issue(source: str, api_url: str) -> tuple[str, Any]:
 
 
 def budget_flags(args: argparse.Namespace) -> dict[str, Any]:
+    from devagent.agent.issue import parse_duration
+
     flags = {"max_steps": args.max_steps, "max_tokens": args.max_tokens, "max_usd": args.max_usd}
     if args.max_time:
         flags["max_time_s"] = parse_duration(args.max_time)
@@ -92,6 +96,11 @@ def budget_flags(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    from devagent.agent.signals import stop_on_sigint
+    from devagent.agent.view import LiveView
+    from devagent.pipeline import SolveOptions, run_solve
+    from sandbox.hostconfig import read_host_config
+
     local_repo = Path(args.repo).resolve() if Path(args.repo).exists() else None
     settings = load_settings(
         {"model": args.model, "image": args.image, "network": args.network}, local_repo

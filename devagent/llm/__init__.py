@@ -1,6 +1,5 @@
 """Model providers behind one small protocol: OpenAI(-compatible), Anthropic, scripted, replay."""
 
-from devagent.llm.anthropic_model import AnthropicModel
 from devagent.llm.config import ModelConfig, ModelPrice, RetryConfig
 from devagent.llm.errors import (
     AuthenticationError,
@@ -21,7 +20,6 @@ from devagent.llm.factory import (
     default_model_spec,
     model_config_from_env,
 )
-from devagent.llm.openai_model import OpenAIModel
 from devagent.llm.pricing import PriceTable
 from devagent.llm.retry import Retrier
 from devagent.llm.runtime import ModelRuntime
@@ -29,6 +27,21 @@ from devagent.llm.scripted import ReplayModel, ScriptedModel
 from devagent.llm.text_protocol import TextToolModel
 from devagent.llm.tokens import estimate_tokens
 from devagent.llm.types import Completion, Message, Model, ToolCall, ToolSpec, Usage
+
+_LAZY = {
+    "AnthropicModel": "devagent.llm.anthropic_model",
+    "OpenAIModel": "devagent.llm.openai_model",
+}
+
+
+def __getattr__(name: str) -> object:
+    """The provider classes import their SDKs (seconds): loaded on first use only."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AnthropicModel",

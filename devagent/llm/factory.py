@@ -5,20 +5,20 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import anthropic
-import openai
-
-from devagent.llm.anthropic_model import AnthropicModel
 from devagent.llm.config import ANTHROPIC_BASE_URL, OPENAI_BASE_URL, ModelConfig
 from devagent.llm.errors import ModelConfigError
-from devagent.llm.openai_model import OpenAIModel
 from devagent.llm.pricing import PriceTable
 from devagent.llm.retry import Retrier
 from devagent.llm.runtime import ModelRuntime
 from devagent.llm.scripted import ReplayModel, ScriptedModel
 from devagent.llm.text_protocol import TextToolModel
 from devagent.llm.types import Model
+
+if TYPE_CHECKING:  # the SDKs take seconds to import: only a run that uses one pays for it
+    from devagent.llm.anthropic_model import AnthropicModel
+    from devagent.llm.openai_model import OpenAIModel
 
 DEFAULT_ANTHROPIC = "anthropic:claude-sonnet-4-6"
 DEFAULT_OPENAI = "openai:gpt-4.1"
@@ -104,6 +104,10 @@ def _build_provider(provider: str, spec: str, config: ModelConfig, runtime: Mode
 
 
 def _build_anthropic(spec: str, config: ModelConfig, runtime: ModelRuntime) -> AnthropicModel:
+    import anthropic
+
+    from devagent.llm.anthropic_model import AnthropicModel
+
     if config.anthropic_api_key is None:
         raise ModelConfigError(f"{spec} needs an API key: set ANTHROPIC_API_KEY")
     client = anthropic.Anthropic(
@@ -129,6 +133,10 @@ def _build_openai(
         if secret is None and base_url is None:
             raise ModelConfigError(f"{spec} needs OPENAI_API_KEY, or --base-url for a local server")
         key = secret.get_secret_value() if secret else NO_KEY
+    import openai
+
+    from devagent.llm.openai_model import OpenAIModel
+
     client = openai.OpenAI(
         api_key=key, base_url=base_url or OPENAI_BASE_URL, timeout=config.timeout_s, max_retries=0
     )
