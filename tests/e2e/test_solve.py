@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
+import docker
 import pytest
 
 from tests.e2e.scenario import BUGGY, CHECK, FIX, git
@@ -171,3 +177,48 @@ def test_host_secret_never_reaches_the_run_files(
     for path in out.iterdir():
         assert secret not in path.read_text(), path
     assert secret not in result.stdout + result.stderr
+
+
+def test_ctrl_c_finishes_the_step_writes_the_files_and_leaves_no_container(
+    buggy_repo, issue_file, script, tmp_path
+):
+    slow = [
+        {"content": "wait", "tool_calls": [{"name": "run", "arguments": {"command": "sleep 4"}}]}
+    ] * 9
+    out = tmp_path / "out"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "devagent.cli",
+            "solve",
+            str(issue_file),
+            "--repo",
+            str(buggy_repo),
+            "--model",
+            script(slow),
+            *BASE,
+            "--out",
+            str(out),
+            "--json",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "DEVAGENT_CACHE_DIR": str(tmp_path / "cache")},
+    )
+    trajectory = out / "trajectory.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and '"tool_call"' not in (
+        trajectory.read_text() if trajectory.exists() else ""
+    ):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    stdout, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 1
+    assert json.loads(stdout)["status"] == "interrupted"
+    assert '"type": "end"' in trajectory.read_text()
+    assert (out / "report.md").exists()
+    client = docker.from_env()
+    mine = client.containers.list(all=True, filters={"label": f"devagent.creator_pid={proc.pid}"})
+    assert mine == []
