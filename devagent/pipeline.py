@@ -8,7 +8,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +32,7 @@ from devagent.errors import DevagentError
 from devagent.llm.types import Model
 from devagent.tools.base import ToolContext
 from devagent.tools.registry import build_tools
+from devagent.tools.run import detect_test_command
 from devagent.workspace import Workspace
 from sandbox.config import SandboxConfig
 from sandbox.docker import DockerSandbox
@@ -124,6 +125,8 @@ def run_solve(opts: SolveOptions) -> SolveOutcome:
         ws = Workspace.create(
             opts.repo, scratch / "ws", base=opts.base, include_dirty=opts.include_dirty
         )
+        if not task.checks and not task.test_command:  # the goal: the suite plus a repro test
+            task = replace(task, test_command=detect_test_command(ws.tree))
         image = choose_image(opts, ws.tree)
         config = SandboxConfig(
             image=image,
@@ -146,12 +149,7 @@ def run_solve(opts: SolveOptions) -> SolveOutcome:
                 prechecks = run_checks(
                     sandbox, task.goal_checks(), timeout=opts.agent.check_timeout
                 )
-            task = Task(
-                issue=task.issue,
-                checks=task.checks,
-                test_command=task.test_command,
-                repo_map=repo_map_for(task, ctx, opts.repo_map_tokens),
-            )
+            task = replace(task, repo_map=repo_map_for(task, ctx, opts.repo_map_tokens))
             memory = MemoryStore.in_cache_dir(opts.cache_dir) if opts.cache_dir else None
             request = SolveRequest(
                 task=task,

@@ -222,3 +222,43 @@ def test_ctrl_c_finishes_the_step_writes_the_files_and_leaves_no_container(
     client = docker.from_env()
     mine = client.containers.list(all=True, filters={"label": f"devagent.creator_pid={proc.pid}"})
     assert mine == []
+
+
+def test_without_checks_the_suite_is_the_goal_in_the_repos_environment_image(
+    devagent, buggy_repo, issue_file, script, tmp_path
+):
+    (buggy_repo / "requirements-dev.txt").write_text("pytest\n")
+    (buggy_repo / "tests").mkdir()
+    (buggy_repo / "tests" / "test_calc.py").write_text(
+        "import calc\n\n\ndef test_add_zero():\n    assert calc.add(1, 0) == 1\n"
+    )
+    git(buggy_repo, "add", "-A")
+    git(buggy_repo, "commit", "-q", "-m", "tests")
+    repro = "import calc\n\n\ndef test_add_two_and_three():\n    assert calc.add(2, 3) == 5\n"
+    replies = [
+        {
+            "content": "Reproduce first.",
+            "tool_calls": [
+                {"name": "create", "arguments": {"path": "tests/test_repro.py", "content": repro}}
+            ],
+        },
+        *FIX[1:],
+    ]
+    out = tmp_path / "out"
+    result = devagent(
+        "solve",
+        str(issue_file),
+        "--repo",
+        str(buggy_repo),
+        "--model",
+        script(replies),
+        "--out",
+        str(out),
+        "--json",
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stderr
+    payload = json.loads(result.stdout)
+    assert payload["image"].startswith("devagent/env:")
+    assert [c["command"] for c in payload["checks"]] == ["python -m pytest -q"]
+    assert "tests/test_repro.py" in (out / "patch.diff").read_text()
