@@ -8,12 +8,10 @@ limit is exhausted. The container is removed on `close()`, at exit, on SIGTERM, 
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 import re
 import shutil
-import tarfile
 import tempfile
 import time
 import uuid
@@ -30,6 +28,7 @@ from sandbox.base import WORKDIR, ExecResult
 from sandbox.client import docker_client
 from sandbox.config import SandboxConfig
 from sandbox.errors import SandboxDied, SandboxError, SandboxStartError
+from sandbox.files import chown_tree, copy_tree, tar_one_file, untar_one_file
 from sandbox.output import OutputCap
 from sandbox.shell import (
     KILL_FN,
@@ -147,7 +146,7 @@ class DockerSandbox:
             if st.st_uid != 0:
                 return f"{st.st_uid}:{st.st_gid}"
             if os.geteuid() == 0:  # hand the private workspace to the sandbox user
-                _chown_tree(ws, FALLBACK_UID, FALLBACK_UID)
+                chown_tree(ws, FALLBACK_UID, FALLBACK_UID)
         return f"{FALLBACK_UID}:{FALLBACK_UID}"
 
     def _create_kwargs(self) -> dict[str, Any]:
@@ -365,14 +364,8 @@ class DockerSandbox:
         parent, name = os.path.split(path.rstrip("/"))
         self.exec(f"mkdir -p -- {sh_quote(parent or '/')}", session=False)
         uid, gid = (int(x) for x in self.user.split(":"))
-        buf = io.BytesIO()
-        with tarfile.open(fileobj=buf, mode="w") as tar:
-            info = tarfile.TarInfo(name)
-            info.size, info.uid, info.gid, info.mode = len(data), uid, gid, 0o644
-            info.mtime = int(time.time())
-            tar.addfile(info, io.BytesIO(data))
         try:
-            self.container.put_archive(parent or "/", buf.getvalue())
+            self.container.put_archive(parent or "/", tar_one_file(name, data, uid, gid))
         except docker.errors.APIError as exc:
             raise SandboxError(f"could not write {path}: {exc.explanation}") from exc
 
@@ -381,12 +374,7 @@ class DockerSandbox:
             stream, _ = self.container.get_archive(path)
         except docker.errors.NotFound as exc:
             raise FileNotFoundError(path) from exc
-        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
-            member = tar.next()
-            extracted = tar.extractfile(member) if member else None
-            if extracted is None:
-                raise IsADirectoryError(path)
-            return extracted.read()
+        return untar_one_file(stream, path)
 
     # snapshots ---------------------------------------------------------------------------
     def snapshot(self) -> str:
@@ -399,7 +387,7 @@ class DockerSandbox:
         copy = None
         if self.config.workspace is not None:
             copy = Path(tempfile.mkdtemp(prefix="devagent-snap-"))
-            _copy_tree(self.config.workspace, copy)
+            copy_tree(self.config.workspace, copy)
             self._owned_dirs.append(copy)
         self._snapshots[image.id] = copy
         return image.id
@@ -414,7 +402,7 @@ class DockerSandbox:
         child_owned: list[Path] = []
         if source is not None:
             target = workspace or Path(tempfile.mkdtemp(prefix="devagent-fork-"))
-            _copy_tree(source, target)
+            copy_tree(source, target)
             update["workspace"] = target
             if workspace is None:
                 child_owned.append(target)
@@ -425,17 +413,3 @@ class DockerSandbox:
     def __repr__(self) -> str:
         cid = self.container.id[:12] if self.container is not None else "not started"
         return f"DockerSandbox({self.config.image}, {cid})"
-
-
-def _chown_tree(root: Path, uid: int, gid: int) -> None:
-    os.chown(root, uid, gid)
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            os.chown(os.path.join(dirpath, name), uid, gid, follow_symlinks=False)
-
-
-def _copy_tree(source: Path, target: Path) -> None:
-    shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
-    st = source.stat()
-    if os.geteuid() == 0:
-        _chown_tree(target, st.st_uid, st.st_gid)
