@@ -16,6 +16,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Self
 
@@ -96,10 +97,10 @@ class DockerSandbox:
         lifecycle.register(self.container.id, self._remove_container)
         try:
             self.container.start()
-            self._control = self._open_channel()
-            self._control.send(KILL_FN + "__da_done 0\n")
-            self._control.read_reply(OutputCap(4096), timeout=30)
-            self._shell = self._open_channel()
+            with ThreadPoolExecutor(max_workers=1) as pool:  # both shells at once
+                control = pool.submit(self._open_control)
+                self._shell = self._open_channel()
+                self._control = control.result()
         except (docker.errors.APIError, ShellClosed, TimeoutError) as exc:
             self.close()
             raise SandboxStartError(f"sandbox did not start: {exc}") from exc
@@ -194,6 +195,13 @@ class DockerSandbox:
         )
         channel.open()
         return channel
+
+    def _open_control(self) -> ShellChannel:
+        """The second shell, kept for killing: it defines `__da_kill` (bash builtins only)."""
+        control = self._open_channel()
+        control.send(KILL_FN + "__da_done 0\n")
+        control.read_reply(OutputCap(4096), timeout=30)
+        return control
 
     # commands ----------------------------------------------------------------------------
     def exec(
@@ -324,9 +332,7 @@ class DockerSandbox:
             log.warning("control shell failed; restarting the container to stop the command")
             self._ensure_alive()
             self.container.restart(timeout=1)
-            self._control = self._open_channel()
-            self._control.send(KILL_FN + "__da_done 0\n")
-            self._control.read_reply(OutputCap(4096), timeout=30)
+            self._control = self._open_control()
 
     def _ensure_alive(self) -> None:
         """Raise SandboxDied when the container is gone or stopped."""
