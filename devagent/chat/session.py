@@ -1,0 +1,293 @@
+"""A chat session's state and its turn loop: the conversation, the workspace's undo points, the
+budget. Pure of terminal I/O: the person is reached through the `ChatUI` protocol."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+import jinja2
+from pydantic import BaseModel, ConfigDict, Field
+
+from devagent.agent.budget import Budget
+from devagent.agent.calls import dispatch
+from devagent.agent.errors import BudgetExhausted
+from devagent.chat.approval import EDIT_TOOLS, YES, Decision, command_concern
+from devagent.chat.changes import candidate_paths, read_contents, unified_diff
+from devagent.llm.types import Message, Model, ToolCall, ToolSpec, Usage
+from devagent.tools.base import Observation, Tool, ToolContext
+from sandbox import Sandbox
+
+PROMPTS = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(Path(__file__).parent / "prompts"),
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    autoescape=False,
+)
+RUN_TOOLS = frozenset({"run", "run_tests"})
+Record = Callable[[dict[str, Any]], object]
+TurnStatus = Literal["answered", "redirected", "interrupted", "step_limit", "budget_exhausted"]
+
+
+class ChatConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    auto: bool = False
+    """Approve every edit without asking (commands that need the network still ask)."""
+    command_timeout: float = Field(default=120.0, gt=0)
+    """Seconds a `run` may take without asking; a call asking for more is confirmed first."""
+    max_steps_per_turn: int = Field(default=30, ge=1)
+    """Model calls in one turn before it is ended and the person asked to continue."""
+    max_output_tokens: int = 4096
+    test_command: str | None = None
+    network: bool = False
+
+
+class ChatUI(Protocol):
+    """How the session reaches the person (the terminal, or a fake in tests)."""
+
+    def show_assistant(self, text: str) -> None: ...
+
+    def show_tool(self, call: ToolCall, observation: Observation) -> None: ...
+
+    def approve_edit(self, call: ToolCall, diff: str) -> Decision: ...
+
+    def approve_command(self, call: ToolCall, concern: str) -> Decision: ...
+
+
+class WorkspaceLike(Protocol):
+    """What the session needs of `devagent.workspace.Workspace`."""
+
+    tree: Path
+
+    def diff(self, *, since_start: bool = False) -> str: ...
+
+    def reset_to(self, patch: str) -> None: ...
+
+
+@dataclass
+class TurnResult:
+    status: TurnStatus
+    instruction: str = ""
+    """With `redirected`: the person's new instruction, to run as the next turn."""
+    reason: str = ""
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float = 0.0
+
+
+@dataclass
+class _Outcome:
+    observation: Observation
+    redirect: str | None = None
+
+
+class ChatSession:
+    """One conversation over one workspace. `turn` runs until the model answers without tools."""
+
+    def __init__(  # noqa: PLR0913 - the collaborators of a session, each passed in
+        self,
+        model: Model,
+        tools: Mapping[str, Tool],
+        ctx: ToolContext,
+        workspace: WorkspaceLike,
+        budget: Budget,
+        record: Record,
+        *,
+        config: ChatConfig | None = None,
+        restart_sandbox: Callable[[], Sandbox] | None = None,
+    ) -> None:
+        self.model, self.tools, self.ctx, self.workspace = model, dict(tools), ctx, workspace
+        self.budget, self.record = budget, record
+        self.config = config or ChatConfig()
+        self.restart_sandbox = restart_sandbox
+        self.specs = [ToolSpec(t.name, t.description, t.parameters) for t in self.tools.values()]
+        self.messages: list[Message] = []
+        self.undo_points: list[str] = []
+        """Workspace patches (against the base) from before each approved change."""
+        self._pending: list[ToolCall] = []
+        self._running: ToolCall | None = None
+        self._preview: str | None = None
+
+    @property
+    def system_prompt(self) -> str:
+        template = PROMPTS.get_template("system.j2")
+        return template.render(test_command=self.config.test_command, network=self.config.network)
+
+    def add(self, message: Message) -> None:
+        self.messages.append(message)
+        self.record({"type": "message", "message": message.to_dict()})
+
+    # -- a turn ---------------------------------------------------------------------------------
+
+    def turn(self, text: str, ui: ChatUI) -> TurnResult:
+        """Send the person's `text`; run the model's tool calls until it answers in words."""
+        usage, usd = self.budget.usage, self.budget.usd
+        result = self._turn(text, ui)
+        result.usage = _minus(self.budget.usage, usage)
+        result.cost_usd = self.budget.usd - usd
+        return result
+
+    def _turn(self, text: str, ui: ChatUI) -> TurnResult:
+        self.add(Message("user", text))
+        try:
+            for _ in range(self.config.max_steps_per_turn):
+                self.budget.check()
+                message = self._complete()
+                if message.content.strip():
+                    ui.show_assistant(message.content)
+                if not message.tool_calls:
+                    return TurnResult("answered")
+                redirect = self._run_calls(list(message.tool_calls), ui)
+                if redirect is not None:
+                    return TurnResult("redirected", instruction=redirect)
+            return TurnResult("step_limit", reason="too many steps in one turn; ask to continue")
+        except BudgetExhausted as exc:
+            self.record({"type": "note", "text": f"budget exhausted: {exc}"})
+            return TurnResult("budget_exhausted", reason=str(exc))
+        except KeyboardInterrupt:
+            self._recover_from_interrupt()
+            return TurnResult("interrupted", reason="interrupted by the person")
+
+    def _complete(self) -> Message:
+        messages = [Message("system", self.system_prompt), *self.messages]
+        completion = self.model.complete(
+            messages, self.specs, max_tokens=self.config.max_output_tokens
+        )
+        self.budget.record(completion.usage, completion.cost_usd)
+        self.record({"type": "completion", "completion": completion.to_dict()})
+        self.record({"type": "budget", "budget": self.budget.snapshot()})
+        self._pending = list(completion.message.tool_calls)
+        self.add(completion.message)
+        return completion.message
+
+    def _run_calls(self, calls: list[ToolCall], ui: ChatUI) -> str | None:
+        for index, call in enumerate(calls):
+            outcome = self._run_call(call, ui)
+            self._observe(call, outcome.observation)
+            ui.show_tool(call, outcome.observation)
+            if outcome.redirect is not None:
+                for skipped in calls[index + 1 :]:
+                    self._observe(skipped, Observation.failure("Not run: the person redirected."))
+                return outcome.redirect
+        return None
+
+    def _observe(self, call: ToolCall, observation: Observation) -> None:
+        self._pending = [c for c in self._pending if c.id != call.id]
+        self.record(
+            {"type": "observation", "tool_call_id": call.id, "name": call.name,
+             "ok": observation.ok, "data": observation.data}
+        )  # fmt: skip
+        self.add(
+            Message(
+                "tool", observation.text, tool_call_id=call.id, name=call.name,
+                is_error=not observation.ok,
+            )
+        )  # fmt: skip
+
+    def _run_call(self, call: ToolCall, ui: ChatUI) -> _Outcome:
+        self.record({"type": "tool_call", "call": call.to_dict()})
+        if call.name in EDIT_TOOLS and call.parse_error is None:
+            return self._edit(call, ui)
+        if call.name == "run" and call.parse_error is None:
+            return self._command(call, ui)
+        return _Outcome(self._dispatch(call))
+
+    def _dispatch(self, call: ToolCall) -> Observation:
+        self._running = call
+        observation = dispatch(call, self.tools, self.ctx)
+        self._running = None
+        return observation
+
+    def _edit(self, call: ToolCall, ui: ChatUI) -> _Outcome:
+        """Run the edit, show its diff, keep it only when approved (an undo point)."""
+        snapshot = self.workspace.diff()
+        before = read_contents(self.workspace.tree, candidate_paths(call))
+        observation = self._dispatch(call)
+        changed = list(observation.data.get("changed_paths") or [])
+        if not observation.ok or not changed:
+            return _Outcome(observation)
+        diff = unified_diff(
+            {p: before.get(p) for p in changed}, read_contents(self.workspace.tree, changed)
+        )
+        self._preview = snapshot
+        decision = YES if self.config.auto else ui.approve_edit(call, diff)
+        self._preview = None
+        self.record({"type": "decision", "tool_call_id": call.id, "decision": decision.kind})
+        if decision.approved:
+            self.undo_points.append(snapshot)
+            return _Outcome(observation)
+        self.workspace.reset_to(snapshot)
+        if decision.kind == "edit":
+            return _Outcome(Observation.failure(REDIRECTED), decision.instruction)
+        return _Outcome(Observation.failure(REJECTED_EDIT))
+
+    def _command(self, call: ToolCall, ui: ChatUI) -> _Outcome:
+        """A `run` call; one that needs the network or a long timeout is confirmed first."""
+        asked = call.arguments.get("timeout")
+        timeout = float(asked) if isinstance(asked, int | float) else None
+        concern = command_concern(
+            str(call.arguments.get("command", "")), timeout, self.config.command_timeout
+        )
+        limit = self.config.command_timeout
+        if concern is not None:
+            decision = ui.approve_command(call, concern)
+            self.record({"type": "decision", "tool_call_id": call.id, "decision": decision.kind})
+            if decision.kind == "edit":
+                return _Outcome(Observation.failure(REDIRECTED), decision.instruction)
+            if not decision.approved:
+                return _Outcome(Observation.failure(REJECTED_COMMAND))
+            limit = max(limit, timeout or 0.0)
+        self.ctx.command_timeout = limit
+        return _Outcome(self._dispatch(call))
+
+    def _recover_from_interrupt(self) -> None:
+        """Leave the history well-formed after Ctrl-C: no half-approved edit, every tool call
+        answered, a stuck command abandoned (by a fresh sandbox on the same workspace)."""
+        if self._preview is not None:
+            self.workspace.reset_to(self._preview)
+            self._preview = None
+        stuck = self._running is not None and self._running.name in RUN_TOOLS
+        if stuck and self.restart_sandbox is not None:
+            self.ctx.sandbox = self.restart_sandbox()
+        self._running = None
+        for call in list(self._pending):
+            self._observe(call, Observation.failure(INTERRUPTED))
+        if self.messages and self.messages[-1].role == "user":
+            self.add(Message("assistant", "(interrupted by the person before I answered)"))
+        self.record({"type": "note", "text": "turn interrupted by the person"})
+
+    # -- undo and history -----------------------------------------------------------------------
+
+    def undo(self) -> bool:
+        """Revert the last approved change; False when there is none left."""
+        if not self.undo_points:
+            return False
+        self.workspace.reset_to(self.undo_points.pop())
+        self.record({"type": "undo", "left": len(self.undo_points)})
+        return True
+
+    def clear(self) -> None:
+        """Forget the conversation (the workspace and its undo points stay)."""
+        self.messages.clear()
+        self.record({"type": "clear"})
+
+
+REJECTED_EDIT = (
+    "The person rejected this change; it was not applied. Do not retry it as is: ask what "
+    "they would like instead, or take another approach."
+)
+REJECTED_COMMAND = "The person declined to run this command; it was not run."
+REDIRECTED = "Not applied: the person stopped this turn with a new instruction (next message)."
+INTERRUPTED = "Interrupted by the person (Ctrl-C); the call did not complete."
+
+
+def _minus(a: Usage, b: Usage) -> Usage:
+    return Usage(
+        input_tokens=a.input_tokens - b.input_tokens,
+        output_tokens=a.output_tokens - b.output_tokens,
+        cached_tokens=a.cached_tokens - b.cached_tokens,
+        cache_write_tokens=a.cache_write_tokens - b.cache_write_tokens,
+    )

@@ -1,0 +1,93 @@
+"""The turn loop without a terminal: approvals, rejections, redirects, undo, command checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from devagent.chat.approval import NO, YES, Decision
+from devagent.chat.session import REJECTED_EDIT
+from tests.chat.helpers import BUGGY, FIX_CALL, FIXED, FakePerson, local_session, reply
+
+
+def test_approved_edit_lands_and_shows_its_diff(tmp_path: Path) -> None:
+    session, ws, _ = local_session(tmp_path, [reply("fixing", FIX_CALL), reply("Fixed `add`.")])
+    person = FakePerson(answers=[YES])
+    result = session.turn("add is wrong", person)
+    assert result.status == "answered"
+    assert (ws.tree / "calc.py").read_text() == FIXED
+    assert "-    return a - b\n+    return a + b" in person.diffs[0]
+    assert person.said == ["fixing", "Fixed `add`."]
+    assert result.usage.output_tokens > 0
+
+
+def test_rejected_edit_leaves_the_workspace_and_tells_the_model(tmp_path: Path) -> None:
+    session, ws, _ = local_session(tmp_path, [reply("", FIX_CALL), reply("OK, what then?")])
+    session.turn("add is wrong", FakePerson(answers=[NO]))
+    assert (ws.tree / "calc.py").read_text() == BUGGY
+    assert ws.diff() == ""
+    tool_message = session.messages[2]
+    assert (tool_message.role, tool_message.content) == ("tool", REJECTED_EDIT)
+    assert tool_message.is_error
+
+
+def test_edit_answer_replaces_the_rest_of_the_turn(tmp_path: Path) -> None:
+    create = {"name": "create", "arguments": {"path": "notes.md", "content": "x\n"}}
+    replies = [reply("", FIX_CALL, create), reply("Will do.")]
+    session, ws, _ = local_session(tmp_path, replies)
+    result = session.turn("fix", FakePerson(answers=[Decision("edit", "only add a docstring")]))
+    assert (result.status, result.instruction) == ("redirected", "only add a docstring")
+    assert ws.diff() == ""
+    assert [m.role for m in session.messages] == ["user", "assistant", "tool", "tool"]
+
+
+def test_undo_reverts_approved_changes_one_at_a_time(tmp_path: Path) -> None:
+    create = {"name": "create", "arguments": {"path": "notes.md", "content": "x\n"}}
+    replies = [reply("", FIX_CALL), reply("", create), reply("done")]
+    session, ws, _ = local_session(tmp_path, replies, auto=True)
+    session.turn("fix and note", FakePerson())
+    assert ws.changed_files() == ["calc.py", "notes.md"]
+    assert session.undo()
+    assert ws.changed_files() == ["calc.py"]
+    assert session.undo()
+    assert ws.changed_files() == []
+    assert not session.undo()
+
+
+def test_network_command_asks_first_and_is_not_run_when_declined(tmp_path: Path) -> None:
+    call = {"name": "run", "arguments": {"command": "pip install requests > installed.txt"}}
+    session, ws, _ = local_session(tmp_path, [reply("", call), reply("skipped")])
+    person = FakePerson(answers=[NO])
+    session.turn("install requests", person)
+    assert person.asked_commands == ["pip install requests > installed.txt"]
+    assert not (ws.tree / "installed.txt").exists()
+
+
+def test_plain_command_runs_without_asking(tmp_path: Path) -> None:
+    call = {"name": "run", "arguments": {"command": "echo hello > out.txt"}}
+    session, ws, _ = local_session(tmp_path, [reply("", call), reply("ran")])
+    person = FakePerson()
+    session.turn("say hello", person)
+    assert person.asked_commands == []
+    assert (ws.tree / "out.txt").read_text() == "hello\n"
+
+
+def test_interrupt_during_approval_reverts_and_closes_the_calls(tmp_path: Path) -> None:
+    session, ws, records = local_session(tmp_path, [reply("", FIX_CALL)])
+
+    class CtrlC(FakePerson):
+        def approve_edit(self, call, diff):  # type: ignore[no-untyped-def]
+            raise KeyboardInterrupt
+
+    result = session.turn("fix", CtrlC())
+    assert result.status == "interrupted"
+    assert ws.diff() == ""
+    assert session.messages[-1].role == "tool"
+    assert "Interrupted" in session.messages[-1].content
+    assert records[-1] == {"type": "note", "text": "turn interrupted by the person"}
+
+
+def test_messages_are_recorded_for_resume(tmp_path: Path) -> None:
+    session, _, records = local_session(tmp_path, [reply("hi there")])
+    session.turn("hello", FakePerson())
+    recorded = [r["message"]["content"] for r in records if r["type"] == "message"]
+    assert recorded == ["hello", "hi there"]
