@@ -60,6 +60,10 @@ class TerminalUI:
     def show_assistant(self, text: str) -> None:
         self.console.print(Markdown(text))
 
+    def tool_started(self, call: ToolCall) -> None:
+        if call.name in ("run", "run_tests"):
+            self.console.print(f"  [dim]… {_summary(call)}[/]", highlight=False)
+
     def show_tool(self, call: ToolCall, observation: Observation) -> None:
         mark = "[green]✓[/]" if observation.ok else "[red]✗[/]"
         first = observation.text.strip().splitlines()[:1]

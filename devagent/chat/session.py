@@ -51,6 +51,8 @@ class ChatUI(Protocol):
 
     def show_assistant(self, text: str) -> None: ...
 
+    def tool_started(self, call: ToolCall) -> None: ...
+
     def show_tool(self, call: ToolCall, observation: Observation) -> None: ...
 
     def approve_edit(self, call: ToolCall, diff: str) -> Decision: ...
@@ -189,6 +191,7 @@ class ChatSession:
 
     def _run_call(self, call: ToolCall, ui: ChatUI) -> _Outcome:
         self.record({"type": "tool_call", "call": call.to_dict()})
+        ui.tool_started(call)
         if call.name in EDIT_TOOLS and call.parse_error is None:
             return self._edit(call, ui)
         if call.name == "run" and call.parse_error is None:

@@ -58,10 +58,14 @@ class FakePerson:
     said: list[str] = field(default_factory=list)
     diffs: list[str] = field(default_factory=list)
     asked_commands: list[str] = field(default_factory=list)
+    started: list[str] = field(default_factory=list)
     tools: list[tuple[str, bool]] = field(default_factory=list)
 
     def show_assistant(self, text: str) -> None:
         self.said.append(text)
+
+    def tool_started(self, call: ToolCall) -> None:
+        self.started.append(call.name)
 
     def show_tool(self, call: ToolCall, observation: Observation) -> None:
         self.tools.append((call.name, observation.ok))
