@@ -135,6 +135,10 @@ class ChatRepl:
     def report(self, result: TurnResult) -> None:
         if result.status == "interrupted":
             self.console.print("[yellow]turn interrupted; the session goes on[/]")
+        elif result.status == "failed":
+            self.console.print(
+                f"[red]turn failed: {result.reason}[/] [dim](the session goes on)[/]"
+            )
         elif result.status in ("budget_exhausted", "step_limit"):
             self.console.print(f"[yellow]turn ended: {result.reason}[/]")
         budget = self.session.budget

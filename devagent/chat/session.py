@@ -16,9 +16,10 @@ from devagent.agent.calls import dispatch
 from devagent.agent.errors import BudgetExhausted
 from devagent.chat.approval import EDIT_TOOLS, YES, Decision, command_concern
 from devagent.chat.changes import candidate_paths, read_contents, unified_diff
+from devagent.errors import DevagentError
 from devagent.llm.types import Message, Model, ToolCall, ToolSpec, Usage
 from devagent.tools.base import Observation, Tool, ToolContext
-from sandbox import Sandbox
+from sandbox import Sandbox, SandboxError
 
 PROMPTS = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "prompts"),
@@ -29,7 +30,9 @@ PROMPTS = jinja2.Environment(
 )
 RUN_TOOLS = frozenset({"run", "run_tests"})
 Record = Callable[[dict[str, Any]], object]
-TurnStatus = Literal["answered", "redirected", "interrupted", "step_limit", "budget_exhausted"]
+TurnStatus = Literal[
+    "answered", "redirected", "interrupted", "step_limit", "budget_exhausted", "failed"
+]
 
 
 class ChatConfig(BaseModel):
@@ -150,8 +153,12 @@ class ChatSession:
             self.record({"type": "note", "text": f"budget exhausted: {exc}"})
             return TurnResult("budget_exhausted", reason=str(exc))
         except KeyboardInterrupt:
-            self._recover_from_interrupt()
+            self._recover(INTERRUPTED, "turn interrupted by the person")
             return TurnResult("interrupted", reason="interrupted by the person")
+        except (DevagentError, SandboxError) as exc:  # the model or the sandbox broke
+            reason = f"{type(exc).__name__}: {exc}"
+            self._recover(f"Not completed: {reason}", f"turn failed: {reason}")
+            return TurnResult("failed", reason=reason)
 
     def _complete(self) -> Message:
         messages = [Message("system", self.system_prompt), *self.messages]
@@ -246,9 +253,10 @@ class ChatSession:
         self.ctx.command_timeout = limit
         return _Outcome(self._dispatch(call))
 
-    def _recover_from_interrupt(self) -> None:
-        """Leave the history well-formed after Ctrl-C: no half-approved edit, every tool call
-        answered, a stuck command abandoned (by a fresh sandbox on the same workspace)."""
+    def _recover(self, answer: str, note: str) -> None:
+        """Leave the history well-formed after Ctrl-C or a failure: no half-approved edit, every
+        tool call answered, a stuck command abandoned (by a fresh sandbox on the same
+        workspace)."""
         if self._preview is not None:
             self.workspace.reset_to(self._preview)
             self._preview = None
@@ -257,10 +265,10 @@ class ChatSession:
             self.ctx.sandbox = self.restart_sandbox()
         self._running = None
         for call in list(self._pending):
-            self._observe(call, Observation.failure(INTERRUPTED))
+            self._observe(call, Observation.failure(answer))
         if self.messages and self.messages[-1].role == "user":
-            self.add(Message("assistant", "(interrupted by the person before I answered)"))
-        self.record({"type": "note", "text": "turn interrupted by the person"})
+            self.add(Message("assistant", f"({note} before I answered)"))
+        self.record({"type": "note", "text": note})
 
     # -- undo and history -----------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from devagent.chat.approval import NO, YES, Decision
 from devagent.chat.session import REJECTED_EDIT
+from devagent.llm.types import Message
 from tests.chat.helpers import BUGGY, FIX_CALL, FIXED, FakePerson, local_session, reply
 
 
@@ -91,3 +92,25 @@ def test_messages_are_recorded_for_resume(tmp_path: Path) -> None:
     session.turn("hello", FakePerson())
     recorded = [r["message"]["content"] for r in records if r["type"] == "message"]
     assert recorded == ["hello", "hi there"]
+
+
+def test_a_model_failure_ends_the_turn_not_the_session(tmp_path: Path) -> None:
+    session, _, _ = local_session(tmp_path, [reply("one")])
+    session.turn("first", FakePerson())
+    result = session.turn("second", FakePerson())  # the script has no reply left
+    assert result.status == "failed"
+    assert "ScriptError" in result.reason
+    assert [m.role for m in session.messages] == ["user", "assistant", "user", "assistant"]
+
+
+def test_a_resumed_history_is_sent_to_the_model(tmp_path: Path) -> None:
+    session, _, _ = local_session(tmp_path, [reply("We fixed add.")])
+    session.messages = [Message("user", "fix add"), Message("assistant", "Fixed.")]
+    session.turn("what did we do?", FakePerson())
+    sent = session.model.requests[0]  # type: ignore[attr-defined]
+    assert [(m.role, m.content) for m in sent[1:]] == [
+        ("user", "fix add"),
+        ("assistant", "Fixed."),
+        ("user", "what did we do?"),
+    ]
+    assert sent[0].role == "system"
