@@ -151,7 +151,7 @@ def _budget(env: CommandEnv, arg: str) -> CommandResult:
     ]
     for kind, value in budget.snapshot().items():
         limit = value["limit"]
-        lines.append(f"  {kind}: {value['used']:g} of {'no limit' if limit is None else limit}")
+        lines.append(f"  {kind}: {value['used']:.4g} of {'no limit' if limit is None else limit}")
     return CommandResult("\n".join(lines))
 
 
