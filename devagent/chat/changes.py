@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePosixPath
 
@@ -62,3 +64,22 @@ def unified_diff(before: Mapping[str, str | None], after: Mapping[str, str | Non
         text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
         parts.append(f"diff --git a/{path} b/{path}\n{text}")
     return "".join(parts)
+
+
+def give_to_tree_owner(tree: Path, paths: Iterable[str]) -> None:
+    """Hand files the host just wrote (as root) and their new parent directories back to the
+    tree's owner, the sandbox user, so that commands in the sandbox can change them too.
+    Symlinks are never followed."""
+    owner = tree.stat()
+    if os.geteuid() != 0 or owner.st_uid == 0:
+        return
+    root = tree.resolve()
+    for path in paths:
+        host = root / path
+        for target in (host, *host.parents):
+            if target == root or not target.is_relative_to(root):
+                break
+            with contextlib.suppress(FileNotFoundError):
+                st = os.lstat(target)
+                if (st.st_uid, st.st_gid) != (owner.st_uid, owner.st_gid):
+                    os.lchown(target, owner.st_uid, owner.st_gid)

@@ -15,7 +15,12 @@ from devagent.agent.budget import Budget
 from devagent.agent.calls import dispatch
 from devagent.agent.errors import BudgetExhausted
 from devagent.chat.approval import EDIT_TOOLS, YES, Decision, command_concern
-from devagent.chat.changes import candidate_paths, read_contents, unified_diff
+from devagent.chat.changes import (
+    candidate_paths,
+    give_to_tree_owner,
+    read_contents,
+    unified_diff,
+)
 from devagent.errors import DevagentError
 from devagent.llm.types import Message, Model, ToolCall, ToolSpec, Usage
 from devagent.tools.base import Observation, Tool, ToolContext
@@ -219,6 +224,7 @@ class ChatSession:
         changed = list(observation.data.get("changed_paths") or [])
         if not observation.ok or not changed:
             return _Outcome(observation)
+        give_to_tree_owner(self.workspace.tree, changed)
         diff = unified_diff(
             {p: before.get(p) for p in changed}, read_contents(self.workspace.tree, changed)
         )

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from devagent.agent.redact import Redactor
 from devagent.chat.approval import NO, YES, Decision, command_concern, parse_answer
-from devagent.chat.changes import candidate_paths, read_contents, unified_diff
+from devagent.chat.changes import (
+    candidate_paths,
+    give_to_tree_owner,
+    read_contents,
+    unified_diff,
+)
 from devagent.chat.repl import read_message
 from devagent.chat.store import (
     SessionState,
@@ -115,3 +121,16 @@ def test_store_refuses_unknown_and_malformed_ids(tmp_path: Path) -> None:
         store.load("../../etc")
     with pytest.raises(SessionStoreError, match="no saved chat session"):
         store.load("20260101-000000-abcdef")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="changing file owners needs root")
+def test_written_files_go_back_to_the_tree_owner(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    (tree / "new" / "dir").mkdir(parents=True)
+    (tree / "new" / "dir" / "f.py").write_text("x")
+    (tree / "outside").symlink_to(tmp_path)
+    os.chown(tree, 1000, 1000)
+    give_to_tree_owner(tree, ["new/dir/f.py", "outside"])
+    owners = {p: (tree / p).lstat().st_uid for p in ("new", "new/dir", "new/dir/f.py", "outside")}
+    assert owners == {"new": 1000, "new/dir": 1000, "new/dir/f.py": 1000, "outside": 1000}
+    assert tmp_path.stat().st_uid == 0

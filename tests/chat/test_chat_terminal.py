@@ -36,6 +36,8 @@ def test_ask_approve_undo_test_apply_exit(tmp_path: Path) -> None:
     child.sendline("y")
     child.expect_exact("Fixed: add now returns a + b.")
     child.expect(r"turn: \d+ tokens, \$0\.0000 · session: \d+ tokens")
+    ask(child, "/run echo '# sandbox edit' >> calc.py && echo appended-$((1 + 1))")
+    child.expect_exact("appended-2")  # the sandbox may change what the host wrote
     ask(child, "/undo")
     child.expect_exact("reverted the last change (0 more undo point(s))")
     ask(child, "/test")
