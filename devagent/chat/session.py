@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from devagent.agent.budget import Budget
 from devagent.agent.calls import dispatch
 from devagent.agent.errors import BudgetExhausted
+from devagent.agent.text import trim
 from devagent.chat.approval import EDIT_TOOLS, YES, Decision, command_concern
 from devagent.chat.changes import (
     candidate_paths,
@@ -21,6 +22,7 @@ from devagent.chat.changes import (
     read_contents,
     unified_diff,
 )
+from devagent.chat.context import visible_history
 from devagent.errors import DevagentError
 from devagent.llm.types import Message, Model, ToolCall, ToolSpec, Usage
 from devagent.tools.base import Observation, Tool, ToolContext
@@ -34,6 +36,8 @@ PROMPTS = jinja2.Environment(
     autoescape=False,
 )
 RUN_TOOLS = frozenset({"run", "run_tests"})
+OBSERVATION_LIMIT = 12_000
+"""Characters of one tool result kept in the history (head and tail)."""
 Record = Callable[[dict[str, Any]], object]
 TurnStatus = Literal[
     "answered", "redirected", "interrupted", "step_limit", "budget_exhausted", "failed"
@@ -166,7 +170,7 @@ class ChatSession:
             return TurnResult("failed", reason=reason)
 
     def _complete(self) -> Message:
-        messages = [Message("system", self.system_prompt), *self.messages]
+        messages = [Message("system", self.system_prompt), *visible_history(self.messages)]
         completion = self.model.complete(
             messages, self.specs, max_tokens=self.config.max_output_tokens
         )
@@ -194,12 +198,9 @@ class ChatSession:
             {"type": "observation", "tool_call_id": call.id, "name": call.name,
              "ok": observation.ok, "data": observation.data}
         )  # fmt: skip
-        self.add(
-            Message(
-                "tool", observation.text, tool_call_id=call.id, name=call.name,
-                is_error=not observation.ok,
-            )
-        )  # fmt: skip
+        text = trim(observation.text, OBSERVATION_LIMIT)
+        ok = observation.ok
+        self.add(Message("tool", text, tool_call_id=call.id, name=call.name, is_error=not ok))
 
     def _run_call(self, call: ToolCall, ui: ChatUI) -> _Outcome:
         self.record({"type": "tool_call", "call": call.to_dict()})
