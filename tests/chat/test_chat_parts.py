@@ -134,3 +134,11 @@ def test_written_files_go_back_to_the_tree_owner(tmp_path: Path) -> None:
     owners = {p: (tree / p).lstat().st_uid for p in ("new", "new/dir", "new/dir/f.py", "outside")}
     assert owners == {"new": 1000, "new/dir": 1000, "new/dir/f.py": 1000, "outside": 1000}
     assert tmp_path.stat().st_uid == 0
+
+
+def test_package_exports_exactly_its_public_names() -> None:
+    import devagent.chat as chat
+
+    public = {name for name in vars(chat) if not name.startswith("_")}
+    modules = {name for name in public if type(getattr(chat, name)).__name__ == "module"}
+    assert set(chat.__all__) == public - modules

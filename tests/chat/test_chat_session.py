@@ -7,6 +7,7 @@ from pathlib import Path
 from devagent.chat.approval import NO, YES, Decision
 from devagent.chat.session import REJECTED_EDIT
 from devagent.llm.types import Message
+from sandbox.local import LocalSandbox
 from tests.chat.helpers import BUGGY, FIX_CALL, FIXED, FakePerson, local_session, reply
 
 
@@ -114,3 +115,20 @@ def test_a_resumed_history_is_sent_to_the_model(tmp_path: Path) -> None:
         ("user", "what did we do?"),
     ]
     assert sent[0].role == "system"
+
+
+class _StuckSandbox(LocalSandbox):
+    def exec(self, command, **kwargs):  # type: ignore[no-untyped-def, override]
+        raise KeyboardInterrupt  # Ctrl-C while the command runs
+
+
+def test_interrupted_command_gets_a_fresh_sandbox(tmp_path: Path) -> None:
+    call = {"name": "run", "arguments": {"command": "sleep 30"}}
+    session, ws, _ = local_session(tmp_path, [reply("", call)])
+    fresh = LocalSandbox(ws.tree)
+    session.ctx.sandbox = _StuckSandbox(ws.tree)
+    session.restart_sandbox = lambda: fresh
+    result = session.turn("run it", FakePerson())
+    assert result.status == "interrupted"
+    assert session.ctx.sandbox is fresh
+    assert [m.role for m in session.messages] == ["user", "assistant", "tool"]
