@@ -3,7 +3,8 @@ The command itself is `devagent.chat.cli` (`add_chat_parser`, `run_chat`).
 """
 
 from devagent.chat.approval import Decision, command_concern, parse_answer
-from devagent.chat.session import ChatConfig, ChatSession, ChatUI, TurnResult
+from devagent.chat.seams import ChatConfig, ChatUI, TurnResult
+from devagent.chat.session import ChatSession
 
 __all__ = [
     "ChatConfig",

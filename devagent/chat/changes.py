@@ -83,3 +83,21 @@ def give_to_tree_owner(tree: Path, paths: Iterable[str]) -> None:
                 st = os.lstat(target)
                 if (st.st_uid, st.st_gid) != (owner.st_uid, owner.st_gid):
                     os.lchown(target, owner.st_uid, owner.st_gid)
+
+
+def _sections(patch: str) -> dict[str, str]:
+    """A `git diff` split per file: the `diff --git` header line -> that file's section."""
+    sections: dict[str, str] = {}
+    for part in patch.split("\ndiff --git ")[1:] if patch else []:
+        header, _, _ = part.partition("\n")
+        sections[header] = "diff --git " + part.rstrip("\n") + "\n"
+    return sections
+
+
+def changed_sections(before: str, after: str) -> str:
+    """The files whose part of the workspace patch changed from `before` to `after` (e.g. what
+    a command wrote), shown as their sections of `after`; a file put back shows as reverted."""
+    old, new = _sections("\n" + before), _sections("\n" + after)
+    parts = [new[h] for h in new if old.get(h) != new[h]]
+    parts += [f"diff --git {h}\n(back to its original content)\n" for h in old if h not in new]
+    return "".join(parts)

@@ -16,7 +16,8 @@ from devagent.agent.budget import Budget, BudgetConfig
 from devagent.agent.redact import Redactor, secret_values_from_env
 from devagent.chat.commands import CommandEnv
 from devagent.chat.repl import ChatRepl, line_history
-from devagent.chat.session import ChatConfig, ChatSession
+from devagent.chat.seams import ChatConfig
+from devagent.chat.session import ChatSession
 from devagent.chat.store import SessionState, SessionStore, history, new_session_id
 from devagent.config import load_settings
 from devagent.delivery import user_git

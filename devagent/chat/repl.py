@@ -13,7 +13,8 @@ from rich.syntax import Syntax
 
 from devagent.chat.approval import Decision, parse_answer
 from devagent.chat.commands import CommandEnv, CommandResult, is_command, run_command
-from devagent.chat.session import ChatSession, TurnResult
+from devagent.chat.seams import TurnResult
+from devagent.chat.session import ChatSession
 from devagent.llm.types import ToolCall
 from devagent.tools.base import Observation
 

@@ -4,25 +4,35 @@ budget. Pure of terminal I/O: the person is reached through the `ChatUI` protoco
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any
 
 import jinja2
-from pydantic import BaseModel, ConfigDict, Field
 
 from devagent.agent.budget import Budget
 from devagent.agent.calls import dispatch
 from devagent.agent.errors import BudgetExhausted
 from devagent.agent.text import trim
-from devagent.chat.approval import EDIT_TOOLS, YES, Decision, command_concern
+from devagent.chat.approval import EDIT_TOOLS, YES, command_concern
 from devagent.chat.changes import (
     candidate_paths,
+    changed_sections,
     give_to_tree_owner,
     read_contents,
     unified_diff,
 )
 from devagent.chat.context import visible_history
+from devagent.chat.seams import (
+    INTERRUPTED,
+    REDIRECTED,
+    REJECTED_COMMAND,
+    REJECTED_EDIT,
+    ChatConfig,
+    ChatUI,
+    TurnResult,
+    WorkspaceLike,
+)
 from devagent.errors import DevagentError
 from devagent.llm.types import Message, Model, ToolCall, ToolSpec, Usage
 from devagent.tools.base import Observation, Tool, ToolContext
@@ -39,57 +49,6 @@ RUN_TOOLS = frozenset({"run", "run_tests"})
 OBSERVATION_LIMIT = 12_000
 """Characters of one tool result kept in the history (head and tail)."""
 Record = Callable[[dict[str, Any]], object]
-TurnStatus = Literal[
-    "answered", "redirected", "interrupted", "step_limit", "budget_exhausted", "failed"
-]
-
-
-class ChatConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
-
-    auto: bool = False
-    """Approve every edit without asking (commands that need the network still ask)."""
-    command_timeout: float = Field(default=120.0, gt=0)
-    """Seconds a `run` may take without asking; a call asking for more is confirmed first."""
-    max_steps_per_turn: int = Field(default=30, ge=1)
-    """Model calls in one turn before it is ended and the person asked to continue."""
-    max_output_tokens: int = 4096
-    test_command: str | None = None
-    network: bool = False
-
-
-class ChatUI(Protocol):
-    """How the session reaches the person (the terminal, or a fake in tests)."""
-
-    def show_assistant(self, text: str) -> None: ...
-
-    def tool_started(self, call: ToolCall) -> None: ...
-
-    def show_tool(self, call: ToolCall, observation: Observation) -> None: ...
-
-    def approve_edit(self, call: ToolCall, diff: str) -> Decision: ...
-
-    def approve_command(self, call: ToolCall, concern: str) -> Decision: ...
-
-
-class WorkspaceLike(Protocol):
-    """What the session needs of `devagent.workspace.Workspace`."""
-
-    tree: Path
-
-    def diff(self, *, since_start: bool = False) -> str: ...
-
-    def reset_to(self, patch: str) -> None: ...
-
-
-@dataclass
-class TurnResult:
-    status: TurnStatus
-    instruction: str = ""
-    """With `redirected`: the person's new instruction, to run as the next turn."""
-    reason: str = ""
-    usage: Usage = field(default_factory=Usage)
-    cost_usd: float = 0.0
 
 
 @dataclass
@@ -229,6 +188,12 @@ class ChatSession:
         diff = unified_diff(
             {p: before.get(p) for p in changed}, read_contents(self.workspace.tree, changed)
         )
+        return self._decide(call, snapshot, diff, observation, ui)
+
+    def _decide(
+        self, call: ToolCall, snapshot: str, diff: str, observation: Observation, ui: ChatUI
+    ) -> _Outcome:
+        """Keep the change the call made (an undo point) or put `snapshot` back."""
         self._preview = snapshot
         decision = YES if self.config.auto else ui.approve_edit(call, diff)
         self._preview = None
@@ -258,7 +223,12 @@ class ChatSession:
                 return _Outcome(Observation.failure(REJECTED_COMMAND))
             limit = max(limit, timeout or 0.0)
         self.ctx.command_timeout = limit
-        return _Outcome(self._dispatch(call))
+        snapshot = self.workspace.diff()
+        observation = self._dispatch(call)
+        diff = changed_sections(snapshot, self.workspace.diff())
+        if not diff:
+            return _Outcome(observation)
+        return self._decide(call, snapshot, diff, observation, ui)
 
     def _recover(self, answer: str, note: str) -> None:
         """Leave the history well-formed after Ctrl-C or a failure: no half-approved edit, every
@@ -291,15 +261,6 @@ class ChatSession:
         """Forget the conversation (the workspace and its undo points stay)."""
         self.messages.clear()
         self.record({"type": "clear"})
-
-
-REJECTED_EDIT = (
-    "The person rejected this change; it was not applied. Do not retry it as is: ask what "
-    "they would like instead, or take another approach."
-)
-REJECTED_COMMAND = "The person declined to run this command; it was not run."
-REDIRECTED = "Not applied: the person stopped this turn with a new instruction (next message)."
-INTERRUPTED = "Interrupted by the person (Ctrl-C); the call did not complete."
 
 
 def _minus(a: Usage, b: Usage) -> Usage:

@@ -9,7 +9,8 @@ from typing import Any
 
 from devagent.agent.budget import Budget, BudgetConfig
 from devagent.chat.approval import Decision
-from devagent.chat.session import ChatConfig, ChatSession
+from devagent.chat.seams import ChatConfig
+from devagent.chat.session import ChatSession
 from devagent.llm.scripted import ScriptedModel
 from devagent.llm.types import ToolCall
 from devagent.tools.base import Observation, ToolContext

@@ -11,6 +11,7 @@ from devagent.agent.redact import Redactor
 from devagent.chat.approval import NO, YES, Decision, command_concern, parse_answer
 from devagent.chat.changes import (
     candidate_paths,
+    changed_sections,
     give_to_tree_owner,
     read_contents,
     unified_diff,
@@ -142,3 +143,13 @@ def test_package_exports_exactly_its_public_names() -> None:
     public = {name for name in vars(chat) if not name.startswith("_")}
     modules = {name for name in public if type(getattr(chat, name)).__name__ == "module"}
     assert set(chat.__all__) == public - modules
+
+
+def test_changed_sections_names_only_the_files_that_moved() -> None:
+    a = "diff --git a/x b/x\n-1\n+2\n"
+    b = "diff --git a/y b/y\n-y\n+z\n"
+    b2 = "diff --git a/y b/y\n-y\n+w\n"
+    assert changed_sections(a + b, a + b2) == b2
+    assert changed_sections(a, a + b) == b
+    assert changed_sections(a + b, b) == "diff --git a/x b/x\n(back to its original content)\n"
+    assert changed_sections(a, a) == ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from devagent.chat.approval import NO, YES, Decision
-from devagent.chat.session import REJECTED_EDIT
+from devagent.chat.seams import REJECTED_EDIT
 from devagent.llm.types import Message
 from sandbox.local import LocalSandbox
 from tests.chat.helpers import BUGGY, FIX_CALL, FIXED, FakePerson, local_session, reply
@@ -64,13 +64,27 @@ def test_network_command_asks_first_and_is_not_run_when_declined(tmp_path: Path)
     assert not (ws.tree / "installed.txt").exists()
 
 
-def test_plain_command_runs_without_asking(tmp_path: Path) -> None:
+def test_plain_command_runs_without_asking_and_its_changes_are_approved(tmp_path: Path) -> None:
     call = {"name": "run", "arguments": {"command": "echo hello > out.txt"}}
     session, ws, _ = local_session(tmp_path, [reply("", call), reply("ran")])
-    person = FakePerson()
+    person = FakePerson(answers=[YES])
     session.turn("say hello", person)
     assert person.asked_commands == []
+    assert "+++ b/out.txt\n@@ -0,0 +1 @@\n+hello" in person.diffs[0]
     assert (ws.tree / "out.txt").read_text() == "hello\n"
+    assert session.undo()
+    assert not (ws.tree / "out.txt").exists()
+
+
+def test_rejected_command_changes_are_put_back(tmp_path: Path) -> None:
+    call = {"name": "run", "arguments": {"command": "sed -i s/-/+/ calc.py && rm test_calc.py"}}
+    session, ws, _ = local_session(tmp_path, [reply("", call), reply("ok")])
+    person = FakePerson(answers=[NO])
+    session.turn("fix it with sed", person)
+    assert "+    return a + b" in person.diffs[0]
+    assert "diff --git a/test_calc.py b/test_calc.py\ndeleted file mode" in person.diffs[0]
+    assert ws.diff() == ""
+    assert session.messages[2].content == REJECTED_EDIT
 
 
 def test_interrupt_during_approval_reverts_and_closes_the_calls(tmp_path: Path) -> None:
