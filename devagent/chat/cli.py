@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from devagent.agent.budget import Budget, BudgetConfig
 from devagent.agent.redact import Redactor, secret_values_from_env
@@ -188,7 +189,8 @@ def _serve(args: argparse.Namespace, setup: ChatSetup, console: Console) -> None
         save()
         resumed = f" · resumed with {len(session.messages)} messages" if args.resume else ""
         console.print(
-            f"[bold]devagent chat[/] {state.id} · {setup.model.name} · {state.repo}{resumed}\n"
+            f"[bold]devagent chat[/] {state.id} · {escape(setup.model.name)} · "
+            f"{escape(state.repo)}{resumed}\n"
             "[dim]/help for commands · Ctrl-C stops a turn · Ctrl-D ends the session[/]"
         )
         env = CommandEnv(session, Path(state.repo), state.id, state.base, build_model=setup.build)

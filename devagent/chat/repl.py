@@ -9,6 +9,7 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.syntax import Syntax
 
 from devagent.chat.approval import Decision, parse_answer
@@ -63,13 +64,13 @@ class TerminalUI:
 
     def tool_started(self, call: ToolCall) -> None:
         if call.name in ("run", "run_tests"):
-            self.console.print(f"  [dim]… {_summary(call)}[/]", highlight=False)
+            self.console.print(f"  [dim]… {escape(_summary(call))}[/]", highlight=False)
 
     def show_tool(self, call: ToolCall, observation: Observation) -> None:
         mark = "[green]✓[/]" if observation.ok else "[red]✗[/]"
         first = observation.text.strip().splitlines()[:1]
-        note = f" [dim]{first[0][:80]}[/]" if first and not observation.ok else ""
-        self.console.print(f"  {mark} [cyan]{_summary(call)}[/]{note}", highlight=False)
+        note = f" [dim]{escape(first[0][:80])}[/]" if first and not observation.ok else ""
+        self.console.print(f"  {mark} [cyan]{escape(_summary(call))}[/]{note}", highlight=False)
 
     def approve_edit(self, call: ToolCall, diff: str) -> Decision:
         self.console.print(f"[bold]proposed change ({call.name}):[/]")
@@ -77,8 +78,9 @@ class TerminalUI:
         return self._ask("apply this change? [y/n/e] ")
 
     def approve_command(self, call: ToolCall, concern: str) -> Decision:
-        self.console.print(f"[bold]the agent wants to run:[/] {call.arguments.get('command')}")
-        self.console.print(f"[yellow]asking first: {concern}[/]")
+        command = escape(str(call.arguments.get("command")))
+        self.console.print(f"[bold]the agent wants to run:[/] {command}")
+        self.console.print(f"[yellow]asking first: {escape(concern)}[/]")
         return self._ask("run it? [y/n/e] ")
 
     def _ask(self, question: str) -> Decision:
@@ -141,7 +143,7 @@ class ChatRepl:
                 f"[red]turn failed: {result.reason}[/] [dim](the session goes on)[/]"
             )
         elif result.status in ("budget_exhausted", "step_limit"):
-            self.console.print(f"[yellow]turn ended: {result.reason}[/]")
+            self.console.print(f"[yellow]turn ended: {escape(result.reason)}[/]")
         budget = self.session.budget
         self.console.print(
             f"[dim]turn: {result.usage.total_tokens} tokens, ${result.cost_usd:.4f} · "

@@ -55,3 +55,12 @@ def test_loop_runs_a_turn_a_command_and_ends_on_eof(tmp_path: Path) -> None:
     assert "turn: " in text
     assert (ws.tree / "calc.py").read_text() == FIXED
     assert len(saves) == 2
+
+
+def test_model_text_is_never_read_as_console_markup() -> None:
+    console, out = _console()
+    ui = TerminalUI(console, _typed("n"))
+    call = ToolCall("1", "run", {"command": "echo [red]x[/red] && pip install y"})
+    ui.tool_started(call)
+    ui.approve_command(call, "it looks like it needs the network")
+    assert out.getvalue().count("echo [red]x[/red] && pip install y") == 2
