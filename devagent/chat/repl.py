@@ -118,7 +118,10 @@ class ChatRepl:
             if not text.strip():
                 continue
             if is_command(text.strip()):
-                result = run_command(text.strip(), self.env)
+                try:
+                    result = run_command(text.strip(), self.env)
+                except KeyboardInterrupt:
+                    result = CommandResult("command interrupted", "error")
                 self.show(result)
                 self.save()
                 if result.exit:

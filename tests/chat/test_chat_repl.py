@@ -6,10 +6,11 @@ import io
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 
 from devagent.chat.approval import Decision
-from devagent.chat.commands import CommandEnv
+from devagent.chat.commands import HANDLERS, CommandEnv, CommandResult
 from devagent.chat.repl import ChatRepl, TerminalUI
 from devagent.llm.types import ToolCall
 from tests.chat.helpers import FIX_CALL, FIXED, local_session, reply
@@ -64,3 +65,22 @@ def test_model_text_is_never_read_as_console_markup() -> None:
     ui.tool_started(call)
     ui.approve_command(call, "it looks like it needs the network")
     assert out.getvalue().count("echo [red]x[/red] && pip install y") == 2
+
+
+def test_ctrl_c_in_a_command_keeps_the_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session, ws, _ = local_session(tmp_path, [])
+    env = CommandEnv(
+        session, tmp_path / "repo", "20260101-000000-abcdef", ws.base, lambda s: session.model
+    )
+
+    def apply_interrupted(env: CommandEnv, arg: str) -> CommandResult:
+        raise KeyboardInterrupt
+
+    console, out = _console()
+    repl = ChatRepl(env, console, lambda: None, _typed("/apply", "/help"))
+    monkeypatch.setitem(HANDLERS, "/apply", apply_interrupted)
+    repl.run()
+    assert "command interrupted" in out.getvalue()
+    assert "/undo" in out.getvalue()  # /help still ran
