@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from devagent.agent.budget import Budget, BudgetConfig
 from devagent.agent.redact import Redactor, secret_values_from_env
+from devagent.agent.trajectory import Trajectory
 from devagent.chat.commands import CommandEnv
 from devagent.chat.repl import ChatRepl, line_history
 from devagent.chat.seams import ChatConfig
@@ -150,9 +151,7 @@ def run_chat(args: argparse.Namespace, environ: Mapping[str, str] | None = None)
     return 0
 
 
-def _session(
-    args: argparse.Namespace, setup: ChatSetup, record: Callable[..., object]
-) -> ChatSession:
+def _session(args: argparse.Namespace, setup: ChatSetup, trajectory: Trajectory) -> ChatSession:
     state = setup.state
     state.test_command = args.test_cmd or state.test_command
     config = ChatConfig(
@@ -166,7 +165,7 @@ def _session(
     )  # fmt: skip
     budget = Budget(BudgetConfig(max_steps=None, max_usd=args.max_usd))
     return ChatSession(
-        setup.model, build_tools(CHAT_TOOLS), ctx, setup.workspace, budget, record,
+        setup.model, build_tools(CHAT_TOOLS), ctx, setup.workspace, budget, trajectory,
         config=config, restart_sandbox=setup.slot.restart,
     )  # fmt: skip
 
@@ -174,7 +173,7 @@ def _session(
 def _serve(args: argparse.Namespace, setup: ChatSetup, console: Console) -> None:
     state, store = setup.state, setup.store
     with store.open_trajectory(state.id, setup.redactor) as trajectory:
-        session = _session(args, setup, trajectory.write)
+        session = _session(args, setup, trajectory)
         session.messages = history(trajectory.records)
         session.undo_points = list(state.undo_points)
         trajectory.write({"type": "start", "session": state.id, "model": setup.model.name,

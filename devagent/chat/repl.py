@@ -134,7 +134,7 @@ class ChatRepl:
         while True:
             result = self.session.turn(text, self.ui)
             self.report(result)
-            if result.status != "redirected":
+            if result.status != "redirected" or not result.instruction.strip():
                 return
             text = result.instruction
 

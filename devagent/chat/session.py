@@ -14,6 +14,7 @@ from devagent.agent.budget import Budget
 from devagent.agent.calls import dispatch
 from devagent.agent.errors import BudgetExhausted
 from devagent.agent.text import trim
+from devagent.agent.trajectory import Trajectory
 from devagent.chat.approval import EDIT_TOOLS, YES, command_concern
 from devagent.chat.changes import (
     candidate_paths,
@@ -48,7 +49,6 @@ PROMPTS = jinja2.Environment(
 RUN_TOOLS = frozenset({"run", "run_tests"})
 OBSERVATION_LIMIT = 12_000
 """Characters of one tool result kept in the history (head and tail)."""
-Record = Callable[[dict[str, Any]], object]
 
 
 @dataclass
@@ -67,13 +67,13 @@ class ChatSession:
         ctx: ToolContext,
         workspace: WorkspaceLike,
         budget: Budget,
-        record: Record,
+        trajectory: Trajectory,
         *,
         config: ChatConfig | None = None,
         restart_sandbox: Callable[[], Sandbox] | None = None,
     ) -> None:
         self.model, self.tools, self.ctx, self.workspace = model, dict(tools), ctx, workspace
-        self.budget, self.record = budget, record
+        self.budget, self.trajectory = budget, trajectory
         self.config = config or ChatConfig()
         self.restart_sandbox = restart_sandbox
         self.specs = [ToolSpec(t.name, t.description, t.parameters) for t in self.tools.values()]
@@ -88,6 +88,9 @@ class ChatSession:
     def system_prompt(self) -> str:
         template = PROMPTS.get_template("system.j2")
         return template.render(test_command=self.config.test_command, network=self.config.network)
+
+    def record(self, record: dict[str, Any]) -> None:
+        self.trajectory.write(record)
 
     def add(self, message: Message) -> None:
         self.messages.append(message)
@@ -157,7 +160,7 @@ class ChatSession:
             {"type": "observation", "tool_call_id": call.id, "name": call.name,
              "ok": observation.ok, "data": observation.data}
         )  # fmt: skip
-        text = trim(observation.text, OBSERVATION_LIMIT)
+        text = trim(self.trajectory.redactor.text(observation.text), OBSERVATION_LIMIT)
         ok = observation.ok
         self.add(Message("tool", text, tool_call_id=call.id, name=call.name, is_error=not ok))
 

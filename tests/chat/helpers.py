@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from devagent.agent.budget import Budget, BudgetConfig
+from devagent.agent.redact import Redactor
+from devagent.agent.trajectory import Trajectory
 from devagent.chat.approval import Decision
 from devagent.chat.seams import ChatConfig
 from devagent.chat.session import ChatSession
@@ -25,6 +27,7 @@ TESTS = (
     "class AddTest(unittest.TestCase):\n"
     "    def test_add(self):\n        self.assertEqual(add(2, 3), 5)\n"
 )
+SECRET = "sk-test-0123456789abcdef"
 TEST_CMD = "python3 -B -m unittest -q"
 FIX_CALL = {"name": "replace", "arguments": {"path": "calc.py", "old": "a - b", "new": "a + b"}}
 
@@ -86,11 +89,11 @@ def local_session(
     """A session over a real workspace of the tiny repo, commands run on the host."""
     repo = tiny_repo(tmp_path / "repo")
     workspace = Workspace.create(repo, tmp_path / "ws")
-    records: list[dict[str, Any]] = []
+    trajectory = Trajectory(None, Redactor([SECRET]))
     ctx = ToolContext(workspace=workspace.tree, sandbox=LocalSandbox(workspace.tree))
     session = ChatSession(
         ScriptedModel.from_replies(replies), build_tools(), ctx, workspace,
-        Budget(BudgetConfig(max_steps=None)), records.append,
+        Budget(BudgetConfig(max_steps=None)), trajectory,
         config=ChatConfig(test_command=TEST_CMD, **config),
     )  # fmt: skip
-    return session, workspace, records
+    return session, workspace, trajectory.records

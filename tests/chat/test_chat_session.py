@@ -8,7 +8,7 @@ from devagent.chat.approval import NO, YES, Decision
 from devagent.chat.seams import REJECTED_EDIT
 from devagent.llm.types import Message
 from sandbox.local import LocalSandbox
-from tests.chat.helpers import BUGGY, FIX_CALL, FIXED, FakePerson, local_session, reply
+from tests.chat.helpers import BUGGY, FIX_CALL, FIXED, SECRET, FakePerson, local_session, reply
 
 
 def test_approved_edit_lands_and_shows_its_diff(tmp_path: Path) -> None:
@@ -99,7 +99,7 @@ def test_interrupt_during_approval_reverts_and_closes_the_calls(tmp_path: Path) 
     assert ws.diff() == ""
     assert session.messages[-1].role == "tool"
     assert "Interrupted" in session.messages[-1].content
-    assert records[-1] == {"type": "note", "text": "turn interrupted by the person"}
+    assert (records[-1]["type"], records[-1]["text"]) == ("note", "turn interrupted by the person")
 
 
 def test_messages_are_recorded_for_resume(tmp_path: Path) -> None:
@@ -146,3 +146,13 @@ def test_interrupted_command_gets_a_fresh_sandbox(tmp_path: Path) -> None:
     assert result.status == "interrupted"
     assert session.ctx.sandbox is fresh
     assert [m.role for m in session.messages] == ["user", "assistant", "tool"]
+
+
+def test_secrets_in_tool_output_never_reach_the_model(tmp_path: Path) -> None:
+    call = {"name": "run", "arguments": {"command": f"echo key={SECRET}"}}
+    session, _, records = local_session(tmp_path, [reply("", call), reply("done")])
+    session.turn("show the key", FakePerson())
+    sent = "\n".join(m.content for m in session.model.requests[1])  # type: ignore[attr-defined]
+    assert "key=[REDACTED]" in sent
+    assert SECRET not in sent
+    assert SECRET not in str(records)
