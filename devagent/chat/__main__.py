@@ -7,6 +7,7 @@ import sys
 
 from devagent.chat.cli import add_chat_parser, run_chat
 from devagent.errors import DevagentError
+from sandbox import SandboxError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -15,7 +16,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(["chat", *(sys.argv[1:] if argv is None else argv)])
     try:
         return run_chat(args)
-    except DevagentError as exc:
+    except (DevagentError, SandboxError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -41,7 +41,12 @@ def add_chat_parser(subparsers: argparse._SubParsersAction) -> argparse.Argument
     chat.add_argument("--model", default=None, help="e.g. anthropic:claude-sonnet-4-6")
     chat.add_argument("--base-url", default=None, help="OpenAI-compatible server URL")
     chat.add_argument("--auto", action="store_true", help="approve every edit without asking")
-    chat.add_argument("--resume", metavar="ID", default=None, help="continue a saved session")
+    chat.add_argument(
+        "--resume",
+        metavar="ID",
+        default=None,
+        help="continue a saved session (its repo and base; --model may switch)",
+    )
     chat.add_argument("--test-cmd", default=None, help="the tests, e.g. 'pytest -q'")
     chat.add_argument("--image", default=None, help="sandbox image (default: the repo's)")
     chat.add_argument("--network", action="store_true", help="give the sandbox network access")
@@ -70,15 +75,9 @@ class SandboxSlot:
         self.sandbox.close()
 
 
-def _state(args: argparse.Namespace, store: SessionStore, spec: str | None) -> SessionState:
-    if args.resume:
-        state = store.load(args.resume)
-        if spec:
-            state.model = spec
-        return state
+def _new_state(args: argparse.Namespace, spec: str) -> SessionState:
     git = user_git(args.repo)
     base = git.run("rev-parse", "HEAD").text.strip()
-    assert spec is not None
     return SessionState(
         id=new_session_id(), repo=str(git.work_tree), base=base, model=spec,
         test_command=args.test_cmd,
@@ -112,10 +111,12 @@ class ChatSetup:
 def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> ChatSetup:
     settings = load_settings({"model": args.model, "base_url": args.base_url}, args.repo, env)
     store = SessionStore(args.sessions_dir or settings.cache_dir / "chat")
-    spec = args.model
-    if not args.resume:
+    if args.resume:
+        state = store.load(args.resume)
+        state.model = args.model or state.model
+    else:
         spec = default_model_spec(env, flag=args.model, configured=settings.model)
-    state = _state(args, store, spec)
+        state = _new_state(args, spec)
     overrides = {"base_url": settings.base_url} if settings.base_url else {}
     model_config = model_config_from_env(env, **overrides)
     model = build_model(state.model, model_config)
@@ -124,12 +125,16 @@ def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> ChatSetup:
     workspace = Workspace.create(state.repo, ws_dir, base=state.base)
     if state.patch:
         workspace.reset_to(state.patch)
-    image = _image(args, settings.image, Path(state.repo), env)
     network = args.network or settings.network
-    config = SandboxConfig(
-        image=image, workspace=workspace.tree, network="bridge" if network else "none"
-    )
-    slot = SandboxSlot(config)
+    try:
+        image = _image(args, settings.image, Path(state.repo), env)
+        config = SandboxConfig(
+            image=image, workspace=workspace.tree, network="bridge" if network else "none"
+        )
+        slot = SandboxSlot(config)
+    except BaseException:
+        shutil.rmtree(ws_dir, ignore_errors=True)
+        raise
     return ChatSetup(
         state, store, workspace, slot, model,
         build=lambda name: build_model(name, model_config),

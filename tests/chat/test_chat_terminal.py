@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
 import pexpect
 import pytest
 
+from devagent.chat.cli import run_chat
+from sandbox import SandboxStartError
 from tests.chat.helpers import BUGGY, FIX_CALL, FIXED, reply, tiny_repo
 from tests.chat.terminal import containers_of, session_id, spawn_chat, write_script
 
@@ -123,3 +126,16 @@ def test_ctrl_c_stops_the_turn_not_the_session_and_resume_continues(tmp_path: Pa
     assert said[0] == "run the slow check"
     assert said[-2:] == ["what did we do?", "We fixed `add` earlier."]
     assert containers_of(child.pid) == []
+
+
+def test_a_sandbox_that_cannot_start_leaves_no_workspace(tmp_path: Path) -> None:
+    repo = tiny_repo(tmp_path / "repo")
+    script = write_script(tmp_path / "s.yaml", [reply("unused")])
+    args = argparse.Namespace(
+        repo=repo, model=f"scripted:{script}", base_url=None, auto=False, resume=None,
+        test_cmd=None, image="devagent/no-such-image:latest", network=False, timeout=60.0,
+        max_usd=None, sessions_dir=tmp_path / "sessions",
+    )  # fmt: skip
+    with pytest.raises(SandboxStartError, match="not found"):
+        run_chat(args, environ={"PATH": "/usr/bin:/bin"})
+    assert list((tmp_path / "sessions").glob("*/workspace")) == []
