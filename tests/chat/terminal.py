@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pexpect
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-PYTHON = "/work/main/.venv/bin/python"
+PYTHON = sys.executable
 IMAGE = "devagent/base:latest"
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\r")
 
