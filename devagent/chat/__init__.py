@@ -1,0 +1,17 @@
+"""`devagent chat`: a pair-programming session in the terminal over a sandboxed workspace.
+The command itself is `devagent.chat.cli` (`add_chat_parser`, `run_chat`).
+"""
+
+from devagent.chat.approval import Decision, command_concern, parse_answer
+from devagent.chat.seams import ChatConfig, ChatUI, TurnResult
+from devagent.chat.session import ChatSession
+
+__all__ = [
+    "ChatConfig",
+    "ChatSession",
+    "ChatUI",
+    "Decision",
+    "TurnResult",
+    "command_concern",
+    "parse_answer",
+]

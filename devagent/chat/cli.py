@@ -1,0 +1,203 @@
+"""`devagent chat`: its arguments, and the wiring of a session (workspace, sandbox, model,
+store) around the terminal loop. The only chat module that reads the environment."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.markup import escape
+
+from devagent.agent.budget import Budget, BudgetConfig
+from devagent.agent.redact import Redactor, secret_values_from_env
+from devagent.agent.trajectory import Trajectory
+from devagent.chat.commands import CommandEnv
+from devagent.chat.repl import ChatRepl, line_history
+from devagent.chat.seams import ChatConfig
+from devagent.chat.session import ChatSession
+from devagent.chat.store import SessionState, SessionStore, history, new_session_id
+from devagent.config import load_settings
+from devagent.delivery import user_git
+from devagent.llm import build_model, default_model_spec, model_config_from_env
+from devagent.llm.types import Model
+from devagent.tools.base import ToolContext
+from devagent.tools.registry import build_tools
+from devagent.workspace import Workspace
+from sandbox.config import SandboxConfig
+from sandbox.docker import DockerSandbox
+
+CHAT_TOOLS = ["view", "search", "find_symbol", "repo_map", "apply_patch", "replace", "create",
+              "run", "run_tests"]  # fmt: skip
+
+
+def add_chat_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    chat = subparsers.add_parser("chat", help="a pair-programming session in the terminal")
+    chat.add_argument("--repo", type=Path, default=Path("."), help="the git repository")
+    chat.add_argument("--model", default=None, help="e.g. anthropic:claude-sonnet-4-6")
+    chat.add_argument("--base-url", default=None, help="OpenAI-compatible server URL")
+    chat.add_argument("--auto", action="store_true", help="approve every edit without asking")
+    chat.add_argument(
+        "--resume",
+        metavar="ID",
+        default=None,
+        help="continue a saved session (its repo and base; --model may switch)",
+    )
+    chat.add_argument("--test-cmd", default=None, help="the tests, e.g. 'pytest -q'")
+    chat.add_argument("--image", default=None, help="sandbox image (default: the repo's)")
+    chat.add_argument("--network", action="store_true", help="give the sandbox network access")
+    chat.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds a command may run without asking"
+    )
+    chat.add_argument("--max-usd", type=float, default=None, help="stop the session at this cost")
+    chat.add_argument("--sessions-dir", type=Path, default=None, help="where sessions are saved")
+    return chat
+
+
+class SandboxSlot:
+    """The session's sandbox, replaceable by a fresh one on the same workspace (after Ctrl-C
+    abandoned a running command)."""
+
+    def __init__(self, config: SandboxConfig) -> None:
+        self.config = config
+        self.sandbox = DockerSandbox(config).start()
+
+    def restart(self) -> DockerSandbox:
+        self.sandbox.close()
+        self.sandbox = DockerSandbox(self.config).start()
+        return self.sandbox
+
+    def close(self) -> None:
+        self.sandbox.close()
+
+
+def _new_state(args: argparse.Namespace, spec: str) -> SessionState:
+    git = user_git(args.repo)
+    base = git.run("rev-parse", "HEAD").text.strip()
+    return SessionState(
+        id=new_session_id(), repo=str(git.work_tree), base=base, model=spec,
+        test_command=args.test_cmd,
+    )  # fmt: skip
+
+
+def _image(
+    args: argparse.Namespace, configured: str | None, repo: Path, env: Mapping[str, str]
+) -> str:
+    if args.image or configured:
+        return str(args.image or configured)
+    from sandbox.hostconfig import read_host_config
+    from sandbox.images import ensure_env_image
+
+    return ensure_env_image(repo, host=read_host_config(environ=env))
+
+
+@dataclass
+class ChatSetup:
+    """A session's collaborators, built from the arguments and the environment."""
+
+    state: SessionState
+    store: SessionStore
+    workspace: Workspace
+    slot: SandboxSlot
+    model: Model
+    build: Callable[[str], Model]
+    redactor: Redactor
+
+
+def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> ChatSetup:
+    settings = load_settings({"model": args.model, "base_url": args.base_url}, args.repo, env)
+    store = SessionStore(args.sessions_dir or settings.cache_dir / "chat")
+    if args.resume:
+        state = store.load(args.resume)
+        state.model = args.model or state.model
+    else:
+        spec = default_model_spec(env, flag=args.model, configured=settings.model)
+        state = _new_state(args, spec)
+    overrides = {"base_url": settings.base_url} if settings.base_url else {}
+    model_config = model_config_from_env(env, **overrides)
+    model = build_model(state.model, model_config)
+    ws_dir = store.path(state.id) / "workspace"
+    shutil.rmtree(ws_dir, ignore_errors=True)
+    workspace = Workspace.create(state.repo, ws_dir, base=state.base)
+    if state.patch:
+        workspace.reset_to(state.patch)
+    network = args.network or settings.network
+    try:
+        image = _image(args, settings.image, Path(state.repo), env)
+        config = SandboxConfig(
+            image=image, workspace=workspace.tree, network="bridge" if network else "none"
+        )
+        slot = SandboxSlot(config)
+    except BaseException:
+        shutil.rmtree(ws_dir, ignore_errors=True)
+        raise
+    return ChatSetup(
+        state, store, workspace, slot, model,
+        build=lambda name: build_model(name, model_config),
+        redactor=Redactor(secret_values_from_env(env)),
+    )  # fmt: skip
+
+
+def run_chat(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
+    """Open (or resume) a session, run the terminal loop, save it, remove the container."""
+    env = os.environ if environ is None else environ
+    console = Console(highlight=False)
+    setup = _setup(args, env)
+    try:
+        _serve(args, setup, console)
+    finally:
+        setup.slot.close()
+        shutil.rmtree(setup.workspace.root, ignore_errors=True)
+    console.print(f"session saved; continue it with: devagent chat --resume {setup.state.id}")
+    return 0
+
+
+def _session(args: argparse.Namespace, setup: ChatSetup, trajectory: Trajectory) -> ChatSession:
+    state = setup.state
+    state.test_command = args.test_cmd or state.test_command
+    config = ChatConfig(
+        auto=args.auto, command_timeout=args.timeout, test_command=state.test_command,
+        network=args.network,
+    )  # fmt: skip
+    ctx = ToolContext(
+        workspace=setup.workspace.tree, sandbox=setup.slot.sandbox,
+        cache_dir=setup.store.root / "index", test_command=state.test_command,
+        command_timeout=args.timeout,
+    )  # fmt: skip
+    budget = Budget(BudgetConfig(max_steps=None, max_usd=args.max_usd))
+    return ChatSession(
+        setup.model, build_tools(CHAT_TOOLS), ctx, setup.workspace, budget, trajectory,
+        config=config, restart_sandbox=setup.slot.restart,
+    )  # fmt: skip
+
+
+def _serve(args: argparse.Namespace, setup: ChatSetup, console: Console) -> None:
+    state, store = setup.state, setup.store
+    with store.open_trajectory(state.id, setup.redactor) as trajectory:
+        session = _session(args, setup, trajectory)
+        session.messages = history(trajectory.records)
+        session.undo_points = list(state.undo_points)
+        trajectory.write({"type": "start", "session": state.id, "model": setup.model.name,
+                          "resumed": bool(args.resume)})  # fmt: skip
+
+        def save() -> None:
+            state.patch = setup.workspace.diff()
+            state.undo_points = list(session.undo_points)
+            state.model = session.model.name
+            store.save(state)
+
+        save()
+        resumed = f" · resumed with {len(session.messages)} messages" if args.resume else ""
+        console.print(
+            f"[bold]devagent chat[/] {state.id} · {escape(setup.model.name)} · "
+            f"{escape(state.repo)}{resumed}\n"
+            "[dim]/help for commands · Ctrl-C stops a turn · Ctrl-D ends the session[/]"
+        )
+        env = CommandEnv(session, Path(state.repo), state.id, state.base, build_model=setup.build)
+        with line_history(store.root / "history"):
+            ChatRepl(env, console, save).run()
+        save()

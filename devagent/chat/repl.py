@@ -1,0 +1,180 @@
+"""The chat's terminal front end: input with history and multi-line blocks, rich rendering,
+y/n/e approvals, Ctrl-C (stops the turn) and Ctrl-D (ends the session)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.markup import escape
+from rich.syntax import Syntax
+
+from devagent.chat.approval import Decision, parse_answer
+from devagent.chat.commands import CommandEnv, CommandResult, is_command, run_command
+from devagent.chat.seams import TurnResult
+from devagent.chat.session import ChatSession
+from devagent.llm.types import ToolCall
+from devagent.tools.base import Observation
+
+try:  # not on every platform; without it input still works, minus history and editing
+    import readline
+except ImportError:  # pragma: no cover
+    readline = None  # type: ignore[assignment]
+
+PROMPT = "you> "
+CONTINUATION = "...  "
+BLOCK = '"""'
+ReadLine = Callable[[str], str]
+
+
+def read_message(read: ReadLine) -> str:
+    """One message: a line; lines ending in `\\` continue it; a `\"\"\"` line opens a block that
+    the next `\"\"\"` line closes. EOFError and KeyboardInterrupt pass through."""
+    first = read(PROMPT)
+    if first.strip() == BLOCK:
+        lines: list[str] = []
+        while (line := read(CONTINUATION)).strip() != BLOCK:
+            lines.append(line)
+        return "\n".join(lines)
+    lines = [first]
+    while lines[-1].endswith("\\"):
+        lines[-1] = lines[-1][:-1]
+        lines.append(read(CONTINUATION))
+    return "\n".join(lines)
+
+
+def _summary(call: ToolCall) -> str:
+    args = call.arguments
+    detail = args.get("command") or args.get("path") or args.get("query") or args.get("name")
+    text = f"{call.name} {detail}" if isinstance(detail, str) else call.name
+    return text if len(text) <= 100 else text[:97] + "..."
+
+
+class TerminalUI:
+    """`ChatUI` on a rich console: Markdown answers, coloured diffs, y/n/e questions."""
+
+    def __init__(self, console: Console, read: ReadLine = input) -> None:
+        self.console, self.read = console, read
+
+    def show_assistant(self, text: str) -> None:
+        self.console.print(Markdown(text))
+
+    def tool_started(self, call: ToolCall) -> None:
+        if call.name in ("run", "run_tests"):
+            self.console.print(f"  [dim]… {escape(_summary(call))}[/]", highlight=False)
+
+    def show_tool(self, call: ToolCall, observation: Observation) -> None:
+        mark = "[green]✓[/]" if observation.ok else "[red]✗[/]"
+        first = observation.text.strip().splitlines()[:1]
+        note = f" [dim]{escape(first[0][:80])}[/]" if first and not observation.ok else ""
+        self.console.print(f"  {mark} [cyan]{escape(_summary(call))}[/]{note}", highlight=False)
+
+    def approve_edit(self, call: ToolCall, diff: str) -> Decision:
+        self.console.print(f"[bold]proposed change ({call.name}):[/]")
+        self.console.print(Syntax(diff.rstrip("\n"), "diff", theme="ansi_dark"))
+        return self._ask("apply this change? [y/n/e] ")
+
+    def approve_command(self, call: ToolCall, concern: str) -> Decision:
+        command = escape(str(call.arguments.get("command")))
+        self.console.print(f"[bold]the agent wants to run:[/] {command}")
+        self.console.print(f"[yellow]asking first: {escape(concern)}[/]")
+        return self._ask("run it? [y/n/e] ")
+
+    def _ask(self, question: str) -> Decision:
+        while (decision := parse_answer(self.read(question))) is None:
+            self.console.print("answer y (yes), n (no) or e (edit the instruction)")
+        if decision.kind == "edit":
+            return Decision("edit", read_message(lambda _prompt: self.read("new instruction> ")))
+        return decision
+
+
+class ChatRepl:
+    """The read-eval-print loop: messages go to the session, slash lines to the commands."""
+
+    def __init__(
+        self, env: CommandEnv, console: Console, save: Callable[[], None], read: ReadLine = input
+    ) -> None:
+        self.env, self.console, self.save, self.read = env, console, save, read
+        self.ui = TerminalUI(console, read)
+
+    @property
+    def session(self) -> ChatSession:
+        return self.env.session
+
+    def run(self) -> None:
+        """Until /exit or Ctrl-D. Ctrl-C at the prompt only clears the line."""
+        while True:
+            try:
+                text = read_message(self.read)
+            except EOFError:
+                self.console.print()
+                return
+            except KeyboardInterrupt:
+                self.console.print("\n[dim](Ctrl-C: turn stopped; Ctrl-D or /exit ends)[/]")
+                continue
+            if not text.strip():
+                continue
+            if is_command(text.strip()):
+                try:
+                    result = run_command(text.strip(), self.env)
+                except KeyboardInterrupt:
+                    result = CommandResult("command interrupted", "error")
+                self.show(result)
+                self.save()
+                if result.exit:
+                    return
+                continue
+            self.ask(text)
+            self.save()
+
+    def ask(self, text: str) -> None:
+        while True:
+            result = self.session.turn(text, self.ui)
+            self.report(result)
+            if result.status != "redirected" or not result.instruction.strip():
+                return
+            text = result.instruction
+
+    def report(self, result: TurnResult) -> None:
+        if result.status == "interrupted":
+            self.console.print("[yellow]turn interrupted; the session goes on[/]")
+        elif result.status == "failed":
+            self.console.print(
+                f"[red]turn failed: {result.reason}[/] [dim](the session goes on)[/]"
+            )
+        elif result.status in ("budget_exhausted", "step_limit"):
+            self.console.print(f"[yellow]turn ended: {escape(result.reason)}[/]")
+        budget = self.session.budget
+        self.console.print(
+            f"[dim]turn: {result.usage.total_tokens} tokens, ${result.cost_usd:.4f} · "
+            f"session: {budget.usage.total_tokens} tokens, ${budget.usd:.4f}[/]",
+            highlight=False,
+        )
+
+    def show(self, result: CommandResult) -> None:
+        if result.kind == "diff":
+            self.console.print(Syntax(result.text.rstrip("\n"), "diff", theme="ansi_dark"))
+        elif result.kind == "error":
+            self.console.print(result.text, style="red", highlight=False, markup=False)
+        else:
+            self.console.print(result.text, highlight=False, markup=False)
+
+
+@contextlib.contextmanager
+def line_history(path: Path | None):  # type: ignore[no-untyped-def]
+    """Readline history loaded from and saved to `path` (kept to 1000 entries)."""
+    if readline is None or path is None:
+        yield
+        return
+    with contextlib.suppress(OSError):
+        readline.read_history_file(path)
+    readline.set_history_length(1000)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            readline.write_history_file(path)

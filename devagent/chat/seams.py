@@ -1,0 +1,75 @@
+"""The chat session's seams and values: its config, the person (`ChatUI`), the workspace it
+needs, what a turn returns, and the texts the model is told when the person says no."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from devagent.chat.approval import Decision
+from devagent.llm.types import ToolCall, Usage
+from devagent.tools.base import Observation
+
+TurnStatus = Literal[
+    "answered", "redirected", "interrupted", "step_limit", "budget_exhausted", "failed"
+]
+
+
+class ChatConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    auto: bool = False
+    """Approve every edit without asking (commands that need the network still ask)."""
+    command_timeout: float = Field(default=120.0, gt=0)
+    """Seconds a `run` may take without asking; a call asking for more is confirmed first."""
+    max_steps_per_turn: int = Field(default=30, ge=1)
+    """Model calls in one turn before it is ended and the person asked to continue."""
+    max_output_tokens: int = 4096
+    test_command: str | None = None
+    network: bool = False
+
+
+class ChatUI(Protocol):
+    """How the session reaches the person (the terminal, or a fake in tests)."""
+
+    def show_assistant(self, text: str) -> None: ...
+
+    def tool_started(self, call: ToolCall) -> None: ...
+
+    def show_tool(self, call: ToolCall, observation: Observation) -> None: ...
+
+    def approve_edit(self, call: ToolCall, diff: str) -> Decision: ...
+
+    def approve_command(self, call: ToolCall, concern: str) -> Decision: ...
+
+
+class WorkspaceLike(Protocol):
+    """What the session needs of `devagent.workspace.Workspace`."""
+
+    tree: Path
+
+    def diff(self, *, since_start: bool = False) -> str: ...
+
+    def reset_to(self, patch: str) -> None: ...
+
+
+@dataclass
+class TurnResult:
+    status: TurnStatus
+    instruction: str = ""
+    """With `redirected`: the person's new instruction, to run as the next turn."""
+    reason: str = ""
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float = 0.0
+
+
+REJECTED_EDIT = (
+    "The person rejected this change; it was not applied. Do not retry it as is: ask what "
+    "they would like instead, or take another approach."
+)
+REJECTED_COMMAND = "The person declined to run this command; it was not run."
+REDIRECTED = "Not applied: the person stopped this turn with a new instruction (next message)."
+INTERRUPTED = "Interrupted by the person (Ctrl-C); the call did not complete."

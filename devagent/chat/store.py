@@ -1,0 +1,102 @@
+"""Saved chat sessions: `session.json` (where the work stands) beside the trajectory (what was
+said), under one directory per session id, so that `--resume ID` can continue either."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from devagent.agent.redact import Redactor
+from devagent.agent.trajectory import Trajectory, read_trajectory
+from devagent.errors import DevagentError
+from devagent.llm.types import Message
+
+_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
+
+
+class SessionStoreError(DevagentError):
+    """A saved session is missing or unreadable."""
+
+
+class SessionState(BaseModel):
+    """Where a session stands; rewritten after every turn and command."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    id: str
+    repo: str
+    """The person's repository (absolute path)."""
+    base: str
+    """The commit the workspace was cloned at."""
+    model: str
+    patch: str = ""
+    """The workspace's changes against `base`."""
+    undo_points: list[str] = Field(default_factory=list)
+    test_command: str | None = None
+    created: float = Field(default_factory=time.time)
+
+
+def new_session_id() -> str:
+    """A sortable, unguessable id such as `20261125-164500-3fa2c1`."""
+    return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
+
+
+class SessionStore:
+    """Sessions under `root`: `<id>/session.json`, `<id>/trajectory.jsonl`, `<id>/workspace/`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def path(self, session_id: str) -> Path:
+        if not _ID.match(session_id):
+            raise SessionStoreError(f"{session_id!r} is not a chat session id")
+        return self.root / session_id
+
+    def save(self, state: SessionState) -> None:
+        target = self.path(state.id) / "session.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(state.model_dump_json(indent=2), encoding="utf-8")
+        tmp.replace(target)
+
+    def load(self, session_id: str) -> SessionState:
+        source = self.path(session_id) / "session.json"
+        try:
+            return SessionState.model_validate_json(source.read_text(encoding="utf-8"))
+        except OSError as exc:
+            known = ", ".join(self.ids()[-5:]) or "none"
+            raise SessionStoreError(
+                f"no saved chat session {session_id} (recent: {known})"
+            ) from exc
+        except ValidationError as exc:
+            raise SessionStoreError(f"session {session_id} is unreadable: {exc}") from exc
+
+    def ids(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(p.name for p in self.root.iterdir() if _ID.match(p.name))
+
+    def open_trajectory(self, session_id: str, redactor: Redactor) -> Trajectory:
+        """The session's trajectory, its earlier records (if any) carried over first."""
+        path = self.path(session_id) / "trajectory.jsonl"
+        earlier = list(read_trajectory(path)) if path.exists() else []
+        trajectory = Trajectory(path, redactor)
+        for record in earlier:
+            trajectory.write({k: v for k, v in record.items() if k != "ts"})
+        return trajectory
+
+
+def history(records: list[dict[str, Any]]) -> list[Message]:
+    """The conversation a trajectory holds: its `message` records since the last `clear`."""
+    messages: list[Message] = []
+    for record in records:
+        if record.get("type") == "clear":
+            messages.clear()
+        elif record.get("type") == "message":
+            messages.append(Message.from_dict(record["message"]))
+    return messages
