@@ -51,10 +51,36 @@ def write_all(changes: Mapping[Path, str | None]) -> None:
 
 
 def _stage(path: Path, text: str) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """A temp file beside `path` with its content, mode and owner (a new file takes the owner
+    of its nearest existing directory: run as root, the host must not leave files the sandbox
+    user cannot change)."""
+    owner = _nearest_existing(path).stat()
+    _make_parents(path.parent, owner)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "wb") as handle:
         handle.write(text.encode("utf-8", "surrogateescape"))
-    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
+    mode = stat.S_IMODE(owner.st_mode) if path.exists() else 0o644
     os.chmod(tmp, mode)
+    _chown_like(tmp, owner)
     return tmp
+
+
+def _nearest_existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def _make_parents(directory: Path, owner: os.stat_result) -> None:
+    missing = []
+    while not directory.exists():
+        missing.append(directory)
+        directory = directory.parent
+    for created in reversed(missing):
+        created.mkdir()
+        _chown_like(str(created), owner)
+
+
+def _chown_like(path: str, owner: os.stat_result) -> None:
+    if os.geteuid() == 0 and (owner.st_uid, owner.st_gid) != (0, 0):
+        os.chown(path, owner.st_uid, owner.st_gid)

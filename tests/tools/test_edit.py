@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -214,3 +215,14 @@ def test_binary_file_is_refused(ctx: ToolContext) -> None:
     (ctx.workspace / "blob.bin").write_bytes(b"\x00\x01\x02")
     obs = call("replace", ctx, path="blob.bin", old="a", new="b")
     assert not obs.ok and "binary" in obs.text
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="ownership hand-back matters (and works) as root")
+def test_edits_made_as_root_keep_files_owned_by_the_workspace_user(ctx: ToolContext) -> None:
+    for path in [ctx.workspace, *ctx.workspace.rglob("*")]:
+        os.chown(path, 1000, 1000)
+    assert call("replace", ctx, path="calc.py", old="a + b", new="b + a").ok
+    assert call("create", ctx, path="pkg/sub/new.py", content="x = 1\n").ok
+    for rel in ("calc.py", "pkg", "pkg/sub", "pkg/sub/new.py"):
+        st = (ctx.workspace / rel).stat()
+        assert (st.st_uid, st.st_gid) == (1000, 1000), rel
