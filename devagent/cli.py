@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from devagent import __version__
-from devagent.commands import replay, solve
+from devagent.commands import bench, replay, solve
 from devagent.errors import DevagentError
 from devagent.logs import setup_logging
 
@@ -32,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     solve.add_parser(sub)
     replay.add_parser(sub)
+    bench.add_parser(sub)
     sub.add_parser("doctor", help="check the machine: python, docker, base image, git, keys")
 
     images = sub.add_parser("images", help="sandbox images")
@@ -127,6 +128,7 @@ HANDLERS = {
     "sandbox": cmd_sandbox,
     "solve": lambda args: solve.run(args, console),
     "replay": lambda args: replay.run(args, console),
+    "bench": lambda args: bench.run(args, console),
 }
 
 

@@ -10,7 +10,9 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from devagent.agent.checks import CheckResult
 from devagent.bench.gitrepo import materialize
@@ -45,12 +47,15 @@ class BenchOptions:
     """One bench run. `model_for` makes a fresh model per task (scripted models are stateful)."""
 
     out: Path
-    model_for: Callable[[Task], Model]
+    model_for: Callable[[Any], Model]
+    """Given the `Task` (or SWE-bench instance) to solve."""
     model_name: str
     jobs: int = 1
     resume: bool = False
     host: HostIndexConfig | None = None
     cache_dir: Path | None = None
+    secrets: Sequence[str] = ()
+    """Values scrubbed from trajectories and reports."""
     stop: threading.Event = field(default_factory=threading.Event)
     on_update: OnUpdate = lambda task_id, message: None
 
@@ -133,8 +138,7 @@ def env_image(repo: Path, host: HostIndexConfig | None, image: str | None) -> st
 
 
 def run_task(task: Task, opts: BenchOptions) -> TaskOutcome:
-    """Solve one task in its own sandbox; infrastructure failures become an `error` outcome."""
-    started = time.monotonic()
+    """Solve one bundled task in its own sandbox, with its goal checks run before and after."""
     scratch = Path(tempfile.mkdtemp(prefix=f"devagent-bench-{task.id}-"))
     try:
         repo = scratch / "repo"
@@ -151,47 +155,68 @@ def run_task(task: Task, opts: BenchOptions) -> TaskOutcome:
             image=env_image(repo, opts.host, task.config.image),
             precheck=True,
             cache_dir=opts.cache_dir,
+            secrets=opts.secrets,
             host=opts.host,
             stop=opts.stop,
             on_progress=lambda message: opts.on_update(task.id, message),
         )
-        outcome = judge(task.id, run_solve(solve), task.config.fail_to_pass)
-    except (DevagentError, SandboxError) as exc:
-        log.warning("task %s failed: %s", task.id, exc)
-        outcome = TaskOutcome(id=task.id, status="error", reason=f"{type(exc).__name__}: {exc}")
+        return judge(task.id, run_solve(solve), task.config.fail_to_pass)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class BenchJob:
+    """One unit of a bench run: an id and the call that produces its outcome."""
+
+    id: str
+    run: Callable[[], TaskOutcome]
+
+
+def run_bench(tasks: Sequence[Task], opts: BenchOptions) -> BenchRun:
+    """Run bundled `tasks` (see `run_jobs`)."""
+    return run_jobs([BenchJob(t.id, partial(run_task, t, opts)) for t in tasks], opts)
+
+
+def _guarded(job: BenchJob, opts: BenchOptions) -> TaskOutcome:
+    """Run a job; broken infrastructure becomes an `error` outcome so the other jobs go on."""
+    started = time.monotonic()
+    if opts.stop.is_set():
+        return TaskOutcome(id=job.id, status="error", reason="interrupted before start")
+    try:
+        outcome = job.run()
+    except (DevagentError, SandboxError) as exc:
+        log.warning("task %s failed: %s", job.id, exc)
+        outcome = TaskOutcome(id=job.id, status="error", reason=f"{type(exc).__name__}: {exc}")
     wall = round(time.monotonic() - started, 2)
     return replace(outcome, wall_s=wall, model=opts.model_name)
 
 
-def run_bench(tasks: Sequence[Task], opts: BenchOptions) -> BenchRun:
-    """Run `tasks` with `opts.jobs` workers; append each outcome to results.jsonl as it ends,
-    then write report.md over every selected task."""
+def run_jobs(jobs: Sequence[BenchJob], opts: BenchOptions) -> BenchRun:
+    """Run `jobs` with `opts.jobs` workers; append each outcome to results.jsonl as it ends
+    (with `resume`, ids already there are skipped), then write report.md over every job."""
     started = time.monotonic()
     opts.out.mkdir(parents=True, exist_ok=True)
     results_path = opts.out / RESULTS_FILE
-    wanted = {t.id for t in tasks}
+    wanted = {j.id for j in jobs}
     earlier = {o.id: o for o in read_results(results_path) if o.id in wanted}
     if not opts.resume:
         results_path.write_text("", encoding="utf-8")
         earlier = {}
-    todo = [t for t in tasks if t.id not in earlier]
     for task_id in earlier:
         opts.on_update(task_id, f"skipped: {earlier[task_id].status} in an earlier run")
     lock = threading.Lock()
 
-    def work(task: Task) -> TaskOutcome:
-        if opts.stop.is_set():
-            return TaskOutcome(id=task.id, status="error", reason="interrupted before start")
-        outcome = run_task(task, opts)
-        with lock:
-            append_result(results_path, outcome)
-        opts.on_update(task.id, f"done: {outcome.status}")
+    def work(job: BenchJob) -> TaskOutcome:
+        outcome = _guarded(job, opts)
+        if outcome.reason != "interrupted before start":
+            with lock:
+                append_result(results_path, outcome)
+        opts.on_update(job.id, f"done: {outcome.status} · {outcome.steps} steps")
         return outcome
 
     with ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
-        fresh = list(pool.map(work, todo))
+        fresh = list(pool.map(work, [j for j in jobs if j.id not in earlier]))
     outcomes = sorted([*earlier.values(), *fresh], key=lambda o: o.id)
     wall = time.monotonic() - started
     write_report(opts.out, outcomes, model=opts.model_name, wall_s=wall, jobs=opts.jobs)
