@@ -91,11 +91,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.export_swebench:
         return export(args, console)
     settings = load_settings({"model": args.model}, None)
-    spec = args.model or settings.model
     opts = BenchOptions(
         out=args.out,
         model_for=model_factory(args, settings.model),
-        model_name=f"predictions:{args.predictions.name}" if args.predictions else spec or "-",
+        model_name=model_name(args, settings.model),
         jobs=args.jobs,
         resume=args.resume,
         host=read_host_config(environ=os.environ),
@@ -139,6 +138,15 @@ def model_factory(args: argparse.Namespace, configured: str | None) -> Callable[
     if args.predictions:
         return lambda item: None
     return lambda item: build_cli_model(args, configured)
+
+
+def model_name(args: argparse.Namespace, configured: str | None) -> str:
+    """The name the report shows; building the CLI's model once fails fast on a bad spec."""
+    if args.predictions:
+        return f"predictions:{args.predictions.name}"
+    if (args.model or configured) == ORACLE:
+        return ORACLE
+    return build_cli_model(args, configured).name
 
 
 def swebench_jobs(args: argparse.Namespace, opts: BenchOptions) -> list[BenchJob]:
