@@ -12,7 +12,7 @@ from rich.table import Table
 
 from devagent import __version__
 from devagent.chat.cli import add_chat_parser, run_chat
-from devagent.commands import ci, replay, solve
+from devagent.commands import bench, ci, replay, solve
 from devagent.errors import DevagentError
 from devagent.logs import setup_logging
 
@@ -35,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_parser(sub)
     ci.add_parser(sub)
     add_chat_parser(sub)
+    bench.add_parser(sub)
     sub.add_parser("doctor", help="check the machine: python, docker, base image, git, keys")
 
     images = sub.add_parser("images", help="sandbox images")
@@ -132,6 +133,7 @@ HANDLERS = {
     "replay": lambda args: replay.run(args, console),
     "ci": lambda args: ci.run(args, console),
     "chat": lambda args: run_chat(args, os.environ),
+    "bench": lambda args: bench.run(args, console),
 }
 
 

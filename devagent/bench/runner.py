@@ -1,0 +1,230 @@
+"""Running bundled tasks through the real solve path, N at a time, into `results.jsonl`."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from devagent.agent.checks import CheckResult
+from devagent.bench.gitrepo import materialize
+from devagent.bench.report import (
+    RESULTS_FILE,
+    CheckOutcome,
+    TaskOutcome,
+    append_result,
+    read_results,
+    write_report,
+)
+from devagent.bench.task import Task
+from devagent.errors import DevagentError
+from devagent.llm.types import Model
+from devagent.pipeline import SolveOptions, SolveOutcome, run_solve
+from sandbox.errors import SandboxError
+from sandbox.hostconfig import HostIndexConfig
+from sandbox.images import ensure_base_image, ensure_env_image
+
+log = logging.getLogger(__name__)
+
+CHECK_NAMES = ("fail_to_pass", "pass_to_pass")
+FAILING_IDS_CAP = 30
+"""`failing_ids` lists at most this many; a full list may omit some, so it proves nothing."""
+_IMAGE_LOCK = threading.Lock()
+"""Image builds run one at a time: two tasks sharing an environment build it once."""
+
+OnUpdate = Callable[[str, str], None]
+"""(task id, what it is doing or how it ended)."""
+
+
+@dataclass
+class BenchOptions:
+    """One bench run. `model_for` makes a fresh model per task (scripted models are stateful)."""
+
+    out: Path
+    model_for: Callable[[Any], Model]
+    """Given the `Task` (or SWE-bench instance) to solve."""
+    model_name: str
+    jobs: int = 1
+    resume: bool = False
+    host: HostIndexConfig | None = None
+    cache_dir: Path | None = None
+    secrets: Sequence[str] = ()
+    """Values scrubbed from trajectories and reports."""
+    stop: threading.Event = field(default_factory=threading.Event)
+    on_update: OnUpdate = lambda task_id, message: None
+
+
+@dataclass(frozen=True)
+class BenchRun:
+    outcomes: list[TaskOutcome]
+    """Every selected task's outcome, this run's and resumed ones, sorted by id."""
+    skipped: list[str]
+    """Task ids taken from an earlier run's results.jsonl (`--resume`)."""
+    wall_s: float
+
+
+def goal_checks(task: Task) -> list[str]:
+    """[the fail_to_pass selection, the pass_to_pass selection], kept apart for the report."""
+    cfg = task.config
+    return [cfg.select_command(cfg.fail_to_pass), cfg.select_command(cfg.pass_to_pass)]
+
+
+def broken_reason(prechecks: Sequence[CheckResult], fail_to_pass: Sequence[str]) -> str:
+    """Why a task is broken, judged from its checks before any change; '' when it is sound."""
+    if len(prechecks) < 2:
+        return "the goal checks did not run before the fix"
+    f2p, p2p = prechecks[0], prechecks[1]
+    if f2p.passed:
+        return "goal tests already pass before the fix"
+    if 0 < len(f2p.failing_ids) < FAILING_IDS_CAP and all("::" in t for t in fail_to_pass):
+        passing = [t for t in fail_to_pass if not _reported_failing(t, f2p.failing_ids)]
+        if passing:
+            return f"goal tests pass before the fix: {', '.join(passing)}"
+    if not p2p.passed:
+        return f"pass_to_pass tests fail before the fix (exit {p2p.exit_code})"
+    return ""
+
+
+def _reported_failing(test_id: str, failing: Sequence[str]) -> bool:
+    """Whether pytest reported `test_id` (or one of its parametrized cases) failing."""
+    return any(f == test_id or f.startswith(test_id + "[") for f in failing)
+
+
+def check_outcomes(results: Sequence[CheckResult]) -> list[CheckOutcome]:
+    return [
+        CheckOutcome(name, r.command, r.passed, r.exit_code, list(r.failing_ids))
+        for name, r in zip(CHECK_NAMES, results, strict=False)
+    ]
+
+
+def judge(task_id: str, outcome: SolveOutcome, fail_to_pass: Sequence[str]) -> TaskOutcome:
+    """A solve's outcome as a bench result: broken, resolved (solved and both checks pass),
+    error, or unresolved."""
+    result = outcome.result
+    broken = broken_reason(outcome.prechecks, fail_to_pass)
+    passed = len(result.checks) == 2 and all(c.passed for c in result.checks)
+    if broken:
+        status = "broken"
+    elif result.status == "solved" and passed:
+        status = "resolved"
+    elif result.status == "error":
+        status = "error"
+    else:
+        status = "unresolved"
+    return TaskOutcome(
+        id=task_id,
+        status=status,
+        broken=bool(broken),
+        broken_reason=broken,
+        agent_status=result.status,
+        reason=result.reason,
+        checks=check_outcomes(result.checks),
+        prechecks=check_outcomes(outcome.prechecks),
+        steps=result.steps,
+        tokens=result.usage.total_tokens,
+        cost_usd=round(result.cost_usd, 6),
+        patch=result.patch,
+    )
+
+
+def env_image(repo: Path, host: HostIndexConfig | None, image: str | None) -> str:
+    """The task's sandbox image, built (one build at a time) or reused."""
+    if image:
+        return image
+    with _IMAGE_LOCK:
+        ensure_base_image(host=host)
+        return ensure_env_image(repo, host=host)
+
+
+def run_task(task: Task, opts: BenchOptions) -> TaskOutcome:
+    """Solve one bundled task in its own sandbox, with its goal checks run before and after."""
+    scratch = Path(tempfile.mkdtemp(prefix=f"devagent-bench-{task.id}-"))
+    try:
+        repo = scratch / "repo"
+        materialize(task.repo_dir, repo, message=f"{task.id}: before the fix")
+        opts.on_update(task.id, "image")
+        solve = SolveOptions(
+            issue=task.issue,
+            repo=repo,
+            out=opts.out / "runs" / task.id,
+            model=opts.model_for(task),
+            checks=goal_checks(task),
+            test_command=task.config.test_command,
+            budget=task.config.budget.model_dump(),
+            image=env_image(repo, opts.host, task.config.image),
+            precheck=True,
+            cache_dir=opts.cache_dir,
+            secrets=opts.secrets,
+            host=opts.host,
+            stop=opts.stop,
+            on_progress=lambda message: opts.on_update(task.id, message),
+        )
+        return judge(task.id, run_solve(solve), task.config.fail_to_pass)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class BenchJob:
+    """One unit of a bench run: an id and the call that produces its outcome."""
+
+    id: str
+    run: Callable[[], TaskOutcome]
+
+
+def run_bench(tasks: Sequence[Task], opts: BenchOptions) -> BenchRun:
+    """Run bundled `tasks` (see `run_jobs`)."""
+    return run_jobs([BenchJob(t.id, partial(run_task, t, opts)) for t in tasks], opts)
+
+
+def _guarded(job: BenchJob, opts: BenchOptions) -> TaskOutcome:
+    """Run a job; broken infrastructure becomes an `error` outcome so the other jobs go on."""
+    started = time.monotonic()
+    if opts.stop.is_set():
+        return TaskOutcome(id=job.id, status="error", reason="interrupted before start")
+    try:
+        outcome = job.run()
+    except (DevagentError, SandboxError) as exc:
+        log.warning("task %s failed: %s", job.id, exc)
+        outcome = TaskOutcome(id=job.id, status="error", reason=f"{type(exc).__name__}: {exc}")
+    wall = round(time.monotonic() - started, 2)
+    return replace(outcome, wall_s=wall, model=opts.model_name)
+
+
+def run_jobs(jobs: Sequence[BenchJob], opts: BenchOptions) -> BenchRun:
+    """Run `jobs` with `opts.jobs` workers; append each outcome to results.jsonl as it ends
+    (with `resume`, ids already there are skipped), then write report.md over every job."""
+    started = time.monotonic()
+    opts.out.mkdir(parents=True, exist_ok=True)
+    results_path = opts.out / RESULTS_FILE
+    wanted = {j.id for j in jobs}
+    earlier = {o.id: o for o in read_results(results_path) if o.id in wanted}
+    if not opts.resume:
+        results_path.write_text("", encoding="utf-8")
+        earlier = {}
+    for task_id in earlier:
+        opts.on_update(task_id, f"skipped: {earlier[task_id].status} in an earlier run")
+    lock = threading.Lock()
+
+    def work(job: BenchJob) -> TaskOutcome:
+        outcome = _guarded(job, opts)
+        if outcome.reason != "interrupted before start":
+            with lock:
+                append_result(results_path, outcome)
+        opts.on_update(job.id, f"done: {outcome.status} · {outcome.steps} steps")
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
+        fresh = list(pool.map(work, [j for j in jobs if j.id not in earlier]))
+    outcomes = sorted([*earlier.values(), *fresh], key=lambda o: o.id)
+    wall = time.monotonic() - started
+    write_report(opts.out, outcomes, model=opts.model_name, wall_s=wall, jobs=opts.jobs)
+    return BenchRun(outcomes=outcomes, skipped=sorted(earlier), wall_s=round(wall, 2))

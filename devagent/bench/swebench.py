@@ -1,0 +1,146 @@
+"""The SWE-bench instance and prediction formats: load, dump, and find a repo's local mirror.
+
+An instance carries `instance_id`, `repo` (`owner/name`), `base_commit`, `patch` (reference
+fix), `test_patch` (the goal tests, hidden from the agent), `problem_statement`,
+`FAIL_TO_PASS` and `PASS_TO_PASS` (JSON-encoded lists in the published dataset; plain lists are
+accepted too). Other dataset keys (`version`, `hints_text`, ...) are ignored. SWE-bench keeps each
+repository's test command in its harness, not in the instance: here it comes from the optional
+`devagent_test_select_command` / `devagent_test_separator` / `devagent_test_command` keys, and
+defaults to pytest node ids.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from devagent.errors import DevagentError
+
+DEFAULT_SELECT = "python -m pytest -q {tests}"
+
+
+class SwebenchError(DevagentError):
+    """An instance or prediction file is malformed, or a repository mirror is missing."""
+
+    hint = "instances need instance_id, repo, base_commit, patch, test_patch, FAIL_TO_PASS, ..."
+
+
+class SwebenchInstance(BaseModel):
+    """One SWE-bench task instance."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    instance_id: str
+    repo: str
+    base_commit: str
+    patch: str
+    test_patch: str
+    problem_statement: str = ""
+    FAIL_TO_PASS: list[str]
+    PASS_TO_PASS: list[str] = []
+    devagent_test_select_command: str = DEFAULT_SELECT
+    devagent_test_separator: str = " "
+    devagent_test_command: str | None = None
+
+    @field_validator("FAIL_TO_PASS", "PASS_TO_PASS", mode="before")
+    @classmethod
+    def _json_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return json.loads(value) if value.strip() else []
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"not a JSON-encoded list: {value[:80]!r}") from exc
+        return value
+
+    def select_command(self, tests: Sequence[str]) -> str:
+        """The shell command running exactly `tests`."""
+        sep = self.devagent_test_separator
+        joined = sep.join(tests) if sep.strip() else sep.join(shlex.quote(t) for t in tests)
+        return self.devagent_test_select_command.replace("{tests}", joined)
+
+    def goal_checks(self) -> list[str]:
+        """[FAIL_TO_PASS selection, PASS_TO_PASS selection] (the second only when there are any)."""
+        checks = [self.select_command(self.FAIL_TO_PASS)]
+        if self.PASS_TO_PASS:
+            checks.append(self.select_command(self.PASS_TO_PASS))
+        return checks
+
+    def to_record(self) -> dict[str, Any]:
+        """The dataset's shape: the test lists JSON-encoded."""
+        data = self.model_dump()
+        data["FAIL_TO_PASS"] = json.dumps(self.FAIL_TO_PASS)
+        data["PASS_TO_PASS"] = json.dumps(self.PASS_TO_PASS)
+        return data
+
+
+class SwebenchPrediction(BaseModel):
+    """One line of a SWE-bench predictions file."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    instance_id: str
+    model_name_or_path: str = ""
+    model_patch: str | None = ""
+
+
+def _read_jsonl(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise SwebenchError(f"cannot read {path}: {exc}") from exc
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise SwebenchError(f"{path}:{number}: not JSON: {exc}") from exc
+
+
+def load_instances(path: Path) -> list[SwebenchInstance]:
+    """Instances from a JSONL file (a JSON array file is accepted too)."""
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if text.lstrip().startswith("["):
+        records = list(enumerate(json.loads(text), start=1))
+    else:
+        records = list(_read_jsonl(path))
+    instances = []
+    for number, record in records:
+        try:
+            instances.append(SwebenchInstance.model_validate(record))
+        except ValidationError as exc:
+            raise SwebenchError(f"{path}:{number}: not a SWE-bench instance: {exc}") from exc
+    return instances
+
+
+def dump_instances(instances: Iterable[SwebenchInstance], path: Path) -> None:
+    path.write_text("".join(json.dumps(i.to_record()) + "\n" for i in instances), "utf-8")
+
+
+def load_predictions(path: Path) -> dict[str, SwebenchPrediction]:
+    """Predictions by instance id (JSONL, or a JSON array or object as SWE-bench also writes)."""
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    if text.lstrip().startswith(("[", "{")) and not text.lstrip().startswith('{"instance_id"'):
+        data = json.loads(text)
+        records = list(data.values()) if isinstance(data, dict) else data
+    else:
+        records = [record for _, record in _read_jsonl(path)]
+    try:
+        preds = [SwebenchPrediction.model_validate(r) for r in records]
+    except ValidationError as exc:
+        raise SwebenchError(f"{path}: not a SWE-bench predictions file: {exc}") from exc
+    return {p.instance_id: p for p in preds}
+
+
+def mirror_path(repos: Path, repo: str) -> Path:
+    """The local mirror of `owner/name`: `repos/owner__name` or `repos/owner/name`."""
+    owner, _, name = repo.partition("/")
+    for candidate in (repos / f"{owner}__{name}", repos / owner / name):
+        if (candidate / ".git").exists() or (candidate / "HEAD").is_file():
+            return candidate
+    raise SwebenchError(f"no local mirror of {repo} in {repos} (want {owner}__{name} or {repo})")

@@ -1,0 +1,168 @@
+"""`devagent bench`: flags to a bench run over bundled tasks or SWE-bench instances, the live
+table, and the report."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from devagent.agent import stop_on_sigint
+from devagent.bench.oracle import ORACLE, build_oracle
+from devagent.bench.report import REPORT_FILE, RESULTS_FILE
+from devagent.bench.runner import BenchJob, BenchOptions, BenchRun, run_bench, run_jobs
+from devagent.bench.swebench import (
+    SwebenchInstance,
+    dump_instances,
+    load_instances,
+    load_predictions,
+)
+from devagent.bench.swebench_run import agent_jobs, export_task, prediction_jobs
+from devagent.bench.task import load_tasks
+from devagent.commands.solve import add_model_flags, build_cli_model, secrets_from_env
+from devagent.config import load_settings
+from devagent.errors import DevagentError
+from sandbox.hostconfig import read_host_config
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("bench", help="run tasks in parallel sandboxes; resolved rate, cost, time")
+    p.add_argument("tasks", nargs="*", type=Path, help="task or suite directories (default tasks/)")
+    add_model_flags(p)
+    p.add_argument("-j", "--jobs", type=int, default=1, help="tasks run in parallel (default 1)")
+    p.add_argument("--out", type=Path, default=Path("out/bench"), help="default out/bench")
+    p.add_argument("--resume", action="store_true", help="skip tasks already in results.jsonl")
+    p.add_argument("--swebench", type=Path, metavar="FILE", help="SWE-bench instances (JSONL)")
+    p.add_argument("--repos", type=Path, metavar="DIR", help="local mirrors: DIR/owner__name")
+    p.add_argument("--predictions", type=Path, metavar="FILE", help="evaluate these, no agent")
+    p.add_argument(
+        "--export-swebench",
+        type=Path,
+        metavar="FILE",
+        help="write the tasks as SWE-bench instances",
+    )
+
+
+class ProgressTable:
+    """One line per task: what it is doing or how it ended, and its time so far."""
+
+    def __init__(self, ids: list[str]) -> None:
+        self._lock = threading.Lock()
+        self._rows: dict[str, list[Any]] = {i: ["queued", None, None] for i in ids}
+
+    def update(self, task_id: str, message: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            row = self._rows.setdefault(task_id, ["", None, None])
+            row[0] = message
+            row[1] = row[1] or now
+            if message.startswith(("done", "skipped")):
+                row[2] = now
+
+    def render(self) -> Table:
+        table = Table(show_header=True, header_style="bold", box=None)
+        for column in ("task", "status", "time"):
+            table.add_column(column)
+        now = time.monotonic()
+        with self._lock:
+            for task_id, (message, started, ended) in self._rows.items():
+                elapsed = "" if started is None else f"{(ended or now) - started:.0f}s"
+                table.add_row(task_id, _coloured(message), elapsed)
+        return table
+
+
+def _coloured(message: str) -> str:
+    if "unresolved" in message or "broken" in message or "error" in message:
+        return f"[red]{message}[/]"
+    if "resolved" in message:
+        return f"[green]{message}[/]"
+    return message
+
+
+def run(args: argparse.Namespace, console: Console) -> int:
+    if args.export_swebench:
+        return export(args, console)
+    settings = load_settings({"model": args.model}, None)
+    opts = BenchOptions(
+        out=args.out,
+        model_for=model_factory(args, settings.model),
+        model_name=model_name(args, settings.model),
+        jobs=args.jobs,
+        resume=args.resume,
+        host=read_host_config(environ=os.environ),
+        cache_dir=settings.cache_dir,
+        secrets=secrets_from_env(),
+    )
+    if args.swebench:
+        jobs = swebench_jobs(args, opts)
+        ids = [j.id for j in jobs]
+        bench = lambda: run_jobs(jobs, opts)  # noqa: E731
+    else:
+        tasks = load_tasks(args.tasks or [Path("tasks")])
+        ids = [t.id for t in tasks]
+        bench = lambda: run_bench(tasks, opts)  # noqa: E731
+    result = live_run(console, opts, ids, bench)
+    console.print((args.out / REPORT_FILE).read_text(encoding="utf-8"), soft_wrap=True)
+    console.print(f"results: {args.out / RESULTS_FILE}")
+    return 0 if result.outcomes and all(o.resolved for o in result.outcomes) else 1
+
+
+def live_run(
+    console: Console, opts: BenchOptions, ids: list[str], bench: Callable[[], BenchRun]
+) -> BenchRun:
+    table = ProgressTable(ids)
+    opts.on_update = table.update
+    with (
+        stop_on_sigint(opts.stop),
+        Live(get_renderable=table.render, console=console, refresh_per_second=4),
+    ):
+        return bench()
+
+
+def model_factory(args: argparse.Namespace, configured: str | None) -> Callable[[Any], Any]:
+    """A fresh model per task: the oracle from the task's reference fix, or the CLI's model."""
+    if (args.model or configured) == ORACLE:
+        return lambda item: build_oracle(
+            item.patch
+            if isinstance(item, SwebenchInstance)
+            else item.solution_patch.read_text("utf-8")
+        )
+    if args.predictions:
+        return lambda item: None
+    return lambda item: build_cli_model(args, configured)
+
+
+def model_name(args: argparse.Namespace, configured: str | None) -> str:
+    """The name the report shows; building the CLI's model once fails fast on a bad spec."""
+    if args.predictions:
+        return f"predictions:{args.predictions.name}"
+    if (args.model or configured) == ORACLE:
+        return ORACLE
+    return build_cli_model(args, configured).name
+
+
+def swebench_jobs(args: argparse.Namespace, opts: BenchOptions) -> list[BenchJob]:
+    if not args.repos:
+        raise DevagentError("--swebench needs --repos DIR (local mirrors; no network)")
+    instances = load_instances(args.swebench)
+    if args.predictions:
+        return prediction_jobs(instances, load_predictions(args.predictions), args.repos, opts)
+    return agent_jobs(instances, args.repos, opts)
+
+
+def export(args: argparse.Namespace, console: Console) -> int:
+    if not args.repos:
+        raise DevagentError("--export-swebench needs --repos DIR, where the mirrors are written")
+    args.repos.mkdir(parents=True, exist_ok=True)
+    instances = [export_task(t, args.repos) for t in load_tasks(args.tasks or [Path("tasks")])]
+    dump_instances(instances, args.export_swebench)
+    console.print(f"{len(instances)} instances: {args.export_swebench}; mirrors in {args.repos}")
+    return 0
