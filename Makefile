@@ -40,7 +40,7 @@ lint: venv
 	$(BIN)/mypy
 
 bench: setup
-	$(BIN)/python bench/sandbox_bench.py
+	$(BIN)/devagent bench --model oracle tasks/ -j 2 --out out/bench
 
 perf: setup
 	$(BIN)/python bench/sandbox_bench.py

@@ -154,8 +154,10 @@ class DockerSandbox:
         cfg = self.config
         uid, gid = self.user.split(":")
         tmpfs = {
-            "/tmp": f"rw,nosuid,nodev,size={cfg.tmp_size},mode=1777",
-            cfg.home: f"rw,nosuid,nodev,size={cfg.home_size},uid={uid},gid={gid},mode=700",
+            # exec: toolchains build and run binaries there (go test, cargo, native wheels);
+            # Docker's tmpfs default is noexec.
+            "/tmp": f"rw,exec,nosuid,nodev,size={cfg.tmp_size},mode=1777",
+            cfg.home: f"rw,exec,nosuid,nodev,size={cfg.home_size},uid={uid},gid={gid},mode=700",
         }
         mounts = [
             Mount(dst, src, type="bind", read_only=True) for src, dst in cfg.extra_mounts.items()
@@ -163,7 +165,9 @@ class DockerSandbox:
         if cfg.workspace is not None:
             mounts.append(Mount(WORKDIR, str(cfg.workspace.resolve()), type="bind"))
         else:
-            tmpfs[WORKDIR] = f"rw,nosuid,nodev,size={cfg.tmp_size},uid={uid},gid={gid},mode=755"
+            tmpfs[WORKDIR] = (
+                f"rw,exec,nosuid,nodev,size={cfg.tmp_size},uid={uid},gid={gid},mode=755"
+            )
         return {
             "image": cfg.image,
             "command": ["sleep", "infinity"],

@@ -110,6 +110,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         ids = [t.id for t in tasks]
         bench = lambda: run_bench(tasks, opts)  # noqa: E731
     result = live_run(console, opts, ids, bench)
+    console.print()
     console.print((args.out / REPORT_FILE).read_text(encoding="utf-8"), soft_wrap=True)
     console.print(f"results: {args.out / RESULTS_FILE}")
     return 0 if result.outcomes and all(o.resolved for o in result.outcomes) else 1
