@@ -64,3 +64,22 @@ def devagent(tmp_path: Path):
         )
 
     return run
+
+
+@pytest.fixture
+def solve(devagent, issue_file: Path, buggy_repo: Path, script):
+    """`devagent solve ISSUE --repo REPO --model scripted:<replies> ARGS...`."""
+
+    def run(replies: list[dict], *args: str, **kwargs):
+        return devagent(
+            "solve",
+            str(issue_file),
+            "--repo",
+            str(buggy_repo),
+            "--model",
+            script(replies),
+            *args,
+            **kwargs,
+        )
+
+    return run

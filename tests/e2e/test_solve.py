@@ -18,22 +18,9 @@ pytestmark = pytest.mark.docker
 BASE = ["--image", "devagent/base:latest", "--test", CHECK]
 
 
-def test_solved_run_writes_outputs_and_leaves_the_repo_untouched(
-    devagent, buggy_repo, issue_file, script, tmp_path
-):
+def test_solved_run_writes_outputs_and_leaves_the_repo_untouched(solve, buggy_repo, tmp_path):
     out = tmp_path / "out"
-    result = devagent(
-        "solve",
-        str(issue_file),
-        "--repo",
-        str(buggy_repo),
-        "--model",
-        script(FIX),
-        *BASE,
-        "--out",
-        str(out),
-        "--json",
-    )
+    result = solve(FIX, *BASE, "--out", str(out), "--json")
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert payload["status"] == "solved"
@@ -45,60 +32,25 @@ def test_solved_run_writes_outputs_and_leaves_the_repo_untouched(
     assert git(buggy_repo, "status", "--porcelain") == ""
 
 
-def test_run_that_never_fixes_ends_budget_exhausted_with_exit_1(
-    devagent, buggy_repo, issue_file, script, tmp_path
-):
+def test_run_that_never_fixes_ends_budget_exhausted_with_exit_1(solve, tmp_path):
     idle = [
         {"content": "Looking.", "tool_calls": [{"name": "run", "arguments": {"command": "ls"}}]}
     ] * 5
-    result = devagent(
-        "solve",
-        str(issue_file),
-        "--repo",
-        str(buggy_repo),
-        "--model",
-        script(idle),
-        *BASE,
-        "--max-steps",
-        "3",
-        "--out",
-        str(tmp_path / "out"),
-        "--json",
-    )
+    result = solve(idle, *BASE, "--max-steps", "3", "--out", str(tmp_path / "out"), "--json")
     assert result.returncode == 1
     assert json.loads(result.stdout)["status"] == "budget_exhausted"
 
 
-def test_apply_lands_a_solved_patch_in_the_working_tree(devagent, buggy_repo, issue_file, script):
-    result = devagent(
-        "solve",
-        str(issue_file),
-        "--repo",
-        str(buggy_repo),
-        "--model",
-        script(FIX),
-        *BASE,
-        "--apply",
-    )
+def test_apply_lands_a_solved_patch_in_the_working_tree(solve, buggy_repo):
+    result = solve(FIX, *BASE, "--apply")
     assert result.returncode == 0, result.stderr
     assert (buggy_repo / "calc.py").read_text() == "def add(a, b):\n    return a + b\n"
     assert git(buggy_repo, "status", "--porcelain").strip() == "M calc.py"
 
 
-def test_apply_refuses_a_conflicting_tree_and_touches_nothing(
-    devagent, buggy_repo, issue_file, script
-):
+def test_apply_refuses_a_conflicting_tree_and_touches_nothing(solve, buggy_repo):
     (buggy_repo / "calc.py").write_text("def add(a, b):\n    return b - a  # my own try\n")
-    result = devagent(
-        "solve",
-        str(issue_file),
-        "--repo",
-        str(buggy_repo),
-        "--model",
-        script(FIX),
-        *BASE,
-        "--apply",
-    )
+    result = solve(FIX, *BASE, "--apply")
     assert result.returncode == 2
     assert "calc.py" in result.stderr
     assert (
@@ -106,19 +58,9 @@ def test_apply_refuses_a_conflicting_tree_and_touches_nothing(
     ).read_text() == "def add(a, b):\n    return b - a  # my own try\n"
 
 
-def test_branch_commits_without_touching_the_checkout(devagent, buggy_repo, issue_file, script):
+def test_branch_commits_without_touching_the_checkout(solve, buggy_repo):
     head = git(buggy_repo, "rev-parse", "HEAD")
-    result = devagent(
-        "solve",
-        str(issue_file),
-        "--repo",
-        str(buggy_repo),
-        "--model",
-        script(FIX),
-        *BASE,
-        "--branch",
-        "fix/add",
-    )
+    result = solve(FIX, *BASE, "--branch", "fix/add")
     assert result.returncode == 0, result.stderr
     assert git(buggy_repo, "rev-parse", "HEAD") == head
     assert git(buggy_repo, "symbolic-ref", "--short", "HEAD").strip() == "main"
@@ -132,42 +74,24 @@ def test_missing_issue_file_is_a_clear_usage_error(devagent, buggy_repo, tmp_pat
     assert "issue file not found" in result.stderr
 
 
-def test_replay_reproduces_a_recorded_run(devagent, buggy_repo, issue_file, script, tmp_path):
+def test_replay_reproduces_a_recorded_run(solve, devagent, tmp_path):
     out = tmp_path / "out"
-    first = devagent(
-        "solve",
-        str(issue_file),
-        "--repo",
-        str(buggy_repo),
-        "--model",
-        script(FIX),
-        *BASE,
-        "--out",
-        str(out),
-        "--json",
-    )
+    first = solve(FIX, *BASE, "--out", str(out), "--json")
     assert first.returncode == 0, first.stderr
     replayed = devagent("replay", str(out / "trajectory.jsonl"))
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
     assert "reproduced" in replayed.stdout
 
 
-def test_host_secret_never_reaches_the_run_files(
-    devagent, buggy_repo, issue_file, script, tmp_path
-):
+def test_host_secret_never_reaches_the_run_files(solve, tmp_path):
     secret = "sk-live-SECRET-value-0123456789"
     leak = [
         {"content": "env?", "tool_calls": [{"name": "run", "arguments": {"command": "env"}}]},
         *FIX,
     ]
     out = tmp_path / "out"
-    result = devagent(
-        "solve",
-        str(issue_file),
-        "--repo",
-        str(buggy_repo),
-        "--model",
-        script(leak),
+    result = solve(
+        leak,
         *BASE,
         "--out",
         str(out),
@@ -225,7 +149,7 @@ def test_ctrl_c_finishes_the_step_writes_the_files_and_leaves_no_container(
 
 
 def test_without_checks_the_suite_is_the_goal_in_the_repos_environment_image(
-    devagent, buggy_repo, issue_file, script, tmp_path
+    solve, buggy_repo, tmp_path
 ):
     (buggy_repo / "requirements-dev.txt").write_text("pytest\n")
     (buggy_repo / "tests").mkdir()
@@ -245,18 +169,7 @@ def test_without_checks_the_suite_is_the_goal_in_the_repos_environment_image(
         *FIX[1:],
     ]
     out = tmp_path / "out"
-    result = devagent(
-        "solve",
-        str(issue_file),
-        "--repo",
-        str(buggy_repo),
-        "--model",
-        script(replies),
-        "--out",
-        str(out),
-        "--json",
-        timeout=900,
-    )
+    result = solve(replies, "--out", str(out), "--json", timeout=900)
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert payload["image"].startswith("devagent/env:")
