@@ -38,3 +38,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     skip = pytest.mark.skip(reason=f"{problem}; run `make setup` to start one")
     for item in docker_items:
         item.add_marker(skip)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Leave no container behind, whatever failed: remove this run's sandboxes and any whose
+    creator process is gone (a CLI subprocess a test killed, say)."""
+    if _daemon_problem() is not None:
+        return
+    import docker
+
+    from sandbox.lifecycle import LABEL, gc
+
+    client = docker.from_env(timeout=30)
+    mine = client.containers.list(
+        all=True, filters={"label": [f"{LABEL}=1", f"devagent.creator_pid={os.getpid()}"]}
+    )
+    for container in mine:
+        container.remove(force=True)
+    gc(client)
+    client.close()
