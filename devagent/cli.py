@@ -11,8 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from devagent import __version__
-from devagent.chat.cli import add_chat_parser, run_chat
-from devagent.commands import bench, ci, replay, solve
+from devagent.commands import bench, chat, ci, replay, solve
 from devagent.errors import DevagentError
 from devagent.logs import setup_logging
 
@@ -34,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_parser(sub)
     replay.add_parser(sub)
     ci.add_parser(sub)
-    add_chat_parser(sub)
+    chat.add_parser(sub)
     bench.add_parser(sub)
     sub.add_parser("doctor", help="check the machine: python, docker, base image, git, keys")
 
@@ -132,7 +131,7 @@ HANDLERS = {
     "solve": lambda args: solve.run(args, console),
     "replay": lambda args: replay.run(args, console),
     "ci": lambda args: ci.run(args, console),
-    "chat": lambda args: run_chat(args, os.environ),
+    "chat": chat.run,
     "bench": lambda args: bench.run(args, console),
 }
 

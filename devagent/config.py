@@ -5,7 +5,6 @@ Besides cli.py, the only module that reads the environment."""
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -60,15 +59,6 @@ ENV_KEYS = {
     "DEVAGENT_IMAGE": "image",
     "DEVAGENT_CACHE_DIR": "cache_dir",
 }
-
-
-def parse_duration(text: str) -> float:
-    """'90' or '90s' -> 90.0; '10m' -> 600.0; '1h30m' -> 5400.0."""
-    match = re.fullmatch(r"\s*(?:(\d+)h)?\s*(?:(\d+)m)?\s*(?:(\d+(?:\.\d+)?)s?)?\s*", text)
-    if not text.strip() or match is None:
-        raise ConfigError(f"not a duration: {text!r} (use e.g. 90s, 10m, 1h30m)")
-    hours, minutes, seconds = match.groups()
-    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds or 0)
 
 
 def repo_settings(repo: Path) -> dict[str, Any]:

@@ -4,21 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from devagent.config import ConfigError, load_settings, parse_duration
-
-
-@pytest.mark.parametrize(
-    ("text", "seconds"),
-    [("90", 90.0), ("90s", 90.0), ("10m", 600.0), ("1h30m", 5400.0), ("2.5s", 2.5)],
-)
-def test_parse_duration(text, seconds):
-    assert parse_duration(text) == seconds
-
-
-@pytest.mark.parametrize("text", ["", "ten", "5x"])
-def test_parse_duration_rejects_nonsense(text):
-    with pytest.raises(ConfigError):
-        parse_duration(text)
+from devagent.config import ConfigError, load_settings
 
 
 def test_cli_beats_env_beats_repo_file_beats_defaults(tmp_path):

@@ -1,5 +1,5 @@
 """`devagent chat`: a pair-programming session in the terminal over a sandboxed workspace.
-The command itself is `devagent.chat.cli` (`add_chat_parser`, `run_chat`).
+The command is `devagent.chat.cli.run_chat`; its flags are in `devagent.commands.chat`.
 """
 
 from devagent.chat.approval import Decision, command_concern, parse_answer

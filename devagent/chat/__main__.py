@@ -5,14 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from devagent.chat.cli import add_chat_parser, run_chat
+from devagent.chat.cli import run_chat
+from devagent.commands.chat import add_parser
 from devagent.errors import DevagentError
 from sandbox import SandboxError
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="devagent")
-    add_chat_parser(parser.add_subparsers(dest="command", required=True))
+    add_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["chat", *(sys.argv[1:] if argv is None else argv)])
     try:
         return run_chat(args)

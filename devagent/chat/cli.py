@@ -35,29 +35,6 @@ CHAT_TOOLS = ["view", "search", "find_symbol", "repo_map", "apply_patch", "repla
               "run", "run_tests"]  # fmt: skip
 
 
-def add_chat_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
-    chat = subparsers.add_parser("chat", help="a pair-programming session in the terminal")
-    chat.add_argument("--repo", type=Path, default=Path("."), help="the git repository")
-    chat.add_argument("--model", default=None, help="e.g. anthropic:claude-sonnet-4-6")
-    chat.add_argument("--base-url", default=None, help="OpenAI-compatible server URL")
-    chat.add_argument("--auto", action="store_true", help="approve every edit without asking")
-    chat.add_argument(
-        "--resume",
-        metavar="ID",
-        default=None,
-        help="continue a saved session (its repo and base; --model may switch)",
-    )
-    chat.add_argument("--test-cmd", default=None, help="the tests, e.g. 'pytest -q'")
-    chat.add_argument("--image", default=None, help="sandbox image (default: the repo's)")
-    chat.add_argument("--network", action="store_true", help="give the sandbox network access")
-    chat.add_argument(
-        "--timeout", type=float, default=120.0, help="seconds a command may run without asking"
-    )
-    chat.add_argument("--max-usd", type=float, default=None, help="stop the session at this cost")
-    chat.add_argument("--sessions-dir", type=Path, default=None, help="where sessions are saved")
-    return chat
-
-
 class SandboxSlot:
     """The session's sandbox, replaceable by a fresh one on the same workspace (after Ctrl-C
     abandoned a running command)."""

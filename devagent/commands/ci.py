@@ -51,8 +51,12 @@ def run(args: argparse.Namespace, console: Console) -> int:
     )
     role = authorize(request, GitHubClient(token, api_url=args.github_api_url))
     console.print(f"devagent ci: {request.issue.ref} labelled by {request.sender} ({role})")
+    from devagent.pipeline import SANDBOX_ENV
+
     settings = load_settings({}, Path(args.repo).resolve())
-    check_sandbox_isolation("bridge" if settings.network else "none", {}, solve.secrets_from_env())
+    check_sandbox_isolation(
+        "bridge" if settings.network else "none", SANDBOX_ENV, solve.secrets_from_env()
+    )
     ref = request.issue.ref
     solve_args = argparse.Namespace(
         **vars(args),

@@ -22,7 +22,6 @@ from tests.agent.fakes import (
 from tests.agent.test_agent_replay_sigint import run_and_interrupt
 
 pytestmark = pytest.mark.docker
-pytest.importorskip("sandbox.docker", reason="DockerSandbox (sandbox/docker.py) not merged yet")
 
 IN_CONTAINER_CHECK = "python3 -B -c 'import calc; assert calc.add(2, 3) == 5'"
 TASK = Task(issue="`add` subtracts instead of adding.", checks=(IN_CONTAINER_CHECK,))

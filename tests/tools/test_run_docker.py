@@ -8,6 +8,8 @@ import pytest
 
 from devagent.tools.base import ToolContext
 from devagent.tools.run import RUN_TESTS
+from sandbox.config import SandboxConfig
+from sandbox.docker import DockerSandbox
 from tests.tools.helpers import write_tree
 
 IMAGE = "devagent/base:latest"
@@ -30,14 +32,13 @@ def _vendor_pytest(target: Path) -> None:
 
 @pytest.mark.docker
 def test_run_tests_in_docker_parses_pytest(tmp_path: Path) -> None:
-    docker_mod = pytest.importorskip("sandbox.docker")
     write_tree(
         tmp_path,
         {"test_x.py": "def test_ok():\n    pass\n\n\ndef test_no():\n    assert 1 == 2\n"},
     )
     _vendor_pytest(tmp_path / ".pydeps")
-    config = docker_mod.SandboxConfig(image=IMAGE, workspace=tmp_path)
-    with docker_mod.DockerSandbox(config) as box:
+    config = SandboxConfig(image=IMAGE, workspace=tmp_path)
+    with DockerSandbox(config) as box:
         ctx = ToolContext(workspace=tmp_path, sandbox=box, test_command=COMMAND)
         obs = RUN_TESTS({}, ctx)
     assert "summary" in obs.data, obs.text
