@@ -156,7 +156,7 @@ def run_solve(opts: SolveOptions) -> SolveOutcome:
                 model=opts.model,
                 tools=build_tools(),
                 sandbox=sandbox,
-                workspace=_WorkspaceView(ws),
+                workspace=ws,
                 out=opts.out,
                 budget=budget,
                 config=opts.agent,
@@ -181,23 +181,6 @@ def run_solve(opts: SolveOptions) -> SolveOutcome:
             return SolveOutcome(result, ws.base, ws.diff(since_start=True), image, prechecks)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-
-
-class _WorkspaceView:
-    """The three things the agent needs of a workspace: its tree, its patch, a reset."""
-
-    def __init__(self, ws: Workspace) -> None:
-        self._ws = ws
-
-    @property
-    def path(self) -> Path:
-        return self._ws.tree
-
-    def diff(self) -> str:
-        return self._ws.diff()
-
-    def reset_to(self, patch: str) -> None:
-        self._ws.reset_to(patch)
 
 
 def replay_run(trajectory: Path, repo: str | Path | None = None) -> ReplayReport:

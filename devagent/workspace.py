@@ -120,6 +120,11 @@ class Workspace:
         """The starting point: `base`, plus the user's uncommitted changes with include_dirty."""
         self.git = HardenedGit(work_tree=self.tree, git_dir=root / "git")
 
+    @property
+    def path(self) -> Path:
+        """The working tree (what the agent and the sandbox see)."""
+        return self.tree
+
     @classmethod
     def create(
         cls,
