@@ -204,15 +204,21 @@ class Workspace:
 
     def _init_sandbox_git(self, branch: str) -> None:
         """A fresh, independent `.git` in the tree for the sandbox, at the starting point, so
-        that its `git status`/`git diff` show only the agent's work. Objects are copied, never
-        hard-linked: the sandbox owns these files and must not reach the user's objects."""
-        inner = HardenedGit(work_tree=self.tree)
-        src, dot_git = str(self.root / "git"), str(self.tree / ".git")
-        inner.run("clone", "--quiet", "--bare", "--no-hardlinks", "--", src, dot_git)
-        inner.run("config", "core.bare", "false")
-        inner.run("remote", "remove", "origin")  # a host path, meaningless inside the sandbox
-        inner.run("update-ref", f"refs/heads/{branch}", self.start)
-        inner.run("symbolic-ref", "HEAD", f"refs/heads/{branch}")
+        that its `git status`/`git diff` show only the agent's work.
+
+        It holds the starting point and its ancestors only: no other branch, tag, stash,
+        remote-tracking ref or reflog, and no object past the base (an agent that could read a
+        later commit could copy the upstream fix). `fetch` packs just the objects reachable from
+        the one ref asked for, and copies them (never hard links: the sandbox owns these files
+        and must not reach the user's objects)."""
+        inner = HardenedGit(work_tree=self.tree, git_dir=self.tree / ".git")
+        inner.run("init", "--quiet", f"--initial-branch={branch}")
+        src = str(self.root / "git")
+        inner.run(
+            "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--update-head-ok",
+            "--", src, f"+{START_REF}:refs/heads/{branch}",
+        )  # fmt: skip
+        inner.run("reflog", "expire", "--expire=all", "--all")
         inner.run("reset", "--quiet")
         _write_excludes(self.tree / ".git")
 
