@@ -18,6 +18,7 @@ appear neither in argv (visible in `ps`) nor in logs, and every error text is sc
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -42,8 +43,53 @@ HARDENING: tuple[str, ...] = (
     "status.submoduleSummary=false",
     "gc.auto=0",
     "maintenance.auto=false",
+    "commit.gpgSign=false",
+    "tag.gpgSign=false",
+    "log.showSignature=false",
 )
 """`-c` settings given to every git call; they override any value a config file sets."""
+
+
+COMMAND_KEYS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), safe)
+    for pattern, safe in (
+        (r"filter\..+\.(clean|smudge|process)", ""),
+        (r"filter\..+\.required", "false"),
+        (r"merge\..+\.driver", "false"),
+        (r"diff\..+\.(command|textconv)", ""),
+        (r"core\.(sshcommand|askpass|alternaterefscommand)", ""),
+        (r"(core|sequence)\.editor", "false"),
+        (r"gpg\.(.+\.)?program", "false"),
+        (r"gpg\.ssh\.defaultkeycommand", "false"),
+        (r"uploadpack\.packobjectshook", ""),
+        (r"interactive\.difffilter", ""),
+        (r"submodule\..+\.update", "none"),
+        (r"pager\..+", "false"),
+        (r"(browser|man|difftool|mergetool)\..+\.cmd", "false"),
+        (r"web\.browser", "false"),
+        (r"sendemail\..*(cmd|command)", ""),
+    )
+)
+"""Config keys (lower-case, as `git config --list` prints them) whose value git runs as a
+command, each with the value that makes it harmless: an empty filter or textconv is no filter, a
+merge driver of `false` is a conflict (never a silent merge). A repository's own `.git/config`
+(and the user's global config, which a committed `.gitattributes` can name) may set any of them;
+a `-c` on the command line wins over all files."""
+
+UNOVERRIDABLE_KEYS = re.compile(r"core\.gitproxy")
+"""Multi-valued keys where the first value found wins, so a `-c` cannot take their place: a
+repository that sets one is refused by name. (`remote.<r>.receivepack`/`uploadpack` are such keys
+too, but the commands that read them take the program as an option: see `PACK_PROGRAMS`.)"""
+
+PACK_PROGRAMS: dict[str, str] = {
+    "push": "--receive-pack=git-receive-pack",
+    "fetch": "--upload-pack=git-upload-pack",
+    "pull": "--upload-pack=git-upload-pack",
+    "ls-remote": "--upload-pack=git-upload-pack",
+    "clone": "--upload-pack=git-upload-pack",
+}
+"""The option that replaces a remote's configured pack program (first-wins config, so `-c`
+cannot), added to every such command."""
 
 
 class GitError(DevagentError):
@@ -101,9 +147,18 @@ class HardenedGit:
         argv = ["git"]
         for setting in HARDENING:
             argv += ["-c", setting]
+        for key, value in self.overrides:
+            argv += ["-c", f"{key}={value}"]
         if self.git_dir is not None:
             argv += [f"--git-dir={self.git_dir}", f"--work-tree={self.work_tree}"]
+        if args and args[0] in PACK_PROGRAMS:
+            return [*argv, args[0], PACK_PROGRAMS[args[0]], *args[1:]]
         return argv + list(args)
+
+    @functools.cached_property
+    def overrides(self) -> tuple[tuple[str, str], ...]:
+        """`hostile_overrides` of this repository, read once per instance."""
+        return hostile_overrides(self)
 
     def environment(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         env = {
@@ -159,3 +214,35 @@ class HardenedGit:
         if check and proc.returncode != 0:
             raise GitError([scrub(a, self.secrets) for a in args], proc.returncode, stderr)
         return GitResult(proc.returncode, proc.stdout, stderr)
+
+
+def hostile_overrides(git: HardenedGit) -> tuple[tuple[str, str], ...]:
+    """`(key, harmless value)` for every command-valued key (`COMMAND_KEYS`) that the config
+    `git` would read sets, from any file: system, global, the repository's, included ones.
+
+    Reading config runs nothing. Raises `GitError` naming the key when one cannot be overridden
+    (`UNOVERRIDABLE_KEYS`)."""
+    argv = ["git", *(f"--git-dir={git.git_dir}",) * (git.git_dir is not None)]
+    proc = subprocess.run(
+        [*argv, "config", "--list", "--null", "--name-only"],
+        cwd=git.work_tree if git.work_tree.is_dir() else None,
+        env=git.environment(),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        check=False,
+    )
+    keys = sorted({k for k in proc.stdout.decode("utf-8", "replace").split("\0") if k})
+    refused = [key for key in keys if UNOVERRIDABLE_KEYS.fullmatch(key.lower())]
+    if refused:
+        message = (
+            f"the git config of {git.work_tree} sets {', '.join(refused)}: a command devagent "
+            "will not run on the host and cannot switch off; remove it (git config --unset)"
+        )
+        raise GitError(["config"], 1, message)
+    found = []
+    for key in keys:
+        for pattern, safe in COMMAND_KEYS:
+            if pattern.fullmatch(key.lower()):
+                found.append((key, safe))
+                break
+    return tuple(found)
