@@ -32,6 +32,9 @@ class SandboxConfig(BaseModel):
     """Read-only root filesystem; /workspace, /tmp and the home stay writable."""
     env: dict[str, str] = Field(default_factory=dict)
     """The only variables passed in (besides HOME, LANG, TERM). Nothing of the host leaks in."""
+    keep_background: bool = False
+    """Let processes a command starts outlive it (background services the person asked for).
+    Off: after every command, whatever it left running is killed (see `__da_sweep`)."""
     default_timeout: float = 600.0
     output_limit: int = 128 * 1024
     """Bytes of output kept per command (head and tail); the rest is counted and dropped."""

@@ -32,6 +32,7 @@ from sandbox.errors import SandboxDied, SandboxError, SandboxStartError
 from sandbox.files import chown_tree, copy_tree, tar_one_file, untar_one_file
 from sandbox.output import OutputCap
 from sandbox.shell import (
+    KEEP_ALIVE,
     KILL_FN,
     ShellChannel,
     ShellClosed,
@@ -49,8 +50,16 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 ONE_SHOT = (
     "read -r -n 1 __da_go; "
     'printf "\\0DA%s:%s:\\0" "$0" "$$"; '
-    'trap \'__da_rc=$?; printf "\\0DA%s:%s:\\0" "$0" "$__da_rc"\' EXIT; eval "$1" </dev/null'
+    "trap '__da_rc=$?; __da_p=(/proc/[0-9]*); "
+    'printf "\\0DA%s:%s:%s|\\0" "$0" "$__da_rc" "${#__da_p[@]}"\' EXIT; eval "$1" </dev/null'
 )
+OWN_PROCESSES = 6
+"""What a sandbox runs when idle: the keep-alive and its sleep, two shells and their exec roots.
+A sentinel reporting more (a one-shot exec adds its own two) means a command left some behind."""
+
+
+SWEEP_TIMEOUT_S = 30.0
+"""A sweep is milliseconds, but reading /proc of a fork bomb's processes can block for seconds."""
 
 
 class DockerSandbox:
@@ -170,8 +179,8 @@ class DockerSandbox:
             )
         return {
             "image": cfg.image,
-            "command": ["sleep", "infinity"],
-            "init": True,
+            "command": ["bash", "-c", KEEP_ALIVE],
+            "init": False,
             "user": self.user,
             "working_dir": WORKDIR,
             "environment": self._base_env(),
@@ -255,25 +264,85 @@ class DockerSandbox:
         try:
             reply = shell.run(line, cap, timeout, lambda: self._kill_session(shell.pid))
         except ShellClosed:
-            self._ensure_alive()
-            self._restart_shell(shell)
+            self._revive_if_stopped()
+            if self._shell is shell:  # not already replaced by a container restart
+                self._restart_shell(shell)
             return 137, False, True
         except ShellStuck:
             self._kill_session(shell.pid, include_leader=True)
             self._restart_shell(shell)
             return 124, True, True
-        if reply.timed_out:  # reap the killed jobs now, so their notices do not leak later
-            shell.run(
-                "{ wait; } >/dev/null 2>&1; __da_done 0\n", OutputCap(1024), 10.0, lambda: None
-            )
+        if reply.timed_out and not self._reaped(shell):
+            self._kill_session(shell.pid, include_leader=True)
+            self._restart_shell(shell)
+            return reply.exit_code, True, True
         if reply.pwd.startswith("!"):  # the command exited the shell; its trap said goodbye
             self._restart_shell(shell, pwd=reply.pwd[1:])
             return reply.exit_code, reply.timed_out, True
+        if reply.processes != OWN_PROCESSES:
+            self._sweep()
         return reply.exit_code, reply.timed_out, False
+
+    def _reaped(self, shell: ShellChannel) -> bool:
+        """Reap the killed jobs now, so their notices do not leak into the next command;
+        False when the shell does not come back."""
+        try:
+            shell.run(
+                "{ wait; } >/dev/null 2>&1; __da_done 0\n", OutputCap(1024), 10.0, lambda: None
+            )
+        except (ShellStuck, ShellClosed):
+            return False
+        return True
+
+    def _sweep(self) -> None:
+        """Kill what the last command left running (unless background services are allowed);
+        reopen a session shell that the command cut off. When the control shell cannot finish
+        (a fork bomb at the pids limit), the container is restarted instead."""
+        if self.config.keep_background or self._shell is None or self._control is None:
+            return
+        line = f"__da_sweep {self._shell.pid} {self._control.pid}; __da_done $?\n"
+        try:
+            code = self._control.run(line, OutputCap(4096), SWEEP_TIMEOUT_S, lambda: None).exit_code
+        except (ShellClosed, ShellStuck):
+            code = 5
+        if code == 3:
+            log.info("the session shell lost its exec stream; reopening it")
+            self._restart_shell(self._shell)
+        elif code == 4:  # what the killed processes wrote must not leak later
+            self._drain(self._shell)
+        elif code == 5:
+            self._restart_container()
+
+    def _restart_container(self) -> None:
+        """Kill everything in the container by restarting it (same workspace and mounts; /tmp
+        and home start empty), then reopen both shells where the session shell was."""
+        log.warning("sandbox %s: processes could not be stopped; restarting it", self.session_id)
+        pwd = self._shell.pwd if self._shell is not None else WORKDIR
+        for channel in (self._shell, self._control):
+            if channel is not None:
+                channel.close()
+        try:
+            self.container.restart(timeout=1)
+        except docker.errors.APIError as exc:
+            self._ensure_alive()
+            raise SandboxDied(f"sandbox could not be restarted: {exc}") from exc
+        self._control = self._open_control()
+        self._shell = self._open_channel()
+        self._shell.restore(pwd, self._shell.nonce)
+
+    def _drain(self, shell: ShellChannel) -> None:
+        """Reap the session shell's killed jobs and read up to a fresh sentinel, dropping what
+        came before it (output of the killed processes, job notices)."""
+        try:
+            # Two lines: bash prints the notices of the reaped jobs before it reads the next.
+            shell.run("{ wait; } >/dev/null 2>&1\n__da_done 0\n", OutputCap(0), 30.0, lambda: None)
+        except (ShellClosed, ShellStuck):
+            self._restart_shell(shell)
 
     def _restart_shell(self, old: ShellChannel, pwd: str | None = None) -> None:
         old.close()
         try:
+            self._revive_if_stopped()
             self._shell = self._open_channel()
             self._shell.restore(pwd or old.pwd, old.nonce)
         except (ShellClosed, TimeoutError, docker.errors.APIError) as exc:
@@ -304,19 +373,20 @@ class DockerSandbox:
         timed_out = False
         try:
             channel.pid = channel.read_reply(OutputCap(256), timeout=timeout).exit_code
-            code = channel.read_reply(
-                cap, timeout=max(deadline - time.monotonic(), 0.001)
-            ).exit_code
+            reply = channel.read_reply(cap, timeout=max(deadline - time.monotonic(), 0.001))
+            code, left_over = reply.exit_code, reply.processes != OWN_PROCESSES + 2
         except TimeoutError:
-            timed_out = True
+            timed_out, left_over = True, True
             if channel.pid:
                 self._kill_session(channel.pid, include_leader=True)
             code = 124
         except ShellClosed:
-            self._ensure_alive()
-            code = api.exec_inspect(exec_id).get("ExitCode") or 137
+            self._revive_if_stopped()
+            code, left_over = api.exec_inspect(exec_id).get("ExitCode") or 137, True
         finally:
             channel.close()
+        if left_over:
+            self._sweep()
         return code, timed_out
 
     def _kill_session(self, sid: int, *, include_leader: bool = False) -> None:
@@ -335,8 +405,25 @@ class DockerSandbox:
         except (ShellClosed, ShellStuck, AssertionError):
             log.warning("control shell failed; restarting the container to stop the command")
             self._ensure_alive()
-            self.container.restart(timeout=1)
-            self._control = self._open_control()
+            self._restart_container()
+
+    def _revive_if_stopped(self) -> None:
+        """Start the container again (same workspace, same mounts) when it stopped under us,
+        and reopen the control shell; `SandboxDied` when it was removed or cannot start."""
+        try:
+            self._ensure_alive()
+            return
+        except SandboxDied as died:
+            if died.oom_killed:
+                log.warning("sandbox %s was out of memory; starting it again", died.container_id)
+            try:
+                self.container.start()
+            except docker.errors.APIError as exc:
+                raise died from exc
+        log.warning("sandbox container %s had stopped; started it again", self.container.id[:12])
+        if self._control is not None:
+            self._control.close()
+        self._control = self._open_control()
 
     def _ensure_alive(self) -> None:
         """Raise SandboxDied when the container is gone or stopped."""

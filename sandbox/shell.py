@@ -21,23 +21,60 @@ from sandbox.output import OutputCap
 BOOTSTRAP = r"""exec 2>&1
 __da_done() {{
   declare -px > /tmp/.da-state-{nonce} 2>/dev/null
-  printf '\0DA{nonce}:%s:%s%s\0' "$1" "$2" "$PWD"
+  local __da_p=(/proc/[0-9]*)
+  printf '\0DA{nonce}:%s:%s|%s%s\0' "$1" "${{#__da_p[@]}}" "$2" "$PWD"
 }}
 trap '__da_done "$?" "!"' EXIT
 __da_done "$$"
 """
 
 KILL_FN = r"""__da_kill() {
-  local S=$1 sig=$2 d st rest
+  local S=$1 sig=$2 scope=$3 d st rest
   for d in /proc/[0-9]*; do
-    [ "${d#/proc/}" = "$S" ] && [ "$3" != all ] && continue
-    read -r st < "$d/stat" 2>/dev/null || continue
+    [ "${d#/proc/}" = "$S" ] && [ "$scope" != all ] && continue
+    read -r st 2>/dev/null < "$d/stat" || continue
     rest=${st##*) }; set -- $rest
     [ "$4" = "$S" ] && kill -"$sig" "${d#/proc/}" 2>/dev/null
   done
   return 0
 }
+__da_sweep() {
+  local keep1=$1 keep2=$2 pass sig d p st rest found killed=0
+  for pass in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
+    found=
+    for sig in STOP KILL; do
+      for d in /proc/[0-9]*; do
+        p=${d#/proc/}
+        [ "$p" = 1 ] || [ "$p" = "$keep1" ] || [ "$p" = "$keep2" ] || [ "$p" = "$$" ] && continue
+        read -r st 2>/dev/null < "$d/stat" || continue
+        rest=${st##*) }; set -- $rest
+        [ "$2" = 0 ] || [ "$4" = 1 ] && continue
+        kill -"$sig" "$p" 2>/dev/null && found=1 killed=4
+      done
+    done
+    [ -z "$found" ] && break
+  done
+  [ -n "$found" ] && return 5
+  read -r st 2>/dev/null < "/proc/$keep1/stat" || return 3
+  rest=${st##*) }; set -- $rest
+  [ "$2" = 1 ] && return 3
+  return $killed
+}
 """
+"""Bash functions of the control shell (builtins only: they work at the pids limit).
+
+`__da_kill SID SIG [all]` signals every process of session SID (the leader only with `all`).
+`__da_sweep PID PID` stops, then kills, in passes until a pass finds nothing, every process but
+PID 1's session (the keep-alive), the exec roots (parent 0: started from outside by
+`docker exec`), the two PIDs given (the shells) and itself: what a command left running,
+`setsid` children and fork bombs included. It returns 3 when the first PID (the session shell)
+is gone or orphaned (its exec stream is closed), 4 when it killed something, 5 when processes
+were still being made after every pass, else 0."""
+
+KEEP_ALIVE = 'trap "" HUP INT QUIT TERM USR1 USR2; while :; do sleep 2147483647 & wait "$!"; done'
+"""The container's PID 1. The kernel never delivers a signal from inside the container to its
+init unless init handles it, so `kill -9 -1` by the sandbox user cannot stop the container; the
+loop restarts the `sleep` it may kill, and bash reaps the orphans that are re-parented to it."""
 
 
 class ShellClosed(Exception):
@@ -126,6 +163,14 @@ class ShellReply:
     cap: OutputCap
     pwd: str
     timed_out: bool = False
+    processes: int = -1
+    """How many processes the container had when the sentinel was sent (-1: not reported)."""
+
+
+def split_process_count(field: str) -> tuple[int, str]:
+    """`'<n>|<pwd>'` (what `__da_done` sends) -> (n, pwd); a field without a count -> (-1, it)."""
+    count, sep, rest = field.partition("|")
+    return (int(count), rest) if sep and count.isdigit() else (-1, field)
 
 
 class SentinelReader:
@@ -240,9 +285,10 @@ class ShellChannel:
                 self._reader.flush()
                 raise ShellClosed("the shell's stream ended")
             found = self._reader.feed(chunk)
-        code, pwd = found
+        code, field = found
+        processes, pwd = split_process_count(field)
         self.pwd = pwd or self.pwd
-        return ShellReply(exit_code=code, cap=self._reader.cap, pwd=self.pwd)
+        return ShellReply(exit_code=code, cap=self._reader.cap, pwd=self.pwd, processes=processes)
 
     def close(self) -> None:
         if self._io is not None:

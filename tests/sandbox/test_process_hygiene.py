@@ -1,0 +1,70 @@
+"""After every command, nothing it started keeps running, and the sandbox stays usable.
+
+Observed before: a fork bomb returned at once and left the container at its pids limit; a builtin
+busy loop survived its timeout (the kill function clobbered its own arguments and never killed
+the session leader); `setsid` children survived; `kill -9 -1` killed the keep-alive so the next
+call raised SandboxDied."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.docker
+
+LIST = "for d in /proc/[0-9]*; do printf '%s ' \"$(tr '\\0' ' ' < $d/cmdline)\"; echo; done"
+
+
+def running(sb) -> str:
+    """Every process's command line, one per line (no ps in the image: /proc, from a shell)."""
+    return sb.exec(LIST, timeout=30, session=False).output
+
+
+def strays(sb) -> list[str]:
+    """Processes other than the sandbox's own: keep-alive, its sleep, the two shells, their
+    exec wrappers, and the one-shot shell listing them."""
+    own = ("bash -c trap", "sleep 2147483647", "setsid -w bash", "bash --noprofile --norc")
+    lines = [line.strip() for line in running(sb).splitlines() if line.strip()]
+    return [line for line in lines if not line.startswith(own) and "/proc/[0-9]*" not in line]
+
+
+def test_background_job_is_gone_after_its_command(sb):
+    sb.exec("sleep 901 &", timeout=30)
+    assert "sleep 901" not in running(sb)
+
+
+def test_setsid_child_is_gone_after_its_command(sb):
+    sb.exec("setsid sleep 902 >/dev/null 2>&1 < /dev/null &", timeout=30)
+    sb.exec("nohup setsid sleep 903 >/dev/null 2>&1 &", timeout=30, session=False)
+    listed = running(sb)
+    assert "sleep 902" not in listed and "sleep 903" not in listed
+
+
+def test_background_service_survives_when_asked_for(make_sandbox):
+    sb = make_sandbox(keep_background=True)
+    sb.exec("sleep 904 &", timeout=30)
+    assert "sleep 904" in running(sb)
+
+
+def test_fork_bomb_leaves_the_sandbox_usable(sb):
+    sb.exec("bomb() { bomb | bomb & }; bomb", timeout=10)
+    result = sb.exec("echo still here", timeout=30)
+    assert result.exit_code == 0 and "still here" in result.output
+    assert result.output.strip() == "still here"
+    assert strays(sb) == []
+
+
+def test_builtin_busy_loop_is_killed_at_its_timeout(sb):
+    result = sb.exec("while :; do :; done", timeout=2)
+    assert result.timed_out
+    after = sb.exec("echo ok", timeout=30)
+    assert after.output.strip() == "ok"
+    assert strays(sb) == []
+
+
+def test_kill_everything_from_inside_leaves_the_sandbox_usable(sb):
+    sb.exec("cd /tmp && export KEEP=me", timeout=30)
+    sb.exec("kill -9 -1", timeout=30)
+    result = sb.exec("echo alive; pwd", timeout=30)
+    assert result.exit_code == 0
+    assert "alive" in result.output
+    assert strays(sb) == []
