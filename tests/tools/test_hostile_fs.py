@@ -1,0 +1,283 @@
+"""The host-side file tools against a hostile sandbox: a process that swaps a workspace folder
+for a symlink to a host folder in a tight loop, and special files (FIFO, socket, device, long
+and unprintable names). Nothing outside the workspace is ever read, leaked or written, nothing
+blocks, and no call raises."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from devagent.agent.calls import dispatch
+from devagent.llm.types import ToolCall
+from devagent.tools.base import Observation, Tool, ToolContext
+from devagent.tools.registry import all_tools
+from tests.tools.helpers import make_ctx
+
+TOOLS = all_tools()
+CANARY = "CANARY-7f3a"
+TRIES = 2000
+"""Calls per tool while the swapper runs."""
+
+SWAPPER = r"""
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+a, b = os.fsencode(sys.argv[1]), os.fsencode(sys.argv[2])
+parent = os.getppid()
+while os.getppid() == parent:
+    for _ in range(1000):
+        libc.renameat2(-100, a, -100, b, 2)  # AT_FDCWD, RENAME_EXCHANGE
+"""
+"""Exchanges two names atomically in a loop until its parent (the test run) goes away."""
+
+ENGINES = ["python"] + (["rg"] if shutil.which("rg") else [])
+
+
+def call(name: str, ctx: ToolContext, **args: object) -> Observation:
+    return TOOLS[name](dict(args), ctx)
+
+
+def _snapshot(folder: Path) -> list[tuple[str, int, int, int]]:
+    return sorted(
+        (e.name, e.inode(), e.stat(follow_symlinks=False).st_size, e.stat().st_mtime_ns)
+        for e in os.scandir(folder)
+    )
+
+
+class Race:
+    """A workspace whose folder `d` a background process keeps swapping with `lnk`, a symlink to
+    a host folder holding a canary; counts what each call did."""
+
+    def __init__(self, root: Path, engine: str = "python") -> None:
+        self.host = root / "host"
+        self.host.mkdir()
+        (self.host / "secret.txt").write_text(f"needle {CANARY}\nhost only\n")
+        (self.host / f"{CANARY}-name.txt").write_text(f"needle {CANARY}\n")
+        self.ws = root / "ws"
+        (self.ws / "d").mkdir(parents=True)
+        (self.ws / "d" / "secret.txt").write_text("needle here\nworkspace text\n")
+        (self.ws / "lnk").symlink_to(self.host)
+        self.ctx = make_ctx(self.ws, extra={"search_engine": engine})
+        self.baseline = _snapshot(self.host)
+        self.counts: dict[str, Counter[str]] = {}
+
+    def start(self) -> subprocess.Popen[bytes]:
+        args = [sys.executable, "-c", SWAPPER, str(self.ws / "d"), str(self.ws / "lnk")]
+        return subprocess.Popen(args)
+
+    def attempt(self, tool: str, fn: Callable[[], Observation]) -> None:
+        counter = self.counts.setdefault(tool, Counter())
+        try:
+            text = fn().text
+        except Exception:  # counted: any exception escaping a tool aborts a real run
+            counter["raised"] += 1
+            text = ""
+        if CANARY in text:
+            counter["leaked"] += 1
+        now = _snapshot(self.host)
+        if now != self.baseline:
+            counter["wrote_outside"] += 1
+            self.baseline = now
+        counter["tries"] += 1
+
+
+@pytest.fixture
+def race(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Race]:
+    state = Race(tmp_path, getattr(request, "param", "python"))
+    proc = state.start()
+    try:
+        seen = {os.path.islink(state.ws / "d") for _ in range(20000)}
+        assert seen == {True, False}, "the swapper is not running"
+        yield state
+    finally:
+        proc.kill()
+        proc.wait()
+        print({tool: dict(counter) for tool, counter in state.counts.items()})
+
+
+def _clean(counter: Counter[str]) -> bool:
+    return set(counter) == {"tries"} and counter["tries"] == TRIES
+
+
+def test_view_never_reads_through_a_swapped_symlink(race: Race) -> None:
+    for i in range(TRIES):
+        path = "d/secret.txt" if i % 2 else "d"
+        race.attempt("view", lambda: call("view", race.ctx, path=path))
+    assert _clean(race.counts["view"]), race.counts
+
+
+@pytest.mark.parametrize("race", ENGINES, indirect=True)
+def test_search_never_leaks_through_a_swapped_symlink(race: Race) -> None:
+    for i in range(TRIES):
+        path = "d" if i % 2 else "."
+        race.attempt("search", lambda: call("search", race.ctx, pattern="needle", path=path))
+    assert _clean(race.counts["search"]), race.counts
+
+
+def test_create_never_writes_through_a_swapped_symlink(race: Race) -> None:
+    for i in range(TRIES):
+        args = {"path": f"d/new{i}.txt", "content": "x\n"}
+        race.attempt("create", lambda: call("create", race.ctx, **args))
+    assert _clean(race.counts["create"]), race.counts
+
+
+def test_replace_never_reads_or_writes_through_a_swapped_symlink(race: Race) -> None:
+    for i in range(TRIES):
+        old = "needle" if i % 2 else "absent snippet"
+        race.attempt(
+            "replace", lambda: call("replace", race.ctx, path="d/secret.txt", old=old, new=old)
+        )
+    assert _clean(race.counts["replace"]), race.counts
+
+
+def test_apply_patch_never_reads_or_writes_through_a_swapped_symlink(race: Race) -> None:
+    for i in range(TRIES):
+        if i % 2:
+            patch = f"--- /dev/null\n+++ b/d/p{i}.txt\n@@ -0,0 +1 @@\n+x\n"
+        else:
+            patch = (
+                "--- a/d/secret.txt\n+++ b/d/secret.txt\n@@ -1,2 +1,2 @@\n needle\n-absent\n+y\n"
+            )
+        race.attempt("apply_patch", lambda: call("apply_patch", race.ctx, patch=patch))
+    assert _clean(race.counts["apply_patch"]), race.counts
+    assert not [p for p in race.host.iterdir() if p.name.endswith(".tmp")]
+
+
+# -- special files ---------------------------------------------------------------------------
+
+
+def _in_thread(fn: Callable[[], Observation], release: Callable[[], None]) -> Observation:
+    """`fn()`'s observation; fails (after calling `release`) when it blocks for 5 s or raises."""
+    box: list[Observation | BaseException] = []
+
+    def run() -> None:
+        try:
+            box.append(fn())
+        except BaseException as exc:
+            box.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=5)
+    if worker.is_alive():
+        release()
+        worker.join(timeout=5)
+        pytest.fail("the tool call blocked")
+    result = box[0]
+    if isinstance(result, BaseException):
+        raise AssertionError(f"the tool call raised {result!r}") from result
+    return result
+
+
+def _release_fifo(path: Path) -> Callable[[], None]:
+    def release() -> None:
+        for _ in range(50):  # open a writer so that a blocked reader returns
+            with contextlib.suppress(OSError):
+                os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+            time.sleep(0.01)
+
+    return release
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "a.txt").write_text("needle\n")
+    return root
+
+
+EDIT_CALLS: list[tuple[str, Callable[[str], dict[str, object]]]] = [
+    ("view", lambda p: {"path": p}),
+    ("search", lambda p: {"pattern": "needle", "path": p}),
+    ("replace", lambda p: {"path": p, "old": "a", "new": "b"}),
+    ("create", lambda p: {"path": p, "content": "x\n", "overwrite": True}),
+    ("apply_patch", lambda p: {"patch": f"--- a/{p}\n+++ b/{p}\n@@ -1 +1 @@\n-a\n+b\n"}),
+]
+
+
+@pytest.mark.parametrize(("tool", "args"), EDIT_CALLS, ids=[t for t, _ in EDIT_CALLS])
+def test_a_fifo_is_refused_without_blocking(ws: Path, tool: str, args: Callable[..., dict]) -> None:
+    os.mkfifo(ws / "pipe")
+    obs = _in_thread(lambda: call(tool, make_ctx(ws), **args("pipe")), _release_fifo(ws / "pipe"))
+    assert not obs.ok and "named pipe" in obs.text
+
+
+@pytest.mark.parametrize(("tool", "args"), EDIT_CALLS, ids=[t for t, _ in EDIT_CALLS])
+def test_a_socket_is_refused(ws: Path, tool: str, args: Callable[..., dict]) -> None:
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(str(ws / "sock"))
+    try:
+        obs = _in_thread(lambda: call(tool, make_ctx(ws), **args("sock")), lambda: None)
+    finally:
+        server.close()
+    assert not obs.ok and "socket" in obs.text
+
+
+@pytest.mark.parametrize(("tool", "args"), EDIT_CALLS, ids=[t for t, _ in EDIT_CALLS])
+def test_a_device_is_refused(ws: Path, tool: str, args: Callable[..., dict]) -> None:
+    try:
+        os.mknod(ws / "dev", stat.S_IFCHR | 0o666, os.makedev(1, 3))  # like /dev/null
+    except PermissionError:
+        pytest.skip("making a device node needs CAP_MKNOD")
+    obs = _in_thread(lambda: call(tool, make_ctx(ws), **args("dev")), lambda: None)
+    assert not obs.ok and "device" in obs.text
+
+
+@pytest.mark.parametrize(("tool", "args"), EDIT_CALLS, ids=[t for t, _ in EDIT_CALLS])
+def test_a_name_too_long_is_a_failed_observation(
+    ws: Path, tool: str, args: Callable[..., dict]
+) -> None:
+    obs = _in_thread(lambda: call(tool, make_ctx(ws), **args("n" * 300)), lambda: None)
+    assert not obs.ok and "too long" in obs.text
+
+
+def test_a_fifo_gitignore_blocks_neither_view_nor_search(ws: Path) -> None:
+    os.mkfifo(ws / ".gitignore")
+    ctx = make_ctx(ws, extra={"search_engine": "python"})
+    release = _release_fifo(ws / ".gitignore")
+    assert "a.txt" in _in_thread(lambda: call("view", ctx, path="."), release).text
+    assert "a.txt:1" in _in_thread(lambda: call("search", ctx, pattern="needle"), release).text
+
+
+HOSTILE = "evil\x1b[31m\u202etxt.exe\u200b\x07"
+"""A name with an ANSI escape, a right-to-left override, a zero-width space and a bell."""
+
+
+def test_unprintable_names_are_escaped_in_view_and_search(ws: Path) -> None:
+    (ws / HOSTILE).write_text("needle\n")
+    os.close(os.open(os.fsencode(ws) + b"/bad\xff.txt", os.O_CREAT | os.O_WRONLY, 0o644))
+    ctx = make_ctx(ws, extra={"search_engine": "python"})
+    tree = call("view", ctx, path=".").text
+    found = call("search", ctx, pattern="needle").text
+    for text in (tree, found):
+        assert not any(c in text for c in "\x1b\u202e\u200b\x07"), text
+    assert "evil\\x1b[31m\\u202etxt.exe\\u200b\\x07" in tree and "bad\\xff.txt" in tree
+    assert "evil\\x1b[31m\\u202etxt.exe\\u200b\\x07:1: needle" in found
+
+
+def test_an_unprintable_path_is_escaped_in_edit_results(ws: Path) -> None:
+    obs = call("create", make_ctx(ws), path=HOSTILE, content="x\n")
+    assert obs.ok and "\x1b" not in obs.text and "\\x1b" in obs.text
+
+
+def _raising(args: dict[str, object], ctx: ToolContext) -> Observation:
+    raise PermissionError(13, "Permission denied", "/workspace/x\x1b")
+
+
+def test_an_os_error_in_any_tool_is_a_failed_observation(ws: Path) -> None:
+    tool = Tool("boom", "raises", {"type": "object", "properties": {}}, _raising)
+    obs = dispatch(ToolCall("1", "boom", {}), {"boom": tool}, make_ctx(ws))
+    assert not obs.ok and "Permission denied" in obs.text and "\x1b" not in obs.text
