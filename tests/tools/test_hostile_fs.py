@@ -77,10 +77,10 @@ class Race:
         args = [sys.executable, "-c", SWAPPER, str(self.ws / "d"), str(self.ws / "lnk")]
         return subprocess.Popen(args)
 
-    def attempt(self, tool: str, fn: Callable[[], Observation]) -> None:
+    def attempt(self, tool: str, **args: object) -> None:
         counter = self.counts.setdefault(tool, Counter())
         try:
-            text = fn().text
+            text = call(tool, self.ctx, **args).text
         except Exception:  # counted: any exception escaping a tool aborts a real run
             counter["raised"] += 1
             text = ""
@@ -114,7 +114,7 @@ def _clean(counter: Counter[str]) -> bool:
 def test_view_never_reads_through_a_swapped_symlink(race: Race) -> None:
     for i in range(TRIES):
         path = "d/secret.txt" if i % 2 else "d"
-        race.attempt("view", lambda: call("view", race.ctx, path=path))
+        race.attempt("view", path=path)
     assert _clean(race.counts["view"]), race.counts
 
 
@@ -122,23 +122,20 @@ def test_view_never_reads_through_a_swapped_symlink(race: Race) -> None:
 def test_search_never_leaks_through_a_swapped_symlink(race: Race) -> None:
     for i in range(TRIES):
         path = "d" if i % 2 else "."
-        race.attempt("search", lambda: call("search", race.ctx, pattern="needle", path=path))
+        race.attempt("search", pattern="needle", path=path)
     assert _clean(race.counts["search"]), race.counts
 
 
 def test_create_never_writes_through_a_swapped_symlink(race: Race) -> None:
     for i in range(TRIES):
-        args = {"path": f"d/new{i}.txt", "content": "x\n"}
-        race.attempt("create", lambda: call("create", race.ctx, **args))
+        race.attempt("create", path=f"d/new{i}.txt", content="x\n")
     assert _clean(race.counts["create"]), race.counts
 
 
 def test_replace_never_reads_or_writes_through_a_swapped_symlink(race: Race) -> None:
     for i in range(TRIES):
         old = "needle" if i % 2 else "absent snippet"
-        race.attempt(
-            "replace", lambda: call("replace", race.ctx, path="d/secret.txt", old=old, new=old)
-        )
+        race.attempt("replace", path="d/secret.txt", old=old, new=old)
     assert _clean(race.counts["replace"]), race.counts
 
 
@@ -150,7 +147,7 @@ def test_apply_patch_never_reads_or_writes_through_a_swapped_symlink(race: Race)
             patch = (
                 "--- a/d/secret.txt\n+++ b/d/secret.txt\n@@ -1,2 +1,2 @@\n needle\n-absent\n+y\n"
             )
-        race.attempt("apply_patch", lambda: call("apply_patch", race.ctx, patch=patch))
+        race.attempt("apply_patch", patch=patch)
     assert _clean(race.counts["apply_patch"]), race.counts
     assert not [p for p in race.host.iterdir() if p.name.endswith(".tmp")]
 
