@@ -11,6 +11,8 @@ from pathlib import Path, PurePosixPath
 from devagent.llm.types import ToolCall
 from devagent.tools.diffparse import PatchFormatError, parse_patch
 from devagent.tools.filestore import NotTextError, read_text
+from devagent.tools.paths import PathError
+from devagent.tools.safefs import WorkspaceRoot
 
 Contents = dict[str, str | None]
 """Workspace-relative path -> text (None: the file does not exist)."""
@@ -35,16 +37,15 @@ def candidate_paths(call: ToolCall) -> list[str]:
 
 
 def read_contents(tree: Path, paths: Iterable[str]) -> Contents:
-    """The current text of each path under `tree` (None when absent, binary or outside)."""
+    """The current text of each path under `tree` (None when absent, binary, special, or reached
+    through a symlink: nothing is read outside the tree, whatever the sandbox does meanwhile)."""
     contents: Contents = {}
-    root = tree.resolve()
-    for path in paths:
-        host = (tree / path).resolve()
-        try:
-            inside = host.is_relative_to(root) and host.is_file()
-            contents[path] = read_text(host) if inside else None
-        except (NotTextError, OSError):
-            contents[path] = None
+    with WorkspaceRoot(tree) as root:
+        for path in paths:
+            try:
+                contents[path] = read_text(root, path)
+            except (NotTextError, PathError, OSError):
+                contents[path] = None
     return contents
 
 
