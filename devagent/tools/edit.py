@@ -18,8 +18,8 @@ from devagent.tools.filestore import NotTextError, read_text, write_all
 from devagent.tools.hunkmatch import closest_lines, loose_key
 from devagent.tools.names import escape_name
 from devagent.tools.patch import apply_file_patches
-from devagent.tools.paths import PathError
 from devagent.tools.patchpaths import resolve_all, resolve_edit_path
+from devagent.tools.paths import PathError
 from devagent.tools.safefs import UnsafeFileError, WorkspaceRoot
 from devagent.tools.syntax import new_syntax_issues, render_issues
 

@@ -23,6 +23,7 @@ from devagent.tools.safefs import (
 
 _BINARY_SNIFF = 8192
 _DIR = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _NEW_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
 
@@ -148,7 +149,7 @@ def _write_temp(item: _Staged, data: bytes) -> str:
     owner = existing or os.fstat(item.parent)
     mode = stat.S_IMODE(existing.st_mode) if existing else 0o644
     temp = f".devagent-{secrets.token_hex(8)}.tmp"
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600, dir_fd=item.parent)
+    fd = os.open(temp, _NEW_FILE, 0o600, dir_fd=item.parent)
     try:
         view = memoryview(data)
         while view:

@@ -25,7 +25,9 @@ def resolve_edit_path(workspace: Path, path: str) -> Path:
     shown = escape_name(path)
     pure = PurePosixPath(path.replace("\\", "/"))
     if pure.is_absolute():
-        raise PatchPathError(f"{shown}: absolute paths are refused; use a path relative to the repo")
+        raise PatchPathError(
+            f"{shown}: absolute paths are refused; use a path relative to the repo"
+        )
     if ".." in pure.parts:
         raise PatchPathError(f"{shown}: '..' is refused; use a path inside the repo")
     if ".git" in pure.parts:

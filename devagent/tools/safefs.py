@@ -61,10 +61,10 @@ class _Openat2:
             return None
         how = _OpenHow(flags, 0, _RESOLVE_BENEATH | _RESOLVE_NO_SYMLINKS)
         for _ in range(8):  # EAGAIN: a rename raced the lookup; the kernel asks for a retry
-            fd = self._syscall(
-                ctypes.c_long(_SYS_OPENAT2), ctypes.c_int(dir_fd), ctypes.c_char_p(os.fsencode(rel)),
-                ctypes.byref(how), ctypes.c_size_t(ctypes.sizeof(how)),
-            )  # fmt: skip
+            number, at = ctypes.c_long(_SYS_OPENAT2), ctypes.c_int(dir_fd)
+            name = ctypes.c_char_p(os.fsencode(rel))
+            size = ctypes.c_size_t(ctypes.sizeof(how))
+            fd = self._syscall(number, at, name, ctypes.byref(how), size)
             if fd >= 0:
                 return int(fd)
             code = ctypes.get_errno()
@@ -158,7 +158,8 @@ class Entry:
         """The whole file; UnsafeFileError when it is a directory or larger than `limit`."""
         if self.is_dir:
             raise UnsafeFileError(f"{escape_name(self.rel)}: is a directory, not a file")
-        chunks, size = [], 0
+        chunks: list[bytes] = []
+        size = 0
         while size <= limit:
             chunk = os.read(self.fd, min(1 << 20, limit + 1 - size))
             if not chunk:

@@ -45,7 +45,8 @@ def _search_rg(rg: str, root: WorkspaceRoot, start: str, query: SearchQuery) -> 
     rg printed (rg opens files by path, so a swapped symlink could lead it outside). None when
     rg does not finish in time (e.g. a FIFO swapped in where it reads)."""
     cmd = [rg, "--line-number", "--with-filename", "--no-heading", "--null", "--color=never",
-           "--no-require-git", "--hidden", "--sort=path", "--no-messages", "--no-config"]  # fmt: skip
+           "--no-require-git", "--hidden", "--sort=path", "--no-messages"]  # fmt: skip
+    cmd += ["--no-config"]
     cmd += ["--ignore-case"] if query.ignore_case else []
     cmd += [] if query.regex else ["--fixed-strings"]
     for name in sorted(SKIPPED_DIRS):

@@ -103,7 +103,9 @@ def render_tree(root: WorkspaceRoot, rel: str, depth: int) -> str:
     """A compact indented listing of folder `rel` (relative to the root), `depth` levels deep."""
     lister = _TreeLister(root, depth)
     lister.visit(rel, 0)
-    header = f"{escape_name(rel) or '.'}/ (directory, {depth} level{'s' if depth > 1 else ''} shown)"
+    header = (
+        f"{escape_name(rel) or '.'}/ (directory, {depth} level{'s' if depth > 1 else ''} shown)"
+    )
     body = "\n".join(lister.lines) or "(empty, or every entry is ignored)"
     footer = ""
     if lister.hidden:
