@@ -262,6 +262,13 @@ def test_a_name_too_long_is_a_failed_observation(
     assert not obs.ok and "too long" in obs.text
 
 
+def test_a_fifo_package_json_does_not_block_run_tests(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "package.json")
+    release = _release_fifo(tmp_path / "package.json")
+    obs = _in_thread(lambda: call("run_tests", make_ctx(tmp_path)), release)
+    assert not obs.ok and "no test command" in obs.text
+
+
 def test_a_fifo_gitignore_blocks_neither_view_nor_search(ws: Path) -> None:
     os.mkfifo(ws / ".gitignore")
     ctx = make_ctx(ws, extra={"search_engine": "python"})
