@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from devagent.agent.calls import dispatch
+from devagent.chat.changes import give_to_tree_owner
 from devagent.llm.types import ToolCall
 from devagent.tools.base import Observation, Tool, ToolContext
 from devagent.tools.registry import all_tools
@@ -72,6 +73,8 @@ class Race:
         (self.ws / "d").mkdir(parents=True)
         (self.ws / "d" / "secret.txt").write_text("needle here\nworkspace text\n")
         (self.ws / "lnk").symlink_to(self.host)
+        self.folder = os.open(self.ws / "d", os.O_PATH | os.O_DIRECTORY)
+        """The swapped workspace folder, wherever its name is."""
         self.ctx = make_ctx(self.ws, extra={"search_engine": engine})
         self.baseline = _snapshot(self.host)
         self.counts: dict[str, Counter[str]] = {}
@@ -107,6 +110,7 @@ def race(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Race]:
     finally:
         proc.kill()
         proc.wait()
+        os.close(state.folder)
         print({tool: dict(counter) for tool, counter in state.counts.items()})
 
 
@@ -171,6 +175,16 @@ def test_apply_patch_never_reads_or_writes_through_a_swapped_symlink(race: Race)
         race.attempt("apply_patch", patch=patch)
     assert _clean(race.counts["apply_patch"]), race.counts
     assert not [p for p in race.host.iterdir() if p.name.endswith(".tmp")]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="changing file owners needs root")
+def test_chat_hands_files_back_without_chowning_outside(race: Race) -> None:
+    os.chown(race.ws, 1000, 1000)
+    for _ in range(TRIES):
+        give_to_tree_owner(race.ws, ["d/secret.txt"])
+    owners = {p.name: p.lstat().st_uid for p in (race.host, *race.host.iterdir())}
+    assert set(owners.values()) == {0}, owners
+    assert os.stat("secret.txt", dir_fd=race.folder).st_uid == 1000
 
 
 # -- special files ---------------------------------------------------------------------------
