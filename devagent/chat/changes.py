@@ -11,6 +11,7 @@ from pathlib import Path, PurePosixPath
 from devagent.llm.types import ToolCall
 from devagent.tools.diffparse import PatchFormatError, parse_patch
 from devagent.tools.filestore import NotTextError, read_text
+from devagent.tools.names import escape_name
 from devagent.tools.paths import PathError
 from devagent.tools.safefs import WorkspaceRoot, split_relative
 
@@ -54,8 +55,9 @@ def read_contents(tree: Path, paths: Iterable[str]) -> Contents:
 def unified_diff(before: Mapping[str, str | None], after: Mapping[str, str | None]) -> str:
     """A git-style unified diff from `before` to `after` (paths in either), sorted by path."""
     parts = []
-    for path in sorted(set(before) | set(after)):
-        old, new = before.get(path), after.get(path)
+    for raw in sorted(set(before) | set(after)):
+        old, new = before.get(raw), after.get(raw)
+        path = escape_name(raw)
         if old == new:
             continue
         lines = difflib.unified_diff(

@@ -6,6 +6,7 @@ blocks, and no call raises."""
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import socket
@@ -19,9 +20,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 
 from devagent.agent.calls import dispatch
-from devagent.chat.changes import give_to_tree_owner
+from devagent.chat.changes import give_to_tree_owner, unified_diff
+from devagent.chat.repl import TerminalUI
 from devagent.llm.types import ToolCall
 from devagent.tools.base import Observation, Tool, ToolContext
 from devagent.tools.registry import all_tools
@@ -320,3 +323,14 @@ def test_an_os_error_in_any_tool_is_a_failed_observation(ws: Path) -> None:
     tool = Tool("boom", "raises", {"type": "object", "properties": {}}, _raising)
     obs = dispatch(ToolCall("1", "boom", {}), {"boom": tool}, make_ctx(ws))
     assert not obs.ok and "Permission denied" in obs.text and "\x1b" not in obs.text
+
+
+def test_unprintable_names_are_escaped_for_the_person(ws: Path) -> None:
+    diff = unified_diff({HOSTILE: None}, {HOSTILE: "x\n"})
+    screen = io.StringIO()
+    TerminalUI(Console(file=screen, width=200)).show_tool(
+        ToolCall("1", "view", {"path": HOSTILE}), Observation("ok")
+    )
+    shown = screen.getvalue()
+    for text in (diff, shown):
+        assert "\x1b" not in text and "\u202e" not in text and "evil\\x1b[31m" in text
