@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import unicodedata
 
-_BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-"""Characters that change the direction in which the text after them is drawn."""
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+"""Controls; format characters (the bidi overrides and isolates, zero-width characters); lone
+surrogates (undecodable bytes); private-use and unassigned code points; line/paragraph breaks."""
 
 
 def _escape_char(char: str) -> str:
@@ -19,10 +20,7 @@ def _escape_char(char: str) -> str:
 
 
 def _unsafe(char: str) -> bool:
-    if char in _BIDI:
-        return True
-    category = unicodedata.category(char)
-    return category in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+    return unicodedata.category(char) in _UNSAFE_CATEGORIES
 
 
 def escape_name(name: str) -> str:
