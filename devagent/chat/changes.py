@@ -13,9 +13,7 @@ from devagent.tools.diffparse import PatchFormatError, parse_patch
 from devagent.tools.filestore import NotTextError, read_text
 from devagent.tools.names import escape_name
 from devagent.tools.paths import PathError
-from devagent.tools.safefs import WorkspaceRoot, split_relative
-
-_FOLDER = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+from devagent.tools.safefs import FOLDER_FLAGS, WorkspaceRoot, split_relative
 
 Contents = dict[str, str | None]
 """Workspace-relative path -> text (None: the file does not exist)."""
@@ -87,14 +85,14 @@ def give_to_tree_owner(tree: Path, paths: Iterable[str]) -> None:
 
 def _give_back(root: WorkspaceRoot, parts: list[str], owner: os.stat_result) -> None:
     """Give `parts` (each component, from the top) to `owner`, from held folder descriptors."""
-    folder = os.open(".", _FOLDER, dir_fd=root.fd)
+    folder = os.open(".", FOLDER_FLAGS, dir_fd=root.fd)
     try:
         for depth, part in enumerate(parts):
             st = os.stat(part, dir_fd=folder, follow_symlinks=False)
             if (st.st_uid, st.st_gid) != (owner.st_uid, owner.st_gid):
                 os.chown(part, owner.st_uid, owner.st_gid, dir_fd=folder, follow_symlinks=False)
             if depth + 1 < len(parts):
-                step = os.open(part, _FOLDER, dir_fd=folder)
+                step = os.open(part, FOLDER_FLAGS, dir_fd=folder)
                 os.close(folder)
                 folder = step
     finally:

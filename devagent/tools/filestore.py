@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from devagent.errors import DevagentError
 from devagent.tools.names import escape_name
 from devagent.tools.safefs import (
+    FOLDER_FLAGS,
     UnsafeFileError,
     WorkspaceRoot,
     kind_refusal,
@@ -22,7 +23,6 @@ from devagent.tools.safefs import (
 )
 
 _BINARY_SNIFF = 8192
-_DIR = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
 _NEW_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 
@@ -115,15 +115,15 @@ def _open_folder(root: WorkspaceRoot, parts: list[str], *, create: bool) -> int:
     """A descriptor of the folder `parts` under the root, made (with its parents) when missing
     and `create`."""
     try:
-        return root.open("/".join(parts), _DIR)
+        return root.open("/".join(parts), FOLDER_FLAGS)
     except FileNotFoundError:
         if not create:
             raise
-    current = os.open(".", _DIR, dir_fd=root.fd)
+    current = os.open(".", FOLDER_FLAGS, dir_fd=root.fd)
     try:
         for part in parts:
             try:
-                step = os.open(part, _DIR, dir_fd=current)
+                step = os.open(part, FOLDER_FLAGS, dir_fd=current)
             except FileNotFoundError:
                 os.mkdir(part, dir_fd=current)
                 step = os.open(part, _NEW_DIR, dir_fd=current)

@@ -27,7 +27,8 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 """Files larger than this are not read by the file tools (use `run` with sed or head)."""
 
 _READ = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_NOFOLLOW | os.O_CLOEXEC
-_DIR = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+FOLDER_FLAGS = os.O_PATH | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+"""How a folder on the way is held: by its descriptor, never through a symlink."""
 _SYS_OPENAT2 = 437
 """The same number on every Linux architecture we run on (x86_64, aarch64)."""
 _RESOLVE_NO_SYMLINKS, _RESOLVE_BENEATH = 0x04, 0x08
@@ -97,10 +98,10 @@ def open_beneath(root_fd: int, rel: str, flags: int, *, use_openat2: bool = True
         fd = _openat2(root_fd, "/".join(parts), flags | os.O_NOFOLLOW)
         if fd is not None:
             return fd
-    current = os.open(".", _DIR, dir_fd=root_fd)
+    current = os.open(".", FOLDER_FLAGS, dir_fd=root_fd)
     try:
         for part in parts[:-1]:
-            step = os.open(part, _DIR, dir_fd=current)
+            step = os.open(part, FOLDER_FLAGS, dir_fd=current)
             os.close(current)
             current = step
         return os.open(parts[-1], flags | os.O_NOFOLLOW, dir_fd=current)
