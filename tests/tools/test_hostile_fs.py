@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import shlex
 import shutil
 import socket
 import stat
@@ -29,25 +30,30 @@ from devagent.llm.types import ToolCall
 from devagent.tools.base import Observation, Tool, ToolContext
 from devagent.tools.registry import all_tools
 from devagent.tools.safefs import UnsafeFileError, WorkspaceRoot
+from sandbox.config import SandboxConfig
+from sandbox.docker import DockerSandbox
 from tests.tools.helpers import make_ctx
 
 TOOLS = all_tools()
 CANARY = "CANARY-7f3a"
 TRIES = 2000
 """Calls per tool while the swapper runs."""
+DOCKER_TRIES = 1000
+"""Calls per tool against a swapper inside a real container."""
 RG_TRIES = 500
 """Calls of the rg-backed search (one rg process each: slower)."""
 
 SWAPPER = r"""
-import ctypes, os, sys
+import ctypes, os, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
 a, b = os.fsencode(sys.argv[1]), os.fsencode(sys.argv[2])
-parent = os.getppid()
-while os.getppid() == parent:
+parent, deadline = os.getppid(), time.monotonic() + float(sys.argv[3])
+while time.monotonic() < deadline and (parent == 1 or os.getppid() == parent):
     for _ in range(1000):
         libc.renameat2(-100, a, -100, b, 2)  # AT_FDCWD, RENAME_EXCHANGE
 """
-"""Exchanges two names atomically in a loop until its parent (the test run) goes away."""
+"""Exchanges two names atomically in a loop, for at most argv[3] seconds, until its parent (the
+test run; none when started detached) goes away."""
 
 ENGINES = ["python"] + (["rg"] if shutil.which("rg") else [])
 
@@ -83,7 +89,7 @@ class Race:
         self.counts: dict[str, Counter[str]] = {}
 
     def start(self) -> subprocess.Popen[bytes]:
-        args = [sys.executable, "-c", SWAPPER, str(self.ws / "d"), str(self.ws / "lnk")]
+        args = [sys.executable, "-c", SWAPPER, str(self.ws / "d"), str(self.ws / "lnk"), "300"]
         return subprocess.Popen(args)
 
     def attempt(self, tool: str, **args: object) -> None:
@@ -188,6 +194,31 @@ def test_chat_hands_files_back_without_chowning_outside(race: Race) -> None:
     owners = {p.name: p.lstat().st_uid for p in (race.host, *race.host.iterdir())}
     assert set(owners.values()) == {0}, owners
     assert os.stat("secret.txt", dir_fd=race.folder).st_uid == 1000
+
+
+@pytest.mark.docker
+def test_a_swapper_inside_the_docker_sandbox_cannot_redirect_the_tools(tmp_path: Path) -> None:
+    race = Race(tmp_path)
+    (race.ws / "lnk").unlink()  # made in the container: a link to a path it cannot even see
+    config = SandboxConfig(image="devagent/base:latest", workspace=race.ws)
+    with DockerSandbox(config) as box:
+        race.ctx = ToolContext(workspace=race.ws, sandbox=box)
+        script = shlex.quote(SWAPPER)
+        started = box.exec(
+            f"ln -s {shlex.quote(str(race.host))} /workspace/lnk && "
+            f"(setsid python3 -c {script} /workspace/d /workspace/lnk 120 >/dev/null 2>&1 &)",
+            timeout=30,
+        )
+        assert started.exit_code == 0, started.output
+        seen = {os.path.islink(race.ws / "d") for _ in range(20000)}
+        assert seen == {True, False}, "the swapper in the container is not running"
+        for i in range(DOCKER_TRIES):
+            race.attempt("view", path="d/secret.txt" if i % 2 else "d")
+            race.attempt("create", path=f"d/c{i}.txt", content="x\n")
+            patch = f"--- /dev/null\n+++ b/d/p{i}.txt\n@@ -0,0 +1 @@\n+x\n"
+            race.attempt("apply_patch", patch=patch)
+    print({tool: dict(counter) for tool, counter in race.counts.items()})
+    assert all(_clean(counter, DOCKER_TRIES) for counter in race.counts.values()), race.counts
 
 
 # -- special files ---------------------------------------------------------------------------
