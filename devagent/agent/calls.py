@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from collections.abc import Mapping
 from typing import Any
 
 from devagent.agent.prompts import render
 from devagent.llm.types import ToolCall
 from devagent.tools.base import Observation, Tool, ToolContext
+from devagent.tools.names import escape_name
+from devagent.tools.paths import PathError
 
 _JSON_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,
@@ -61,4 +64,20 @@ def dispatch(call: ToolCall, tools: Mapping[str, Tool], ctx: ToolContext) -> Obs
         return Observation.failure(
             render("bad_arguments.j2", name=call.name, problem=problem, schema=schema)
         )
-    return tool(call.arguments, ctx)
+    try:
+        return tool(call.arguments, ctx)
+    except PathError as exc:
+        return Observation.failure(str(exc))
+    except OSError as exc:
+        return Observation.failure(os_error_text(call.name, exc))
+
+
+def os_error_text(tool: str, exc: OSError) -> str:
+    """What the model reads when the file system refused a tool (it may have half done its work:
+    e.g. a process in the sandbox changed the files meanwhile)."""
+    reason = exc.strerror or type(exc).__name__
+    name = f" ({escape_name(os.path.basename(os.fsdecode(exc.filename)))})" if exc.filename else ""
+    return (
+        f"{tool} failed: the file system said {reason!r}{name}. Files may have changed while it "
+        "ran; view them before trying again."
+    )

@@ -11,6 +11,9 @@ from pathlib import Path, PurePosixPath
 from devagent.llm.types import ToolCall
 from devagent.tools.diffparse import PatchFormatError, parse_patch
 from devagent.tools.filestore import NotTextError, read_text
+from devagent.tools.names import escape_name
+from devagent.tools.paths import PathError
+from devagent.tools.safefs import FOLDER_FLAGS, WorkspaceRoot, split_relative
 
 Contents = dict[str, str | None]
 """Workspace-relative path -> text (None: the file does not exist)."""
@@ -35,24 +38,24 @@ def candidate_paths(call: ToolCall) -> list[str]:
 
 
 def read_contents(tree: Path, paths: Iterable[str]) -> Contents:
-    """The current text of each path under `tree` (None when absent, binary or outside)."""
+    """The current text of each path under `tree` (None when absent, binary, special, or reached
+    through a symlink: nothing is read outside the tree, whatever the sandbox does meanwhile)."""
     contents: Contents = {}
-    root = tree.resolve()
-    for path in paths:
-        host = (tree / path).resolve()
-        try:
-            inside = host.is_relative_to(root) and host.is_file()
-            contents[path] = read_text(host) if inside else None
-        except (NotTextError, OSError):
-            contents[path] = None
+    with WorkspaceRoot(tree) as root:
+        for path in paths:
+            try:
+                contents[path] = read_text(root, path)
+            except (NotTextError, PathError, OSError):
+                contents[path] = None
     return contents
 
 
 def unified_diff(before: Mapping[str, str | None], after: Mapping[str, str | None]) -> str:
     """A git-style unified diff from `before` to `after` (paths in either), sorted by path."""
     parts = []
-    for path in sorted(set(before) | set(after)):
-        old, new = before.get(path), after.get(path)
+    for raw in sorted(set(before) | set(after)):
+        old, new = before.get(raw), after.get(raw)
+        path = escape_name(raw)
         if old == new:
             continue
         lines = difflib.unified_diff(
@@ -69,20 +72,31 @@ def unified_diff(before: Mapping[str, str | None], after: Mapping[str, str | Non
 def give_to_tree_owner(tree: Path, paths: Iterable[str]) -> None:
     """Hand files the host just wrote (as root) and their new parent directories back to the
     tree's owner, the sandbox user, so that commands in the sandbox can change them too.
-    Symlinks are never followed."""
+    Symlinks are never followed: each folder on the way is held open (`safefs`), so a folder
+    the sandbox swaps for a symlink meanwhile cannot lead the change of owner outside."""
     owner = tree.stat()
     if os.geteuid() != 0 or owner.st_uid == 0:
         return
-    root = tree.resolve()
-    for path in paths:
-        host = root / path
-        for target in (host, *host.parents):
-            if target == root or not target.is_relative_to(root):
-                break
-            with contextlib.suppress(FileNotFoundError):
-                st = os.lstat(target)
-                if (st.st_uid, st.st_gid) != (owner.st_uid, owner.st_gid):
-                    os.lchown(target, owner.st_uid, owner.st_gid)
+    with WorkspaceRoot(tree) as root:
+        for path in paths:
+            with contextlib.suppress(PathError, OSError):  # gone or swapped: nothing of ours
+                _give_back(root, split_relative(path), owner)
+
+
+def _give_back(root: WorkspaceRoot, parts: list[str], owner: os.stat_result) -> None:
+    """Give `parts` (each component, from the top) to `owner`, from held folder descriptors."""
+    folder = os.open(".", FOLDER_FLAGS, dir_fd=root.fd)
+    try:
+        for depth, part in enumerate(parts):
+            st = os.stat(part, dir_fd=folder, follow_symlinks=False)
+            if (st.st_uid, st.st_gid) != (owner.st_uid, owner.st_gid):
+                os.chown(part, owner.st_uid, owner.st_gid, dir_fd=folder, follow_symlinks=False)
+            if depth + 1 < len(parts):
+                step = os.open(part, FOLDER_FLAGS, dir_fd=folder)
+                os.close(folder)
+                folder = step
+    finally:
+        os.close(folder)
 
 
 def _sections(patch: str) -> dict[str, str]:

@@ -18,6 +18,7 @@ from devagent.chat.seams import TurnResult
 from devagent.chat.session import ChatSession
 from devagent.llm.types import ToolCall
 from devagent.tools.base import Observation
+from devagent.tools.names import escape_name
 
 try:  # not on every platform; without it input still works, minus history and editing
     import readline
@@ -49,7 +50,7 @@ def read_message(read: ReadLine) -> str:
 def _summary(call: ToolCall) -> str:
     args = call.arguments
     detail = args.get("command") or args.get("path") or args.get("query") or args.get("name")
-    text = f"{call.name} {detail}" if isinstance(detail, str) else call.name
+    text = f"{call.name} {escape_name(detail)}" if isinstance(detail, str) else call.name
     return text if len(text) <= 100 else text[:97] + "..."
 
 

@@ -8,7 +8,7 @@ workspace-relative paths written or deleted.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 from typing import Any
 
 from devagent.tools.base import Observation, Tool, ToolContext
@@ -16,8 +16,11 @@ from devagent.tools.diffparse import PatchFormatError, parse_patch
 from devagent.tools.editreport import change_summary, numbered, patch_failure_text
 from devagent.tools.filestore import NotTextError, read_text, write_all
 from devagent.tools.hunkmatch import closest_lines, loose_key
+from devagent.tools.names import escape_name
 from devagent.tools.patch import apply_file_patches
-from devagent.tools.patchpaths import PatchPathError, resolve_all, resolve_edit_path
+from devagent.tools.patchpaths import resolve_all, resolve_edit_path
+from devagent.tools.paths import PathError
+from devagent.tools.safefs import UnsafeFileError, WorkspaceRoot
 from devagent.tools.syntax import new_syntax_issues, render_issues
 
 
@@ -25,12 +28,17 @@ def apply_patch_tool(args: dict[str, Any], ctx: ToolContext) -> Observation:
     patch = args.get("patch")
     if not isinstance(patch, str):
         return Observation.failure("apply_patch needs `patch`: a unified diff as a string.")
+    with WorkspaceRoot(ctx.workspace) as root:
+        return _apply_patch(patch, root)
+
+
+def _apply_patch(patch: str, root: WorkspaceRoot) -> Observation:
     try:
         files = parse_patch(patch)
         paths = {p for fp in files for p in (fp.source, fp.target) if p is not None}
-        real = resolve_all(ctx.workspace, sorted(paths))
-        current = {path: read_text(host) for path, host in real.items()}
-    except (PatchFormatError, PatchPathError, NotTextError) as exc:
+        real = {p: root.relative(h) for p, h in resolve_all(root.path, sorted(paths)).items()}
+        current = {path: read_text(root, rel) for path, rel in real.items()}
+    except (PatchFormatError, PathError, NotTextError) as exc:
         return Observation.failure(f"apply_patch refused; no file was changed: {exc}")
     result = apply_file_patches(files, current)
     if not result.ok:
@@ -39,7 +47,7 @@ def apply_patch_tool(args: dict[str, Any], ctx: ToolContext) -> Observation:
     for fp in files:
         if fp.kind == "rename" and fp.source and fp.target:
             before[fp.target] = current[fp.source]  # lint the moved file against its old text
-    failure = _commit(result.contents, before, real)
+    failure = _commit(result.contents, before, real, root)
     if failure is not None:
         return failure
     summary = change_summary(result.contents, {p: t is not None for p, t in current.items()})
@@ -55,27 +63,33 @@ def replace_tool(args: dict[str, Any], ctx: ToolContext) -> Observation:
         return Observation.failure(
             "replace needs a non-empty `old` snippet; use create for new files."
         )
+    with WorkspaceRoot(ctx.workspace) as root:
+        return _replace(root, path, old, new, count)
+
+
+def _replace(root: WorkspaceRoot, path: str, old: str, new: str, count: Any) -> Observation:
+    shown = escape_name(path)
     try:
-        host = resolve_edit_path(ctx.workspace, path)
-        text = read_text(host)
-    except (PatchPathError, NotTextError) as exc:
+        rel = root.relative(resolve_edit_path(root.path, path))
+        text = read_text(root, rel)
+    except (PathError, NotTextError) as exc:
         return Observation.failure(f"replace refused: {exc}")
     if text is None:
-        return Observation.failure(f"replace: {path} does not exist; use create for new files.")
+        return Observation.failure(f"replace: {shown} does not exist; use create for new files.")
     if old not in text and "\r\n" in text and "\r\n" not in old:
         old, new = old.replace("\n", "\r\n"), new.replace("\n", "\r\n")
     found = _occurrences(text, old)
-    problem = _replace_problem(path, text, old, found, count)
+    problem = _replace_problem(shown, text, old, found, count)
     if problem is not None:
         return Observation.failure(problem)
     changed = {_clean(path): text.replace(old, new)}
-    failure = _commit(changed, {_clean(path): text}, {_clean(path): host})
+    failure = _commit(changed, {_clean(path): text}, {_clean(path): rel}, root)
     if failure is not None:
         return failure
     plural = "s" if len(found) > 1 else ""
     where = ", ".join(str(n) for n in found)
     return Observation(
-        f"Replaced {len(found)} occurrence{plural} in {path} (line{plural} {where}).",
+        f"Replaced {len(found)} occurrence{plural} in {shown} (line{plural} {where}).",
         data=_changed(changed),
     )
 
@@ -84,30 +98,37 @@ def create_tool(args: dict[str, Any], ctx: ToolContext) -> Observation:
     path, content, overwrite = args.get("path"), args.get("content"), args.get("overwrite", False)
     if not (isinstance(path, str) and isinstance(content, str)):
         return Observation.failure("create needs `path` and `content` as strings.")
+    with WorkspaceRoot(ctx.workspace) as root:
+        return _create(root, path, content, bool(overwrite))
+
+
+def _create(root: WorkspaceRoot, path: str, content: str, overwrite: bool) -> Observation:
+    shown = escape_name(path)
     try:
-        host = resolve_edit_path(ctx.workspace, path)
-        existing = read_text(host) if host.is_file() else None
-    except (PatchPathError, NotTextError) as exc:
+        rel = root.relative(resolve_edit_path(root.path, path))
+        existing = read_text(root, rel)
+    except (PathError, NotTextError) as exc:
         return Observation.failure(f"create refused: {exc}")
-    if host.is_dir():
-        return Observation.failure(f"create: {path} is a directory.")
     if existing is not None and not overwrite:
         return Observation.failure(
-            f"create: {path} already exists ({len(existing.splitlines())} lines). Pass "
+            f"create: {shown} already exists ({len(existing.splitlines())} lines). Pass "
             "overwrite=true to replace it whole, or edit it with replace/apply_patch."
         )
     changed = {_clean(path): content}
-    failure = _commit(changed, {_clean(path): existing}, {_clean(path): host})
+    failure = _commit(changed, {_clean(path): existing}, {_clean(path): rel}, root)
     if failure is not None:
         return failure
     verb = "Overwrote" if existing is not None else "Created"
     return Observation(
-        f"{verb} {path} ({len(content.splitlines())} lines).", data=_changed(changed)
+        f"{verb} {shown} ({len(content.splitlines())} lines).", data=_changed(changed)
     )
 
 
 def _commit(
-    contents: Mapping[str, str | None], before: Mapping[str, str | None], real: Mapping[str, Path]
+    contents: Mapping[str, str | None],
+    before: Mapping[str, str | None],
+    real: Mapping[str, str],
+    root: WorkspaceRoot,
 ) -> Observation | None:
     """Refuse if an edit adds syntax errors; otherwise write everything. None means written."""
     for path, text in contents.items():
@@ -118,7 +139,12 @@ def _commit(
                 f"{render_issues(path, text or '', issues)}\n"
                 "Fix the edit so the file still parses, and try again."
             )
-    write_all({real[path]: text for path, text in contents.items()})
+    try:
+        write_all(root, {real[path]: text for path, text in contents.items()})
+    except UnsafeFileError as exc:
+        return Observation.failure(
+            f"The edit could not be written: {exc}. Check the files with view before retrying."
+        )
     return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from devagent.tools.names import escape_name
 from devagent.tools.patch import HunkFailure
 
 _MAX_SHOWN = 12
@@ -16,7 +17,8 @@ def numbered(lines: Sequence[tuple[int, str]]) -> str:
 
 
 def hunk_failure_text(failure: HunkFailure) -> str:
-    where = f"{failure.path}, hunk {failure.hunk}" if failure.hunk else failure.path
+    path = escape_name(failure.path)
+    where = f"{path}, hunk {failure.hunk}" if failure.hunk else path
     parts = [f"{where}: {failure.reason}."]
     if failure.candidates:
         lines = ", ".join(str(n) for n in failure.candidates[:10])
@@ -26,11 +28,11 @@ def hunk_failure_text(failure: HunkFailure) -> str:
         )
     if failure.already_applied_at is not None:
         parts.append(
-            f"The hunk's result is already in {failure.path} at line "
+            f"The hunk's result is already in {path} at line "
             f"{failure.already_applied_at}: was it already applied?"
         )
     if failure.closest and not failure.candidates:
-        parts.append(f"Closest lines in {failure.path}:\n{numbered(failure.closest)}")
+        parts.append(f"Closest lines in {path}:\n{numbered(failure.closest)}")
     return "\n".join(parts)
 
 
@@ -46,10 +48,11 @@ def patch_failure_text(failures: Sequence[HunkFailure]) -> str:
 
 def change_summary(contents: Mapping[str, str | None], existed: Mapping[str, bool]) -> str:
     lines = []
-    for path, text in contents.items():
+    for raw, text in contents.items():
+        path = escape_name(raw)
         if text is None:
             lines.append(f"deleted {path}")
-        elif existed.get(path):
+        elif existed.get(raw):
             lines.append(f"modified {path}")
         else:
             lines.append(f"created {path}")

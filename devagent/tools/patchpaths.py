@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
-from devagent.tools.paths import PathEscapeError, resolve_in_workspace
+from devagent.tools.names import escape_name
+from devagent.tools.paths import PathError, PathEscapeError, resolve_in_workspace
 
 
 class PatchPathError(PathEscapeError):
@@ -21,19 +22,22 @@ def resolve_edit_path(workspace: Path, path: str) -> Path:
     """
     if not path or not path.strip():
         raise PatchPathError("empty path")
+    shown = escape_name(path)
     pure = PurePosixPath(path.replace("\\", "/"))
     if pure.is_absolute():
-        raise PatchPathError(f"{path}: absolute paths are refused; use a path relative to the repo")
+        raise PatchPathError(
+            f"{shown}: absolute paths are refused; use a path relative to the repo"
+        )
     if ".." in pure.parts:
-        raise PatchPathError(f"{path}: '..' is refused; use a path inside the repo")
+        raise PatchPathError(f"{shown}: '..' is refused; use a path inside the repo")
     if ".git" in pure.parts:
-        raise PatchPathError(f"{path}: files under .git/ are never edited")
+        raise PatchPathError(f"{shown}: files under .git/ are never edited")
     try:
         real = resolve_in_workspace(workspace, str(pure), for_write=True)
-    except PathEscapeError as exc:
-        raise PatchPathError(f"{path}: {exc}") from exc
+    except PathError as exc:
+        raise PatchPathError(f"{shown}: {exc}") from exc
     if real == workspace.resolve():
-        raise PatchPathError(f"{path}: is the workspace itself, not a file")
+        raise PatchPathError(f"{shown}: is the workspace itself, not a file")
     return real
 
 

@@ -44,7 +44,13 @@ def resolve_in_workspace(workspace: Path, path: str, *, for_write: bool = False)
     if "\x00" in path:
         raise PathEscapeError(f"{path!r} contains a NUL byte; give a plain file path.")
     root = Path(os.path.realpath(workspace))
-    target = Path(os.path.realpath(root / _relative_part(root, path.strip() or ".")))
+    try:
+        target = Path(os.path.realpath(root / _relative_part(root, path.strip() or ".")))
+    except OSError as exc:  # a link turned into a folder mid-way (EINVAL), a name too long, ...
+        raise PathError(
+            f"{path!r} could not be resolved ({exc.strerror}); a process in the sandbox may be "
+            "renaming it. Check it with view and try again."
+        ) from exc
     if target != root and root not in target.parents:
         raise PathEscapeError(
             f"{path!r} resolves to a location outside the workspace (through '..' or a symlink); "

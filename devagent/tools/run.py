@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import Any
 
 from devagent.tools.base import Observation, Tool, ToolContext
+from devagent.tools.paths import PathError
+from devagent.tools.safefs import WorkspaceRoot
 from devagent.tools.testparse import TestSummary, parse_test_output
 from sandbox import ExecResult
 
 MAX_OUTPUT_CHARS = 12_000
 """Output shown to the model: the first quarter and the last three quarters of this many chars."""
 TEST_TAIL_LINES = 60
+MANIFEST_LIMIT = 1024 * 1024
 
 
 def clip_output(text: str, limit: int = MAX_OUTPUT_CHARS) -> str:
@@ -65,9 +68,12 @@ def run(args: dict[str, Any], ctx: ToolContext) -> Observation:
 
 
 def _has_npm_test(workspace: Path) -> bool:
+    """Whether package.json has a test script; read through `safefs` (the sandbox may have made
+    it a FIFO or a symlink to a host file)."""
     try:
-        manifest = json.loads((workspace / "package.json").read_text())
-    except (OSError, ValueError):
+        with WorkspaceRoot(workspace) as root:
+            manifest = json.loads(root.read_bytes("package.json", MANIFEST_LIMIT) or b"")
+    except (OSError, PathError, ValueError):
         return False
     return isinstance(manifest, dict) and "test" in (manifest.get("scripts") or {})
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 import re
 import shutil
 import subprocess
@@ -11,11 +12,16 @@ from pathlib import Path
 from typing import Any, Literal
 
 from devagent.tools.base import Observation, Tool, ToolContext
-from devagent.tools.paths import PathError, display_path, resolve_in_workspace
-from devagent.tools.walk import SKIPPED_DIRS, walk_files
+from devagent.tools.names import escape_name
+from devagent.tools.paths import PathError, resolve_in_workspace
+from devagent.tools.safefs import UnsafeFileError, WorkspaceRoot
+from devagent.tools.safewalk import walk_relative
+from devagent.tools.walk import SKIPPED_DIRS
 
 DEFAULT_MAX_RESULTS = 50
 MAX_TEXT_CHARS = 200
+RG_TIMEOUT = 10.0
+"""Seconds rg may take before the search falls back to the Python engine."""
 
 
 @dataclass(frozen=True)
@@ -34,9 +40,13 @@ class Match:
     text: str
 
 
-def _search_rg(rg: str, root: Path, start: Path, query: SearchQuery) -> list[Match]:
+def _search_rg(rg: str, root: WorkspaceRoot, start: str, query: SearchQuery) -> list[Match] | None:
+    """rg's matches, each kept only when the line read through the workspace root is the line
+    rg printed (rg opens files by path, so a swapped symlink could lead it outside). None when
+    rg does not finish in time (e.g. a FIFO swapped in where it reads)."""
     cmd = [rg, "--line-number", "--with-filename", "--no-heading", "--null", "--color=never",
            "--no-require-git", "--hidden", "--sort=path", "--no-messages"]  # fmt: skip
+    cmd += ["--no-config"]
     cmd += ["--ignore-case"] if query.ignore_case else []
     cmd += [] if query.regex else ["--fixed-strings"]
     for name in sorted(SKIPPED_DIRS):
@@ -44,28 +54,52 @@ def _search_rg(rg: str, root: Path, start: Path, query: SearchQuery) -> list[Mat
     cmd += ["--glob", "!*.egg-info/"]
     if query.glob:
         cmd += ["--glob", query.glob]
-    cmd += ["--regexp", query.pattern, "--", str(start)]
-    proc = subprocess.run(cmd, capture_output=True, check=False)
-    matches = []
-    for raw in proc.stdout.decode("utf-8", errors="replace").splitlines():
-        path, _, rest = raw.partition("\0")
-        number, _, text = rest.partition(":")
-        if number.isdigit():
-            matches.append(Match(display_path(root, Path(path)), int(number), text))
-    return matches
+    top = str(root.path / start) if start else str(root.path)
+    cmd += ["--regexp", query.pattern, "--", top]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, check=False, timeout=RG_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return None
+    hits: dict[str, list[tuple[int, bytes]]] = {}
+    for raw in proc.stdout.split(b"\n"):
+        path, _, rest = raw.partition(b"\0")
+        number, _, text = rest.partition(b":")
+        rel = _relative(os.fsdecode(path), top, start, str(root.path))
+        if number.isdigit() and rel is not None:
+            hits.setdefault(rel, []).append((int(number), text))
+    return [match for rel, found in hits.items() for match in _verified(root, rel, found)]
 
 
-def _search_python(root: Path, start: Path, query: SearchQuery) -> list[Match]:
+def _relative(path: str, top: str, start: str, root: str) -> str | None:
+    if path == top:
+        return start
+    return path[len(root) + 1 :] if path.startswith(root + "/") else None
+
+
+def _verified(root: WorkspaceRoot, rel: str, found: list[tuple[int, bytes]]) -> list[Match]:
+    """The matches whose line is, byte for byte, line `number` of the workspace's file `rel`."""
+    try:
+        data = root.read_bytes(rel)
+    except (UnsafeFileError, OSError):
+        return []
+    lines = (data or b"").split(b"\n")
+    return [
+        Match(rel, number, text.decode("utf-8", "replace"))
+        for number, text in found
+        if number <= len(lines) and lines[number - 1] == text
+    ]
+
+
+def _search_python(root: WorkspaceRoot, start: str, query: SearchQuery) -> list[Match]:
     flags = re.IGNORECASE if query.ignore_case else 0
     needle = re.compile(query.pattern if query.regex else re.escape(query.pattern), flags)
     matches = []
-    for file in walk_files(root, start):
-        rel = display_path(root, file)
+    for rel in walk_relative(root, start):
         if query.glob and not _glob_matches(query.glob, rel):
             continue
         try:
-            data = file.read_bytes()
-        except OSError:
+            data = root.read_bytes(rel) or b""
+        except (UnsafeFileError, OSError):
             continue
         if b"\0" in data[:8192]:
             continue
@@ -85,15 +119,25 @@ def _glob_matches(glob: str, rel: str) -> bool:
 def search_workspace(
     root: Path, query: SearchQuery, engine: Literal["auto", "rg", "python"] = "auto"
 ) -> list[Match]:
-    """All matches of `query` under `root`, sorted by path and line. Raises re.error, PathError."""
-    start = resolve_in_workspace(root, query.path)
-    root = root.resolve()
+    """All matches of `query` under `root`, sorted by path and line. Raises re.error, PathError.
+
+    Every file is read through a held workspace root (`safefs`), or, with rg, every match is
+    checked against such a read: a folder swapped for a symlink cannot leak outside content."""
+    target = resolve_in_workspace(root, query.path)
     rg = shutil.which("rg") if engine != "python" else None
     if engine == "rg" and rg is None:
         raise FileNotFoundError("rg is not installed")
     if query.regex:
         re.compile(query.pattern)  # one error path for both engines
-    found = _search_rg(rg, root, start, query) if rg else _search_python(root, start, query)
+    with WorkspaceRoot(root) as workspace:
+        start = workspace.relative(target)
+        entry = workspace.entry(start)  # refuses a FIFO, socket or device before rg sees it
+        if entry is None:
+            return []
+        entry.close()
+        found = _search_rg(rg, workspace, start, query) if rg else None
+        if found is None:
+            found = _search_python(workspace, start, query)
     return sorted(found, key=lambda m: (m.path, m.line))
 
 
@@ -105,16 +149,17 @@ def _clip(text: str) -> str:
 def render_matches(query: SearchQuery, matches: list[Match], max_results: int) -> str:
     """`path:line: text` lines grouped by file, capped, with how many more matched."""
     if not matches:
-        where = f" under {query.path}" if query.path not in ("", ".") else ""
+        where = f" under {escape_name(query.path)}" if query.path not in ("", ".") else ""
         glob = f" in files matching {query.glob}" if query.glob else ""
         return f"No matches for {query.pattern!r}{where}{glob}."
     files = len({m.path for m in matches})
     shown = matches[:max_results]
     blocks: list[str] = []
     for match in shown:
-        if blocks and not blocks[-1].startswith(match.path + ":"):
+        path = escape_name(match.path)
+        if blocks and not blocks[-1].startswith(path + ":"):
             blocks.append("")
-        blocks.append(f"{match.path}:{match.line}: {_clip(match.text)}")
+        blocks.append(f"{path}:{match.line}: {_clip(match.text)}")
     header = f"{len(matches)} matches in {files} files for {query.pattern!r}"
     footer = ""
     if len(matches) > len(shown):

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import shlex
-from pathlib import Path
 from typing import Any
 
 from devagent.tools.base import Observation, Tool, ToolContext
-from devagent.tools.paths import PathError, display_path, resolve_in_workspace
-from devagent.tools.walk import GitIgnore
+from devagent.tools.names import escape_name
+from devagent.tools.paths import PathError, resolve_in_workspace
+from devagent.tools.safefs import UnsafeFileError, WorkspaceRoot
+from devagent.tools.safewalk import SafeGitIgnore, visible_items
 
 DEFAULT_WINDOW = 200
 MAX_LINE_CHARS = 400
@@ -80,36 +80,32 @@ def render_file(rel: str, text: str, start: int | None, end: int | None, window:
 class _TreeLister:
     """Collects a directory tree depth-first, honouring ignore rules and an entry cap."""
 
-    def __init__(self, root: Path, depth: int) -> None:
+    def __init__(self, root: WorkspaceRoot, depth: int) -> None:
         self.root, self.depth = root, depth
-        self.ignore = GitIgnore(root)
+        self.ignore = SafeGitIgnore(root)
         self.lines: list[str] = []
         self.hidden = 0
 
-    def visit(self, folder: Path, level: int) -> None:
-        try:
-            entries = sorted(os.scandir(folder), key=lambda e: (not e.is_dir(), e.name))
-        except OSError:
-            return
-        for entry in entries:
-            is_dir = entry.is_dir(follow_symlinks=False)
-            rel = os.path.relpath(entry.path, self.root).replace(os.sep, "/")
-            if self.ignore.ignored(rel, is_dir):
-                continue
+    def visit(self, rel_dir: str, level: int) -> None:
+        items = visible_items(self.root, self.ignore, rel_dir)
+        prefix = f"{rel_dir}/" if rel_dir else ""
+        for item in sorted(items, key=lambda i: (i.kind != "dir", i.name)):
             if len(self.lines) >= MAX_TREE_ENTRIES:
                 self.hidden += 1
                 continue
-            self.lines.append("  " * level + entry.name + ("/" if is_dir else ""))
+            is_dir = item.kind == "dir"
+            self.lines.append("  " * level + escape_name(item.name) + ("/" if is_dir else ""))
             if is_dir and level + 1 < self.depth:
-                self.visit(Path(entry.path), level + 1)
+                self.visit(prefix + item.name, level + 1)
 
 
-def render_tree(root: Path, folder: Path, depth: int) -> str:
-    """A compact indented listing of `folder`, `depth` levels deep."""
+def render_tree(root: WorkspaceRoot, rel: str, depth: int) -> str:
+    """A compact indented listing of folder `rel` (relative to the root), `depth` levels deep."""
     lister = _TreeLister(root, depth)
-    lister.visit(folder, 0)
-    rel = display_path(root, folder)
-    header = f"{rel}/ (directory, {depth} level{'s' if depth > 1 else ''} shown)"
+    lister.visit(rel, 0)
+    header = (
+        f"{escape_name(rel) or '.'}/ (directory, {depth} level{'s' if depth > 1 else ''} shown)"
+    )
     body = "\n".join(lister.lines) or "(empty, or every entry is ignored)"
     footer = ""
     if lister.hidden:
@@ -124,21 +120,31 @@ def view(args: dict[str, Any], ctx: ToolContext) -> Observation:
         target = resolve_in_workspace(ctx.workspace, path)
     except PathError as exc:
         return Observation.failure(str(exc))
-    if target.is_dir():
-        return Observation(render_tree(ctx.workspace.resolve(), target, int(args.get("depth", 2))))
-    if not target.exists():
-        return Observation.failure(f"{path}: no such file or directory; view '.' to list files.")
-    rel = display_path(ctx.workspace, target)
-    with target.open("rb") as handle:
-        head = handle.read(8192)
-    kind = binary_kind(head)
+    with WorkspaceRoot(ctx.workspace) as root:
+        return _view(root, root.relative(target), path, args)
+
+
+def _view(root: WorkspaceRoot, rel: str, path: str, args: dict[str, Any]) -> Observation:
+    try:
+        entry = root.entry(rel)
+        if entry is None:
+            return Observation.failure(
+                f"{escape_name(path)}: no such file or directory; view '.' to list files."
+            )
+        with entry:
+            if entry.is_dir:
+                return Observation(render_tree(root, rel, int(args.get("depth", 2))))
+            data = entry.read()
+    except UnsafeFileError as exc:
+        return Observation.failure(str(exc))
+    shown = escape_name(rel)
+    kind = binary_kind(data[:8192])
     if kind:
-        size = target.stat().st_size
-        return Observation.failure(f"{rel}: {kind}, {size} bytes; not shown (binary file).")
-    text = target.read_text(encoding="utf-8", errors="replace")
+        return Observation.failure(f"{shown}: {kind}, {len(data)} bytes; not shown (binary file).")
+    text = data.decode("utf-8", errors="replace")
     window = max(1, int(args.get("window", DEFAULT_WINDOW)))
     start, end = args.get("start_line"), args.get("end_line")
-    return Observation(render_file(rel, text, start, end, window))
+    return Observation(render_file(shown, text, start, end, window))
 
 
 VIEW = Tool(
