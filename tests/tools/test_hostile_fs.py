@@ -200,7 +200,9 @@ def test_chat_hands_files_back_without_chowning_outside(race: Race) -> None:
 def test_a_swapper_inside_the_docker_sandbox_cannot_redirect_the_tools(tmp_path: Path) -> None:
     race = Race(tmp_path)
     (race.ws / "lnk").unlink()  # made in the container: a link to a path it cannot even see
-    config = SandboxConfig(image="devagent/base:latest", workspace=race.ws)
+    # By default the sandbox kills what a command leaves running; a swapper that survives is
+    # the worst case, so let it live here.
+    config = SandboxConfig(image="devagent/base:latest", workspace=race.ws, keep_background=True)
     with DockerSandbox(config) as box:
         race.ctx = ToolContext(workspace=race.ws, sandbox=box)
         script = shlex.quote(SWAPPER)
