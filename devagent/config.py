@@ -1,9 +1,11 @@
-"""Settings, layered: CLI flags > environment > repo's devagent.toml / [tool.devagent] > defaults.
+"""Settings, layered: CLI flags > environment > repo's devagent.toml / [tool.devagent] (harmless
+keys only: `REPO_KEYS`) > defaults.
 
 Besides cli.py, the only module that reads the environment."""
 
 from __future__ import annotations
 
+import logging
 import os
 import tomllib
 from collections.abc import Mapping
@@ -13,6 +15,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from devagent.errors import DevagentError
+
+
+log = logging.getLogger(__name__)
 
 
 class ConfigError(DevagentError):
@@ -61,18 +66,37 @@ ENV_KEYS = {
 }
 
 
+REPO_KEYS = frozenset({"test_commands", "environment"})
+"""What a repository's own config may set: how to test it and how to set up its environment
+(run at image build time). Everything else is security policy (network, image, cache and state
+paths, model and endpoint, budgets) and comes only from the person: flags, environment, their
+own config. A repository file is hostile input; so is anything the agent writes into one."""
+
+
 def repo_settings(repo: Path) -> dict[str, Any]:
-    """The [tool.devagent] table of pyproject.toml, or devagent.toml (which wins)."""
+    """The harmless part (`REPO_KEYS`) of the [tool.devagent] table of pyproject.toml, or of
+    devagent.toml (which wins). Policy keys are dropped with a warning; unknown keys are kept so
+    that validation names them."""
     data: dict[str, Any] = {}
-    pyproject = repo / "pyproject.toml"
+    source = repo / "devagent.toml"
     try:
-        if pyproject.is_file():
-            data = tomllib.loads(pyproject.read_text()).get("tool", {}).get("devagent", {})
+        if (repo / "pyproject.toml").is_file():
+            source = repo / "pyproject.toml"
+            data = tomllib.loads(source.read_text()).get("tool", {}).get("devagent", {})
         if (repo / "devagent.toml").is_file():
-            data = tomllib.loads((repo / "devagent.toml").read_text())
+            source = repo / "devagent.toml"
+            data = tomllib.loads(source.read_text())
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"invalid TOML in {repo}: {exc}") from exc
-    return data
+        raise ConfigError(f"{source}: invalid TOML: {exc}") from exc
+    policy = sorted(key for key in data if key in Settings.model_fields and key not in REPO_KEYS)
+    if policy:
+        log.warning(
+            "%s sets %s: security policy a repository may not set; ignored (set it with a flag, "
+            "an environment variable or your own config)",
+            source,
+            ", ".join(policy),
+        )
+    return {key: value for key, value in data.items() if key not in policy}
 
 
 def env_settings(env: Mapping[str, str]) -> dict[str, Any]:
