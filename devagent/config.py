@@ -16,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from devagent.errors import DevagentError
 
-
 log = logging.getLogger(__name__)
 
 
