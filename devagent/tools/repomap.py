@@ -116,7 +116,8 @@ def fit_to_budget(
     entries: list[MapEntry], max_tokens: int, tags: Mapping[str, FileTags] | None = None
 ) -> tuple[str, int]:
     """The longest rank-prefix of `entries` whose rendering fits `max_tokens`; (text, count)."""
-    low, high, best = 0, len(entries), ""
+    lines_at_most = max_tokens * CHARS_PER_TOKEN // len("    1│") + 1  # every entry is a line
+    low, high, best = 0, min(len(entries), lines_at_most), ""
     renderer = MapRenderer(tags)
     while low < high:
         middle = (low + high + 1) // 2
