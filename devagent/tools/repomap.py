@@ -15,6 +15,8 @@ from devagent.tools.rank import rank_definitions
 from devagent.tools.tags import Definition, FileTags
 
 DEFAULT_MAX_TOKENS = 1024
+MAP_VERSION = "2"
+"""Part of every stored map's key: bump it when the ranking or the rendering changes."""
 CHARS_PER_TOKEN = 4
 """Budget estimate: about 4 characters per token for code and English (no tokenizer offline)."""
 
@@ -167,7 +169,7 @@ def map_workspace(ctx: ToolContext, focus: str, max_tokens: int) -> tuple[str, d
     """The rendered map and its facts; an unchanged workspace reuses the stored map."""
     with TagIndex(ctx.cache_dir) as index:
         snapshot = index.snapshot(ctx.workspace)
-        memo_key = f"map\0{snapshot.digest}\0{max_tokens}\0{focus}"
+        memo_key = f"map{MAP_VERSION}\0{snapshot.digest}\0{max_tokens}\0{focus}"
         stored = index.memo_get(memo_key)
         if stored is not None:
             facts = json.loads(stored)
