@@ -5,9 +5,12 @@ and calling them (the worst case for a file-to-file reference graph), then times
 an issue-like focus, each case in a fresh process as `devagent solve` would run it:
 cold (empty tag cache), warm (nothing changed) and after a one-file change. The same cases run
 against the ranking code of a baseline commit (exported with `git archive`) and against this
-checkout, in one run, and print as a table with ratios.
+checkout, in one run, and print as a table with ratios. The old ranking's memory grows with the
+square of the files (about 1 GB at 1,000 files, so some 23 GB at 5,000), so by default it runs
+on 2,000 files, beside the new one on 2,000 and on 5,000.
 
-    python bench/firstcall_bench.py [--packages 100] [--modules 50] [--baseline REV | --no-baseline]
+    python bench/firstcall_bench.py [--packages 100] [--modules 50] [--baseline REV]
+        [--baseline-packages 40 (0: skip the old ranking)]
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -24,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = "70598e3"
 """The last commit with the file-to-file reference graph (cost: definers x referrers per name)."""
-FOCUS = "Record.save in pkg_042/mod_07.py loses data: process() returns before validate runs"
+FOCUS = "Record in pkg_012/mod_07.py loses data: process() returns before validate runs"
 NAMES = ("Config", "Handler", "Record", "load", "process", "validate")
 
 MODULE = '''"""Module {pkg}.{mod}."""
@@ -37,21 +41,19 @@ class Config:
 
 
 class Handler:
-    def handle(self, item):
-        return process(item)
+    retries = 3
 
 
 class Record:
-    def save(self):
-        return validate(load(self))
+    fields = ()
 
 
 def load(item):
-    return Record() if item is None else Handler().handle(item)
+    return Record() if item is None else process(item)
 
 
 def process(item):
-    return mod_{other:02d}.validate(load(item))
+    return mod_{other:02d}.validate(load(item)), Handler()
 
 
 def validate(item):
@@ -90,7 +92,8 @@ def child(source: Path, repo: Path, cache: Path) -> None:
     obs = REPO_MAP({"focus": FOCUS, "max_tokens": 1024}, ctx)
     seconds = time.perf_counter() - started
     index = obs.data["index"]
-    print(json.dumps({"seconds": seconds, "parsed": index["parsed"], "text": obs.text}))
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    print(json.dumps({"seconds": seconds, "parsed": index["parsed"], "peak_mb": peak_mb}))
 
 
 def run_child(source: Path, repo: Path, cache: Path) -> dict[str, object]:
@@ -99,11 +102,17 @@ def run_child(source: Path, repo: Path, cache: Path) -> dict[str, object]:
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
-def measure(source: Path, workdir: Path, args: argparse.Namespace) -> dict[str, dict[str, object]]:
+Result = dict[str, dict[str, object]]
+"""case -> {seconds, parsed, peak_mb}."""
+
+
+def measure(source: Path, workdir: Path, packages: int, modules: int) -> Result:
     """Cold, warm and one-file-change maps of a fresh synthetic repo, with code from `source`."""
-    repo = make_synthetic_repo(workdir / "repo", args.packages, args.modules)
+    repo = make_synthetic_repo(workdir / "repo", packages, modules)
     cache = workdir / "cache"
-    result = {"cold": run_child(source, repo, cache), "warm": run_child(source, repo, cache)}
+    result = {"cold": run_child(source, repo, cache)}
+    warm = [run_child(source, repo, cache) for _ in range(3)]
+    result["warm"] = min(warm, key=lambda run: float(run["seconds"]))  # type: ignore[arg-type]
     change_one_file(repo)
     result["one-file change"] = run_child(source, repo, cache)
     return result
@@ -119,20 +128,19 @@ def export_baseline(rev: str, into: Path) -> Path:
     return into
 
 
-def report(files: int, new: dict[str, dict[str, object]], old: dict | None, rev: str) -> None:
-    print(f"repo map before the first model call: synthetic repo, {files} Python files")
-    print("(each case in a fresh process; focus = an issue-like sentence; 1024-token map)")
-    head = f"{'case':18}{'new s':>10}{'parsed':>8}"
-    print(head + (f"{'old s':>10}{'parsed':>8}{'old/new':>10}" if old else ""))
-    for case, ours in new.items():
-        line = f"{case:18}{ours['seconds']:10.3f}{ours['parsed']:8d}"
-        if old:
-            theirs = old[case]
-            ratio = float(theirs["seconds"]) / float(ours["seconds"])  # type: ignore[arg-type]
-            line += f"{theirs['seconds']:10.3f}{theirs['parsed']:8d}{ratio:9.1f}x"
-        print(line)
-    if old:
-        print(f"old = ranking code at {rev}; new = this checkout")
+def report(columns: list[tuple[str, Result]], ratios: list[tuple[str, int, int]]) -> None:
+    """One row per case: seconds (and peak memory) per column, then old/new ratios."""
+    print("repo map before the first model call, synthetic Python repos (files in the headers)")
+    print("(each case in a fresh process; warm: best of 3; focus: an issue-like sentence)")
+    heads = [f"{label + ' s':>14}{'MB':>6}" for label, _ in columns]
+    print(f"{'case':16}" + "".join(heads) + "".join(f"{label:>14}" for label, _, _ in ratios))
+    for case in columns[0][1]:
+        cells = [f"{float(r[case]['seconds']):14.3f}{r[case]['peak_mb']:6d}" for _, r in columns]  # type: ignore[arg-type]
+        for _, old, new in ratios:
+            old_s, new_s = (float(columns[i][1][case]["seconds"]) for i in (old, new))  # type: ignore[arg-type]
+            cells.append(f"{old_s / new_s:13.1f}x")
+        print(f"{case:16}" + "".join(cells))
+    print("parsed files: cold all, warm 0, one-file change 1 (both versions)")
 
 
 def main() -> None:
@@ -143,15 +151,36 @@ def main() -> None:
     parser.add_argument("--packages", type=int, default=100)
     parser.add_argument("--modules", type=int, default=50)
     parser.add_argument("--baseline", default=BASELINE, help="git revision of the old ranking")
-    parser.add_argument("--no-baseline", action="store_true", help="skip the old ranking")
+    parser.add_argument(
+        "--baseline-packages", type=int, default=40,
+        help="packages for the old-vs-new comparison (the old ranking's memory grows with the "
+        "square of the files: about 1 GB at 1,000 files, 23 GB at 5,000); 0 skips it",
+    )  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="firstcall-bench-") as tmp:
-        new = measure(ROOT, Path(tmp) / "new", args)
-        old = None
-        if not args.no_baseline:
-            source = export_baseline(args.baseline, Path(tmp) / "baseline")
-            old = measure(source, Path(tmp) / "old", args)
-        report(args.packages * args.modules, new, old, args.baseline)
+        work = Path(tmp)
+        size = args.packages * args.modules
+        columns = [(f"new@{size}", measure(ROOT, work / "new", args.packages, args.modules))]
+        ratios = []
+        if args.baseline_packages:
+            small = args.baseline_packages * args.modules
+            source = export_baseline(args.baseline, work / "baseline")
+            if small != size:
+                columns.append(
+                    (
+                        f"new@{small}",
+                        measure(ROOT, work / "new-small", args.baseline_packages, args.modules),
+                    )
+                )
+            columns.append(
+                (
+                    f"old@{small}",
+                    measure(source, work / "old", args.baseline_packages, args.modules),
+                )
+            )
+            ratios.append((f"old/new@{small}", len(columns) - 1, len(columns) - 2))
+        report(columns, ratios)
+        print(f"old = ranking code at {args.baseline} (git archive); new = this checkout")
 
 
 if __name__ == "__main__":

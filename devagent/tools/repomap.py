@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import defaultdict
@@ -52,18 +53,25 @@ class MapEntry:
 
 
 def ranked_entries(
-    tags: Mapping[str, FileTags], files: set[str], idents: set[str]
+    tags: Mapping[str, FileTags], files: set[str], idents: set[str], limit: int | None = None
 ) -> list[MapEntry]:
-    """Every definition, best first (each identifier's definitions in a file kept together)."""
+    """Every definition (or the first `limit`), best first (each identifier's definitions in a
+    file kept together)."""
     by_name: dict[tuple[str, str], list[Definition]] = defaultdict(list)
     for path, file_tags in tags.items():
         for definition in file_tags.definitions:
             by_name[path, definition.name].append(definition)
-    return [
+    entries = (
         MapEntry(path, definition)
         for path, ident, _ in rank_definitions(tags, files, idents)
         for definition in by_name[path, ident]
-    ]
+    )
+    return list(itertools.islice(entries, limit))
+
+
+def most_entries(max_tokens: int) -> int:
+    """An upper bound on the entries a map of `max_tokens` can show: each takes a line."""
+    return max_tokens * CHARS_PER_TOKEN // len("    1│") + 1
 
 
 def _indent(definition: Definition) -> int:
@@ -118,8 +126,7 @@ def fit_to_budget(
     entries: list[MapEntry], max_tokens: int, tags: Mapping[str, FileTags] | None = None
 ) -> tuple[str, int]:
     """The longest rank-prefix of `entries` whose rendering fits `max_tokens`; (text, count)."""
-    lines_at_most = max_tokens * CHARS_PER_TOKEN // len("    1│") + 1  # every entry is a line
-    low, high, best = 0, min(len(entries), lines_at_most), ""
+    low, high, best = 0, min(len(entries), most_entries(max_tokens)), ""
     renderer = MapRenderer(tags)
     while low < high:
         middle = (low + high + 1) // 2
@@ -136,11 +143,11 @@ def build_map(
 ) -> tuple[str, dict[str, Any]]:
     """The map text within the budget, and facts about it (counts, focus found)."""
     files, idents = extract_mentions(focus, tags) if focus else (set(), set())
-    entries = ranked_entries(tags, files, idents)
+    entries = ranked_entries(tags, files, idents, most_entries(max_tokens))
     text, shown = fit_to_budget(entries, max_tokens, tags)
     shown_files = len({entry.path for entry in entries[:shown]})
     facts = {
-        "definitions": len(entries),
+        "definitions": sum(len(file_tags.definitions) for file_tags in tags.values()),
         "shown": shown,
         "files_shown": shown_files,
         "focus_files": sorted(files),
