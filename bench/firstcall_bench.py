@@ -16,12 +16,14 @@ on 2,000 files, beside the new one on 2,000 and on 5,000.
 from __future__ import annotations
 
 import argparse
+import http.server
 import json
 import os
 import resource
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -29,7 +31,8 @@ ROOT = Path(__file__).resolve().parents[1]
 BASELINE = "70598e3"
 """The last commit with the file-to-file reference graph (cost: definers x referrers per name)."""
 FOCUS = "Record in pkg_012/mod_07.py loses data: process() returns before validate runs"
-NAMES = ("Config", "Handler", "Record", "load", "process", "validate")
+GIT_ENV = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
+           "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}  # fmt: skip
 
 MODULE = '''"""Module {pkg}.{mod}."""
 
@@ -143,6 +146,79 @@ def report(columns: list[tuple[str, Result]], ratios: list[tuple[str, int, int]]
     print("parsed files: cold all, warm 0, one-file change 1 (both versions)")
 
 
+class FirstCallServer(http.server.ThreadingHTTPServer):
+    """A local OpenAI-protocol endpoint that notes when the first request arrives and refuses it
+    (HTTP 400, which ends the run without retries)."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _RefuseHandler)
+        self.arrivals: list[float] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/v1"
+
+
+class _RefuseHandler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.server.arrivals.append(time.monotonic())  # type: ignore[attr-defined]
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = json.dumps({"error": {"message": "bench: stop", "type": "invalid_request_error"}})
+        self.send_response(400)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body.encode())
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def git_repo(root: Path, packages: int, modules: int) -> Path:
+    make_synthetic_repo(root, packages, modules)
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "synthetic"]):
+        subprocess.run(["git", "-C", str(root), *command], check=True, env=GIT_ENV)
+    return root
+
+
+def seconds_to_first_call(server: FirstCallServer, repo: Path, workdir: Path) -> float:
+    """Wall time from starting `devagent solve` to the model server seeing its first request."""
+    issue = workdir / "issue.md"
+    issue.write_text(f"# Bug\n\n{FOCUS}\n")
+    command = [sys.executable, "-c", "from devagent.cli import main; main()", "solve", str(issue),
+               "--repo", str(repo), "--model", "openai:bench", "--base-url", server.url,
+               "--test", "true", "--max-steps", "1", "--out", str(workdir / "out")]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "DEVAGENT_CACHE_DIR": str(workdir / "cache")}
+    server.arrivals.clear()
+    started = time.monotonic()
+    subprocess.run(command, env=env, capture_output=True, check=False, timeout=1800)
+    if not server.arrivals:
+        raise RuntimeError(f"devagent solve never called the model: {' '.join(command)}")
+    return server.arrivals[0] - started
+
+
+def measure_solve(workdir: Path, packages: int, modules: int) -> list[tuple[str, float]]:
+    """Time to the first model call: a new repo (its image is cached: a repo without manifests
+    runs on devagent/base; its tags are not), warm, after a one-file commit, and the floor."""
+    server = FirstCallServer()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        repo = git_repo(workdir / "repo", packages, modules)
+        rows = [
+            ("new repo (image cached, tags cold)", seconds_to_first_call(server, repo, workdir))
+        ]
+        rows.append(("warm", seconds_to_first_call(server, repo, workdir)))
+        change_one_file(repo)
+        subprocess.run(["git", "-C", str(repo), "commit", "-qam", "one"], check=True, env=GIT_ENV)
+        rows.append(("one-file change", seconds_to_first_call(server, repo, workdir)))
+    finally:
+        server.shutdown()
+    started = time.monotonic()
+    subprocess.run(["docker", "run", "--rm", "devagent/base:latest", "true"], check=True)
+    rows.append(("floor: docker run --rm base true", time.monotonic() - started))
+    return rows
+
+
 def main() -> None:
     if sys.argv[1:2] == ["--child"]:
         child(*map(Path, sys.argv[2:5]))
@@ -155,6 +231,10 @@ def main() -> None:
         "--baseline-packages", type=int, default=40,
         help="packages for the old-vs-new comparison (the old ranking's memory grows with the "
         "square of the files: about 1 GB at 1,000 files, 23 GB at 5,000); 0 skips it",
+    )  # fmt: skip
+    parser.add_argument(
+        "--solve", action="store_true",
+        help="also time `devagent solve` to its first model call (needs Docker and devagent/base)",
     )  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="firstcall-bench-") as tmp:
@@ -181,6 +261,10 @@ def main() -> None:
             ratios.append((f"old/new@{small}", len(columns) - 1, len(columns) - 2))
         report(columns, ratios)
         print(f"old = ranking code at {args.baseline} (git archive); new = this checkout")
+        if args.solve:
+            print(f"\ndevagent solve to the first model call, new code, {size} files")
+            for case, seconds in measure_solve(work / "solve", args.packages, args.modules):
+                print(f"{case:34}{seconds:9.2f} s")
 
 
 if __name__ == "__main__":

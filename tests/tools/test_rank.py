@@ -1,6 +1,6 @@
 import pytest
 
-from devagent.tools.rank import pagerank, rank_definitions
+from devagent.tools.rank import build_name_graph, pagerank, rank_definitions, walk
 from devagent.tools.tags import Definition, FileTags
 
 
@@ -87,3 +87,25 @@ def test_mentioning_a_name_defined_everywhere_shares_its_bonus() -> None:
     scores = {(path, ident): score for path, ident, score in ranked}
     assert ranked[0][:2] == ("core.py", "unique_api")
     assert scores["m00.py", "process"] < scores["core.py", "unique_api"] / 10
+
+
+def test_the_name_graph_walk_equals_pagerank_over_the_expanded_file_graph() -> None:
+    tags = {
+        "a.py": FileTags(_defs("run", "parse"), {"run": 2, "helper": 1, "parse": 1}),
+        "b.py": FileTags(_defs("run"), {"run": 1, "parse": 3}),
+        "c.py": FileTags(_defs("helper"), {"run": 1}),
+        "d.py": FileTags([], {"helper": 2, "parse": 1}),
+        "e.py": FileTags(_defs("lonely"), {}),
+    }
+    graph = build_name_graph(tags, {"d.py"}, {"parse"})
+    expanded: dict[str, dict[str, float]] = {path: {} for path in graph.files}
+    for name, (sources, shares) in enumerate(graph.referrers):
+        for source, share in zip(sources, shares, strict=True):
+            for target in range(len(graph.files)):
+                if name in graph.defined[target] and target != source:
+                    edges = expanded[graph.files[source]]
+                    edges[graph.files[target]] = edges.get(graph.files[target], 0.0) + share
+    teleport = [0.1, 0.2, 0.3, 0.4, 0.0]
+    ranks = walk(graph, teleport)
+    expected = pagerank(expanded, dict(zip(graph.files, teleport, strict=True)), tolerance=1e-12)
+    assert dict(zip(graph.files, ranks, strict=True)) == pytest.approx(expected, abs=1e-5)
