@@ -23,6 +23,8 @@ Graph = dict[str, dict[str, float]]
 DAMPING = 0.85
 TOLERANCE = 1e-6
 MAX_ITERATIONS = 200
+MENTIONED_FILE_BONUS = 1.0
+"""Shared among a mentioned file's definitions (as a mentioned identifier's among its definers)."""
 
 
 def pagerank(
@@ -69,13 +71,14 @@ def _teleport(nodes: list[str], personalization: Mapping[str, float]) -> list[fl
 
 def identifier_weight(ident: str, mentioned: set[str]) -> float:
     """How much a reference to `ident` counts, before IDF: mentioned and long, specific names
-    (snake_case or camelCase of 8+ characters) more, private ones less."""
+    (snake_case or camelCase of 8+ characters) more, private ones and one- or two-letter names
+    (mostly local variables that happen to share a definition's name) less."""
     weight = 1.0
     if ident in mentioned:
         weight *= 10
     if len(ident) >= 8 and ("_" in ident or re.search(r"[a-z][A-Z]", ident)):
         weight *= 10
-    if ident.startswith("_"):
+    if ident.startswith("_") or len(ident) < 3:
         weight *= 0.1
     return weight
 
@@ -224,9 +227,10 @@ def rank_definitions(
     name_index = {name: i for i, name in enumerate(graph.names)}
     scores: dict[tuple[str, str], float] = {}
     for position, path in enumerate(graph.files):
-        own = rank[position]
-        for name in dict.fromkeys(d.name for d in tags[path].definitions):
-            score = 1e-3 * own + (1 / definers[name] if name in idents else 0.0)
+        own, names = rank[position], dict.fromkeys(d.name for d in tags[path].definitions)
+        in_focus = MENTIONED_FILE_BONUS / len(names) if path in files else 0.0
+        for name in names:
+            score = 1e-3 * own + in_focus + (1 / definers[name] if name in idents else 0.0)
             i = name_index.get(name)
             if i is not None:
                 score += flow[i] - own * graph.own_shares.get((position, i), 0.0)

@@ -198,3 +198,12 @@ def test_the_map_is_the_same_built_cold_or_after_changes(tmp_path: Path) -> None
     assert incremental.data["index"]["parsed"] == 2
     assert cold.data["index"]["parsed"] == 8
     assert incremental.text == cold.text
+
+
+def test_a_mentioned_file_shows_its_definitions_even_when_nobody_uses_them(tmp_path: Path) -> None:
+    files = {"lib/core.py": "def core_api(x):\n    return x\n", **_users_of("core_api", 8)}
+    files["tools/cleanup.py"] = "def sweep(paths):\n    return core_api(paths)\n"
+    obs = REPO_MAP(
+        {"focus": "tools/cleanup.py deletes too much"}, make_ctx(write_tree(tmp_path, files))
+    )
+    assert obs.text.splitlines()[1:3] == ["tools/cleanup.py:", "    1│def sweep(paths):"]
