@@ -57,14 +57,11 @@ def ranked_entries(
 ) -> list[MapEntry]:
     """Every definition (or the first `limit`), best first (each identifier's definitions in a
     file kept together)."""
-    by_name: dict[tuple[str, str], list[Definition]] = defaultdict(list)
-    for path, file_tags in tags.items():
-        for definition in file_tags.definitions:
-            by_name[path, definition.name].append(definition)
     entries = (
         MapEntry(path, definition)
         for path, ident, _ in rank_definitions(tags, files, idents)
-        for definition in by_name[path, ident]
+        for definition in tags[path].definitions
+        if definition.name == ident
     )
     return list(itertools.islice(entries, limit))
 
