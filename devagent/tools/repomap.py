@@ -170,7 +170,9 @@ def _header(facts: dict[str, Any]) -> str:
 
 
 def map_workspace(ctx: ToolContext, focus: str, max_tokens: int) -> tuple[str, dict[str, Any]]:
-    """The rendered map and its facts; an unchanged workspace reuses the stored map."""
+    """The rendered map and its facts; an unchanged workspace reuses the stored map. A changed
+    one re-parses only the files whose content changed (tags are cached by content hash) and
+    re-ranks everything in O(files + references + definitions) per PageRank step (rank.py)."""
     with TagIndex(ctx.cache_dir) as index:
         snapshot = index.snapshot(ctx.workspace)
         memo_key = f"map{MAP_VERSION}\0{snapshot.digest}\0{max_tokens}\0{focus}"
