@@ -91,12 +91,12 @@ def child(source: Path, repo: Path, cache: Path) -> None:
     from sandbox.local import LocalSandbox
 
     ctx = ToolContext(workspace=repo, sandbox=LocalSandbox(repo), cache_dir=cache)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     obs = REPO_MAP({"focus": FOCUS, "max_tokens": 1024}, ctx)
-    seconds = time.perf_counter() - started
-    index = obs.data["index"]
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    parsed = obs.data["index"]["parsed"]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
-    print(json.dumps({"seconds": seconds, "parsed": index["parsed"], "peak_mb": peak_mb}))
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "parsed": parsed, "peak_mb": peak_mb}))
 
 
 def run_child(source: Path, repo: Path, cache: Path) -> dict[str, object]:
@@ -132,18 +132,26 @@ def export_baseline(rev: str, into: Path) -> Path:
 
 
 def report(columns: list[tuple[str, Result]], ratios: list[tuple[str, int, int]]) -> None:
-    """One row per case: seconds (and peak memory) per column, then old/new ratios."""
+    """One row per case: wall and CPU seconds and peak memory per column, then old/new ratios
+    (of wall time)."""
     print("repo map before the first model call, synthetic Python repos (files in the headers)")
     print("(each case in a fresh process; warm: best of 3; focus: an issue-like sentence)")
-    heads = [f"{label + ' s':>14}{'MB':>6}" for label, _ in columns]
+    heads = [f"{label + ' s':>14}{'cpu s':>8}{'MB':>6}" for label, _ in columns]
     print(f"{'case':16}" + "".join(heads) + "".join(f"{label:>14}" for label, _, _ in ratios))
     for case in columns[0][1]:
-        cells = [f"{float(r[case]['seconds']):14.3f}{r[case]['peak_mb']:6d}" for _, r in columns]  # type: ignore[arg-type]
+        cells = []
+        for _, result in columns:
+            row = result[case]
+            cells.append(f"{row['seconds']:14.3f}{row['cpu']:8.3f}{row['peak_mb']:6d}")
         for _, old, new in ratios:
             old_s, new_s = (float(columns[i][1][case]["seconds"]) for i in (old, new))  # type: ignore[arg-type]
             cells.append(f"{old_s / new_s:13.1f}x")
         print(f"{case:16}" + "".join(cells))
-    print("parsed files: cold all, warm 0, one-file change 1 (both versions)")
+    parsed = ", ".join(
+        f"{label} " + "/".join(str(row["parsed"]) for row in result.values())
+        for label, result in columns
+    )
+    print(f"files parsed (cold/warm/one-file change): {parsed}")
 
 
 class FirstCallServer(http.server.ThreadingHTTPServer):
