@@ -10,7 +10,11 @@ square of the files (about 1 GB at 1,000 files, so some 23 GB at 5,000), so by d
 on 2,000 files, beside the new one on 2,000 and on 5,000.
 
     python bench/firstcall_bench.py [--packages 100] [--modules 50] [--baseline REV]
-        [--baseline-packages 40 (0: skip the old ranking)]
+        [--baseline-packages 40 (0: skip the old ranking)] [--solve]
+
+--solve adds the wall time from starting `devagent solve` to its first model call (a local
+OpenAI-protocol server that refuses the call) for a new repo, warm and after a one-file commit,
+beside a bare `docker run --rm devagent/base:latest true`.
 """
 
 from __future__ import annotations
@@ -249,30 +253,27 @@ def main() -> None:
         work = Path(tmp)
         size = args.packages * args.modules
         columns = [(f"new@{size}", measure(ROOT, work / "new", args.packages, args.modules))]
-        ratios = []
-        if args.baseline_packages:
-            small = args.baseline_packages * args.modules
-            source = export_baseline(args.baseline, work / "baseline")
-            if small != size:
-                columns.append(
-                    (
-                        f"new@{small}",
-                        measure(ROOT, work / "new-small", args.baseline_packages, args.modules),
-                    )
-                )
-            columns.append(
-                (
-                    f"old@{small}",
-                    measure(source, work / "old", args.baseline_packages, args.modules),
-                )
-            )
-            ratios.append((f"old/new@{small}", len(columns) - 1, len(columns) - 2))
+        ratios = compare(args, work, columns) if args.baseline_packages else []
         report(columns, ratios)
-        print(f"old = ranking code at {args.baseline} (git archive); new = this checkout")
+        print(f"old = devagent at {args.baseline} (git archive); new = this checkout")
         if args.solve:
             print(f"\ndevagent solve to the first model call, new code, {size} files")
             for case, seconds in measure_solve(work / "solve", args.packages, args.modules):
                 print(f"{case:34}{seconds:9.2f} s")
+
+
+def compare(
+    args: argparse.Namespace, work: Path, columns: list[tuple[str, Result]]
+) -> list[tuple[str, int, int]]:
+    """Add old and new columns at the baseline size to `columns`; return the ratio to print."""
+    files = args.baseline_packages * args.modules
+    source = export_baseline(args.baseline, work / "baseline")
+    if files != args.packages * args.modules:
+        new = measure(ROOT, work / "new-small", args.baseline_packages, args.modules)
+        columns.append((f"new@{files}", new))
+    old = measure(source, work / "old", args.baseline_packages, args.modules)
+    columns.append((f"old@{files}", old))
+    return [(f"old/new@{files}", len(columns) - 1, len(columns) - 2)]
 
 
 if __name__ == "__main__":
