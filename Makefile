@@ -47,6 +47,7 @@ perf: setup
 	$(BIN)/python bench/loop_bench.py --sandbox docker
 	$(BIN)/python bench/patch_bench.py --quick
 	$(BIN)/python bench/repomap_bench.py
+	$(BIN)/python bench/firstcall_bench.py
 	$(BIN)/python bench/workspace_bench.py
 
 clean:

@@ -68,6 +68,10 @@ class TagIndex:
         else:
             cache_dir.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(cache_dir / CACHE_FILE)
+            # A cache: a commit need not reach the disk before the map is shown (WAL keeps the
+            # file consistent; an fsync per commit cost more than the ranking under I/O load).
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS tags (key TEXT PRIMARY KEY, data BLOB)")
         self._db.execute("CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, value TEXT)")
         self._db.execute(

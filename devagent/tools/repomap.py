@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import defaultdict
@@ -15,6 +16,8 @@ from devagent.tools.rank import rank_definitions
 from devagent.tools.tags import Definition, FileTags
 
 DEFAULT_MAX_TOKENS = 1024
+MAP_VERSION = "2"
+"""Part of every stored map's key: bump it when the ranking or the rendering changes."""
 CHARS_PER_TOKEN = 4
 """Budget estimate: about 4 characters per token for code and English (no tokenizer offline)."""
 
@@ -50,18 +53,22 @@ class MapEntry:
 
 
 def ranked_entries(
-    tags: Mapping[str, FileTags], files: set[str], idents: set[str]
+    tags: Mapping[str, FileTags], files: set[str], idents: set[str], limit: int | None = None
 ) -> list[MapEntry]:
-    """Every definition, best first (each identifier's definitions in a file kept together)."""
-    by_name: dict[tuple[str, str], list[Definition]] = defaultdict(list)
-    for path, file_tags in tags.items():
-        for definition in file_tags.definitions:
-            by_name[path, definition.name].append(definition)
-    return [
+    """Every definition (or the first `limit`), best first (each identifier's definitions in a
+    file kept together)."""
+    entries = (
         MapEntry(path, definition)
         for path, ident, _ in rank_definitions(tags, files, idents)
-        for definition in by_name[path, ident]
-    ]
+        for definition in tags[path].definitions
+        if definition.name == ident
+    )
+    return list(itertools.islice(entries, limit))
+
+
+def most_entries(max_tokens: int) -> int:
+    """An upper bound on the entries a map of `max_tokens` can show: each takes a line."""
+    return max_tokens * CHARS_PER_TOKEN // len("    1│") + 1
 
 
 def _indent(definition: Definition) -> int:
@@ -116,7 +123,7 @@ def fit_to_budget(
     entries: list[MapEntry], max_tokens: int, tags: Mapping[str, FileTags] | None = None
 ) -> tuple[str, int]:
     """The longest rank-prefix of `entries` whose rendering fits `max_tokens`; (text, count)."""
-    low, high, best = 0, len(entries), ""
+    low, high, best = 0, min(len(entries), most_entries(max_tokens)), ""
     renderer = MapRenderer(tags)
     while low < high:
         middle = (low + high + 1) // 2
@@ -133,11 +140,11 @@ def build_map(
 ) -> tuple[str, dict[str, Any]]:
     """The map text within the budget, and facts about it (counts, focus found)."""
     files, idents = extract_mentions(focus, tags) if focus else (set(), set())
-    entries = ranked_entries(tags, files, idents)
+    entries = ranked_entries(tags, files, idents, most_entries(max_tokens))
     text, shown = fit_to_budget(entries, max_tokens, tags)
     shown_files = len({entry.path for entry in entries[:shown]})
     facts = {
-        "definitions": len(entries),
+        "definitions": sum(len(file_tags.definitions) for file_tags in tags.values()),
         "shown": shown,
         "files_shown": shown_files,
         "focus_files": sorted(files),
@@ -163,10 +170,12 @@ def _header(facts: dict[str, Any]) -> str:
 
 
 def map_workspace(ctx: ToolContext, focus: str, max_tokens: int) -> tuple[str, dict[str, Any]]:
-    """The rendered map and its facts; an unchanged workspace reuses the stored map."""
+    """The rendered map and its facts; an unchanged workspace reuses the stored map. A changed
+    one re-parses only the files whose content changed (tags are cached by content hash) and
+    re-ranks everything in O(files + references + definitions) per PageRank step (rank.py)."""
     with TagIndex(ctx.cache_dir) as index:
         snapshot = index.snapshot(ctx.workspace)
-        memo_key = f"map\0{snapshot.digest}\0{max_tokens}\0{focus}"
+        memo_key = f"map{MAP_VERSION}\0{snapshot.digest}\0{max_tokens}\0{focus}"
         stored = index.memo_get(memo_key)
         if stored is not None:
             facts = json.loads(stored)

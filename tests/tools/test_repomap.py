@@ -143,3 +143,67 @@ def test_same_size_edit_right_after_a_scan_is_seen(tmp_path: Path) -> None:
         tags, stats = index.scan(repo)
     assert stats.parsed == 1
     assert [d.name for d in tags["m.py"].definitions] == ["bbb"]
+
+
+def _users_of(name: str, count: int) -> dict[str, str]:
+    return {f"app/user{i}.py": f"def user{i}():\n    return {name}(1)\n" for i in range(count)}
+
+
+def test_a_file_defining_what_many_files_use_leads_the_map(tmp_path: Path) -> None:
+    files = {"lib/core.py": "def core_api(x):\n    return x\n", **_users_of("core_api", 8)}
+    files["lib/other.py"] = "def other_api(x):\n    return x\n"
+    files["app/one.py"] = "def one():\n    return other_api(1)\n"
+    obs = REPO_MAP({}, make_ctx(write_tree(tmp_path, files)))
+    assert obs.text.splitlines()[1:3] == ["lib/core.py:", "    1│def core_api(x):"]
+
+
+def test_a_name_defined_in_every_file_does_not_swamp_the_map(tmp_path: Path) -> None:
+    everywhere = "def run(x):\n    return run(x) + run(x)\n"
+    files = {f"jobs/job{i:02d}.py": everywhere for i in range(40)}
+    files["lib/parse.py"] = "def parse(text):\n    return text\n"
+    files.update({f"jobs/job{i:02d}.py": everywhere + "parse('')\n" for i in range(3)})
+    obs = REPO_MAP({"max_tokens": 64}, make_ctx(write_tree(tmp_path, files)))
+    assert obs.text.splitlines()[1:3] == ["lib/parse.py:", "    1│def parse(text):"]
+
+
+def _census_repo(root: Path) -> Path:
+    files = {"lib/core.py": "def core_api(x):\n    return x\n", **_users_of("core_api", 6)}
+    files["lib/extra.py"] = "def extra_api(x):\n    return x\n"
+    return write_tree(root, files)
+
+
+def test_one_file_change_reparses_it_alone_and_updates_the_ranking(tmp_path: Path) -> None:
+    repo = _census_repo(tmp_path / "repo")
+    ctx = make_ctx(repo, cache_dir=tmp_path / "cache")
+    before = REPO_MAP({"max_tokens": 64}, ctx)
+    for i in range(6):
+        (repo / f"app/user{i}.py").write_text(f"def user{i}():\n    return extra_api(1)\n")
+        after = REPO_MAP({"max_tokens": 64}, ctx)
+        assert (after.data["index"]["parsed"], after.data["index"]["cached"]) == (1, 7)
+    assert before.text.splitlines()[1] == "lib/core.py:"
+    assert after.text.splitlines()[1] == "lib/extra.py:"
+
+
+def test_the_map_is_the_same_built_cold_or_after_changes(tmp_path: Path) -> None:
+    repo = _census_repo(tmp_path / "repo")
+    ctx = make_ctx(repo, cache_dir=tmp_path / "cache")
+    REPO_MAP({"focus": "core_api"}, ctx)
+    (repo / "app/user2.py").write_text("def user2():\n    return extra_api(core_api(1))\n")
+    (repo / "lib/core.py").write_text("def core_api(x):\n    return extra_api(x)\n")
+    incremental = REPO_MAP({"focus": "core_api"}, ctx)
+    cold_repo = write_tree(tmp_path / "copy", {
+        str(path.relative_to(repo)): path.read_text() for path in repo.rglob("*.py")
+    })  # fmt: skip
+    cold = REPO_MAP({"focus": "core_api"}, make_ctx(cold_repo, cache_dir=tmp_path / "fresh"))
+    assert incremental.data["index"]["parsed"] == 2
+    assert cold.data["index"]["parsed"] == 8
+    assert incremental.text == cold.text
+
+
+def test_a_mentioned_file_shows_its_definitions_even_when_nobody_uses_them(tmp_path: Path) -> None:
+    files = {"lib/core.py": "def core_api(x):\n    return x\n", **_users_of("core_api", 8)}
+    files["tools/cleanup.py"] = "def sweep(paths):\n    return core_api(paths)\n"
+    obs = REPO_MAP(
+        {"focus": "tools/cleanup.py deletes too much"}, make_ctx(write_tree(tmp_path, files))
+    )
+    assert obs.text.splitlines()[1:3] == ["tools/cleanup.py:", "    1│def sweep(paths):"]
