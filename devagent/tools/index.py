@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from devagent.tools.safefs import UnsafeFileError, WorkspaceRoot
+from devagent.tools.safewalk import walk_relative
 from devagent.tools.tags import Definition, FileTags, extract_tags, language_for
-from devagent.tools.walk import walk_relative
 
 CACHE_FILE = "repomap-tags.sqlite3"
 SCHEMA_VERSION = "1"
@@ -47,6 +47,8 @@ class Snapshot:
     sources: dict[str, Source]
     digest: str
     """Hash of every (path, content key): equal digests mean an unchanged workspace."""
+    root: Path = Path("/")
+    """The workspace the sources are relative to."""
 
 
 def _encode(tags: FileTags) -> bytes:
@@ -113,25 +115,47 @@ class TagIndex:
         known = self._known_stats(prefix)
         trust_before = time.time_ns() - RACY_NS
         sources: dict[str, Source] = {}
-        updates = []
-        for rel in walk_relative(workspace):
-            lang, full = language_for(rel), prefix + rel
-            stat = os.stat(full) if lang else None
-            if lang is None or stat is None or stat.st_size > MAX_FILE_BYTES:
-                continue
-            size, mtime = stat.st_size, stat.st_mtime_ns
-            hit = known.get(full)
-            if hit and hit[:2] == (size, mtime) and mtime < trust_before:
-                key = hit[2]
-            else:
-                salt = f"{SCHEMA_VERSION}\0{lang}\0".encode()
-                key = hashlib.sha1(salt + Path(full).read_bytes()).hexdigest()
-                updates.append((full, size, mtime, key))
-            sources[rel] = Source(key, lang, full)
+        updates: list[tuple[str, int, int, str]] = []
+        with WorkspaceRoot(workspace) as root:  # a swap in the sandbox cannot redirect reads
+            for rel in walk_relative(root):
+                lang, full = language_for(rel), prefix + rel
+                if lang is None:
+                    continue
+                try:
+                    key = self._key(root, rel, lang, known.get(full), trust_before, updates)
+                except (UnsafeFileError, OSError):
+                    continue
+                if key:
+                    sources[rel] = Source(key, lang, full)
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO seen VALUES (?, ?, ?, ?)", updates)
         digest = hashlib.sha1("\n".join(f"{r}\0{s.key}" for r, s in sources.items()).encode())
-        return Snapshot(sources, digest.hexdigest())
+        return Snapshot(sources, digest.hexdigest(), Path(prefix))
+
+    @staticmethod
+    def _key(
+        root: WorkspaceRoot,
+        rel: str,
+        lang: str,
+        hit: tuple[int, int, str] | None,
+        trust_before: int,
+        updates: list[tuple[str, int, int, str]],
+    ) -> str:
+        """The content key of `rel` ('' for one too large to index), reading it only when its
+        size and mtime differ from what was recorded (or are too recent to trust)."""
+        entry = root.entry(rel)
+        if entry is None:
+            return ""
+        with entry:
+            size, mtime = entry.st.st_size, entry.st.st_mtime_ns
+            if entry.is_dir or size > MAX_FILE_BYTES:
+                return ""
+            if hit and hit[:2] == (size, mtime) and mtime < trust_before:
+                return hit[2]
+            salt = f"{SCHEMA_VERSION}\0{lang}\0".encode()
+            key = hashlib.sha1(salt + entry.read(MAX_FILE_BYTES)).hexdigest()
+        updates.append((str(root.path / rel), size, mtime, key))
+        return key
 
     def load(self, snapshot: Snapshot) -> tuple[dict[str, FileTags], IndexStats]:
         """Tags of every file in `snapshot`: from the cache, or parsed (and then cached)."""
@@ -141,15 +165,20 @@ class TagIndex:
         result: dict[str, FileTags] = {}
         stats = IndexStats(files=len(sources))
         fresh: list[tuple[str, bytes]] = []
-        for rel, source in sources.items():
-            if source.key in cached:
-                result[rel] = _decode(cached[source.key])
-                stats.cached += 1
-                continue
-            result[rel] = extract_tags(Path(source.path).read_bytes(), source.lang)
-            cached[source.key] = _encode(result[rel])
-            fresh.append((source.key, cached[source.key]))
-            stats.parsed += 1
+        with WorkspaceRoot(snapshot.root) as root:
+            for rel, source in sources.items():
+                if source.key in cached:
+                    result[rel] = _decode(cached[source.key])
+                    stats.cached += 1
+                    continue
+                try:
+                    data = root.read_bytes(rel, MAX_FILE_BYTES) or b""
+                except (UnsafeFileError, OSError):
+                    data = b""
+                result[rel] = extract_tags(data, source.lang)
+                cached[source.key] = _encode(result[rel])
+                fresh.append((source.key, cached[source.key]))
+                stats.parsed += 1
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO tags VALUES (?, ?)", fresh)
         stats.seconds = time.perf_counter() - started

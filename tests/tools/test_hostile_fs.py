@@ -36,11 +36,15 @@ from tests.tools.helpers import make_ctx
 
 TOOLS = all_tools()
 CANARY = "CANARY-7f3a"
+CANARY_DEF = "canary_7f3a_host_only"
+"""A definition only the host folder has: the repo map and find_symbol must never show it."""
 TRIES = 2000
 """Calls per tool while the swapper runs."""
 DOCKER_TRIES = 1000
 """Calls per tool against a swapper inside a real container."""
 RG_TRIES = 500
+MAP_TRIES = 300
+"""Calls of repo_map and find_symbol (each walks, hashes and parses the workspace)."""
 """Calls of the rg-backed search (one rg process each: slower)."""
 
 SWAPPER = r"""
@@ -58,8 +62,8 @@ test run; none when started detached) goes away."""
 ENGINES = ["python"] + (["rg"] if shutil.which("rg") else [])
 
 
-def call(name: str, ctx: ToolContext, **args: object) -> Observation:
-    return TOOLS[name](dict(args), ctx)
+def call(tool: str, ctx: ToolContext, /, **args: object) -> Observation:
+    return TOOLS[tool](dict(args), ctx)
 
 
 def _snapshot(folder: Path) -> list[tuple[str, int, int, int]]:
@@ -78,6 +82,9 @@ class Race:
         self.host.mkdir()
         (self.host / "secret.txt").write_text(f"needle {CANARY}\nhost only\n")
         (self.host / f"{CANARY}-name.txt").write_text(f"needle {CANARY}\n")
+        (self.host / "secret.py").write_text(
+            f"def {CANARY_DEF}():\n    return '{CANARY}'\n\ndef workspace_function():\n    pass\n"
+        )
         self.ws = root / "ws"
         (self.ws / "d").mkdir(parents=True)
         (self.ws / "d" / "secret.txt").write_text("needle here\nworkspace text\n")
@@ -99,7 +106,7 @@ class Race:
         except Exception:  # counted: any exception escaping a tool aborts a real run
             counter["raised"] += 1
             text = ""
-        if CANARY in text:
+        if CANARY in text or CANARY_DEF in text or "secret.py" in text:
             counter["leaked"] += 1
         now = _snapshot(self.host)
         if now != self.baseline:
@@ -113,7 +120,10 @@ def race(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Race]:
     state = Race(tmp_path, getattr(request, "param", "python"))
     proc = state.start()
     try:
-        seen = {os.path.islink(state.ws / "d") for _ in range(20000)}
+        seen: set[bool] = set()
+        deadline = time.monotonic() + 120  # wait for the swapper to start, however loaded
+        while seen != {True, False} and time.monotonic() < deadline:
+            seen.add(os.path.islink(state.ws / "d"))
         assert seen == {True, False}, "the swapper is not running"
         yield state
     finally:
@@ -212,7 +222,10 @@ def test_a_swapper_inside_the_docker_sandbox_cannot_redirect_the_tools(tmp_path:
             timeout=30,
         )
         assert started.exit_code == 0, started.output
-        seen = {os.path.islink(race.ws / "d") for _ in range(20000)}
+        seen: set[bool] = set()
+        deadline = time.monotonic() + 120  # the swapper may take a while to start under load
+        while seen != {True, False} and time.monotonic() < deadline:
+            seen.add(os.path.islink(race.ws / "d"))
         assert seen == {True, False}, "the swapper in the container is not running"
         for i in range(DOCKER_TRIES):
             race.attempt("view", path="d/secret.txt" if i % 2 else "d")
@@ -247,6 +260,17 @@ def _in_thread(fn: Callable[[], Observation], release: Callable[[], None]) -> Ob
     if isinstance(result, BaseException):
         raise AssertionError(f"the tool call raised {result!r}") from result
     return result
+
+
+def test_repo_map_and_find_symbol_never_index_through_a_swapped_symlink(race: Race) -> None:
+    fd = os.open("mod.py", os.O_CREAT | os.O_WRONLY, 0o644, dir_fd=race.folder)  # not via "d"
+    os.write(fd, b"def workspace_function():\n    return 1\n")
+    os.close(fd)
+    for _ in range(MAP_TRIES):
+        race.attempt("repo_map", max_tokens=2000)
+        race.attempt("find_symbol", name="workspace_function")
+    assert _clean(race.counts["repo_map"], MAP_TRIES), race.counts
+    assert _clean(race.counts["find_symbol"], MAP_TRIES), race.counts
 
 
 def _release_fifo(path: Path) -> Callable[[], None]:
@@ -325,6 +349,18 @@ def test_a_fifo_gitignore_blocks_neither_view_nor_search(ws: Path) -> None:
     release = _release_fifo(ws / ".gitignore")
     assert "a.txt" in _in_thread(lambda: call("view", ctx, path="."), release).text
     assert "a.txt:1" in _in_thread(lambda: call("search", ctx, pattern="needle"), release).text
+
+
+def test_fifos_block_neither_repo_map_nor_find_symbol(ws: Path) -> None:
+    (ws / "lib.py").write_text("def visible_function():\n    return 1\n")
+    os.mkfifo(ws / ".gitignore")
+    os.mkfifo(ws / "pipe.py")
+    ctx = make_ctx(ws)
+    release = _release_fifo(ws / "pipe.py")
+    shown = _in_thread(lambda: call("repo_map", ctx, max_tokens=500), release).text
+    assert "visible_function" in shown
+    found = _in_thread(lambda: call("find_symbol", ctx, name="visible_function"), release).text
+    assert "lib.py" in found
 
 
 HOSTILE = "evil\x1b[31m\u202etxt.exe\u200b\x07"
