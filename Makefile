@@ -5,9 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup venv docker image images test demo lint bench perf clean
+.PHONY: setup venv docker hosttools image images test demo lint bench perf clean
 
-setup: venv docker image
+setup: venv docker hosttools image
 
 venv: $(STAMP)
 
@@ -20,6 +20,9 @@ $(STAMP): pyproject.toml
 
 docker:
 	@bash images/ensure-docker.sh
+
+hosttools:
+	@bash images/ensure-host-tools.sh
 
 image: venv docker
 	@$(BIN)/devagent images ensure
