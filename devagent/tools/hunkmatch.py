@@ -4,9 +4,10 @@ The search goes from strict to loose and stops at the first level that finds any
 whole block (exactly or ignoring whitespace), then the block without one, two, ... of its
 leading/trailing context lines (the model invented or misremembered them), then a bounded fuzzy
 alignment in which every removed line must still be found. At each level, two different places
-are an ambiguity (refused) unless exactly one of them sits at the line the model stated, or
-exactly one is within HINT_SLACK lines of it and all others are at least HINT_CLEAR lines away;
-a fuzzy place that explains too few of the hunk's lines is far-fetched (refused).
+are an ambiguity (refused): a model's line numbers are weak evidence. Only when the caller says
+the numbers are trustworthy (`trust_hint`: every other hunk of the diff landed exactly at its
+stated line) does the one place at the stated line win. A fuzzy place that explains too few of
+the hunk's lines is far-fetched (refused).
 """
 
 from __future__ import annotations
@@ -24,10 +25,6 @@ FUZZ_MIN_LINES = 4
 """Hunks shorter than this are never matched fuzzily."""
 FUZZ_TIE_MARGIN = 0.15
 """A second place scoring within this margin of the best one makes the match ambiguous."""
-HINT_SLACK = 3
-"""Among equal places, one within this many lines of the stated line is chosen..."""
-HINT_CLEAR = 15
-"""...when every other place is at least this far from it."""
 _MAX_STARTS = 400
 
 
@@ -62,8 +59,11 @@ class NoPlace:
     """0-based file lines where equally good matches start, when the reason is ambiguity."""
 
 
-def locate(lines: Sequence[str], ops: Sequence[Op], expected: int | None) -> Placement | NoPlace:
-    """Where `ops`' before-block sits in `lines`; `expected` is the model's 0-based line hint."""
+def locate(
+    lines: Sequence[str], ops: Sequence[Op], expected: int | None, *, trust_hint: bool = False
+) -> Placement | NoPlace:
+    """Where `ops`' before-block sits in `lines`; `expected` is the model's 0-based line hint,
+    which decides between equal places only with `trust_hint`."""
     before = [i for i, (kind, _) in enumerate(ops) if kind != "+"]
     if not before:
         return NoPlace("the hunk has no context or removed lines to locate it by")
@@ -78,7 +78,7 @@ def locate(lines: Sequence[str], ops: Sequence[Op], expected: int | None) -> Pla
                     label = how if len(trimmed) == len(before) else f"{how}, trimmed context"
                     places.setdefault(tuple(sorted(mapping.values())), Placement(mapping, label))
         if places:
-            return _choose(list(places.values()), ops, expected)
+            return _choose(list(places.values()), ops, expected if trust_hint else None)
     return _fuzzy(keys_by_norm[loose_key], ops, before, expected)
 
 
@@ -113,13 +113,9 @@ def _choose(
     if len(places) == 1:
         return places[0]
     if expected is not None:
-        distance = {id(p): abs(_hunk_start(p, ops) - expected) for p in places}
-        at_hint = [p for p in places if distance[id(p)] == 0]
-        near = [p for p in places if distance[id(p)] <= HINT_SLACK]
+        at_hint = [p for p in places if _hunk_start(p, ops) == expected]
         if len(at_hint) == 1:
-            return at_hint[0]
-        if len(near) == 1 and sorted(distance.values())[1] >= HINT_CLEAR:
-            return near[0]
+            return Placement(at_hint[0].mapping, f"{at_hint[0].how}, chosen by its line number")
     starts = tuple(sorted(_hunk_start(p, ops) for p in places))
     return NoPlace(f"the hunk matches {len(places)} places equally well", starts)
 

@@ -58,13 +58,38 @@ _FileOutcome = tuple[dict[str, str | None], list[str]] | HunkFailure
 def apply_file_patches(
     files: Sequence[FilePatch], current: Mapping[str, str | None]
 ) -> PatchResult:
-    """Apply every file patch to `current` (path -> text or None), all or nothing."""
+    """Apply every file patch to `current` (path -> text or None), all or nothing.
+
+    A hunk that fits several places equally well is refused, unless every other hunk of the diff
+    (at least one) landed exactly at its stated line: then the stated line decides."""
+    first = _apply_all(files, current, trust_hints=False)
+    if first.ok or not all(f.candidates for f in first.failures):
+        return first
+    landings: list[tuple[bool, bool]] = []
+    second = _apply_all(files, current, trust_hints=True, landings=landings)
+    others = [exact for by_hint, exact in landings if not by_hint]
+    if second.ok and others and all(others):
+        return second
+    return first
+
+
+Landings = list[tuple[bool, bool]]
+"""Per hunk: (placed by its line number, landed exactly at its stated line)."""
+
+
+def _apply_all(
+    files: Sequence[FilePatch],
+    current: Mapping[str, str | None],
+    *,
+    trust_hints: bool,
+    landings: Landings | None = None,
+) -> PatchResult:
     working: dict[str, str | None] = dict(current)
     changed: dict[str, str | None] = {}
     failures: list[HunkFailure] = []
     notes: list[str] = []
     for fp in files:
-        outcome = _apply_file(fp, working)
+        outcome = _apply_file(fp, working, trust_hints, landings)
         if isinstance(outcome, HunkFailure):
             failures.append(outcome)
             continue
@@ -77,7 +102,12 @@ def apply_file_patches(
     return PatchResult(contents=changed, notes=tuple(notes))
 
 
-def _apply_file(fp: FilePatch, working: Mapping[str, str | None]) -> _FileOutcome:
+def _apply_file(
+    fp: FilePatch,
+    working: Mapping[str, str | None],
+    trust_hints: bool = False,
+    landings: Landings | None = None,
+) -> _FileOutcome:
     if fp.source is None:
         return _create(fp, working.get(fp.path))
     existing = working.get(fp.source)
@@ -85,7 +115,7 @@ def _apply_file(fp: FilePatch, working: Mapping[str, str | None]) -> _FileOutcom
         return HunkFailure(fp.source, 0, f"{fp.source} does not exist")
     if fp.kind == "rename" and working.get(fp.path) is not None:
         return HunkFailure(fp.path, 0, f"cannot rename {fp.source} to {fp.path}: it exists")
-    outcome = apply_hunks(fp.source, existing, fp.hunks)
+    outcome = apply_hunks(fp.source, existing, fp.hunks, trust_hints=trust_hints, landings=landings)
     if isinstance(outcome, HunkFailure):
         return outcome
     new_text, notes = outcome
@@ -147,6 +177,8 @@ class _Doc:
             cursor = j + 1
         if hi == len(self.lines):
             self.final_no_eol = hunk.after_no_eol or (self.final_no_eol and not hunk.before_no_eol)
+            if self.final_no_eol and not hunk.after_no_eol and _adds_final_blank(hunk):
+                self.final_no_eol = False  # else the blank line the diff adds would vanish
         self.lines[lo:hi] = lines
         self.eols[lo:hi] = eols
         return len(lines) - (hi - lo)
@@ -159,8 +191,22 @@ class _Doc:
         return "".join(line + eol for line, eol in zip(self.lines, eols, strict=True))
 
 
-def apply_hunks(path: str, text: str, hunks: Sequence[Hunk]) -> tuple[str, list[str]] | HunkFailure:
-    """`text` with every hunk applied in order, or the first hunk that does not apply."""
+def _adds_final_blank(hunk: Hunk) -> bool:
+    """Whether the hunk's last line is an added blank line."""
+    return bool(hunk.ops) and hunk.ops[-1][0] == "+" and not hunk.ops[-1][1].strip()
+
+
+def apply_hunks(
+    path: str,
+    text: str,
+    hunks: Sequence[Hunk],
+    *,
+    trust_hints: bool = False,
+    landings: Landings | None = None,
+) -> tuple[str, list[str]] | HunkFailure:
+    """`text` with every hunk applied in order, or the first hunk that does not apply.
+    `trust_hints` lets stated line numbers decide between equal places; `landings` collects
+    how each hunk was placed."""
     doc = _Doc(text)
     offset = 0
     notes: list[str] = []
@@ -170,10 +216,13 @@ def apply_hunks(path: str, text: str, hunks: Sequence[Hunk]) -> tuple[str, list[
             doc.final_no_eol = hunk.after_no_eol
             continue
         expected = None if hunk.source_start is None else max(0, hunk.source_start - 1) + offset
-        place = locate(doc.lines, hunk.ops, expected)
+        place = locate(doc.lines, hunk.ops, expected, trust_hint=trust_hints)
         if isinstance(place, NoPlace):
             return _failure(path, number, hunk, doc.lines, place, expected)
         first = place.start - sum(1 for i in range(min(place.mapping)) if hunk.ops[i][0] != "+")
+        if landings is not None:
+            exact = place.how == "exact" and first == expected
+            landings.append(("line number" in place.how, exact))
         if place.how != "exact" or (expected is not None and first != expected):
             notes.append(f"{path} hunk {number}: {place.how} match at line {first + 1}")
         delta = doc.splice(hunk, place)

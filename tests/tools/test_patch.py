@@ -174,24 +174,58 @@ def test_ambiguous_hunk_is_refused_with_the_candidates() -> None:
     assert (failure.path, failure.hunk, failure.candidates) == ("x", 1, (2, 8))
 
 
-def test_ambiguity_is_resolved_by_an_exact_line_number() -> None:
-    patch = AMBIGUOUS.replace("@@ -40,3 +40,3 @@", "@@ -8,3 +8,3 @@")
-    result = apply(patch, {"x": AMBIGUOUS_SOURCE})
-    assert result.contents == {
-        "x": "a\nsame 1\nsame 2\nsame 3\nb\nc\nd\nsame 1\nSAME 2\nsame 3\ne\n"
-    }
+def test_a_line_number_alone_does_not_pick_between_equal_places() -> None:
+    """A model's line number is weak evidence: pointing at (or near) one copy is not enough."""
+    for start in (2, 8, 9, 10):
+        patch = AMBIGUOUS.replace("@@ -40,3 +40,3 @@", f"@@ -{start},3 +{start},3 @@")
+        result = apply(patch, {"x": AMBIGUOUS_SOURCE})
+        assert not result.ok, start
+        assert result.failures[0].candidates == (2, 8)
 
 
-def test_ambiguity_is_resolved_by_a_nearby_line_number_when_others_are_far() -> None:
+def test_a_far_line_number_does_not_pick_either() -> None:
     source = AMBIGUOUS_SOURCE + "filler\n" * 20 + "same 1\nsame 2\nsame 3\n"
     patch = AMBIGUOUS.replace("@@ -40,3 +40,3 @@", "@@ -30,3 +30,3 @@")
-    result = apply(patch, {"x": source})
-    assert result.contents == {"x": source.removesuffix("same 2\nsame 3\n") + "SAME 2\nsame 3\n"}
+    assert apply(patch, {"x": source}).failures[0].candidates == (2, 8, 32)
 
 
-def test_a_nearby_line_number_does_not_pick_between_close_places() -> None:
-    patch = AMBIGUOUS.replace("@@ -40,3 +40,3 @@", "@@ -6,3 +6,3 @@")
-    assert apply(patch, {"x": AMBIGUOUS_SOURCE}).failures[0].candidates == (2, 8)
+TRUSTED_SOURCE = "".join(f"line {i}\n" for i in range(1, 21)) + AMBIGUOUS_SOURCE
+"""20 distinct lines, then the two copies of the same block at lines 22 and 28."""
+
+
+def test_line_numbers_decide_when_every_other_hunk_landed_exactly_at_its_line() -> None:
+    patch = (
+        "--- x\n+++ x\n@@ -4,3 +4,3 @@\n line 4\n-line 5\n+LINE 5\n line 6\n"
+        "@@ -28,3 +28,3 @@\n same 1\n-same 2\n+SAME 2\n same 3\n"
+    )
+    result = apply(patch, {"x": TRUSTED_SOURCE})
+    assert result.ok, result.failures
+    text = result.contents["x"]
+    assert text is not None and "LINE 5\n" in text
+    assert text.endswith("same 1\nSAME 2\nsame 3\ne\n")
+    assert text.count("same 2\n") == 1
+
+
+def test_line_numbers_do_not_decide_when_another_hunk_was_off() -> None:
+    patch = (
+        "--- x\n+++ x\n@@ -7,3 +7,3 @@\n line 4\n-line 5\n+LINE 5\n line 6\n"
+        "@@ -28,3 +28,3 @@\n same 1\n-same 2\n+SAME 2\n same 3\n"
+    )
+    result = apply(patch, {"x": TRUSTED_SOURCE})
+    assert not result.ok
+    assert result.failures[0].candidates == (22, 28)
+
+
+@pytest.mark.parametrize(
+    "patch",
+    [
+        "--- x\n+++ x\n@@ -1,2 +1,3 @@\n a\n-b\n\\ No newline at end of file\n+b\n+\n",
+        "--- x\n+++ x\n@@ -1,2 +1,3 @@\n a\n b\n+\n",
+        "--- x\n+++ x\n@@ -2 +2,2 @@\n b\n+\n",
+    ],
+)
+def test_file_without_final_newline_keeps_the_blank_line_the_diff_adds(patch: str) -> None:
+    assert apply(patch, {"x": "a\nb"}).contents == {"x": "a\nb\n\n"}
 
 
 def test_far_fetched_match_is_refused_and_closest_lines_shown() -> None:
