@@ -25,6 +25,7 @@ from pathlib import Path
 
 from devagent.errors import DevagentError
 from devagent.gitcmd import GitError, HardenedGit, redact_urls
+from devagent.tools.paths import is_git_dir_name
 
 DIFF_OPTIONS: tuple[str, ...] = (
     "--binary",
@@ -71,8 +72,11 @@ def snapshot_index(git: HardenedGit, index: Path | None) -> Iterator[dict[str, s
             git.run("read-tree", "HEAD", env=env)
         git.run("add", "--update", "--", ".", env=env)
         listed = git.run("ls-files", "-z", "--others", "--exclude-standard", env=env).stdout
-        # A path ending in "/" is a nested repository: never part of the patch, never entered.
-        untracked = [p for p in listed.split(b"\0") if p and not p.endswith(b"/")]
+        # A path ending in "/" is a nested repository: never part of the patch, never entered;
+        # a `.git` in another spelling (`.GIT/config`) is refused by `git add` and left out.
+        untracked = [
+            p for p in listed.split(b"\0") if p and not p.endswith(b"/") and not _under_git_dir(p)
+        ]
         if untracked:
             git.run(
                 "add", "--pathspec-from-file=-", "--pathspec-file-nul",
@@ -301,6 +305,11 @@ def _write_excludes(git_dir: Path) -> None:
     info.mkdir(exist_ok=True)
     with open(info / "exclude", "a") as f:
         f.write("\n# devagent: never part of a patch\n" + "\n".join(EXCLUDES) + "\n")
+
+
+def _under_git_dir(path: bytes) -> bool:
+    parts = path.decode("utf-8", "surrogateescape").split("/")
+    return any(is_git_dir_name(part) for part in parts)
 
 
 def _index_path(git: HardenedGit) -> Path:

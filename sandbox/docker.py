@@ -197,6 +197,9 @@ class DockerSandbox:
             "tmpfs": tmpfs,
             "mounts": mounts,
             "ipc_mode": "private",
+            # Nothing is read from the container's log, and a command writing to PID 1's stdout
+            # in a loop must not fill the host's disk: no log at all.
+            "log_config": {"type": "none", "config": {}},
         }
 
     def _base_env(self) -> dict[str, str]:

@@ -37,6 +37,8 @@ _FILE_HEADERS = (
     "new mode",
 )
 DEV_NULL = "/dev/null"
+MAX_HUNKS = 1000
+"""More hunks than this in one patch is refused: split it (each hunk costs a search)."""
 
 Op = tuple[str, str]
 """One hunk line: kind (' ', '-' or '+') and its text without line ending."""
@@ -86,7 +88,13 @@ class FilePatch:
 
 def parse_patch(text: str) -> list[FilePatch]:
     """The files and hunks of `text`; raises `PatchFormatError` when there is nothing to apply."""
+    refuse_hostile_headers(text)
     repaired, stated = repair_diff(text)
+    if len(stated) > MAX_HUNKS:
+        raise PatchFormatError(
+            f"the patch has {len(stated)} hunks, over the limit of {MAX_HUNKS}; "
+            "send it in smaller patches"
+        )
     try:
         patch_set = PatchSet(repaired)
     except UnidiffParseError as exc:
@@ -102,6 +110,38 @@ def parse_patch(text: str) -> list[FilePatch]:
         if fp.kind == "modify" and not fp.hunks:
             raise PatchFormatError(f"the patch for {fp.path} has no hunks")
     return files
+
+
+def refuse_hostile_headers(text: str) -> None:
+    """Refuse what a diff may say that we will not guess about: binary content (`GIT binary
+    patch`) and `rename from`/`rename to` names that disagree with their `diff --git` line."""
+    names: tuple[str, str] | None = None
+    for raw in text.splitlines():
+        line = raw.rstrip("\r")
+        if line.startswith("GIT binary patch"):
+            raise PatchFormatError(
+                "binary patches (GIT binary patch) are not supported; create or change binary "
+                "files with a command in `run`"
+            )
+        if line.startswith("diff --git "):
+            names = _git_line_names(line)
+        elif line.startswith(("rename from ", "rename to ")) and names is not None:
+            said = line.split(" ", 2)[2].strip()
+            wanted = names[0] if line.startswith("rename from ") else names[1]
+            if said != wanted:
+                raise PatchFormatError(
+                    f"the headers disagree: {line!r} but the diff line names {wanted!r}; "
+                    "give one consistent pair of names"
+                )
+
+
+def _git_line_names(line: str) -> tuple[str, str] | None:
+    """(old, new) of `diff --git a/OLD b/NEW` when the split is unambiguous."""
+    rest = line[len("diff --git ") :]
+    if rest.startswith("a/") and rest.count(" b/") == 1:
+        old, new = rest[2:].split(" b/")
+        return old, new
+    return None
 
 
 def _file_patch(patched: PatchedFile, hints: Iterator[int | None]) -> FilePatch:

@@ -215,6 +215,13 @@ def apply_hunks(
             doc.lines, doc.eols = list(hunk.after), ["\n"] * len(hunk.after)
             doc.final_no_eol = hunk.after_no_eol
             continue
+        if not any(kind != " " for kind, _ in hunk.ops):
+            return HunkFailure(
+                path,
+                number,
+                "the hunk changes nothing: every line is context; mark added lines with '+' and "
+                "removed lines with '-'",
+            )
         expected = None if hunk.source_start is None else max(0, hunk.source_start - 1) + offset
         place = locate(doc.lines, hunk.ops, expected, trust_hint=trust_hints)
         if isinstance(place, NoPlace):

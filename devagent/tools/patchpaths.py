@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 from devagent.tools.names import escape_name
-from devagent.tools.paths import PathError, PathEscapeError, resolve_in_workspace
+from devagent.tools.paths import PathError, PathEscapeError, is_git_dir_name, resolve_in_workspace
 
 
 class PatchPathError(PathEscapeError):
@@ -30,8 +30,8 @@ def resolve_edit_path(workspace: Path, path: str) -> Path:
         )
     if ".." in pure.parts:
         raise PatchPathError(f"{shown}: '..' is refused; use a path inside the repo")
-    if ".git" in pure.parts:
-        raise PatchPathError(f"{shown}: files under .git/ are never edited")
+    if any(is_git_dir_name(part) for part in pure.parts):
+        raise PatchPathError(f"{shown}: files under .git/ (in any spelling) are never edited")
     try:
         real = resolve_in_workspace(workspace, str(pure), for_write=True)
     except PathError as exc:

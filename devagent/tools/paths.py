@@ -56,7 +56,7 @@ def resolve_in_workspace(workspace: Path, path: str, *, for_write: bool = False)
             f"{path!r} resolves to a location outside the workspace (through '..' or a symlink); "
             "only files inside the repository can be used."
         )
-    if for_write and ".git" in target.relative_to(root).parts:
+    if for_write and any(is_git_dir_name(part) for part in target.relative_to(root).parts):
         raise PathEscapeError(
             f"{path!r} is inside .git/, which cannot be edited; change working-tree files only."
         )
@@ -68,3 +68,11 @@ def display_path(workspace: Path, target: Path) -> str:
     root = Path(os.path.realpath(workspace))
     rel = Path(os.path.realpath(target)).relative_to(root)
     return rel.as_posix() if rel.parts else "."
+
+
+def is_git_dir_name(part: str) -> bool:
+    """Whether a path component is `.git` as git itself would see it on some file system: any
+    case (`.GIT`), trailing dots or spaces (`.git.`), or the 8.3 short name `git~1`. Host git
+    refuses to add such entries, so a file under one would lose the whole patch."""
+    folded = part.lower().rstrip(". ")
+    return folded == ".git" or folded == "git~1"

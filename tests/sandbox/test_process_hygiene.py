@@ -68,3 +68,9 @@ def test_kill_everything_from_inside_leaves_the_sandbox_usable(sb):
     assert result.exit_code == 0
     assert "alive" in result.output
     assert strays(sb) == []
+
+
+def test_writing_to_the_keep_alives_output_fills_no_host_log(sb, docker_client):
+    sb.exec("head -c 1000000 /dev/zero > /proc/1/fd/1", timeout=30)
+    attrs = docker_client.api.inspect_container(sb.container.id)
+    assert attrs["HostConfig"]["LogConfig"]["Type"] == "none"

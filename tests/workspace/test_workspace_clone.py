@@ -171,3 +171,17 @@ def test_reset_to_keeps_the_tree_owned_by_the_sandbox_user(make_repo, tmp_path):
     owners = {(p.lstat().st_uid, p.lstat().st_gid) for p in ws.tree.rglob("*")}
     assert owners == {(1000, 1000)}
     assert ws.diff() == best
+
+
+def test_a_git_dir_in_another_spelling_is_left_out_of_the_patch(make_repo, tmp_path):
+    """Host git refuses to add `.GIT/...`; a sandbox that made one must not lose the patch."""
+    repo = make_repo({"app.py": "x = 1\n"})
+    ws = Workspace.create(repo, tmp_path / "ws")
+    (ws.tree / ".GIT").mkdir()
+    (ws.tree / ".GIT" / "config").write_text("[core]\n")
+    (ws.tree / "sub" / ".Git").mkdir(parents=True)
+    (ws.tree / "sub" / ".Git" / "x").write_text("y\n")
+    (ws.tree / "app.py").write_text("x = 2\n")
+    patch = ws.diff()
+    assert "+x = 2" in patch
+    assert ".GIT" not in patch and ".Git" not in patch
