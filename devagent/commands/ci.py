@@ -70,6 +70,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         branch=None,
         checkout=False,
         pr=True,
+        headless=True,
         remote="origin",
         base_branch=request.default_branch,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ from devagent.delivery import (
     remote_url,
     user_git,
 )
+from devagent.deliverypolicy import DEFAULT_MAX_DELETIONS, Concern, review_patch
 from devagent.errors import DevagentError
 from devagent.forge.github import DEFAULT_API_URL, GitHubClient, Issue
 from devagent.forge.prbody import CheckResult, RunReport
@@ -41,6 +43,19 @@ def add_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--remote", default="origin")
     g.add_argument("--base-branch", help="branch the PR targets (default: the current branch)")
     g.add_argument("--author", default=DEFAULT_AUTHOR, help="'Name <email>' of the commit")
+    g.add_argument(
+        "--allow-sensitive",
+        action="store_true",
+        help="deliver without asking even when the patch changes CI workflows, devagent's "
+        "config, git hooks, deletes many files or adds invisible characters",
+    )
+    g.add_argument(
+        "--max-deletions",
+        type=int,
+        default=DEFAULT_MAX_DELETIONS,
+        metavar="N",
+        help=f"more deleted files than N needs your yes (default {DEFAULT_MAX_DELETIONS})",
+    )
     g.add_argument(
         "--github-api-url",
         default=os.environ.get("GITHUB_API_URL", DEFAULT_API_URL),
@@ -81,10 +96,15 @@ def issue_title(text: str) -> str:
 
 
 def run_report(
-    outcome: SolveOutcome, issue_text: str, forge_issue: Issue | None, model: str
+    outcome: SolveOutcome,
+    issue_text: str,
+    forge_issue: Issue | None,
+    model: str,
+    concerns: tuple[str, ...] = (),
 ) -> RunReport:
     result = outcome.result
     return RunReport(
+        concerns=concerns,
         issue=forge_issue.ref if forge_issue else None,
         issue_title=forge_issue.title if forge_issue else issue_title(issue_text),
         status=result.status,
@@ -122,7 +142,13 @@ def deliver(
     if not result.patch.strip():
         return {"delivery": "nothing delivered: the patch is empty"}
     author = parse_author(args.author)
-    report = run_report(outcome, issue_text, forge_issue, model=getattr(args, "model", "") or "")
+    concerns = review_patch(
+        result.patch, max_deletions=getattr(args, "max_deletions", DEFAULT_MAX_DELETIONS)
+    )
+    if concerns and not getattr(args, "allow_sensitive", False):
+        confirm_sensitive(concerns, console, headless=getattr(args, "headless", False))
+    model = getattr(args, "model", "") or ""
+    report = run_report(outcome, issue_text, forge_issue, model, tuple(map(str, concerns)))
     if args.apply:
         if result.solved:
             applied = apply_to_tree(repo, outcome.patch_since_start)
@@ -140,6 +166,23 @@ def deliver(
             check_out_branch(repo, args.branch)
         done["branch"] = f"{args.branch} at {sha[:12]}"
     return done
+
+
+def confirm_sensitive(concerns: list[Concern], console: Console, *, headless: bool) -> None:
+    """Ask the person at the terminal; refuse (DevagentError) in CI, without a terminal, or
+    on any answer but yes. Nothing has been delivered when this raises."""
+    listed = "; ".join(str(c) for c in concerns)
+    hint = "review OUT/patch.diff; rerun with --allow-sensitive to deliver it anyway"
+    if headless or not sys.stdin.isatty():
+        raise DevagentError(
+            f"delivery refused: the patch needs a person's review ({listed}); {hint}"
+        )
+    console.print("[bold yellow]This patch needs your review before it is delivered:[/]")
+    for concern in concerns:
+        console.print(f"  - {concern}", markup=False)
+    answer = console.input("Deliver it anyway? [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        raise DevagentError(f"delivery declined ({listed}); the patch is in OUT/patch.diff")
 
 
 def _propose(

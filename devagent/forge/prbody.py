@@ -42,6 +42,8 @@ class RunReport:
     steps: int = 0
     model: str = ""
     changed_files: tuple[str, ...] = ()
+    concerns: tuple[str, ...] = ()
+    """What in the patch a reviewer should look at closely (devagent.deliverypolicy)."""
 
 
 def defang(text: str) -> str:
@@ -92,6 +94,9 @@ def render_pr_body(report: RunReport) -> str:
     lines += ["", "## Summary", "", defang(report.summary.strip()) or "_No summary._"]
     if report.changed_files:
         lines += ["", "Changed files: " + ", ".join(f"`{f}`" for f in report.changed_files)]
+    if report.concerns:
+        lines += ["", "## Review closely", ""]
+        lines += [f"- {defang(concern)}" for concern in report.concerns]
     lines += ["", "## Checks", "", render_checks(report.checks)]
     lines += ["", "## Run", "", f"- status: `{report.status}`", f"- steps: {report.steps}"]
     lines.append(f"- cost: ${report.cost_usd:.4f}")
