@@ -15,6 +15,7 @@ from typing import Literal
 
 from devagent.chat.session import ChatSession
 from devagent.delivery import Author, apply_to_tree, commit_to_branch
+from devagent.deliverypolicy import review_patch
 from devagent.errors import DevagentError
 from devagent.llm.types import Model
 from devagent.tools.run import detect_test_command, render_exec
@@ -27,6 +28,8 @@ HELP = """\
 /run CMD       run CMD in the sandbox
 /apply         apply the session's changes to your working tree (three-way; refuses on conflict)
 /commit [MSG]  commit the session's changes as branch devagent/chat-<id> (your checkout stays)
+               (changes to CI, hooks or devagent's config, mass deletions and invisible
+               characters need /apply --yes or /commit --yes [MSG])
 /model NAME    switch model, e.g. /model anthropic:claude-sonnet-4-6
 /budget        tokens and cost so far, and the limits
 /clear         forget the conversation (changes stay)
@@ -116,7 +119,23 @@ def _exec(env: CommandEnv, command: str) -> CommandResult:
     return CommandResult(f"$ {command}\n{render_exec(result, timeout)}", kind)
 
 
+def _needs_yes(name: str, patch: str, arg: str) -> tuple[CommandResult | None, str]:
+    """An error listing what needs the person's review, unless `arg` starts with --yes; and
+    `arg` without it."""
+    confirmed = arg == "--yes" or arg.startswith("--yes ")
+    rest = arg.removeprefix("--yes").strip()
+    concerns = review_patch(patch)
+    if concerns and not confirmed:
+        listed = "\n".join(f"  - {c}" for c in concerns)
+        text = f"the changes need your review first:\n{listed}\nrun {name} --yes to go ahead"
+        return CommandResult(text, "error"), rest
+    return None, rest
+
+
 def _apply(env: CommandEnv, arg: str) -> CommandResult:
+    refused, _ = _needs_yes("/apply", _patch(env), arg)
+    if refused is not None:
+        return refused
     result = apply_to_tree(env.repo, _patch(env))
     how = " (three-way merge)" if result.three_way else ""
     return CommandResult(f"applied to {env.repo}{how}: {', '.join(result.files)}")
@@ -126,6 +145,9 @@ def _commit(env: CommandEnv, arg: str) -> CommandResult:
     patch = env.session.workspace.diff()
     if not patch.strip():
         return CommandResult("no changes to commit", "error")
+    refused, arg = _needs_yes("/commit", patch, arg)
+    if refused is not None:
+        return refused
     branch = f"devagent/chat-{env.session_id}"
     message = (arg or f"devagent chat session {env.session_id}").strip() + "\n"
     sha = commit_to_branch(env.repo, patch, branch, message, env.author, base=env.base)

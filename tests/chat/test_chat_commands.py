@@ -89,3 +89,21 @@ def test_is_command() -> None:
     assert is_command("/diff")
     assert not is_command("// a comment about paths")
     assert not is_command("fix /tmp handling")
+
+
+def test_apply_and_commit_of_a_workflow_change_need_an_explicit_yes(tmp_path: Path) -> None:
+    env = _env(tmp_path, [reply("", FIX_CALL), reply("done")])
+    _fixed(env)
+    workflow = env.session.workspace.tree / ".github" / "workflows" / "x.yml"
+    workflow.parent.mkdir(parents=True)
+    workflow.write_text("on: push\n")
+    refused = run_command("/apply", env)
+    assert refused.kind == "error" and ".github/workflows/x.yml" in refused.text
+    assert (env.repo / "calc.py").read_text() == BUGGY
+    assert run_command("/commit Fix", env).kind == "error"
+    assert run_command("/apply --yes", env).kind != "error"
+    assert (env.repo / ".github" / "workflows" / "x.yml").is_file()
+    committed = run_command("/commit --yes Fix add", env)
+    assert "on branch" in committed.text
+    branch = "devagent/chat-20260101-000000-abcdef"
+    assert git(env.repo, "log", "-1", "--format=%s", branch).strip() == "Fix add"
