@@ -1,14 +1,20 @@
-"""Goal checks: shell commands run in the sandbox (exit 0 = pass), their results as values."""
+"""Goal checks: shell commands run in the sandbox (exit 0 = pass), their results as values.
+
+A pytest check also writes a JUnit XML report inside the sandbox (through `PYTEST_ADDOPTS`);
+it is read back into `CheckResult.tests`, the per-test results by exact node id.
+"""
 
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from devagent.agent.junit import PYTEST_JUNIT_OPTS, JunitError, parse_junit
 from devagent.agent.text import trim
-from sandbox import WORKDIR, Sandbox
+from sandbox import WORKDIR, Sandbox, SandboxError
 
 _FAILING_PATTERNS = (
     re.compile(r"^(?:FAILED|ERROR) (\S+::\S+)", re.MULTILINE),  # pytest -rA / -q summary
@@ -18,6 +24,9 @@ _FAILING_PATTERNS = (
     re.compile(r"^test (\S+) \.\.\. FAILED", re.MULTILINE),  # cargo test
     re.compile(r"^\s*not ok \d+ - (.+)$", re.MULTILINE),  # TAP
 )
+
+
+_PYTEST = re.compile(r"(?<![\w-])py\.?test\b")
 
 
 @dataclass(frozen=True)
@@ -31,11 +40,20 @@ class CheckResult:
     failing_ids: tuple[str, ...] = field(default=())
     timed_out: bool = False
     duration_s: float = 0.0
+    tests: dict[str, str] = field(default_factory=dict)
+    """Node id -> passed/failed/error/skipped, from the JUnit report (pytest checks only)."""
+    report: bool = False
+    """A JUnit report was read back (an empty `tests` then means no test ran)."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["failing_ids"] = list(self.failing_ids)
         return data
+
+    @property
+    def failed_tests(self) -> list[str]:
+        """Ids the report shows failed or in error, in report order."""
+        return [t for t, s in self.tests.items() if s in ("failed", "error")]
 
 
 def failing_ids(output: str, limit: int = 30) -> tuple[str, ...]:
@@ -53,19 +71,45 @@ def run_checks(
     """Run every check in a fresh shell at the workspace root; never raises on a failing one."""
     results = []
     for command in commands:
-        res = sandbox.exec(command, timeout=timeout, cwd=WORKDIR, session=False)
+        junit = f"/tmp/devagent-junit-{uuid.uuid4().hex[:12]}.xml" if is_pytest(command) else ""
+        env = {"PYTEST_ADDOPTS": PYTEST_JUNIT_OPTS.format(path=junit)} if junit else None
+        res = sandbox.exec(command, timeout=timeout, cwd=WORKDIR, env=env, session=False)
+        tests = read_report(sandbox, junit) if junit else None
+        failing = tuple(t for t, s in (tests or {}).items() if s in ("failed", "error"))
         results.append(
             CheckResult(
                 command=command,
                 passed=res.ok,
                 exit_code=res.exit_code,
                 output_tail=trim(res.output, tail_chars, head_share=0.2),
-                failing_ids=failing_ids(res.output),
+                failing_ids=failing[:30] if tests is not None else failing_ids(res.output),
                 timed_out=res.timed_out,
                 duration_s=round(res.duration_s, 3),
+                tests=tests or {},
+                report=tests is not None,
             )
         )
     return results
+
+
+def is_pytest(command: str) -> bool:
+    """Whether `command` runs pytest (its per-test results then come from JUnit XML)."""
+    return _PYTEST.search(command) is not None
+
+
+def read_report(sandbox: Sandbox, path: str) -> dict[str, str] | None:
+    """The per-test results in the JUnit report at `path` in the sandbox (then removed);
+    None when pytest wrote none (it did not start, or the command is not pytest after all)."""
+    try:
+        data = sandbox.get(path)
+    except (FileNotFoundError, SandboxError):
+        return None
+    finally:
+        sandbox.exec(f"rm -f {path}", timeout=30, session=False)
+    try:
+        return parse_junit(data)
+    except JunitError:
+        return None
 
 
 def score(results: Sequence[CheckResult]) -> tuple[int, int]:
