@@ -21,9 +21,11 @@ from devagent.bench.report import REPORT_FILE, RESULTS_FILE
 from devagent.bench.runner import BenchJob, BenchOptions, BenchRun, run_bench, run_jobs
 from devagent.bench.swebench import (
     SwebenchInstance,
+    apply_specs,
     dump_instances,
     load_instances,
     load_predictions,
+    load_specs,
 )
 from devagent.bench.swebench_run import agent_jobs, export_task, prediction_jobs
 from devagent.bench.task import load_tasks
@@ -43,6 +45,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--swebench", type=Path, metavar="FILE", help="SWE-bench instances (JSONL)")
     p.add_argument("--repos", type=Path, metavar="DIR", help="local mirrors: DIR/owner__name")
     p.add_argument("--predictions", type=Path, metavar="FILE", help="evaluate these, no agent")
+    p.add_argument(
+        "--specs",
+        type=Path,
+        metavar="FILE",
+        help="per-repo/per-version environments for --swebench (TOML or JSON)",
+    )
     p.add_argument(
         "--export-swebench",
         type=Path,
@@ -154,6 +162,9 @@ def swebench_jobs(args: argparse.Namespace, opts: BenchOptions) -> list[BenchJob
     if not args.repos:
         raise DevagentError("--swebench needs --repos DIR (local mirrors; no network)")
     instances = load_instances(args.swebench)
+    if args.specs:
+        specs = load_specs(args.specs)
+        instances = [apply_specs(i, specs) for i in instances]
     if args.predictions:
         return prediction_jobs(instances, load_predictions(args.predictions), args.repos, opts)
     return agent_jobs(instances, args.repos, opts)

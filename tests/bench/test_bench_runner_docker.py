@@ -61,7 +61,9 @@ def test_broken_task_is_flagged(serial_and_parallel):
     serial, _, _ = serial_and_parallel
     broken = next(o for o in serial.outcomes if o.id == "broken_task")
     assert broken.status == "broken"
-    assert broken.broken_reason == "goal tests already pass before the fix"
+    assert broken.broken_reason == (
+        "goal tests already pass before the change: tests/test_calc.py::test_add"
+    )
 
 
 def test_oracle_resolves_sound_tasks_with_checks_and_patch(serial_and_parallel):
@@ -125,4 +127,4 @@ def test_cli_exits_1_and_reports_a_broken_task(tmp_path):
         cwd=ROOT,
     )
     assert proc.returncode == 1, proc.stderr
-    assert "0/1 resolved (0.0%), 1 broken" in proc.stdout
+    assert "0/1 resolved (0.0%), 0 unresolved, 1 broken" in proc.stdout
