@@ -6,6 +6,8 @@ it is read back into `CheckResult.tests`, the per-test results by exact node id.
 
 from __future__ import annotations
 
+import base64
+import gzip
 import re
 import uuid
 from collections.abc import Sequence
@@ -14,7 +16,7 @@ from typing import Any
 
 from devagent.agent.junit import PYTEST_JUNIT_OPTS, JunitError, parse_junit
 from devagent.agent.text import trim
-from sandbox import WORKDIR, Sandbox, SandboxError
+from sandbox import WORKDIR, Sandbox
 
 _FAILING_PATTERNS = (
     re.compile(r"^(?:FAILED|ERROR) (\S+::\S+)", re.MULTILINE),  # pytest -rA / -q summary
@@ -101,15 +103,40 @@ def read_report(sandbox: Sandbox, path: str) -> dict[str, str] | None:
     """The per-test results in the JUnit report at `path` in the sandbox (then removed);
     None when pytest wrote none (it did not start, or the command is not pytest after all)."""
     try:
-        data = sandbox.get(path)
-    except (FileNotFoundError, SandboxError):
-        return None
+        data = read_sandbox_file(sandbox, path)
     finally:
-        sandbox.exec(f"rm -f {path}", timeout=30, session=False)
+        sandbox.exec(f"rm -f {path} {path}.gz", timeout=30, session=False)
+    if data is None:
+        return None
     try:
         return parse_junit(data)
     except JunitError:
         return None
+
+
+def read_sandbox_file(sandbox: Sandbox, path: str, chunk: int = 48 * 1024) -> bytes | None:
+    """A file's bytes read through commands (compressed, in base64 chunks), so that it works
+    on any backend and on tmpfs mounts, which Docker's archive API cannot see; None if absent."""
+    sized = sandbox.exec(
+        f"test -f {path} && gzip -c {path} > {path}.gz && stat -c %s {path}.gz",
+        timeout=60,
+        session=False,
+    )
+    if not sized.ok:
+        return None
+    size = int(sized.output.split()[-1])
+    data = b""
+    while len(data) < size:
+        part = sandbox.exec(
+            f"tail -c +{len(data) + 1} {path}.gz | head -c {chunk} | base64 -w0",
+            timeout=60,
+            session=False,
+        )
+        decoded = base64.b64decode(part.output.strip()) if part.ok else b""
+        if not decoded:
+            return None
+        data += decoded
+    return gzip.decompress(data)
 
 
 def score(results: Sequence[CheckResult]) -> tuple[int, int]:

@@ -3,13 +3,14 @@ without its test-file changes + the hidden tests, judged per test by `grading`."
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from devagent.agent.checks import CheckResult, run_checks
-from devagent.bench.gitrepo import BenchGitError, apply, git
+from devagent.bench.gitrepo import BenchGitError, apply, clone_at
 from devagent.bench.grading import (
     Goal,
     Verdict,
@@ -25,6 +26,8 @@ from sandbox.docker import DockerSandbox
 log = logging.getLogger(__name__)
 
 CHECK_TIMEOUT_S = 600.0
+Checkout = Callable[[], Path]
+"""Makes a fresh checkout of the base commit and returns its path."""
 SANDBOX_ENV = {"PYTHONDONTWRITEBYTECODE": "1"}
 
 
@@ -54,31 +57,20 @@ class Evaluation:
 
 
 def evaluate(
-    tree: Path, patch: str, grading: Grading, before: Sequence[CheckResult] | None = None
+    checkout: Checkout, patch: str, grading: Grading, before: Sequence[CheckResult] | None = None
 ) -> Evaluation:
-    """Grade `patch` on `tree` (a git checkout at the base commit, left at the base when done).
+    """Grade `patch`. `checkout()` gives a fresh checkout of the base commit for each sandbox
+    (a tree a container has touched is never used again, nor read by host git).
     `before`: the goal checks already run at the base (with the hidden tests); else run here."""
-    try:
-        with _Runner(tree, grading) as runner:
-            return _evaluate(tree, patch, grading, runner, before)
-    finally:
-        _reset(tree)
-
-
-def _evaluate(
-    tree: Path,
-    patch: str,
-    grading: Grading,
-    runner: _Runner,
-    before: Sequence[CheckResult] | None,
-) -> Evaluation:
     if before is None:
+        tree = checkout()
         problem = _apply(tree, grading.test_patch, "the test patch does not apply to the base")
         if problem:
             return Evaluation(problem)
-        before = runner.run()
-        _reset(tree)
-    broken = judge_before(before, grading.goal, tree)
+        before = _run(tree, grading)
+        broken = judge_before(before, grading.goal, tree)
+    else:
+        broken = judge_before(before, grading.goal, None)
     if broken is not None:
         return Evaluation(broken, list(before))
     protected = {*grading.protected, *patch_paths(grading.test_patch)}
@@ -88,6 +80,7 @@ def _evaluate(
     if not graded.strip():
         why = "the patch changes only test files" if dropped else "empty patch"
         return Evaluation(Verdict("unresolved", why), list(before), dropped=dropped)
+    tree = checkout()
     try:
         apply(tree, graded)
     except BenchGitError as exc:
@@ -96,7 +89,7 @@ def _evaluate(
     problem = _apply(tree, grading.test_patch, "the test patch does not apply after the patch")
     if problem:
         return Evaluation(problem, list(before), dropped=dropped)
-    after = runner.run()
+    after = _run(tree, grading)
     verdict = judge_after(before, after, grading.goal, tree)
     return Evaluation(verdict, list(before), after, dropped)
 
@@ -109,27 +102,20 @@ def _apply(tree: Path, patch: str, failure: str) -> Verdict | None:
     return None
 
 
-def _reset(tree: Path) -> None:
-    git(tree, "reset", "-q", "--hard", "HEAD")
-    git(tree, "clean", "-fdq")
+def _run(tree: Path, grading: Grading) -> list[CheckResult]:
+    """The goal checks in a new sandbox over `tree`."""
+    config = SandboxConfig(image=grading.image, workspace=tree, env=SANDBOX_ENV)
+    with DockerSandbox(config) as sandbox:
+        return run_checks(sandbox, grading.checks, timeout=grading.timeout)
 
 
-class _Runner:
-    """Runs the goal checks in one sandbox over `tree`, started on first use."""
+def fresh_checkouts(mirror: Path, commit: str, scratch: Path) -> Checkout:
+    """A `Checkout` cloning `mirror` at `commit` into a new directory under `scratch` each call."""
+    count = itertools.count(1)
 
-    def __init__(self, tree: Path, grading: Grading) -> None:
-        self.grading = grading
-        self.config = SandboxConfig(image=grading.image, workspace=tree, env=SANDBOX_ENV)
-        self.sandbox: DockerSandbox | None = None
+    def checkout() -> Path:
+        tree = scratch / f"tree-{next(count)}"
+        clone_at(mirror, tree, commit)
+        return tree
 
-    def run(self) -> list[CheckResult]:
-        if self.sandbox is None:
-            self.sandbox = DockerSandbox(self.config).start()
-        return run_checks(self.sandbox, self.grading.checks, timeout=self.grading.timeout)
-
-    def __enter__(self) -> _Runner:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.sandbox is not None:
-            self.sandbox.close()
+    return checkout

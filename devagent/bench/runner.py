@@ -16,7 +16,7 @@ from typing import Any
 
 from devagent.agent.checks import CheckResult
 from devagent.agent.task import RunResult
-from devagent.bench.evaluation import Evaluation, Grading, evaluate
+from devagent.bench.evaluation import Evaluation, Grading, evaluate, fresh_checkouts
 from devagent.bench.gitrepo import materialize
 from devagent.bench.grading import Goal
 from devagent.bench.report import (
@@ -159,9 +159,9 @@ def run_task(task: Task, opts: BenchOptions) -> TaskOutcome:
         )
         outcome = run_solve(solve)
         opts.on_update(task.id, "grading the patch in a fresh sandbox")
-        evaluation = evaluate(
-            repo, outcome.result.patch, grading_for(task, image), outcome.prechecks
-        )
+        checkout = fresh_checkouts(repo, outcome.base, scratch)
+        grading = grading_for(task, image)
+        evaluation = evaluate(checkout, outcome.result.patch, grading, outcome.prechecks)
         return judge(task.id, outcome.result, evaluation)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

@@ -9,7 +9,7 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-from devagent.bench.evaluation import Grading, evaluate
+from devagent.bench.evaluation import Grading, evaluate, fresh_checkouts
 from devagent.bench.gitrepo import clone_at, commit_all, git, materialize
 from devagent.bench.grading import Goal
 from devagent.bench.report import TaskOutcome
@@ -30,12 +30,11 @@ def evaluate_patch(
     iid = instance.instance_id
     scratch = Path(tempfile.mkdtemp(prefix="devagent-swe-eval-"))
     try:
-        tree = scratch / "repo"
-        clone_at(mirror_path(repos, instance.repo), tree, instance.base_commit)
+        checkout = fresh_checkouts(mirror_path(repos, instance.repo), instance.base_commit, scratch)
         opts.on_update(iid, "image")
-        image = instance_image(instance, tree, repos, opts)
+        image = instance_image(instance, checkout(), repos, opts)
         opts.on_update(iid, "running the goal tests before and after the patch")
-        evaluation = evaluate(tree, patch, grading_for(instance, image))
+        evaluation = evaluate(checkout, patch, grading_for(instance, image))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     verdict = evaluation.verdict

@@ -49,3 +49,13 @@ def test_pytest_commands_are_recognised() -> None:
     assert is_pytest("py.test -x")
     assert not is_pytest("go test ./...")
     assert not is_pytest("npm test")
+
+
+def test_large_report_is_read_back_in_chunks(tmp_path: Path) -> None:
+    from devagent.agent.checks import read_sandbox_file
+
+    blob = bytes(range(256)) * 4000 + b"end"
+    (tmp_path / "big.bin").write_bytes(blob)
+    sandbox = LocalSandbox(tmp_path)
+    assert read_sandbox_file(sandbox, str(tmp_path / "big.bin"), chunk=10_000) == blob
+    assert read_sandbox_file(sandbox, str(tmp_path / "absent.xml")) is None
