@@ -10,16 +10,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from devagent.agent.checks import CheckResult, run_checks
+from devagent.agent.testfiles import patch_paths, strip_test_changes, test_file_rule
 from devagent.bench.gitrepo import BenchGitError, apply, clone_at
-from devagent.bench.grading import (
-    Goal,
-    Verdict,
-    judge_after,
-    judge_before,
-    patch_paths,
-    strip_test_changes,
-    test_file_rule,
-)
+from devagent.bench.grading import Goal, Verdict, judge_after, judge_before
 from sandbox.config import SandboxConfig
 from sandbox.docker import DockerSandbox
 

@@ -5,16 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from devagent.agent.checks import CheckResult
-from devagent.bench.grading import (
-    Goal,
-    Verdict,
-    is_test_path,
-    judge_after,
-    judge_before,
-    patch_paths,
-    strip_test_changes,
-    test_file_rule,
-)
+from devagent.agent.testfiles import is_test_path, patch_paths, strip_test_changes, test_file_rule
+from devagent.bench.grading import Goal, Verdict, judge_after, judge_before
 
 F2P = ("tests/test_m.py::test_new[a b]", "tests/test_m.py::TestK::test_fixed")
 P2P = ("tests/test_m.py::test_old",)
