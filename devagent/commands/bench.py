@@ -140,13 +140,20 @@ def model_factory(args: argparse.Namespace, configured: str | None) -> Callable[
     """A fresh model per task: the oracle from the task's reference fix, or the CLI's model."""
     if (args.model or configured) == ORACLE:
         return lambda item: build_oracle(
-            item.patch
+            oracle_patch(item)
             if isinstance(item, SwebenchInstance)
             else item.solution_patch.read_text("utf-8")
         )
     if args.predictions:
         return lambda item: None
     return lambda item: build_cli_model(args, configured)
+
+
+def oracle_patch(instance: SwebenchInstance) -> str:
+    """The oracle's edit on a SWE-bench instance: the reference fix plus its tests, which serve
+    as the reproduction test the submit gate asks for (grading drops them again)."""
+    fix = instance.patch if instance.patch.endswith("\n") else instance.patch + "\n"
+    return fix + instance.test_patch
 
 
 def model_name(args: argparse.Namespace, configured: str | None) -> str:
