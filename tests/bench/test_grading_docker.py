@@ -152,3 +152,28 @@ def test_tests_that_cannot_import_are_an_error_not_unresolved(repos, tmp_path):
     outcome = grade(repos, PATCHES["gold"], tmp_path, test_patch=needs_missing)
     assert outcome.status == "error"
     assert "hypothesis_not_installed" in outcome.reason
+
+
+def test_bundled_task_agent_that_rewrites_the_goal_tests_is_not_resolved(tmp_path):
+    from devagent.bench.runner import run_bench
+    from devagent.bench.task import load_task
+    from devagent.llm.scripted import ScriptedModel
+
+    task = load_task(Path(__file__).resolve().parents[2] / "tasks" / "lru-cache-eviction")
+    names = [t.split("::")[1] for t in (*task.config.fail_to_pass, *task.config.pass_to_pass)]
+    hollow = "".join(f"def {name}():\n    pass\n\n\n" for name in names)
+    cheat = ScriptedModel.from_replies(
+        [
+            {"tool_calls": [{"name": "create", "arguments": {
+                "path": "tests/test_lru.py", "content": hollow, "overwrite": True}}]},
+            {"tool_calls": [{"name": "submit", "arguments": {"summary": "tests pass"}}]},
+        ]
+    )  # fmt: skip
+    opts = BenchOptions(
+        out=tmp_path, model_for=lambda t: cheat, model_name="cheat",
+        host=read_host_config(environ=os.environ),
+    )  # fmt: skip
+    (outcome,) = run_bench([task], opts).outcomes
+    assert outcome.agent_status == "solved"  # its own checks passed on the hollow tests
+    assert outcome.status == "unresolved"
+    assert outcome.reason == "the patch changes only test files"
