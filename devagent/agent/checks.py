@@ -19,8 +19,9 @@ from devagent.agent.text import trim
 from sandbox import WORKDIR, Sandbox
 
 _FAILING_PATTERNS = (
-    re.compile(r"^(?:FAILED|ERROR) (\S+::\S+)", re.MULTILINE),  # pytest -rA / -q summary
-    re.compile(r"^(\S+\.py::\S+) (?:FAILED|ERROR)", re.MULTILINE),  # pytest -v
+    # pytest -rA / -q summary and -v lines; parameters in brackets may hold spaces
+    re.compile(r"^(?:FAILED|ERROR) (\S+::[^\s\[]+(?:\[.*?\])?)(?: - |\s*$)", re.MULTILINE),
+    re.compile(r"^(\S+\.py::[^\s\[]+(?:\[.*?\])?) (?:FAILED|ERROR)", re.MULTILINE),
     re.compile(r"^(?:FAIL|ERROR): (\S+ \([\w.]+\))", re.MULTILINE),  # unittest
     re.compile(r"^\s*--- FAIL: (\S+)", re.MULTILINE),  # go test
     re.compile(r"^test (\S+) \.\.\. FAILED", re.MULTILINE),  # cargo test
@@ -59,7 +60,8 @@ class CheckResult:
 
 
 def failing_ids(output: str, limit: int = 30) -> tuple[str, ...]:
-    """Test ids reported as failing by pytest, unittest, go, cargo or TAP output, in order."""
+    """Test ids reported as failing by pytest, unittest, go, cargo or TAP output, in order.
+    For display only: pytest checks grade from their JUnit report (`CheckResult.tests`)."""
     found: dict[str, None] = {}
     for pattern in _FAILING_PATTERNS:
         for match in pattern.finditer(output):
