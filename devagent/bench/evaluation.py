@@ -63,7 +63,7 @@ def evaluate(
         before = _run(tree, grading)
         broken = judge_before(before, grading.goal, tree)
     else:
-        broken = judge_before(before, grading.goal, None)
+        broken = judge_before(before, grading.goal, checkout())
     if broken is not None:
         return Evaluation(broken, list(before))
     protected = {*grading.protected, *patch_paths(grading.test_patch)}
