@@ -35,6 +35,16 @@ class SwebenchError(DevagentError):
     hint = "instances need instance_id, repo, base_commit, patch, test_patch, FAIL_TO_PASS, ..."
 
 
+class SpecsError(SwebenchError):
+    """A `--specs` file is unreadable or has an unknown key."""
+
+    hint = (
+        'a specs file holds ["owner/name"."version"] tables of environment fields (python, '
+        "pre_install, install, pip, apt, env, test_command, ...) plus test_select_command and "
+        "test_separator"
+    )
+
+
 class SwebenchInstance(BaseModel):
     """One SWE-bench task instance."""
 
@@ -192,22 +202,22 @@ def load_specs(path: Path) -> Specs:
         text = path.read_text(encoding="utf-8")
         data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
     except (OSError, json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise SwebenchError(f"{path}: cannot read the specs: {exc}") from exc
+        raise SpecsError(f"{path}: cannot read the specs: {exc}") from exc
     allowed = {*EnvironmentSpec.model_fields, *SPEC_TEST_KEYS}
     for repo, versions in data.items():
         if not isinstance(versions, dict) or "/" not in repo:
-            raise SwebenchError(f"{path}: {repo!r} is not an owner/name table of versions")
+            raise SpecsError(f"{path}: {repo!r} is not an owner/name table of versions")
         for version, entry in versions.items():
             if not isinstance(entry, dict):
-                raise SwebenchError(f"{path}: [{repo!r}.{version!r}] is not a table of fields")
+                raise SpecsError(f"{path}: [{repo!r}.{version!r}] is not a table of fields")
             for key in entry:
                 if key not in allowed:
-                    raise SwebenchError(f"{path}: unknown key {key!r} in [{repo!r}.{version!r}]")
+                    raise SpecsError(f"{path}: unknown key {key!r} in [{repo!r}.{version!r}]")
             env = {k: v for k, v in entry.items() if k not in SPEC_TEST_KEYS}
             try:
                 load_environment(env, f"{path} [{repo!r}.{version!r}]")
             except ValueError as exc:
-                raise SwebenchError(str(exc).splitlines()[0]) from exc
+                raise SpecsError(str(exc).splitlines()[0]) from exc
     return data
 
 
