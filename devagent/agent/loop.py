@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -15,11 +16,13 @@ from devagent.agent.config import AgentConfig
 from devagent.agent.context import Context, transcript
 from devagent.agent.delegate import ChildOutcome, Delegation, delegate_tool
 from devagent.agent.errors import AgentStop, GaveUp, Interrupted, Submitted
+from devagent.agent.gate import regression_gate
 from devagent.agent.plan import Plan, plan_tool
 from devagent.agent.prompts import render
 from devagent.agent.seams import AgentIO, host_workspace
 from devagent.agent.submit import submit_tool
 from devagent.agent.task import RunResult, Task
+from devagent.agent.testfiles import patch_paths
 from devagent.errors import DevagentError
 from devagent.llm.types import Completion, Message, Model, ToolCall, ToolSpec
 from devagent.tools.base import Observation, Tool, ToolContext
@@ -54,6 +57,8 @@ class Agent:
         self.plan = Plan()
         self.steps = 0
         self.checks: list[CheckResult] = []
+        self.baseline: CheckResult | None = None
+        """The suite run before any change, when the suite is the goal (no explicit checks)."""
         self.summary = ""
         self._best: tuple[tuple[int, int], str, list[CheckResult]] | None = None
         self._verdict: AgentStop | None = None
@@ -90,7 +95,6 @@ class Agent:
             test_command=task.test_command,
             command_timeout=self.config.command_timeout,
         )
-        self.context = self._initial_context(task)
         self._record(
             "start",
             task=task.to_dict(),
@@ -100,6 +104,9 @@ class Agent:
             config=self.config.model_dump(),
         )
         try:
+            if self._suite_is_goal() and self.baseline is None and not self.lineage:
+                self.baseline = self._run_baseline()
+            self.context = self._initial_context(task)
             while True:
                 self._step()
         except (AgentStop, DevagentError, SandboxError) as stop:
@@ -116,7 +123,8 @@ class Agent:
             child=child,
             checks=list(task.checks),
             test_command=task.test_command,
-            write_repro=not task.checks and bool(task.test_command),
+            write_repro=self._suite_is_goal(),
+            gated=self._gated(),
             memory=task.memory,
         )
         issue = render("issue.j2", child=child, issue=task.issue, repo_map=task.repo_map)
@@ -209,6 +217,20 @@ class Agent:
 
     # -- submit, checks and the best patch ------------------------------------------------------
 
+    def _suite_is_goal(self) -> bool:
+        return not self.task.checks and bool(self.task.test_command)
+
+    def _gated(self) -> bool:
+        """The suite is the goal and its baseline has per-test results: submit is judged by
+        `regression_gate`, not by the whole suite passing."""
+        return self._suite_is_goal() and self.baseline is not None and self.baseline.report
+
+    def _run_baseline(self) -> CheckResult:
+        timeout = self._time_capped(self.config.check_timeout)
+        (result,) = run_checks(self.sandbox, [str(self.task.test_command)], timeout=timeout)
+        self._record("check", phase="baseline", result=result.to_dict())
+        return result
+
     def _submit(self, summary: str) -> Observation:
         self.summary = summary
         commands = self.task.goal_checks()
@@ -217,10 +239,12 @@ class Agent:
             return Observation(render("no_checks.j2"))
         timeout = self._time_capped(self.config.check_timeout)
         results = run_checks(self.sandbox, commands, timeout=timeout)
+        patch = self.io.patch_fn()
+        if self._gated() and results[0].report:
+            return self._judge_gate(results[0], patch)
         self.checks = results
         for result in results:
             self._record("check", result=result.to_dict())
-        patch = self.io.patch_fn()
         self._keep_if_best(results, patch)
         if all_passed(results) and not self.task.checks and not patch.strip():
             return Observation.failure(render("repro_missing.j2", command=commands[0]))
@@ -231,6 +255,22 @@ class Agent:
             self._verdict = GaveUp("submitted; the goal checks fail")
         failed = [r for r in results if not r.passed]
         return Observation.failure(render("check_feedback.j2", results=results, failed=failed))
+
+    def _judge_gate(self, result: CheckResult, patch: str) -> Observation:
+        assert self.baseline is not None
+        gate = regression_gate(self.baseline.tests, result.tests, set(patch_paths(patch)))
+        result = replace(result, passed=gate.passed)
+        self.checks = [result]
+        self._record("check", result=result.to_dict(), gate=gate.to_dict())
+        self._keep_if_best([result], patch)
+        if gate.passed:
+            self._verdict = Submitted(
+                "no test that passed before fails, and the reproduction tests pass"
+            )
+            return Observation(render("gate_passed.j2", gate=gate))
+        if self.lineage:
+            self._verdict = GaveUp("submitted; the submit gate fails")
+        return Observation.failure(render("gate_feedback.j2", gate=gate, result=result))
 
     def _keep_if_best(self, results: list[CheckResult], patch: str) -> None:
         rank = score(results)
@@ -287,6 +327,7 @@ class Agent:
             io=io, config=self.config,
         )  # fmt: skip
         child.lineage = (*self.lineage, next(self._children))
+        child.baseline = self.baseline
         task = Task(goal, self.task.checks, self.task.test_command, memory=self.task.memory)
         result = child.run(task)
         return ChildOutcome(

@@ -23,6 +23,8 @@ class CheckOutcome:
     passed: bool
     exit_code: int
     failing_ids: list[str] = field(default_factory=list)
+    tests: dict[str, str] = field(default_factory=dict)
+    """Node id -> passed/failed/error/skipped, when the check wrote a JUnit report."""
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ def percentile(values: Sequence[float], share: float) -> float:
 class Totals:
     tasks: int
     resolved: int
+    unresolved: int
     broken: int
     errors: int
     resolved_pct: float
@@ -109,6 +112,7 @@ def totals(outcomes: Sequence[TaskOutcome]) -> Totals:
     return Totals(
         tasks=n,
         resolved=resolved,
+        unresolved=sum(o.status == "unresolved" for o in outcomes),
         broken=sum(o.broken for o in outcomes),
         errors=sum(o.status == "error" for o in outcomes),
         resolved_pct=round(100.0 * resolved / n, 1) if n else 0.0,
@@ -145,7 +149,8 @@ def render_report(outcomes: Sequence[TaskOutcome], *, model: str, wall_s: float,
     lines += [
         "",
         f"**Totals:** {t.resolved}/{t.tasks} resolved ({t.resolved_pct}%), "
-        f"{t.broken} broken, {t.errors} errors; mean cost ${t.mean_cost_usd:.4f}, "
+        f"{t.unresolved} unresolved, {t.broken} broken, {t.errors} errors (environment or "
+        f"infrastructure, not graded); mean cost ${t.mean_cost_usd:.4f}, "
         f"mean steps {t.mean_steps}, wall time p50 {t.p50_wall_s}s / p95 {t.p95_wall_s}s; "
         f"run wall time {wall_s:.1f}s with -j {jobs}.",
         "",

@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from devagent.agent.checks import CheckResult
+from devagent.agent.task import RunResult
+from devagent.bench.evaluation import Evaluation, Grading, evaluate, fresh_checkouts
 from devagent.bench.gitrepo import materialize
+from devagent.bench.grading import Goal
 from devagent.bench.report import (
     RESULTS_FILE,
     CheckOutcome,
@@ -24,10 +27,11 @@ from devagent.bench.report import (
     read_results,
     write_report,
 )
-from devagent.bench.task import Task
+from devagent.bench.task import Task, test_files
 from devagent.errors import DevagentError
 from devagent.llm.types import Model
-from devagent.pipeline import SolveOptions, SolveOutcome, run_solve
+from devagent.pipeline import SolveOptions, run_solve
+from sandbox.envspec import EnvironmentSpec
 from sandbox.errors import SandboxError
 from sandbox.hostconfig import HostIndexConfig
 from sandbox.images import ensure_base_image, ensure_env_image
@@ -35,8 +39,6 @@ from sandbox.images import ensure_base_image, ensure_env_image
 log = logging.getLogger(__name__)
 
 CHECK_NAMES = ("fail_to_pass", "pass_to_pass")
-FAILING_IDS_CAP = 30
-"""`failing_ids` lists at most this many; a full list may omit some, so it proves nothing."""
 _IMAGE_LOCK = threading.Lock()
 """Image builds run one at a time: two tasks sharing an environment build it once."""
 
@@ -77,57 +79,28 @@ def goal_checks(task: Task) -> list[str]:
     return [cfg.select_command(cfg.fail_to_pass), cfg.select_command(cfg.pass_to_pass)]
 
 
-def broken_reason(prechecks: Sequence[CheckResult], fail_to_pass: Sequence[str]) -> str:
-    """Why a task is broken, judged from its checks before any change; '' when it is sound."""
-    if len(prechecks) < 2:
-        return "the goal checks did not run before the fix"
-    f2p, p2p = prechecks[0], prechecks[1]
-    if f2p.passed:
-        return "goal tests already pass before the fix"
-    if 0 < len(f2p.failing_ids) < FAILING_IDS_CAP and all("::" in t for t in fail_to_pass):
-        passing = [t for t in fail_to_pass if not _reported_failing(t, f2p.failing_ids)]
-        if passing:
-            return f"goal tests pass before the fix: {', '.join(passing)}"
-    if not p2p.passed:
-        return f"pass_to_pass tests fail before the fix (exit {p2p.exit_code})"
-    return ""
-
-
-def _reported_failing(test_id: str, failing: Sequence[str]) -> bool:
-    """Whether pytest reported `test_id` (or one of its parametrized cases) failing."""
-    return any(f == test_id or f.startswith(test_id + "[") for f in failing)
-
-
 def check_outcomes(results: Sequence[CheckResult]) -> list[CheckOutcome]:
     return [
-        CheckOutcome(name, r.command, r.passed, r.exit_code, list(r.failing_ids))
+        CheckOutcome(name, r.command, r.passed, r.exit_code, list(r.failing_ids), dict(r.tests))
         for name, r in zip(CHECK_NAMES, results, strict=False)
     ]
 
 
-def judge(task_id: str, outcome: SolveOutcome, fail_to_pass: Sequence[str]) -> TaskOutcome:
-    """A solve's outcome as a bench result: broken, resolved (solved and both checks pass),
-    error, or unresolved."""
-    result = outcome.result
-    broken = broken_reason(outcome.prechecks, fail_to_pass)
-    passed = len(result.checks) == 2 and all(c.passed for c in result.checks)
-    if broken:
-        status = "broken"
-    elif result.status == "solved" and passed:
-        status = "resolved"
-    elif result.status == "error":
-        status = "error"
-    else:
-        status = "unresolved"
+def judge(task_id: str, result: RunResult, evaluation: Evaluation) -> TaskOutcome:
+    """A solve's outcome as a bench result: the grading's verdict on its patch (a run that
+    ended in an error with a patch that does not resolve is an `error`)."""
+    status, reason = evaluation.verdict.status, evaluation.verdict.reason
+    if status == "unresolved" and result.status == "error":
+        status, reason = "error", f"the agent's run failed: {result.reason}"
     return TaskOutcome(
         id=task_id,
         status=status,
-        broken=bool(broken),
-        broken_reason=broken,
+        broken=status == "broken",
+        broken_reason=reason if status == "broken" else "",
         agent_status=result.status,
-        reason=result.reason,
-        checks=check_outcomes(result.checks),
-        prechecks=check_outcomes(outcome.prechecks),
+        reason=reason,
+        checks=check_outcomes(evaluation.after),
+        prechecks=check_outcomes(evaluation.before),
         steps=result.steps,
         tokens=result.usage.total_tokens,
         cost_usd=round(result.cost_usd, 6),
@@ -135,13 +108,29 @@ def judge(task_id: str, outcome: SolveOutcome, fail_to_pass: Sequence[str]) -> T
     )
 
 
-def env_image(repo: Path, host: HostIndexConfig | None, image: str | None) -> str:
+def grading_for(task: Task, image: str) -> Grading:
+    """How a bundled task's patch is graded: its F2P/P2P selections; the agent's changes to the
+    files holding those tests (and to any test file) are not graded."""
+    cfg = task.config
+    goal = Goal(tuple(cfg.fail_to_pass), tuple(cfg.pass_to_pass))
+    return Grading(checks=goal_checks(task), goal=goal, image=image, protected=test_files(task))
+
+
+def env_image(
+    repo: Path,
+    host: HostIndexConfig | None,
+    image: str | None,
+    env: EnvironmentSpec | None = None,
+    as_of: str | None = None,
+    deps_repo: Path | None = None,
+) -> str:
     """The task's sandbox image, built (one build at a time) or reused."""
+    del env, as_of  # placeholder: helper H1's env_image builds from them
     if image:
         return image
     with _IMAGE_LOCK:
         ensure_base_image(host=host)
-        return ensure_env_image(repo, host=host)
+        return ensure_env_image(deps_repo or repo, host=host)
 
 
 def run_task(task: Task, opts: BenchOptions) -> TaskOutcome:
@@ -151,6 +140,7 @@ def run_task(task: Task, opts: BenchOptions) -> TaskOutcome:
         repo = scratch / "repo"
         materialize(task.repo_dir, repo, message=f"{task.id}: before the fix")
         opts.on_update(task.id, "image")
+        image = env_image(repo, opts.host, task.config.image)
         solve = SolveOptions(
             issue=task.issue,
             repo=repo,
@@ -159,7 +149,7 @@ def run_task(task: Task, opts: BenchOptions) -> TaskOutcome:
             checks=goal_checks(task),
             test_command=task.config.test_command,
             budget=task.config.budget.model_dump(),
-            image=env_image(repo, opts.host, task.config.image),
+            image=image,
             precheck=True,
             cache_dir=opts.cache_dir,
             secrets=opts.secrets,
@@ -167,7 +157,12 @@ def run_task(task: Task, opts: BenchOptions) -> TaskOutcome:
             stop=opts.stop,
             on_progress=lambda message: opts.on_update(task.id, message),
         )
-        return judge(task.id, run_solve(solve), task.config.fail_to_pass)
+        outcome = run_solve(solve)
+        opts.on_update(task.id, "grading the patch in a fresh sandbox")
+        checkout = fresh_checkouts(repo, outcome.base, scratch)
+        grading = grading_for(task, image)
+        evaluation = evaluate(checkout, outcome.result.patch, grading, outcome.prechecks)
+        return judge(task.id, outcome.result, evaluation)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 

@@ -3,16 +3,20 @@
 An instance carries `instance_id`, `repo` (`owner/name`), `base_commit`, `patch` (reference
 fix), `test_patch` (the goal tests, hidden from the agent), `problem_statement`,
 `FAIL_TO_PASS` and `PASS_TO_PASS` (JSON-encoded lists in the published dataset; plain lists are
-accepted too). Other dataset keys (`version`, `hints_text`, ...) are ignored. SWE-bench keeps each
-repository's test command in its harness, not in the instance: here it comes from the optional
-`devagent_test_select_command` / `devagent_test_separator` / `devagent_test_command` keys, and
-defaults to pytest node ids.
+accepted too), and optionally `version` and `environment_setup_commit` (the commit whose
+dependency manifests build the environment). Other dataset keys (`hints_text`, ...) are ignored.
+SWE-bench keeps each repository's test command and environment in its harness, not in the
+instance: here they come from the optional `devagent_test_select_command` /
+`devagent_test_separator` / `devagent_test_command` / `devagent_environment` keys, or from a
+specs file (`load_specs`) keyed by repository and version; the select command defaults to
+pytest node ids.
 """
 
 from __future__ import annotations
 
 import json
 import shlex
+import tomllib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -20,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from devagent.errors import DevagentError
+from sandbox.envspec import EnvironmentSpec, load_environment
 
 DEFAULT_SELECT = "python -m pytest -q {tests}"
 
@@ -28,6 +33,16 @@ class SwebenchError(DevagentError):
     """An instance or prediction file is malformed, or a repository mirror is missing."""
 
     hint = "instances need instance_id, repo, base_commit, patch, test_patch, FAIL_TO_PASS, ..."
+
+
+class SpecsError(SwebenchError):
+    """A `--specs` file is unreadable or has an unknown key."""
+
+    hint = (
+        'a specs file holds ["owner/name"."version"] tables of environment fields (python, '
+        "pre_install, install, pip, apt, env, test_command, ...) plus test_select_command and "
+        "test_separator"
+    )
 
 
 class SwebenchInstance(BaseModel):
@@ -46,6 +61,30 @@ class SwebenchInstance(BaseModel):
     devagent_test_select_command: str = DEFAULT_SELECT
     devagent_test_separator: str = " "
     devagent_test_command: str | None = None
+    version: str | None = None
+    environment_setup_commit: str | None = None
+    devagent_environment: dict[str, Any] | None = None
+    """`EnvironmentSpec` fields (python, install, pip, apt, env, ...) for the sandbox image."""
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int | float) else value
+
+    @field_validator("devagent_environment")
+    @classmethod
+    def _known_environment_keys(cls, value: dict[str, Any] | None) -> dict[str, Any] | None:
+        if value is not None:
+            unknown = sorted(set(value) - set(EnvironmentSpec.model_fields))
+            if unknown:
+                raise ValueError(f"unknown devagent_environment keys: {unknown}")
+        return value
+
+    def environment(self) -> EnvironmentSpec | None:
+        """The environment spec for this instance's image, when it or its specs give one."""
+        if self.devagent_environment is None:
+            return None
+        return load_environment(self.devagent_environment, f"instance {self.instance_id}")
 
     @field_validator("FAIL_TO_PASS", "PASS_TO_PASS", mode="before")
     @classmethod
@@ -144,3 +183,59 @@ def mirror_path(repos: Path, repo: str) -> Path:
         if (candidate / ".git").exists() or (candidate / "HEAD").is_file():
             return candidate
     raise SwebenchError(f"no local mirror of {repo} in {repos} (want {owner}__{name} or {repo})")
+
+
+SPEC_TEST_KEYS = ("test_select_command", "test_separator")
+"""Keys of a specs entry that are not environment fields."""
+ANY_VERSION = "*"
+
+
+Specs = dict[str, dict[str, dict[str, Any]]]
+"""owner/name -> version (or `*`) -> entry: `EnvironmentSpec` fields plus `SPEC_TEST_KEYS`."""
+
+
+def load_specs(path: Path) -> Specs:
+    """A per-repository, per-version specs file (TOML `["owner/name"."1.2"]` tables, or JSON
+    of the same shape), like the SWE-bench harness's specs. An unknown key is an error naming
+    the file and the key."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+    except (OSError, json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise SpecsError(f"{path}: cannot read the specs: {exc}") from exc
+    allowed = {*EnvironmentSpec.model_fields, *SPEC_TEST_KEYS}
+    for repo, versions in data.items():
+        if not isinstance(versions, dict) or "/" not in repo:
+            raise SpecsError(f"{path}: {repo!r} is not an owner/name table of versions")
+        for version, entry in versions.items():
+            if not isinstance(entry, dict):
+                raise SpecsError(f"{path}: [{repo!r}.{version!r}] is not a table of fields")
+            for key in entry:
+                if key not in allowed:
+                    raise SpecsError(f"{path}: unknown key {key!r} in [{repo!r}.{version!r}]")
+            env = {k: v for k, v in entry.items() if k not in SPEC_TEST_KEYS}
+            try:
+                load_environment(env, f"{path} [{repo!r}.{version!r}]")
+            except ValueError as exc:
+                raise SpecsError(str(exc).splitlines()[0]) from exc
+    return data
+
+
+def apply_specs(instance: SwebenchInstance, specs: Specs) -> SwebenchInstance:
+    """`instance` with the specs entry for its repository and version (or `*`) filled in where
+    the instance itself says nothing."""
+    versions = specs.get(instance.repo, {})
+    entry = versions.get(instance.version or "", versions.get(ANY_VERSION))
+    if entry is None:
+        return instance
+    env = {k: v for k, v in entry.items() if k not in SPEC_TEST_KEYS}
+    update: dict[str, Any] = {
+        "devagent_environment": {**env, **(instance.devagent_environment or {})}
+    }
+    if instance.devagent_test_select_command == DEFAULT_SELECT and "test_select_command" in entry:
+        update["devagent_test_select_command"] = entry["test_select_command"]
+    if "test_separator" in entry and "devagent_test_separator" not in instance.model_fields_set:
+        update["devagent_test_separator"] = entry["test_separator"]
+    if instance.devagent_test_command is None and env.get("test_command"):
+        update["devagent_test_command"] = env["test_command"]
+    return instance.model_copy(update=update)

@@ -9,54 +9,63 @@ from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
-from devagent.agent.checks import all_passed, run_checks
-from devagent.bench.gitrepo import BenchGitError, apply, clone_at, commit_all, git, materialize
+from devagent.bench.evaluation import Grading, evaluate, fresh_checkouts
+from devagent.bench.gitrepo import clone_at, commit_all, git, materialize
+from devagent.bench.grading import Goal
 from devagent.bench.report import TaskOutcome
 from devagent.bench.runner import BenchJob, BenchOptions, check_outcomes, env_image
 from devagent.bench.swebench import SwebenchInstance, SwebenchPrediction, mirror_path
-from devagent.bench.task import Task
+from devagent.bench.task import Task, test_files
 from devagent.pipeline import SolveOptions, run_solve
-from sandbox.config import SandboxConfig
-from sandbox.docker import DockerSandbox
 
 EXPORT_OWNER = "devagent-tasks"
-CHECK_TIMEOUT_S = 600.0
 
 
 def evaluate_patch(
     instance: SwebenchInstance, patch: str, repos: Path, opts: BenchOptions
 ) -> TaskOutcome:
-    """SWE-bench's evaluation: at `base_commit`, apply `patch` then `test_patch`, run the
-    FAIL_TO_PASS and PASS_TO_PASS selections in a sandbox; resolved when both pass."""
+    """SWE-bench's evaluation, made hard to fool: at `base_commit` with `test_patch` applied the
+    FAIL_TO_PASS tests must fail (else `broken`); then `patch` without its test-file changes,
+    then `test_patch`; resolved when every FAIL_TO_PASS and PASS_TO_PASS test passes."""
     iid = instance.instance_id
-    if not patch.strip():
-        return TaskOutcome(id=iid, status="unresolved", reason="empty patch")
     scratch = Path(tempfile.mkdtemp(prefix="devagent-swe-eval-"))
     try:
-        tree = scratch / "repo"
-        clone_at(mirror_path(repos, instance.repo), tree, instance.base_commit)
-        try:
-            apply(tree, patch)
-        except BenchGitError as exc:
-            return TaskOutcome(
-                id=iid, status="unresolved", reason=f"patch does not apply: {exc}", patch=patch
-            )
-        apply(tree, instance.test_patch)
+        checkout = fresh_checkouts(mirror_path(repos, instance.repo), instance.base_commit, scratch)
         opts.on_update(iid, "image")
-        image = env_image(tree, opts.host, None)
-        opts.on_update(iid, "running FAIL_TO_PASS and PASS_TO_PASS")
-        with DockerSandbox(SandboxConfig(image=image, workspace=tree)) as sandbox:
-            results = run_checks(sandbox, instance.goal_checks(), timeout=CHECK_TIMEOUT_S)
+        image = instance_image(instance, checkout(), repos, opts)
+        opts.on_update(iid, "running the goal tests before and after the patch")
+        evaluation = evaluate(checkout, patch, grading_for(instance, image))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    resolved = all_passed(results)
+    verdict = evaluation.verdict
     return TaskOutcome(
         id=iid,
-        status="resolved" if resolved else "unresolved",
-        reason="the goal checks passed" if resolved else "a goal check failed",
-        checks=check_outcomes(results),
+        status=verdict.status,
+        broken=verdict.status == "broken",
+        broken_reason=verdict.reason if verdict.status == "broken" else "",
+        reason=verdict.reason,
+        checks=check_outcomes(evaluation.after),
+        prechecks=check_outcomes(evaluation.before),
         patch=patch,
     )
+
+
+def grading_for(instance: SwebenchInstance, image: str) -> Grading:
+    goal = Goal(tuple(instance.FAIL_TO_PASS), tuple(instance.PASS_TO_PASS))
+    return Grading(
+        checks=instance.goal_checks(), goal=goal, image=image, test_patch=instance.test_patch
+    )
+
+
+def instance_image(instance: SwebenchInstance, tree: Path, repos: Path, opts: BenchOptions) -> str:
+    """The instance's environment image, from its dependency manifests at
+    `environment_setup_commit` when it names one (else at the base), and its environment spec."""
+    setup = instance.environment_setup_commit
+    if not setup or setup == instance.base_commit:
+        return env_image(tree, opts.host, None, env=instance.environment())
+    deps = tree.parent / "env-setup"
+    clone_at(mirror_path(repos, instance.repo), deps, setup)
+    return env_image(tree, opts.host, None, env=instance.environment(), deps_repo=deps)
 
 
 def solve_instance(instance: SwebenchInstance, repos: Path, opts: BenchOptions) -> TaskOutcome:
@@ -73,7 +82,7 @@ def solve_instance(instance: SwebenchInstance, repos: Path, opts: BenchOptions) 
             out=opts.out / "runs" / iid,
             model=opts.model_for(instance),
             test_command=instance.devagent_test_command,
-            image=env_image(tree, opts.host, None),
+            image=instance_image(instance, tree, repos, opts),
             cache_dir=opts.cache_dir,
             secrets=opts.secrets,
             host=opts.host,
@@ -84,6 +93,10 @@ def solve_instance(instance: SwebenchInstance, repos: Path, opts: BenchOptions) 
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     evaluated = evaluate_patch(instance, result.patch, repos, opts)
+    if evaluated.status == "unresolved" and result.status == "error":
+        evaluated = replace(
+            evaluated, status="error", reason=f"the agent's run failed: {result.reason}"
+        )
     return replace(
         evaluated,
         agent_status=result.status,
@@ -114,14 +127,6 @@ def agent_jobs(
     instances: Sequence[SwebenchInstance], repos: Path, opts: BenchOptions
 ) -> list[BenchJob]:
     return [BenchJob(i.instance_id, partial(solve_instance, i, repos, opts)) for i in instances]
-
-
-def test_files(task: Task) -> list[str]:
-    """The repo files holding the task's tests: pytest ids' and Node ids' files; Go's *_test.go."""
-    if task.config.language == "go":
-        return sorted(str(p.relative_to(task.repo_dir)) for p in task.repo_dir.rglob("*_test.go"))
-    ids = [*task.config.fail_to_pass, *task.config.pass_to_pass]
-    return sorted({test_id.split("::")[0] for test_id in ids})
 
 
 def export_task(task: Task, repos: Path) -> SwebenchInstance:

@@ -37,6 +37,7 @@ __all__ = [
     "TaskError",
     "load_task",
     "load_tasks",
+    "test_files",
 ]
 
 TASK_FILE = "task.toml"
@@ -222,3 +223,11 @@ def _require(path: Path, *, is_dir: bool) -> None:
     if not exists:
         kind = "directory" if is_dir else "file"
         raise TaskError(f"missing {kind}: {path}")
+
+
+def test_files(task: Task) -> list[str]:
+    """The repo files holding the task's tests: pytest ids' and Node ids' files; Go's *_test.go."""
+    if task.config.language == "go":
+        return sorted(str(p.relative_to(task.repo_dir)) for p in task.repo_dir.rglob("*_test.go"))
+    ids = [*task.config.fail_to_pass, *task.config.pass_to_pass]
+    return sorted({test_id.split("::")[0] for test_id in ids})

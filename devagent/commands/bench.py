@@ -21,9 +21,11 @@ from devagent.bench.report import REPORT_FILE, RESULTS_FILE
 from devagent.bench.runner import BenchJob, BenchOptions, BenchRun, run_bench, run_jobs
 from devagent.bench.swebench import (
     SwebenchInstance,
+    apply_specs,
     dump_instances,
     load_instances,
     load_predictions,
+    load_specs,
 )
 from devagent.bench.swebench_run import agent_jobs, export_task, prediction_jobs
 from devagent.bench.task import load_tasks
@@ -43,6 +45,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--swebench", type=Path, metavar="FILE", help="SWE-bench instances (JSONL)")
     p.add_argument("--repos", type=Path, metavar="DIR", help="local mirrors: DIR/owner__name")
     p.add_argument("--predictions", type=Path, metavar="FILE", help="evaluate these, no agent")
+    p.add_argument(
+        "--specs",
+        type=Path,
+        metavar="FILE",
+        help="per-repo/per-version environments for --swebench (TOML or JSON)",
+    )
     p.add_argument(
         "--export-swebench",
         type=Path,
@@ -132,13 +140,20 @@ def model_factory(args: argparse.Namespace, configured: str | None) -> Callable[
     """A fresh model per task: the oracle from the task's reference fix, or the CLI's model."""
     if (args.model or configured) == ORACLE:
         return lambda item: build_oracle(
-            item.patch
+            oracle_patch(item)
             if isinstance(item, SwebenchInstance)
             else item.solution_patch.read_text("utf-8")
         )
     if args.predictions:
         return lambda item: None
     return lambda item: build_cli_model(args, configured)
+
+
+def oracle_patch(instance: SwebenchInstance) -> str:
+    """The oracle's edit on a SWE-bench instance: the reference fix plus its tests, which serve
+    as the reproduction test the submit gate asks for (grading drops them again)."""
+    fix = instance.patch if instance.patch.endswith("\n") else instance.patch + "\n"
+    return fix + instance.test_patch
 
 
 def model_name(args: argparse.Namespace, configured: str | None) -> str:
@@ -154,6 +169,9 @@ def swebench_jobs(args: argparse.Namespace, opts: BenchOptions) -> list[BenchJob
     if not args.repos:
         raise DevagentError("--swebench needs --repos DIR (local mirrors; no network)")
     instances = load_instances(args.swebench)
+    if args.specs:
+        specs = load_specs(args.specs)
+        instances = [apply_specs(i, specs) for i in instances]
     if args.predictions:
         return prediction_jobs(instances, load_predictions(args.predictions), args.repos, opts)
     return agent_jobs(instances, args.repos, opts)

@@ -210,3 +210,16 @@ def test_trajectory_redacts_inside_values_it_has_to_stringify(tmp_path: Path) ->
     with Trajectory(path, Redactor(["hunter2hunter2"])) as trajectory:
         trajectory.write({"type": "note", "data": Path("/home/hunter2hunter2/x")})
     assert "hunter2hunter2" not in path.read_text() and MASK in path.read_text()
+
+
+def test_failing_ids_from_text_keep_parameters_with_spaces() -> None:
+    out = (
+        "FAILED tests/t.py::test_p[a b] - AssertionError: x - y\n"
+        "ERROR tests/t.py::TestK::test_q[1 - 2]\n"
+        "tests/t.py::test_r[c d] FAILED                   [ 50%]\n"
+    )
+    assert failing_ids(out) == (
+        "tests/t.py::test_p[a b]",
+        "tests/t.py::TestK::test_q[1 - 2]",
+        "tests/t.py::test_r[c d]",
+    )

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -12,13 +14,16 @@ from devagent.bench.gitrepo import clone_at, git
 from devagent.bench.swebench import (
     SwebenchError,
     SwebenchInstance,
+    apply_specs,
     dump_instances,
     load_instances,
     load_predictions,
+    load_specs,
     mirror_path,
 )
 from devagent.bench.swebench_run import export_task
 from devagent.bench.task import load_task
+from sandbox.envspec import EnvironmentSpec
 
 TASKS = Path(__file__).resolve().parents[2] / "tasks"
 
@@ -99,3 +104,71 @@ def test_exported_task_base_lacks_tests_and_test_patch_restores_them(tmp_path):
     assert restored == (task.repo_dir / "tests" / "test_lru.py").read_text()
     assert task.config.fail_to_pass == instance.FAIL_TO_PASS
     assert instance.patch == task.solution_patch.read_text()
+
+
+SPECS_TOML = """
+["acme/widgets"."1.0"]
+python = "3.11"
+pip = ["pytest==8.3.3"]
+test_select_command = "python -m pytest -rA {tests}"
+test_command = "python -m pytest -rA"
+
+["acme/widgets"."*"]
+python = "3.9"
+"""
+
+
+def test_specs_fill_the_environment_and_test_commands_by_repo_and_version(tmp_path):
+    specs_file = tmp_path / "specs.toml"
+    specs_file.write_text(SPECS_TOML)
+    specs = load_specs(specs_file)
+    instance = apply_specs(SwebenchInstance.model_validate(RECORD), specs)
+    assert instance.environment() == EnvironmentSpec(
+        python="3.11", pip=["pytest==8.3.3"], test_command="python -m pytest -rA"
+    )
+    assert instance.devagent_test_command == "python -m pytest -rA"
+    assert instance.goal_checks() == ["python -m pytest -rA t.py::test_a t.py::test_b"]
+    other = apply_specs(SwebenchInstance.model_validate({**RECORD, "version": "2.0"}), specs)
+    assert other.environment() == EnvironmentSpec(python="3.9")
+
+
+def test_specs_in_json_and_instance_fields_win(tmp_path):
+    specs_file = tmp_path / "specs.json"
+    specs_file.write_text(json.dumps({"acme/widgets": {"1.0": {"python": "3.11", "apt": ["g++"]}}}))
+    record = {**RECORD, "devagent_environment": {"python": "3.12"}}
+    instance = apply_specs(SwebenchInstance.model_validate(record), load_specs(specs_file))
+    assert instance.environment() == EnvironmentSpec(python="3.12", apt=["g++"])
+
+
+def test_unknown_key_in_specs_is_one_line_naming_file_and_key(tmp_path):
+    specs_file = tmp_path / "specs.toml"
+    specs_file.write_text('["acme/widgets"."1.0"]\npython = "3.11"\npyhton_version = "3"\n')
+    with pytest.raises(SwebenchError) as info:
+        load_specs(specs_file)
+    message = str(info.value)
+    assert "\n" not in message
+    assert str(specs_file) in message and "'pyhton_version'" in message
+
+
+def test_setup_fields_are_kept_on_the_instance():
+    record = {**RECORD, "version": 3.1, "environment_setup_commit": "a" * 40}
+    instance = SwebenchInstance.model_validate(record)
+    assert (instance.version, instance.environment_setup_commit) == ("3.1", "a" * 40)
+    assert instance.environment() is None
+
+
+def test_cli_rejects_an_unknown_specs_key_before_any_model_call(tmp_path):
+    instances, specs_file = tmp_path / "in.jsonl", tmp_path / "specs.toml"
+    instances.write_text(json.dumps(RECORD) + "\n")
+    specs_file.write_text('["acme/widgets"."1.0"]\nbogus = 1\n')
+    proc = subprocess.run(
+        [sys.executable, "-m", "devagent.cli", "bench", "--swebench", str(instances), "--repos",
+         str(tmp_path), "--specs", str(specs_file), "--model", "openai:gpt-x", "--out",
+         str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "OPENAI_API_KEY": "x"},
+    )  # fmt: skip
+    assert proc.returncode != 0
+    said = "".join((proc.stdout + proc.stderr).split())  # the terminal may wrap the line
+    assert "".join(f"{specs_file}: unknown key 'bogus'".split()) in said
+    assert not (tmp_path / "out" / "results.jsonl").exists()
