@@ -8,7 +8,6 @@ import io
 import json
 import tarfile
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
@@ -26,7 +25,9 @@ from devagent.bench.sdist import (
 
 BASE = {
     "demo/core.py": "def size(items):\n    return len(items) + 1\n",
-    "tests/test_core.py": "from demo.core import size\n\ndef test_full():\n    assert size([1]) == 2\n",
+    "tests/test_core.py": (
+        "from demo.core import size\n\ndef test_full():\n    assert size([1]) == 2\n"
+    ),
     "PKG-INFO": "Name: demo\nVersion: 1.0\n",
 }
 FIX = {
@@ -68,7 +69,9 @@ class FakePypi:
     """An in-memory simple index and file host; counts file downloads."""
 
     def __init__(self, releases: dict[str, tuple[bytes, str]]) -> None:
-        self.files = {f"https://files.test/demo-{v}.tar.gz": body for v, (body, _) in releases.items()}
+        self.files = {
+            f"https://files.test/demo-{v}.tar.gz": body for v, (body, _) in releases.items()
+        }
         self.index = {
             "files": [
                 {"filename": "demo-1.0-py3-none-any.whl", "url": "x", "hashes": {"sha256": "0"}},
@@ -115,7 +118,7 @@ def test_the_release_is_the_sdist_with_its_upload_time(pypi):
 
 
 def test_a_version_without_sdist_is_an_error(pypi):
-    with pytest.raises(SdistError, match="demo 9.9 has no sdist"):
+    with pytest.raises(SdistError, match=r"demo 9\.9 has no sdist"):
         find_release("demo", "9.9", pypi)
 
 
@@ -157,7 +160,7 @@ def test_materialize_builds_a_dated_base_and_the_two_patches(pypi, tmp_path):
     assert "+def test_empty():" in instance.test_patch
     assert "PKG-INFO" not in instance.patch + instance.test_patch
     assert instance.problem_statement == "size() counts one item too many."
-    assert instance.FAIL_TO_PASS == list(TASK.fail_to_pass)
+    assert list(TASK.fail_to_pass) == instance.FAIL_TO_PASS
     tree = tmp_path / "tree"
     clone_at(mirror, tree, instance.base_commit)
     apply(tree, instance.patch)
