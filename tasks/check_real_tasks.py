@@ -48,7 +48,9 @@ class RealCheck:
 
 def junit_key(node_id: str) -> tuple[str, str]:
     """The (classname, name) pytest's JUnit report gives the test `node_id`."""
-    path, *parts = node_id.split("::")
+    head, bracket, params = node_id.partition("[")
+    path, *parts = head.split("::")
+    parts[-1] += bracket + params
     module = path.removesuffix(".py").replace("/", ".")
     return ".".join([module, *parts[:-1]]), parts[-1]
 

@@ -13,6 +13,8 @@ from devagent.bench.realtask import (
     load_real_tasks,
     parse_real_task,
 )
+from devagent.commands.bench import real_suite
+from devagent.errors import DevagentError
 
 REAL = Path(__file__).resolve().parents[2] / "tasks" / "real"
 
@@ -115,3 +117,13 @@ def test_the_bundled_real_suite_is_valid_and_broad():
     } <= covered
     assert covered & {"poetry", "hatch"}
     assert all(set(t.fail_to_pass).isdisjoint(t.pass_to_pass) for t in tasks)
+
+
+def test_the_bench_command_takes_real_suites_whole_and_never_mixed(tmp_path):
+    write(tmp_path, MANIFEST)
+    bundled = Path(__file__).resolve().parents[2] / "tasks" / "lru-cache-eviction"
+    assert real_suite([tmp_path]) is True
+    assert real_suite([bundled]) is False
+    assert real_suite([]) is False
+    with pytest.raises(DevagentError, match="cannot be mixed"):
+        real_suite([tmp_path, bundled])
