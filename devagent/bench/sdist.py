@@ -139,7 +139,8 @@ def strip_top(name: str) -> str | None:
 
 def extract(archive: Path, dest: Path) -> None:
     """Unpack `archive` (.tar.gz, .tar.bz2, .zip) into `dest` without its top directory.
-    Only regular files and directories are written; links and devices are skipped."""
+    Only regular files are written (executable ones stay executable); links and devices are
+    skipped."""
     dest.mkdir(parents=True, exist_ok=True)
     if archive.name.endswith(".zip"):
         with zipfile.ZipFile(archive) as zf:
@@ -150,7 +151,8 @@ def extract(archive: Path, dest: Path) -> None:
     with tarfile.open(archive) as tf:
         for member in tf.getmembers():
             if member.isfile():
-                _write(dest, member.name, lambda m=member: _tar_read(tf, m))  # type: ignore[misc]
+                read = lambda m=member: _tar_read(tf, m)  # type: ignore[misc]  # noqa: E731
+                _write(dest, member.name, read, executable=bool(member.mode & 0o100))
 
 
 def _tar_read(tf: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
@@ -158,13 +160,15 @@ def _tar_read(tf: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
     return handle.read() if handle else b""
 
 
-def _write(dest: Path, name: str, read: Callable[[], bytes]) -> None:
+def _write(dest: Path, name: str, read: Callable[[], bytes], executable: bool = False) -> None:
     rel = strip_top(name)
     if rel is None:
         return
     target = dest / rel
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(read())
+    if executable:
+        target.chmod(0o755)
 
 
 def unpack_release(

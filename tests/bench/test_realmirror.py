@@ -61,6 +61,7 @@ def sdist(top: str, files: dict[str, str]) -> bytes:
             data = text.encode()
             info = tarfile.TarInfo(f"{top}/{name}")
             info.size = len(data)
+            info.mode = 0o755 if name.endswith(".sh") else 0o644
             tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
 
@@ -141,11 +142,13 @@ def test_archive_paths_lose_the_top_directory_and_may_not_escape():
             strip_top(bad)
 
 
-def test_extract_writes_the_tree_below_the_top(tmp_path):
+def test_extract_writes_the_tree_below_the_top_keeping_executables(tmp_path):
     archive = tmp_path / "demo-1.0.tar.gz"
-    archive.write_bytes(sdist("demo-1.0", BASE))
+    archive.write_bytes(sdist("demo-1.0", {**BASE, "run.sh": "echo hi\n"}))
     extract(archive, tmp_path / "out")
     assert (tmp_path / "out" / "demo" / "core.py").read_text() == BASE["demo/core.py"]
+    assert (tmp_path / "out" / "run.sh").stat().st_mode & 0o111
+    assert not (tmp_path / "out" / "demo" / "core.py").stat().st_mode & 0o111
 
 
 def test_materialize_builds_a_dated_base_and_the_two_patches(pypi, tmp_path):
