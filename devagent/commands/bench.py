@@ -17,10 +17,13 @@ from rich.table import Table
 
 from devagent.agent import stop_on_sigint
 from devagent.bench.oracle import ORACLE, build_oracle
+from devagent.bench.realmirror import materialize, not_a_fix
+from devagent.bench.realtask import is_real_suite, load_real_tasks
 from devagent.bench.report import REPORT_FILE, RESULTS_FILE
 from devagent.bench.runner import BenchJob, BenchOptions, BenchRun, run_bench, run_jobs
 from devagent.bench.swebench import (
     SwebenchInstance,
+    SwebenchPrediction,
     apply_specs,
     dump_instances,
     load_instances,
@@ -57,6 +60,13 @@ def add_parser(sub: Any) -> None:
         metavar="FILE",
         help="write the tasks as SWE-bench instances",
     )
+    p.add_argument(
+        "--write-wrong-predictions",
+        type=Path,
+        metavar="FILE",
+        help="real tasks: write predictions that fix nothing (to check they resolve none)",
+    )
+    p.set_defaults(instances=None)
 
 
 class ProgressTable:
@@ -96,9 +106,15 @@ def _coloured(message: str) -> str:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    settings = load_settings({"model": args.model}, None)
+    if real_suite(args.tasks):
+        return run_real(args, console, settings)
     if args.export_swebench:
         return export(args, console)
-    settings = load_settings({"model": args.model}, None)
+    return run_bench_cli(args, console, settings)
+
+
+def run_bench_cli(args: argparse.Namespace, console: Console, settings: Any) -> int:
     opts = BenchOptions(
         out=args.out,
         model_for=model_factory(args, settings.model),
@@ -109,7 +125,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         cache_dir=settings.cache_dir,
         secrets=secrets_from_env(),
     )
-    if args.swebench:
+    if args.swebench or args.instances is not None:
         jobs = swebench_jobs(args, opts)
         ids = [j.id for j in jobs]
         bench = lambda: run_jobs(jobs, opts)  # noqa: E731
@@ -168,7 +184,7 @@ def model_name(args: argparse.Namespace, configured: str | None) -> str:
 def swebench_jobs(args: argparse.Namespace, opts: BenchOptions) -> list[BenchJob]:
     if not args.repos:
         raise DevagentError("--swebench needs --repos DIR (local mirrors; no network)")
-    instances = load_instances(args.swebench)
+    instances = args.instances if args.instances is not None else load_instances(args.swebench)
     if args.specs:
         specs = load_specs(args.specs)
         instances = [apply_specs(i, specs) for i in instances]
@@ -185,3 +201,43 @@ def export(args: argparse.Namespace, console: Console) -> int:
     dump_instances(instances, args.export_swebench)
     console.print(f"{len(instances)} instances: {args.export_swebench}; mirrors in {args.repos}")
     return 0
+
+
+def real_suite(paths: list[Path]) -> bool:
+    """Whether the paths name real-task manifests (all of them; mixing is an error)."""
+    real = [is_real_suite(p) for p in paths]
+    if any(real) and not all(real):
+        raise DevagentError("real-task manifests and bundled tasks cannot be mixed in one run")
+    return bool(real) and all(real)
+
+
+def run_real(args: argparse.Namespace, console: Console, settings: Any) -> int:
+    """Real tasks: materialize each (sdists from PyPI, cached; mirrors under --repos or the
+    cache), then run them as SWE-bench instances (agent, oracle or --predictions)."""
+    cache_dir = settings.cache_dir
+    args.repos = args.repos or cache_dir / "real-mirrors"
+    with console.status("materializing real tasks (sdists from PyPI, cached)"):
+        tasks = load_real_tasks(args.tasks)
+        instances = [materialize(t, args.repos, cache_dir / "sdists") for t in tasks]
+    if args.export_swebench:
+        dump_instances(instances, args.export_swebench)
+        console.print(
+            f"{len(instances)} instances: {args.export_swebench}; mirrors in {args.repos}"
+        )
+        return 0
+    if args.write_wrong_predictions:
+        wrong = [wrong_prediction(i, args.repos) for i in instances]
+        lines = "".join(p.model_dump_json() + "\n" for p in wrong)
+        args.write_wrong_predictions.write_text(lines, encoding="utf-8")
+        console.print(f"{len(wrong)} predictions that fix nothing: {args.write_wrong_predictions}")
+        return 0
+    args.instances = instances
+    return run_bench_cli(args, console, settings)
+
+
+def wrong_prediction(instance: SwebenchInstance, repos: Path) -> SwebenchPrediction:
+    return SwebenchPrediction(
+        instance_id=instance.instance_id,
+        model_name_or_path="not-a-fix",
+        model_patch=not_a_fix(instance, repos),
+    )

@@ -1,0 +1,91 @@
+"""The real-task checker's pure parts: JUnit outcomes per node id, and the soundness verdict."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from devagent.bench.realtask import parse_real_task
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _load_checker() -> ModuleType:
+    path = ROOT / "tasks" / "check_real_tasks.py"
+    spec = importlib.util.spec_from_file_location("check_real_tasks", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+checker = _load_checker()
+
+JUNIT = """<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest">
+<testcase classname="tests.test_core" name="test_full" time="0.001"/>
+<testcase classname="tests.test_core.TestEmpty" name="test_empty[a-1]" time="0.001">
+  <failure message="assert 1 == 0">boom</failure></testcase>
+<testcase classname="tests.test_core" name="test_skip" time="0"><skipped message="no"/></testcase>
+<testcase classname="tests.test_core" name="test_teardown" time="0.001"/>
+<testcase classname="tests.test_core" name="test_teardown" time="0.001">
+  <error message="teardown failed"/></testcase>
+</testsuite></testsuites>"""
+
+TASK = parse_real_task(
+    """
+id = "demo"
+project = "demo"
+base_version = "1"
+fix_version = "2"
+title = "t"
+issue = "i"
+fix_files = ["demo.py"]
+test_files = ["tests/test_core.py"]
+fail_to_pass = ["tests/test_core.py::TestEmpty::test_empty[a-1]"]
+pass_to_pass = ["tests/test_core.py::test_full"]
+""",
+    "inline",
+)
+
+
+def test_node_ids_map_to_junit_keys_and_back():
+    node = "tests/test_core.py::TestEmpty::test_empty[ff::aa-1]"
+    assert checker.junit_key(node) == ("tests.test_core.TestEmpty", "test_empty[ff::aa-1]")
+    assert checker.node_id("tests.test_core.TestEmpty", "test_x", ["tests/test_core.py"]) == (
+        "tests/test_core.py::TestEmpty::test_x"
+    )
+
+
+def test_junit_outcomes_per_test_with_teardown_errors_winning():
+    assert checker.parse_junit(JUNIT) == {
+        ("tests.test_core", "test_full"): "passed",
+        ("tests.test_core.TestEmpty", "test_empty[a-1]"): "failed",
+        ("tests.test_core", "test_skip"): "skipped",
+        ("tests.test_core", "test_teardown"): "error",
+    }
+
+
+def test_a_sound_task_has_no_problems_and_each_unsoundness_is_named():
+    before = checker.parse_junit(JUNIT)
+    fixed = {key: "passed" for key in before}
+    assert checker.judge(TASK, before, fixed) == []
+    assert checker.judge(TASK, fixed, fixed) == [
+        "goal test passes before the fix: tests/test_core.py::TestEmpty::test_empty[a-1]"
+    ]
+    missing = {("tests.test_core", "test_full"): "passed"}
+    assert checker.judge(TASK, before, missing) == [
+        "goal test does not pass after the fix (None): "
+        "tests/test_core.py::TestEmpty::test_empty[a-1]"
+    ]
+
+
+def test_discovery_lists_fail_to_pass_and_pass_to_pass():
+    before = checker.parse_junit(JUNIT)
+    after = {**before, ("tests.test_core.TestEmpty", "test_empty[a-1]"): "passed"}
+    assert checker.discover_lists(before, after, ["tests/test_core.py"]) == {
+        "fail_to_pass": ["tests/test_core.py::TestEmpty::test_empty[a-1]"],
+        "pass_to_pass": ["tests/test_core.py::test_full"],
+    }
