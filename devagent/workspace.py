@@ -17,6 +17,7 @@ untracked files included, against the base commit, computed in a temporary index
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 import tempfile
@@ -26,6 +27,8 @@ from pathlib import Path
 from devagent.errors import DevagentError
 from devagent.gitcmd import GitError, HardenedGit, redact_urls
 from devagent.tools.paths import is_git_dir_name
+
+log = logging.getLogger(__name__)
 
 DIFF_OPTIONS: tuple[str, ...] = (
     "--binary",
@@ -40,6 +43,14 @@ DIFF_OPTIONS: tuple[str, ...] = (
     "--dst-prefix=b/",
 )
 """Fixed so that no config (diff.noprefix, diff.renames, a textconv driver) changes the patch."""
+
+MAX_UNTRACKED_BYTES = 10 << 20
+"""An untracked file larger than this (a data dump, a build artefact) stays out of the patch."""
+MAX_UNTRACKED_FILES = 5_000
+"""At most this many untracked files join the patch (200,000 made by a command would take the
+host minutes to add)."""
+GIT_TIMEOUT_S = 300.0
+"""Each host-side git call on the work tree; past it, a GitError instead of a hang."""
 
 BASE_REF = "refs/devagent/base"
 START_REF = "refs/devagent/start"
@@ -70,26 +81,61 @@ def snapshot_index(git: HardenedGit, index: Path | None) -> Iterator[dict[str, s
             shutil.copy2(index, env["GIT_INDEX_FILE"])  # keeps mtime: racy-git checks
         else:
             git.run("read-tree", "HEAD", env=env)
-        git.run("add", "--update", "--", ".", env=env)
-        listed = git.run("ls-files", "-z", "--others", "--exclude-standard", env=env).stdout
+        git.run("add", "--update", "--", ".", env=env, timeout=GIT_TIMEOUT_S)
+        listed = git.run(
+            "ls-files", "-z", "--others", "--exclude-standard", env=env, timeout=GIT_TIMEOUT_S
+        ).stdout
         # A path ending in "/" is a nested repository: never part of the patch, never entered;
         # a `.git` in another spelling (`.GIT/config`) is refused by `git add` and left out.
-        untracked = [
-            p for p in listed.split(b"\0") if p and not p.endswith(b"/") and not _under_git_dir(p)
-        ]
+        untracked = admit_untracked(
+            git.work_tree,
+            [
+                p
+                for p in listed.split(b"\0")
+                if p and not p.endswith(b"/") and not _under_git_dir(p)
+            ],
+        )
         if untracked:
             git.run(
                 "add", "--pathspec-from-file=-", "--pathspec-file-nul",
                 stdin=b"\0".join(untracked),
                 env={**env, "GIT_LITERAL_PATHSPECS": "1"},
+                timeout=GIT_TIMEOUT_S,
             )  # fmt: skip
         yield env
+
+
+def admit_untracked(tree: Path, paths: list[bytes]) -> list[bytes]:
+    """The untracked files that may join the patch: none over `MAX_UNTRACKED_BYTES`, and at most
+    `MAX_UNTRACKED_FILES` (in path order); what is left out is logged as a warning."""
+    kept: list[bytes] = []
+    too_big: list[bytes] = []
+    for path in sorted(paths):
+        try:
+            size = os.lstat(tree / os.fsdecode(path)).st_size
+        except OSError:
+            continue
+        (too_big if size > MAX_UNTRACKED_BYTES else kept).append(path)
+    if too_big:
+        shown = ", ".join(os.fsdecode(p) for p in too_big[:5])
+        log.warning(
+            "left out of the patch: %d untracked file(s) over %d MiB (%s)",
+            len(too_big), MAX_UNTRACKED_BYTES >> 20, shown,
+        )  # fmt: skip
+    if len(kept) > MAX_UNTRACKED_FILES:
+        log.warning(
+            "left out of the patch: %d untracked files past the first %d",
+            len(kept) - MAX_UNTRACKED_FILES, MAX_UNTRACKED_FILES,
+        )  # fmt: skip
+        kept = kept[:MAX_UNTRACKED_FILES]
+    return kept
 
 
 def worktree_diff(git: HardenedGit, base: str, index: Path | None) -> bytes:
     """`git diff --binary` of everything in the work tree against commit `base`."""
     with snapshot_index(git, index) as env:
-        return git.run("diff", "--cached", *DIFF_OPTIONS, base, "--", env=env).stdout
+        args = ("diff", "--cached", *DIFF_OPTIONS, base, "--")
+        return git.run(*args, env=env, timeout=GIT_TIMEOUT_S).stdout
 
 
 def _resolve(git: HardenedGit, rev: str) -> str:

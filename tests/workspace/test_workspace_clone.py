@@ -185,3 +185,20 @@ def test_a_git_dir_in_another_spelling_is_left_out_of_the_patch(make_repo, tmp_p
     patch = ws.diff()
     assert "+x = 2" in patch
     assert ".GIT" not in patch and ".Git" not in patch
+
+
+def test_huge_or_countless_untracked_files_stay_out_of_the_patch(make_repo, tmp_path, caplog):
+    repo = make_repo({"app.py": "x = 1\n"})
+    ws = Workspace.create(repo, tmp_path / "ws")
+    with open(ws.tree / "dump.bin", "wb") as handle:
+        handle.truncate(11 << 20)  # sparse: 11 MiB, no disk
+    many = ws.tree / "many"
+    many.mkdir()
+    for i in range(5_100):
+        (many / f"f{i:05d}.txt").write_text("")
+    (ws.tree / "app.py").write_text("x = 2\n")
+    patch = ws.diff()
+    assert "+x = 2" in patch and "dump.bin" not in patch
+    assert patch.count("new file mode") == 5_000
+    warned = " ".join(r.getMessage() for r in caplog.records)
+    assert "dump.bin" in warned and "100 untracked files past the first 5000" in warned
