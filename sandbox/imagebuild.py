@@ -20,6 +20,7 @@ import requests.exceptions
 from sandbox.errors import DaemonUnavailableError, ImageBuildError
 
 Progress = Callable[[str], None]
+HASH_LABEL = "devagent.image.hash"
 TAIL_LINES = 30
 DAEMON_FIX = "run `make setup` or start dockerd"
 _STEP = re.compile(r"^Step \d+/\d+ : (.*)$")
@@ -79,6 +80,16 @@ def connect(client: docker.DockerClient | None) -> docker.DockerClient:
     except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
         raise DaemonUnavailableError(f"no Docker daemon answers ({exc}); {DAEMON_FIX}") from exc
     return client
+
+
+def labelled_image(client: docker.DockerClient, tag: str, digest: str) -> str | None:
+    """The id of `tag` when it exists and was built from the recipe with hash `digest`."""
+    try:
+        image = client.images.get(tag)
+    except docker.errors.ImageNotFound:
+        return None
+    labels = image.attrs.get("Config", {}).get("Labels") or {}
+    return str(image.id) if labels.get(HASH_LABEL) == digest else None
 
 
 @dataclass(frozen=True)
