@@ -35,6 +35,7 @@ DEPS_REPOSITORY = "devagent/envdeps"
 ENV_REPOSITORY = "devagent/env"
 REPORT_PATH = "/opt/devagent/environment.json"
 SETUP_SCRIPT = ".devagent/setup.sh"
+PROJECT_RECIPE = "project.Dockerfile"
 SKIPPED_DIRS = frozenset({".git", ".tox", ".nox", ".venv", "__pycache__", ".pytest_cache"})
 ERROR_MARK = "devagent-error: "
 LABELS = {"python": "devagent.python", "suite": "devagent.suite", "as_of": "devagent.as_of"}
@@ -80,7 +81,11 @@ def setup_script(tree: Path, spec: EnvironmentSpec) -> str:
 def deps_context(req: PythonEnvRequest) -> dict[str, bytes]:
     """The dependency image's build context: recipe, host config, manifests, spec.json."""
     recipe = req.images_dir / "python"
-    files = {p.name: p.read_bytes() for p in sorted(recipe.iterdir()) if p.is_file()}
+    files = {
+        p.name: p.read_bytes()
+        for p in sorted(recipe.iterdir())
+        if p.is_file() and p.name != PROJECT_RECIPE
+    }
     files.update(host_context_files(req.host, "/etc/ssl/certs/devagent-ca.crt"))
     tree = req.deps_repo
     for name, data in manifest_parts(tree, detect_toolchain(tree)):
@@ -162,7 +167,7 @@ def ensure_python_env(client: docker.DockerClient, req: PythonEnvRequest, say: P
     """Make sure both layers exist for `req`; return the env image's tag."""
     deps_tag = ensure_deps_image(client, req, say)
     deps_id = str(client.images.get(deps_tag).id)
-    recipe = (req.images_dir / "python" / "project.Dockerfile").read_bytes()
+    recipe = (req.images_dir / "python" / PROJECT_RECIPE).read_bytes()
     digest = content_hash(
         [("tree", tree_hash(req.repo).encode()), ("recipe", recipe), ("deps", deps_id.encode())]
     )

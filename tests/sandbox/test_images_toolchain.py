@@ -81,15 +81,15 @@ def test_env_hash_changes_with_the_index_configuration(tmp_path: Path) -> None:
 
 
 def test_env_context_holds_recipe_host_config_and_manifests(tmp_path: Path) -> None:
-    repo = _repo(tmp_path, {"pyproject.toml": "[project]\nname='x'\n", "x.py": ""})
+    repo = _repo(tmp_path, {"package.json": "{}", "index.js": ""})
     files = env_context_files(repo, detect_toolchain(repo), HostIndexConfig())
     assert set(files) == {
         "Dockerfile",
-        "install_deps.py",
+        "fetch_npm.js",
         "host/pip.conf",
         "host/npmrc",
         "host/ca.crt",
-        "manifests/pyproject.toml",
+        "manifests/package.json",
     }
 
 
