@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from devagent.errors import DevagentError
+from sandbox.envspec import EnvironmentSpec, EnvironmentSpecError, load_environment
 
 
 class ConfigError(DevagentError):
@@ -49,6 +50,9 @@ class Settings(BaseModel):
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     cache_dir: Path = Path.home() / ".cache" / "devagent"
     """Repo-map index, memory across runs."""
+    environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
+    """How the sandbox image is set up (the `[environment]` table; a repository may set it:
+    its commands run at image build time, never with the agent's sandbox policy)."""
 
 
 ENV_KEYS = {
@@ -62,16 +66,25 @@ ENV_KEYS = {
 
 
 def repo_settings(repo: Path) -> dict[str, Any]:
-    """The [tool.devagent] table of pyproject.toml, or devagent.toml (which wins)."""
+    """The [tool.devagent] table of pyproject.toml, or devagent.toml (which wins); its
+    [environment] table is checked here, so that a bad key is one line naming the file."""
     data: dict[str, Any] = {}
+    source = ""
     pyproject = repo / "pyproject.toml"
     try:
         if pyproject.is_file():
             data = tomllib.loads(pyproject.read_text()).get("tool", {}).get("devagent", {})
+            source = f"{pyproject} [tool.devagent]"
         if (repo / "devagent.toml").is_file():
             data = tomllib.loads((repo / "devagent.toml").read_text())
+            source = str(repo / "devagent.toml")
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML in {repo}: {exc}") from exc
+    if isinstance(data.get("environment"), dict):
+        try:
+            load_environment(data["environment"], source)
+        except EnvironmentSpecError as exc:
+            raise ConfigError(str(exc)) from exc
     return data
 
 

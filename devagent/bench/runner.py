@@ -28,6 +28,7 @@ from devagent.bench.task import Task
 from devagent.errors import DevagentError
 from devagent.llm.types import Model
 from devagent.pipeline import SolveOptions, SolveOutcome, run_solve
+from sandbox.envspec import EnvironmentSpec
 from sandbox.errors import SandboxError
 from sandbox.hostconfig import HostIndexConfig
 from sandbox.images import ensure_base_image, ensure_env_image
@@ -135,13 +136,21 @@ def judge(task_id: str, outcome: SolveOutcome, fail_to_pass: Sequence[str]) -> T
     )
 
 
-def env_image(repo: Path, host: HostIndexConfig | None, image: str | None) -> str:
-    """The task's sandbox image, built (one build at a time) or reused."""
+def env_image(
+    repo: Path,
+    host: HostIndexConfig | None,
+    image: str | None,
+    env: EnvironmentSpec | None = None,
+    as_of: str | None = None,
+    deps_repo: Path | None = None,
+) -> str:
+    """The task's sandbox image, built (one build at a time) or reused. `env` is the task's
+    [environment], `as_of` dates its dependencies, `deps_repo` gives its manifests."""
     if image:
         return image
     with _IMAGE_LOCK:
         ensure_base_image(host=host)
-        return ensure_env_image(repo, host=host)
+        return ensure_env_image(repo, env=env, as_of=as_of, deps_repo=deps_repo, host=host)
 
 
 def run_task(task: Task, opts: BenchOptions) -> TaskOutcome:
@@ -159,7 +168,8 @@ def run_task(task: Task, opts: BenchOptions) -> TaskOutcome:
             checks=goal_checks(task),
             test_command=task.config.test_command,
             budget=task.config.budget.model_dump(),
-            image=env_image(repo, opts.host, task.config.image),
+            image=env_image(repo, opts.host, task.config.image, task.config.environment),
+            environment=task.config.environment,
             precheck=True,
             cache_dir=opts.cache_dir,
             secrets=opts.secrets,
