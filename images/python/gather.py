@@ -214,17 +214,23 @@ def pkg_info_version(root: Path) -> str:
 
 def import_names(root: Path, dist_name: str) -> list[str]:
     """Top-level importable names under src/ (or the root when there is no src/), the one
-    matching the distribution's name first."""
+    matching the distribution's name first; a module at the root only when it is that one."""
     base = root / "src" if (root / "src").is_dir() else root
+    wanted = normalise(dist_name).replace("-", "_")
     names = []
     for child in sorted(base.iterdir()):
         if child.name.startswith((".", "_")) or child.name in {"setup.py", "conftest.py"}:
             continue
         if child.is_dir() and (child / "__init__.py").is_file() and child.name.isidentifier():
             names.append(child.name)
-        elif child.suffix == ".py" and child.stem.isidentifier() and base.name == "src":
+        elif child.suffix == ".py" and child.stem.isidentifier():
             names.append(child.stem)
     if base == root:
         names = [n for n in names if n not in {"tests", "test", "testing", "docs", "examples"}]
-    wanted = normalise(dist_name).replace("-", "_")
+        names = [n for n in names if (base / n).is_dir() or _same(n, wanted)]
     return sorted(names, key=lambda n: (normalise(n).replace("-", "_") != wanted, n))
+
+
+def _same(module: str, wanted: str) -> bool:
+    """At the root, a module counts only when it is the distribution (six.py for six)."""
+    return normalise(module).replace("-", "_") == wanted

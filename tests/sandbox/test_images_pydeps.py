@@ -172,6 +172,11 @@ def test_import_names_at_the_root_skip_tests_and_scripts(
     assert gather.import_names(tmp_path, "") == ["pkg"]
 
 
+def test_a_single_module_distribution_at_the_root(gather: ModuleType, tmp_path: Path) -> None:
+    _write(tmp_path, {"six.py": "", "test_six.py": "", "setup.py": ""})
+    assert gather.import_names(tmp_path, "six") == ["six"]
+
+
 def test_pkg_info_version(gather: ModuleType, tmp_path: Path) -> None:
     assert gather.pkg_info_version(tmp_path) == ""
     (tmp_path / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: x\nVersion: 1.4.0\n")
