@@ -199,6 +199,19 @@ def install_arguments(root: Path) -> list[str]:
     return args + declared_requirements(root) + tox_requirements(root)
 
 
+def build_requirements(root: Path) -> list[str]:
+    """What building the project needs ([build-system] requires; setuptools' legacy default
+    without one), plus wheel for setuptools backends (their editable builds ask for it)."""
+    if not (root / "pyproject.toml").is_file() and not (root / "setup.py").is_file():
+        return []
+    system = {}
+    if (root / "pyproject.toml").is_file():
+        system = tomllib.loads((root / "pyproject.toml").read_text()).get("build-system", {})
+    requires = [str(r) for r in system.get("requires", ["setuptools>=40.8.0"])]
+    backend = str(system.get("build-backend", "setuptools"))
+    return requires + (["wheel"] if backend.startswith("setuptools") else [])
+
+
 def provided_extras(metadata_text: str) -> list[str]:
     """`Provides-Extra` values of a METADATA/PKG-INFO text."""
     return [str(v) for v in HeaderParser().parsestr(metadata_text).get_all("Provides-Extra", [])]

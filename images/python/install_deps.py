@@ -110,7 +110,9 @@ def deps(spec: dict) -> None:
         run("[environment] apt", apt, env=dict(env, DEBIAN_FRONTEND="noninteractive"))
     for command in spec.get("pre_install", []):
         shell("[environment] pre_install", command, MANIFESTS, env)
-    wanted = ["pytest", *spec.get("pip", [])]
+    # The build requirements too: the project layer then builds without an isolated
+    # environment (no download per tree; they are resolved as of the same date).
+    wanted = ["pytest", *spec.get("pip", []), *gather.build_requirements(MANIFESTS)]
     if not spec.get("install"):
         wanted += gather.install_arguments(MANIFESTS)
     uv_install("installing the dependencies", spec, wanted, MANIFESTS)
@@ -133,17 +135,28 @@ def project(spec: dict) -> None:
             if spec.get("install")
             else ["-e", f"{WORKSPACE}[{','.join(gather.TEST_EXTRAS)}]"]
         )
-        uv_install("installing the project from /workspace", spec, editable, WORKSPACE)
+        install_project(spec, editable)
     write_pth()
     found = probe([])
     extras = gather.wanted_extras(found["extras"])
     if buildable and not spec.get("install") and set(extras) - set(gather.TEST_EXTRAS):
         target = f"{WORKSPACE}[{','.join(extras)}]"
-        uv_install("installing the project's dev extras", spec, ["-e", target], WORKSPACE)
+        install_project(spec, ["-e", target])
     found = probe(gather.import_names(WORKSPACE, found["dist"]))
     check = import_check(found, buildable)
     write_report(spec, found, extras, check)
     print(f"import check: {check}", flush=True)
+
+
+def install_project(spec: dict, args: list[str]) -> None:
+    """The editable install, with the venv's build backend first, in isolation when that fails
+    (a backend that is not installed, or that needs more)."""
+    step = "installing the project from /workspace"
+    try:
+        uv_install(step, spec, ["--no-build-isolation", *args], WORKSPACE)
+    except StepError:
+        print("note: retrying the project's build in an isolated environment", flush=True)
+        uv_install(step, spec, args, WORKSPACE)
 
 
 def write_pth() -> None:

@@ -181,3 +181,13 @@ def test_pkg_info_version(gather: ModuleType, tmp_path: Path) -> None:
     assert gather.pkg_info_version(tmp_path) == ""
     (tmp_path / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: x\nVersion: 1.4.0\n")
     assert gather.pkg_info_version(tmp_path) == "1.4.0"
+
+
+def test_build_requirements(gather: ModuleType, tmp_path: Path) -> None:
+    assert gather.build_requirements(tmp_path) == []
+    (tmp_path / "setup.py").write_text("")
+    assert gather.build_requirements(tmp_path) == ["setuptools>=40.8.0", "wheel"]
+    (tmp_path / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["hatchling", "hatch-vcs"]\nbuild-backend = "hatchling.build"\n'
+    )
+    assert gather.build_requirements(tmp_path) == ["hatchling", "hatch-vcs"]
