@@ -36,10 +36,12 @@ class BuildLog:
         self.image_id = ""
         self.error = ""
         self._tail: deque[str] = deque(maxlen=tail_lines)
+        self._partial = ""
+        """The start of a line whose end has not come yet (tools write lines in pieces)."""
 
     @property
     def tail(self) -> str:
-        return "\n".join(self._tail)
+        return "\n".join([*self._tail, *([self._partial] if self._partial.strip() else [])])
 
     def feed(self, chunk: Mapping[str, Any]) -> list[str]:
         """Take one chunk; return the complete output lines it carried."""
@@ -49,8 +51,9 @@ class BuildLog:
         aux = chunk.get("aux")
         if isinstance(aux, dict) and aux.get("ID"):
             self.image_id = str(aux["ID"])
-        text = _ANSI.sub("", str(chunk.get("stream", "")))
-        lines = [ln.rstrip() for ln in text.splitlines() if ln.strip()]
+        pieces = (self._partial + _ANSI.sub("", str(chunk.get("stream", "")))).split("\n")
+        self._partial = pieces.pop()
+        lines = [ln.rstrip() for ln in pieces if ln.strip()]
         for line in lines:
             step = _STEP.match(line)
             if step:
