@@ -60,12 +60,15 @@ IMAGE_CA_PATH = "/etc/ssl/certs/devagent-ca.crt"
 
 __all__ = [
     "BASE_TAG",
+    "DEFAULT_SUITE",
     "ENV_REPOSITORY",
     "HASH_LABEL",
     "IMAGES_DIR",
     "ROOTFS_TAG",
+    "SUITES",
     "base_recipe_hash",
     "base_tag",
+    "bootstrap_script",
     "ensure_base_image",
     "ensure_env_image",
     "env_context_files",
