@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,12 @@ def test_tree_hash_follows_sources_not_git(tmp_path: Path) -> None:
     assert tree_hash(tmp_path) == before
     (tmp_path / "a.py").write_text("x = 2\n")
     assert tree_hash(tmp_path) != before
+
+
+def test_the_dependency_layer_reads_the_deps_repos_manifests(tmp_path: Path) -> None:
+    repo, deps = tmp_path / "repo", tmp_path / "env-commit"
+    for tree, requirement in ((repo, "six==1.17.0\n"), (deps, "six==1.16.0\n")):
+        tree.mkdir()
+        (tree / "requirements.txt").write_text(requirement)
+    files = deps_context(replace(_request(repo, EnvironmentSpec()), deps_repo=deps))
+    assert files["manifests/requirements.txt"] == b"six==1.16.0\n"
