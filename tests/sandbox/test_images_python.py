@@ -1,7 +1,7 @@
 """Python env images against the real daemon: the checkout is what runs. A project named like a
 pytest dependency (iniconfig, 99.0) replaces the site-packages copy, reads its version from its
 metadata, has its entry point, gets its setup.py test extra; the date filter and a pin decide
-the tools' versions; bad setups fail with one clear line. Two dependency builds in all."""
+the tools' versions; bad setups fail with one clear line. Three dependency builds in all."""
 
 from __future__ import annotations
 
@@ -177,3 +177,16 @@ def test_an_unknown_python_fails_before_any_build(
             repo, env=EnvironmentSpec(python="3.12"), client=client, on_progress=messages.append
         )
     assert messages == []
+
+
+def test_a_failing_install_command_is_one_line_naming_it(
+    client: docker.DockerClient, tmp_path: Path
+) -> None:
+    repo = _repo(tmp_path, {"requirements.txt": ""})
+    spec = EnvironmentSpec(install=["echo installing; exit 4"])
+    with pytest.raises(ImageBuildError) as caught:
+        ensure_env_image(repo, env=spec, client=client, as_of="2024-06-01")
+    assert str(caught.value) == (
+        f"environment of {repo}: [environment] install `echo installing; exit 4` failed (exit 4)"
+    )
+    assert "installing" in caught.value.log_tail
