@@ -90,8 +90,11 @@ def cmd_images(args: argparse.Namespace) -> int:
             console.print(f"{BASE_IMAGE} ready ({image_id[:19]})")
         repo = args.repo if args.images_command == "ensure" else args.path
         if repo is not None:
+            from devagent.config import load_settings
+
+            spec = load_settings({}, repo.resolve()).environment
             tag = images.ensure_env_image(
-                repo.resolve(), host=host, rebuild=args.rebuild, on_progress=status.update
+                repo.resolve(), env=spec, host=host, rebuild=args.rebuild, on_progress=status.update
             )
             console.print(f"{tag} ready for {repo}")
     return 0

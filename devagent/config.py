@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from devagent.errors import DevagentError
+from sandbox.envspec import EnvironmentSpec, EnvironmentSpecError, load_environment
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,9 @@ class Settings(BaseModel):
     budget: BudgetSettings = Field(default_factory=BudgetSettings)
     cache_dir: Path = Path.home() / ".cache" / "devagent"
     """Repo-map index, memory across runs."""
+    environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
+    """How the sandbox image is set up (the `[environment]` table; a repository may set it:
+    its commands run at image build time, never with the agent's sandbox policy)."""
 
 
 ENV_KEYS = {
@@ -75,16 +79,18 @@ own config. A repository file is hostile input; so is anything the agent writes 
 def repo_settings(repo: Path) -> dict[str, Any]:
     """The harmless part (`REPO_KEYS`) of the [tool.devagent] table of pyproject.toml, or of
     devagent.toml (which wins). Policy keys are dropped with a warning; unknown keys are kept so
-    that validation names them."""
+    that validation names them; the [environment] table is checked here, so that a bad key is
+    one line naming the file."""
     data: dict[str, Any] = {}
-    source = repo / "devagent.toml"
+    source = str(repo / "devagent.toml")
     try:
         if (repo / "pyproject.toml").is_file():
-            source = repo / "pyproject.toml"
-            data = tomllib.loads(source.read_text()).get("tool", {}).get("devagent", {})
+            source = f"{repo / 'pyproject.toml'} [tool.devagent]"
+            data = tomllib.loads((repo / "pyproject.toml").read_text())
+            data = data.get("tool", {}).get("devagent", {})
         if (repo / "devagent.toml").is_file():
-            source = repo / "devagent.toml"
-            data = tomllib.loads(source.read_text())
+            source = str(repo / "devagent.toml")
+            data = tomllib.loads((repo / "devagent.toml").read_text())
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: invalid TOML: {exc}") from exc
     policy = sorted(key for key in data if key in Settings.model_fields and key not in REPO_KEYS)
@@ -95,6 +101,11 @@ def repo_settings(repo: Path) -> dict[str, Any]:
             source,
             ", ".join(policy),
         )
+    if isinstance(data.get("environment"), dict):
+        try:
+            load_environment(data["environment"], source)
+        except EnvironmentSpecError as exc:
+            raise ConfigError(str(exc)) from exc
     return {key: value for key, value in data.items() if key not in policy}
 
 

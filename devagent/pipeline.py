@@ -3,6 +3,7 @@ environment image, sandbox, tools, repo map, the agent, and the run's files."""
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import tempfile
@@ -11,6 +12,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+import docker.errors
 
 from devagent.agent import (
     AgentConfig,
@@ -36,8 +39,10 @@ from devagent.tools.run import detect_test_command
 from devagent.workspace import Workspace
 from sandbox.config import SandboxConfig
 from sandbox.docker import DockerSandbox
+from sandbox.envspec import EnvironmentSpec
+from sandbox.errors import SandboxError
 from sandbox.hostconfig import HostIndexConfig
-from sandbox.images import ensure_base_image, ensure_env_image
+from sandbox.images import ensure_base_image, ensure_env_image, env_report
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +79,8 @@ class SolveOptions:
     """Run the goal checks once before the agent starts (a task whose goal already passes is
     broken); the results come back in `SolveOutcome.prechecks`."""
     repo_map_tokens: int = 1024
+    environment: EnvironmentSpec | None = None
+    """The repository's [environment]: image setup, sandbox variables, default test command."""
     on_progress: Callable[[str], None] = lambda message: None
 
 
@@ -99,13 +106,26 @@ def build_task(opts: SolveOptions) -> tuple[Task, BudgetConfig]:
     return task, budget
 
 
-def choose_image(opts: SolveOptions, tree: Path) -> str:
+def choose_image(opts: SolveOptions, tree: Path, as_of: str | None = None) -> str:
+    """The given image, or the repository's env image resolved as of `as_of` (the base
+    commit's date unless the [environment] says otherwise)."""
     if opts.image:
         return opts.image
     opts.on_progress("sandbox image: base")
     ensure_base_image(host=opts.host, on_progress=opts.on_progress)
     opts.on_progress("sandbox image: the repository's environment")
-    return ensure_env_image(tree, host=opts.host, on_progress=opts.on_progress)
+    return ensure_env_image(
+        tree, env=opts.environment, as_of=as_of, host=opts.host, on_progress=opts.on_progress
+    )
+
+
+def write_environment(image: str, out: Path) -> None:
+    """OUT/environment.json: the interpreter, packages and import check of the image."""
+    try:
+        report = env_report(image)
+    except (SandboxError, docker.errors.DockerException) as exc:
+        report = {"image": image, "error": f"no environment report: {exc}"}
+    (out / "environment.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
 
 
 def repo_map_for(task: Task, ctx: ToolContext, tokens: int) -> str:
@@ -125,14 +145,18 @@ def run_solve(opts: SolveOptions) -> SolveOutcome:
         ws = Workspace.create(
             opts.repo, scratch / "ws", base=opts.base, include_dirty=opts.include_dirty
         )
+        spec = opts.environment or EnvironmentSpec()
+        if not task.test_command and spec.test_command:
+            task = replace(task, test_command=spec.test_command)
         if not task.checks and not task.test_command:  # the goal: the suite plus a repro test
             task = replace(task, test_command=detect_test_command(ws.tree))
-        image = choose_image(opts, ws.tree)
+        image = choose_image(opts, ws.tree, as_of=ws.base_date())
+        write_environment(image, opts.out)
         config = SandboxConfig(
             image=image,
             workspace=ws.tree,
             network="bridge" if opts.network else "none",
-            env=SANDBOX_ENV,
+            env={**spec.env, **SANDBOX_ENV},
         )
         opts.on_progress(f"starting the sandbox ({image})")
         with DockerSandbox(config) as sandbox:

@@ -241,6 +241,10 @@ class Workspace:
         self.git.run("update-ref", BASE_REF, base)
         self.git.run("checkout", "--quiet", "--force", "--detach", base)
 
+    def base_date(self) -> str:
+        """The base commit's committer date (ISO 8601): what the environment is resolved as of."""
+        return self.git.run("show", "-s", "--format=%cI", self.base).text.strip()
+
     @classmethod
     def open(cls, root: Path) -> Workspace:
         """Reattach to a workspace made by `create` (its base and start are kept as refs)."""

@@ -164,6 +164,15 @@ def render_npmrc(config: HostIndexConfig, ca_path: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def host_context_files(config: HostIndexConfig, ca_path: str) -> dict[str, bytes]:
+    """The files an image build copies to /etc/devagent: pip.conf, npmrc and the CA bundle."""
+    return {
+        "host/pip.conf": render_pip_conf(config, ca_path).encode(),
+        "host/npmrc": render_npmrc(config, ca_path).encode(),
+        "host/ca.crt": config.ca_bundle.read_bytes() if config.ca_bundle else b"",
+    }
+
+
 def _outputs(commands: Sequence[Sequence[str]], environ: Mapping[str, str] | None) -> list[str]:
     """The stdout of each command, run side by side ("" for one that fails or cannot start)."""
     procs: list[subprocess.Popen[str] | None] = []

@@ -20,6 +20,7 @@ import requests.exceptions
 from sandbox.errors import DaemonUnavailableError, ImageBuildError
 
 Progress = Callable[[str], None]
+HASH_LABEL = "devagent.image.hash"
 TAIL_LINES = 30
 DAEMON_FIX = "run `make setup` or start dockerd"
 _STEP = re.compile(r"^Step \d+/\d+ : (.*)$")
@@ -35,10 +36,12 @@ class BuildLog:
         self.image_id = ""
         self.error = ""
         self._tail: deque[str] = deque(maxlen=tail_lines)
+        self._partial = ""
+        """The start of a line whose end has not come yet (tools write lines in pieces)."""
 
     @property
     def tail(self) -> str:
-        return "\n".join(self._tail)
+        return "\n".join([*self._tail, *([self._partial] if self._partial.strip() else [])])
 
     def feed(self, chunk: Mapping[str, Any]) -> list[str]:
         """Take one chunk; return the complete output lines it carried."""
@@ -48,8 +51,9 @@ class BuildLog:
         aux = chunk.get("aux")
         if isinstance(aux, dict) and aux.get("ID"):
             self.image_id = str(aux["ID"])
-        text = _ANSI.sub("", str(chunk.get("stream", "")))
-        lines = [ln.rstrip() for ln in text.splitlines() if ln.strip()]
+        pieces = (self._partial + _ANSI.sub("", str(chunk.get("stream", "")))).split("\n")
+        self._partial = pieces.pop()
+        lines = [ln.rstrip() for ln in pieces if ln.strip()]
         for line in lines:
             step = _STEP.match(line)
             if step:
@@ -79,6 +83,16 @@ def connect(client: docker.DockerClient | None) -> docker.DockerClient:
     except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
         raise DaemonUnavailableError(f"no Docker daemon answers ({exc}); {DAEMON_FIX}") from exc
     return client
+
+
+def labelled_image(client: docker.DockerClient, tag: str, digest: str) -> str | None:
+    """The id of `tag` when it exists and was built from the recipe with hash `digest`."""
+    try:
+        image = client.images.get(tag)
+    except docker.errors.ImageNotFound:
+        return None
+    labels = image.attrs.get("Config", {}).get("Labels") or {}
+    return str(image.id) if labels.get(HASH_LABEL) == digest else None
 
 
 @dataclass(frozen=True)

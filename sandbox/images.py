@@ -15,19 +15,31 @@ import subprocess
 import tempfile
 from collections import deque
 from pathlib import Path
+from typing import Any
 
 import docker
 import docker.errors
 
+from sandbox.envspec import EnvironmentSpec
 from sandbox.errors import ImageBuildError
 from sandbox.hostconfig import (
     HostIndexConfig,
     describe,
+    host_context_files,
     read_host_config,
-    render_npmrc,
-    render_pip_conf,
 )
-from sandbox.imagebuild import TAIL_LINES, BuildSpec, Progress, connect, run_build
+from sandbox.imagebuild import (
+    HASH_LABEL,
+    TAIL_LINES,
+    BuildSpec,
+    Progress,
+    connect,
+    labelled_image,
+    run_build,
+)
+from sandbox.pyimage import ENV_REPOSITORY, PythonEnvRequest, ensure_python_env, exclude_newer
+from sandbox.pyimage import env_report as python_env_report
+from sandbox.pyversion import choose_python, python_hints
 from sandbox.toolchain import (
     Toolchain,
     ToolchainKind,
@@ -38,23 +50,29 @@ from sandbox.toolchain import (
 
 IMAGES_DIR = Path(__file__).resolve().parent.parent / "images"
 BASE_TAG = "devagent/base:latest"
+ROOTFS_REPOSITORY = "devagent/rootfs"
 ROOTFS_TAG = "devagent/rootfs:bookworm"
-REGISTRY_BASE = "debian:bookworm-slim"
-ENV_REPOSITORY = "devagent/env"
-HASH_LABEL = "devagent.image.hash"
+DEFAULT_SUITE = "bookworm"
+SUITES = ("bookworm", "bullseye", "trixie")
+"""Debian suites the offline bootstrap makes base images of (python3 3.11, 3.9, 3.13)."""
 TOOLCHAIN_LABEL = "devagent.toolchain"
 IMAGE_CA_PATH = "/etc/ssl/certs/devagent-ca.crt"
 
 __all__ = [
     "BASE_TAG",
+    "DEFAULT_SUITE",
     "ENV_REPOSITORY",
     "HASH_LABEL",
     "IMAGES_DIR",
     "ROOTFS_TAG",
+    "SUITES",
     "base_recipe_hash",
+    "base_tag",
+    "bootstrap_script",
     "ensure_base_image",
     "ensure_env_image",
     "env_context_files",
+    "env_report",
 ]
 
 
@@ -67,18 +85,14 @@ def _host_config_of_this_process() -> HostIndexConfig:
     return read_host_config()
 
 
-def _labelled_image(client: docker.DockerClient, tag: str, digest: str) -> str | None:
-    """The id of `tag` when it exists and was built from the recipe with hash `digest`."""
-    try:
-        image = client.images.get(tag)
-    except docker.errors.ImageNotFound:
-        return None
-    labels = image.attrs.get("Config", {}).get("Labels") or {}
-    return str(image.id) if labels.get(HASH_LABEL) == digest else None
+def base_tag(suite: str = DEFAULT_SUITE) -> str:
+    """`devagent/base:latest` for bookworm, `devagent/base:<suite>` for the other suites."""
+    return BASE_TAG if suite == DEFAULT_SUITE else f"devagent/base:{suite}"
 
 
-def base_recipe_hash(images_dir: Path = IMAGES_DIR) -> str:
-    """Hash of the base Dockerfile and the bootstrap script (what the base image is built from)."""
+def base_recipe_hash(images_dir: Path = IMAGES_DIR, suite: str = DEFAULT_SUITE) -> str:
+    """Hash of the base Dockerfile and the bootstrap script (what the base image is built from),
+    and of the suite when it is not bookworm."""
     names = ("base/Dockerfile", "bootstrap-rootfs.sh")
     missing = [name for name in names if not (images_dir / name).is_file()]
     if missing:
@@ -87,7 +101,8 @@ def base_recipe_hash(images_dir: Path = IMAGES_DIR) -> str:
             "(run from a devagent checkout, or pass images_dir=)",
             step="read recipes",
         )
-    return content_hash((name, (images_dir / name).read_bytes()) for name in names)
+    parts = [(name, (images_dir / name).read_bytes()) for name in names]
+    return content_hash(parts + ([("suite", suite.encode())] if suite != DEFAULT_SUITE else []))
 
 
 def ensure_base_image(
@@ -97,69 +112,93 @@ def ensure_base_image(
     on_progress: Progress | None = None,
     host: HostIndexConfig | None = None,
     images_dir: Path = IMAGES_DIR,
+    suite: str = DEFAULT_SUITE,
 ) -> str:
-    """Make sure `devagent/base:latest` exists and matches images/base; return its image id.
+    """Make sure the base image of Debian `suite` (`devagent/base:latest` for bookworm) exists
+    and matches images/base; return its image id.
 
     `host` defaults to this host's configuration (apt mirror for the build and the bootstrap).
     `rebuild` rebuilds the base image without the layer cache; a cached offline rootfs is still
     reused."""
+    if suite not in SUITES:
+        raise ImageBuildError(
+            f"unknown Debian suite {suite!r} (known: {', '.join(SUITES)})", step="base image"
+        )
     client = connect(client)
     say = on_progress or _quiet
-    digest = base_recipe_hash(images_dir)
-    existing = None if rebuild else _labelled_image(client, BASE_TAG, digest)
+    tag = base_tag(suite)
+    digest = base_recipe_hash(images_dir, suite)
+    existing = None if rebuild else labelled_image(client, tag, digest)
     if existing:
-        say(f"{BASE_TAG} is up to date ({existing[:19]})")
+        say(f"{tag} is up to date ({existing[:19]})")
         return existing
     host = host or _host_config_of_this_process()
-    say(f"building {BASE_TAG} ({describe(host)})")
-    base = _debian_base(client, host, say, images_dir)
+    say(f"building {tag} ({describe(host)})")
+    base = _debian_base(client, host, say, images_dir, suite)
+    # The recipe writes bookworm's apt sources; other suites keep those of their rootfs.
+    mirrors = suite == DEFAULT_SUITE
     buildargs = {
         "BASE": base,
-        "APT_MIRROR": host.apt_mirror,
-        "APT_SECURITY_MIRROR": host.apt_security_mirror,
+        "APT_MIRROR": host.apt_mirror if mirrors else "",
+        "APT_SECURITY_MIRROR": host.apt_security_mirror if mirrors else "",
     }
-    spec = BuildSpec(images_dir / "base", BASE_TAG, buildargs, {HASH_LABEL: digest}, rebuild)
+    spec = BuildSpec(images_dir / "base", tag, buildargs, {HASH_LABEL: digest}, rebuild)
     return run_build(client, spec, say)
 
 
 def _debian_base(
-    client: docker.DockerClient, host: HostIndexConfig, say: Progress, images_dir: Path
+    client: docker.DockerClient, host: HostIndexConfig, say: Progress, images_dir: Path, suite: str
 ) -> str:
-    """debian:bookworm-slim when present or pullable, otherwise the bootstrapped rootfs."""
+    """debian:<suite>-slim when present or pullable, otherwise the bootstrapped rootfs."""
+    registry_base = f"debian:{suite}-slim"
     try:
-        client.images.get(REGISTRY_BASE)
-        return REGISTRY_BASE
+        client.images.get(registry_base)
+        return registry_base
     except docker.errors.ImageNotFound:
         pass
     try:
-        say(f"pulling {REGISTRY_BASE}")
-        client.images.pull(REGISTRY_BASE)
-        return REGISTRY_BASE
+        say(f"pulling {registry_base}")
+        client.images.pull(registry_base)
+        return registry_base
     except docker.errors.APIError as exc:
-        say(f"cannot pull {REGISTRY_BASE} ({exc.explanation}); using the offline bootstrap")
-    return _ensure_rootfs(client, host, say, images_dir)
+        say(f"cannot pull {registry_base} ({exc.explanation}); using the offline bootstrap")
+    return _ensure_rootfs(client, host, say, images_dir, suite)
+
+
+def bootstrap_script(images_dir: Path, suite: str) -> bytes:
+    """bootstrap-rootfs.sh for `suite`: the script names its suite in one `SUITE=` line, which
+    is rewritten for suites other than bookworm (bookworm's script is the file itself)."""
+    text = (images_dir / "bootstrap-rootfs.sh").read_bytes()
+    line = f"\nSUITE={DEFAULT_SUITE}\n".encode()
+    if line not in text:
+        raise ImageBuildError("bootstrap-rootfs.sh lacks its SUITE= line", step="read recipes")
+    return text.replace(line, f"\nSUITE={suite}\n".encode(), 1)
 
 
 def _ensure_rootfs(
-    client: docker.DockerClient, host: HostIndexConfig, say: Progress, images_dir: Path
+    client: docker.DockerClient, host: HostIndexConfig, say: Progress, images_dir: Path, suite: str
 ) -> str:
-    """The debootstrapped `devagent/rootfs:bookworm`, made once per script and mirror."""
-    script = images_dir / "bootstrap-rootfs.sh"
-    digest = content_hash([("script", script.read_bytes()), ("mirror", host.apt_mirror.encode())])
-    if _labelled_image(client, ROOTFS_TAG, digest):
-        say(f"reusing {ROOTFS_TAG}")
-        return ROOTFS_TAG
-    step = f"debootstrap --variant=minbase bookworm from {host.apt_mirror or '(no mirror)'}"
+    """The debootstrapped `devagent/rootfs:<suite>`, made once per script and mirror."""
+    script = bootstrap_script(images_dir, suite)
+    tag = f"{ROOTFS_REPOSITORY}:{suite}"
+    digest = content_hash([("script", script), ("mirror", host.apt_mirror.encode())])
+    if labelled_image(client, tag, digest):
+        say(f"reusing {tag}")
+        return tag
+    step = f"debootstrap --variant=minbase {suite} from {host.apt_mirror or '(no mirror)'}"
     if not host.apt_mirror:
         raise ImageBuildError(
             "no Debian mirror found in the host's apt sources (/etc/apt/sources.list, "
             "sources.list.d/*.sources); the offline bootstrap needs one",
             step=step,
         )
-    say(f"bootstrapping {ROOTFS_TAG}: {step} (about a minute)")
-    argv = ["bash", str(script), host.apt_mirror, ROOTFS_TAG, f"{HASH_LABEL}={digest}"]
-    _run_streamed(argv, step=step, say=say)
-    return ROOTFS_TAG
+    say(f"bootstrapping {tag}: {step} (about a minute)")
+    with tempfile.NamedTemporaryFile("wb", prefix="devagent-bootstrap-", suffix=".sh") as copy:
+        copy.write(script)
+        copy.flush()
+        argv = ["bash", copy.name, host.apt_mirror, tag, f"{HASH_LABEL}={digest}"]
+        _run_streamed(argv, step=step, say=say)
+    return tag
 
 
 def _run_streamed(argv: list[str], *, step: str, say: Progress) -> None:
@@ -196,17 +235,18 @@ def env_context_files(
     for path in sorted(recipe.iterdir()):
         if path.is_file():
             files[path.name] = path.read_bytes()
-    files["host/pip.conf"] = render_pip_conf(host, IMAGE_CA_PATH).encode()
-    files["host/npmrc"] = render_npmrc(host, IMAGE_CA_PATH).encode()
-    files["host/ca.crt"] = host.ca_bundle.read_bytes() if host.ca_bundle else b""
+    files.update(host_context_files(host, IMAGE_CA_PATH))
     for name, data in manifest_parts(repo, toolchain):
         files[name.replace("manifest/", "manifests/", 1)] = data
     return files
 
 
-def ensure_env_image(
+def ensure_env_image(  # noqa: PLR0913 (the public interface, keyword-only)
     repo: Path,
     *,
+    env: EnvironmentSpec | None = None,
+    as_of: str | None = None,
+    deps_repo: Path | None = None,
     client: docker.DockerClient | None = None,
     on_progress: Progress | None = None,
     rebuild: bool = False,
@@ -214,19 +254,48 @@ def ensure_env_image(
     images_dir: Path = IMAGES_DIR,
 ) -> str:
     """Make sure the env image for `repo` exists; return its tag (`devagent/base:latest` when no
-    toolchain is recognised). The tag hashes the manifests, the recipe, the index configuration
-    and the base image, so an unchanged repository reuses its image."""
+    toolchain is recognised).
+
+    `deps_repo` (default `repo`) is the tree whose manifests give the dependencies; `env` is the
+    repository's [environment]; `as_of` (an ISO date or time) resolves unpinned Python
+    requirements to what was uploaded by that day. Python images install the project from
+    `repo`'s tree and check that it imports from /workspace (see sandbox.pyimage); other
+    toolchains hash their manifests, the recipe, the index configuration and the base image."""
     client = connect(client)
     say = on_progress or _quiet
+    spec = env or EnvironmentSpec()
+    deps_tree = deps_repo or repo
+    toolchain = detect_toolchain(deps_tree)
+    host = host or _host_config_of_this_process()
+    if toolchain.kind is ToolchainKind.PYTHON:
+        interpreter = choose_python(python_hints(deps_tree), spec.python)
+        say(f"python {interpreter.minor} ({interpreter.suite})")
+        base_id = ensure_base_image(
+            client=client,
+            on_progress=say,
+            host=host,
+            images_dir=images_dir,
+            suite=interpreter.suite,
+        )
+        request = PythonEnvRequest(
+            repo=repo,
+            deps_repo=deps_tree,
+            spec=spec,
+            interpreter=interpreter,
+            base_id=base_id,
+            host=host,
+            images_dir=images_dir,
+            exclude_newer=exclude_newer(as_of, spec),
+            rebuild=rebuild,
+        )
+        return ensure_python_env(client, request, say)
     base_id = ensure_base_image(client=client, on_progress=say, host=host, images_dir=images_dir)
-    toolchain = detect_toolchain(repo)
     if toolchain.kind is ToolchainKind.BASE:
         return BASE_TAG
-    host = host or _host_config_of_this_process()
-    files = env_context_files(repo, toolchain, host, images_dir)
+    files = env_context_files(deps_tree, toolchain, host, images_dir)
     digest = content_hash([*files.items(), ("base-image", base_id.encode())])
     tag = f"{ENV_REPOSITORY}:{digest[:16]}"
-    if not rebuild and _labelled_image(client, tag, digest):
+    if not rebuild and labelled_image(client, tag, digest):
         say(f"{tag} is up to date ({toolchain.name}: {', '.join(toolchain.manifests)})")
         return tag
     say(f"building {tag} for {toolchain.name} ({', '.join(toolchain.manifests)})")
@@ -236,6 +305,11 @@ def ensure_env_image(
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         labels = {HASH_LABEL: digest, TOOLCHAIN_LABEL: toolchain.name}
-        spec = BuildSpec(Path(context), tag, {"BASE": base_id}, labels, rebuild)
-        run_build(client, spec, say)
+        spec_ = BuildSpec(Path(context), tag, {"BASE": base_id}, labels, rebuild)
+        run_build(client, spec_, say)
     return tag
+
+
+def env_report(image_tag: str, *, client: docker.DockerClient | None = None) -> dict[str, Any]:
+    """What the env image `image_tag` holds (Python: interpreter, packages, import check)."""
+    return python_env_report(image_tag, client=connect(client))

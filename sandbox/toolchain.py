@@ -28,7 +28,15 @@ _MARKERS: tuple[tuple[ToolchainKind, tuple[str, ...]], ...] = (
 )
 # ... and the files whose content goes into its image (only these, never the source).
 _MANIFESTS: dict[ToolchainKind, tuple[str, ...]] = {
-    ToolchainKind.PYTHON: ("pyproject.toml", "setup.py", "setup.cfg", "requirements*.txt"),
+    ToolchainKind.PYTHON: (
+        "pyproject.toml",
+        "setup.py",
+        "setup.cfg",
+        "requirements*.txt",
+        "requirements/*.txt",
+        "tox.ini",
+        ".python-version",
+    ),
     ToolchainKind.NODE: ("package.json", "package-lock.json", "npm-shrinkwrap.json"),
     ToolchainKind.GO: ("go.mod", "go.sum"),
     ToolchainKind.RUST: ("Cargo.toml", "Cargo.lock"),
@@ -65,7 +73,7 @@ def detect_toolchain(repo: Path) -> Toolchain:
 def _manifests(repo: Path, kind: ToolchainKind) -> list[str]:
     found: set[str] = set()
     for pattern in _MANIFESTS[kind]:
-        found.update(p.name for p in repo.glob(pattern) if p.is_file())
+        found.update(p.relative_to(repo).as_posix() for p in repo.glob(pattern) if p.is_file())
     return sorted(found)
 
 

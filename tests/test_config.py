@@ -56,3 +56,22 @@ def test_unknown_keys_are_rejected(tmp_path):
     (tmp_path / "devagent.toml").write_text('modle = "typo"\n')
     with pytest.raises(ConfigError, match="modle"):
         load_settings({}, tmp_path, {})
+
+
+def test_the_environment_table_comes_from_the_repository(tmp_path):
+    (tmp_path / "devagent.toml").write_text(
+        '[environment]\npython = "3.9"\npip = ["pytest==7.4.4"]\ntest_command = "pytest -x"\n'
+    )
+    environment = load_settings({}, tmp_path, {}).environment
+    assert (environment.python, environment.pip) == ("3.9", ["pytest==7.4.4"])
+    assert environment.test_command == "pytest -x"
+
+
+def test_an_unknown_environment_key_is_one_line_naming_the_file(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.devagent.environment]\npyhton = "3.9"\n')
+    with pytest.raises(ConfigError) as caught:
+        load_settings({}, tmp_path, {})
+    assert str(caught.value).startswith(
+        f"{tmp_path / 'pyproject.toml'} [tool.devagent]: [environment] unknown key 'pyhton'"
+    )
+    assert "\n" not in str(caught.value)

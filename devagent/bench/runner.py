@@ -124,13 +124,13 @@ def env_image(
     as_of: str | None = None,
     deps_repo: Path | None = None,
 ) -> str:
-    """The task's sandbox image, built (one build at a time) or reused."""
-    del env, as_of  # placeholder: helper H1's env_image builds from them
+    """The task's sandbox image, built (one build at a time) or reused. `env` is the task's
+    [environment], `as_of` dates its dependencies, `deps_repo` gives its manifests."""
     if image:
         return image
     with _IMAGE_LOCK:
         ensure_base_image(host=host)
-        return ensure_env_image(deps_repo or repo, host=host)
+        return ensure_env_image(repo, env=env, as_of=as_of, deps_repo=deps_repo, host=host)
 
 
 def run_task(task: Task, opts: BenchOptions) -> TaskOutcome:
@@ -140,7 +140,7 @@ def run_task(task: Task, opts: BenchOptions) -> TaskOutcome:
         repo = scratch / "repo"
         materialize(task.repo_dir, repo, message=f"{task.id}: before the fix")
         opts.on_update(task.id, "image")
-        image = env_image(repo, opts.host, task.config.image)
+        image = env_image(repo, opts.host, task.config.image, task.config.environment)
         solve = SolveOptions(
             issue=task.issue,
             repo=repo,
@@ -150,6 +150,7 @@ def run_task(task: Task, opts: BenchOptions) -> TaskOutcome:
             test_command=task.config.test_command,
             budget=task.config.budget.model_dump(),
             image=image,
+            environment=task.config.environment,
             precheck=True,
             cache_dir=opts.cache_dir,
             secrets=opts.secrets,

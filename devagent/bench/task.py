@@ -28,6 +28,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from devagent.errors import DevagentError
+from sandbox.envspec import EnvironmentSpec
 
 __all__ = [
     "TASK_FILE",
@@ -93,6 +94,8 @@ class TaskConfig(BaseModel):
     """Limits for the agent's run."""
     image: str | None = None
     """A prebuilt sandbox image; None: build one for `language` from the repo's dependency files."""
+    environment: EnvironmentSpec | None = None
+    """How the environment image is set up (python, pins, install commands, setup script)."""
 
     @field_validator("id")
     @classmethod

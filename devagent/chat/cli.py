@@ -21,7 +21,7 @@ from devagent.chat.repl import ChatRepl, line_history
 from devagent.chat.seams import ChatConfig
 from devagent.chat.session import ChatSession
 from devagent.chat.store import SessionState, SessionStore, history, new_session_id
-from devagent.config import load_settings
+from devagent.config import Settings, load_settings
 from devagent.delivery import user_git
 from devagent.llm import build_model, default_model_spec, model_config_from_env
 from devagent.llm.types import Model
@@ -61,15 +61,14 @@ def _new_state(args: argparse.Namespace, spec: str) -> SessionState:
     )  # fmt: skip
 
 
-def _image(
-    args: argparse.Namespace, configured: str | None, repo: Path, env: Mapping[str, str]
-) -> str:
-    if args.image or configured:
-        return str(args.image or configured)
+def _image(args: argparse.Namespace, settings: Settings, repo: Path, env: Mapping[str, str]) -> str:
+    if args.image or settings.image:
+        return str(args.image or settings.image)
     from sandbox.hostconfig import read_host_config
     from sandbox.images import ensure_env_image
 
-    return ensure_env_image(repo, host=read_host_config(environ=env))
+    host = read_host_config(environ=env)
+    return ensure_env_image(repo, env=settings.environment, host=host)
 
 
 @dataclass
@@ -104,7 +103,7 @@ def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> ChatSetup:
         workspace.reset_to(state.patch)
     network = args.network or settings.network
     try:
-        image = _image(args, settings.image, Path(state.repo), env)
+        image = _image(args, settings, Path(state.repo), env)
         config = SandboxConfig(
             image=image, workspace=workspace.tree, network="bridge" if network else "none"
         )

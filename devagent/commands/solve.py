@@ -118,6 +118,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         checks=args.test + settings.test_commands,
         budget={**settings.budget.model_dump(exclude_unset=True), **budget_flags(args)},
         image=settings.image,
+        environment=settings.environment,
         network=settings.network,
         base=args.base,
         include_dirty=args.include_dirty,

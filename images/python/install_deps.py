@@ -1,131 +1,230 @@
-"""Install a Python project's declared dependencies into the active venv, from its manifests only.
+"""The steps of a Python env image build, run inside the build (python3 >= 3.9).
 
-Runs inside the image build (python3 >= 3.11): `install_deps.py DIR`, where DIR holds the
-project's pyproject.toml / setup.cfg / setup.py / requirements*.txt and nothing else. Installs
-pytest, every requirements*.txt, the [project] dependencies and the test/dev extras and
-dependency groups; then tries an editable install (for the project's metadata and entry points)
-and adds a .pth so that /workspace/src and /workspace are importable whatever the layout.
+`install_deps.py deps`: as root, with the manifests in /opt/devagent/project and the spec in
+/opt/devagent/spec.json: apt packages, pre_install commands, the declared dependencies and test
+tools (or nothing when the spec's `install` replaces them), the setup script.
+`install_deps.py project`: as the agent user, with the tree at /workspace: the spec's `install`
+commands, the project's editable install (with its test extras), a .pth that puts the workspace
+before site-packages, the import check and /opt/devagent/environment.json.
+A failed step prints one `devagent-error: ...` line (the host turns it into the error message).
 """
 
 from __future__ import annotations
 
 import configparser
-import re
+import json
+import os
+import platform
 import subprocess
 import sys
-import sysconfig
-import tomllib
 from pathlib import Path
 
-EXTRAS = {"test", "tests", "testing", "dev"}
-SELF_REFERENCE = re.compile(r"^\s*(-e|--editable)?\s*(\.|file:\.)(\[[^\]]*\])?\s*$")
-NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)")
-SELF_EXTRAS = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*\[([^\]]*)\]")
+sys.path.insert(0, str(Path(__file__).parent))
+import gather
+
+VENV_PYTHON = "/opt/venv/bin/python"
+UV = "/opt/devagent-tools/bin/uv"
+STATE = Path("/opt/devagent")
+MANIFESTS = STATE / "project"
+WORKSPACE = Path("/workspace")
+REPORT = STATE / "environment.json"
+
+PROBE = r"""
+import importlib, importlib.metadata as md, json, sys
+out = {"dist": "", "version": "", "extras": [], "module": "", "file": ""}
+for d in md.distributions():
+    url = json.loads(d.read_text("direct_url.json") or "{}").get("url", "")
+    if url.rstrip("/") == "file:///workspace":
+        out.update(dist=d.metadata["Name"], version=md.version(d.metadata["Name"]),
+                   extras=d.metadata.get_all("Provides-Extra") or [])
+for name in sys.argv[1:]:
+    try:
+        module = importlib.import_module(name)
+    except Exception as exc:
+        out.update(module=name, file="", error=f"{type(exc).__name__}: {exc}")
+        break
+    out.update(module=name, file=getattr(module, "__file__", None) or str(list(module.__path__)))
+    break
+print(json.dumps(out))
+"""
 
 
-def normalise(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
+class StepError(Exception):
+    """A build step failed; the message is one line."""
 
 
-def filtered_requirement_files(root: Path) -> list[Path]:
-    """Copies of requirements*.txt without lines that install the project itself (`-e .`)."""
-    out = []
-    for path in sorted(root.glob("requirements*.txt")):
-        kept = [ln for ln in path.read_text().splitlines() if not SELF_REFERENCE.match(ln)]
-        copy = path.with_name(".devagent-" + path.name)
-        copy.write_text("\n".join(kept) + "\n")
-        out.append(copy)
-    return out
+def run(step: str, argv: list[str], **kwargs: object) -> None:
+    print(f"+ {' '.join(argv)}", flush=True)
+    code = subprocess.call(argv, **kwargs)  # type: ignore[call-overload]
+    if code != 0:
+        raise StepError(f"{step} failed (exit {code})")
 
 
-def with_extras(name: str, base: list[str], optional: dict[str, list[str]]) -> list[str]:
-    """`base` plus the test/dev extras, following the project's references to its own extras
-    (`name[extra]`) instead of asking the index for the project itself."""
-    deps, seen = list(base), set()
-    queue = [extra for extra in optional if extra in EXTRAS]
-    while queue:
-        extra = queue.pop()
-        if extra in seen:
-            continue
-        seen.add(extra)
-        for dep in optional.get(extra, []):
-            match = SELF_EXTRAS.match(dep)
-            if match and normalise(match.group(1)) == normalise(name):
-                queue.extend(x.strip() for x in match.group(2).split(","))
-            else:
-                deps.append(dep)
-    return deps
+def shell(step: str, command: str, cwd: Path, env: dict[str, str]) -> None:
+    run(f"{step} `{command}`", ["bash", "-eo", "pipefail", "-c", command], cwd=cwd, env=env)
 
 
-def pyproject_requirements(root: Path) -> tuple[str, list[str]]:
-    path = root / "pyproject.toml"
-    if not path.is_file():
-        return "", []
-    data = tomllib.loads(path.read_text())
-    project = data.get("project", {})
-    name = str(project.get("name", ""))
-    deps = with_extras(
-        name, list(project.get("dependencies", [])), project.get("optional-dependencies", {})
-    )
-    for group, values in data.get("dependency-groups", {}).items():
-        if group in EXTRAS:
-            deps.extend(v for v in values if isinstance(v, str))
-    return name, deps
-
-
-def setup_cfg_requirements(root: Path) -> tuple[str, list[str]]:
-    path = root / "setup.cfg"
-    if not path.is_file():
-        return "", []
+def index_args(spec: dict) -> list[str]:
+    """The image's pip.conf as uv arguments (uv does not read pip.conf)."""
     parser = configparser.ConfigParser(interpolation=None)
-    parser.read(path)
-    name = parser.get("metadata", "name", fallback="")
-    base = parser.get("options", "install_requires", fallback="").splitlines()
-    optional: dict[str, list[str]] = {}
-    if parser.has_section("options.extras_require"):
-        for extra, values in parser.items("options.extras_require"):
-            optional[extra] = values.splitlines()
-    return name, [d.strip() for d in with_extras(name, base, optional) if d.strip()]
+    parser.read("/etc/devagent/pip.conf")
+    args = ["--no-config"]
+    if parser.get("global", "index-url", fallback=""):
+        args += ["--index-url", parser.get("global", "index-url")]
+    for url in parser.get("global", "extra-index-url", fallback="").split():
+        args += ["--extra-index-url", url]
+    for host in parser.get("global", "trusted-host", fallback="").split():
+        args += ["--allow-insecure-host", host]
+    if spec.get("exclude_newer"):
+        args += ["--exclude-newer", spec["exclude_newer"]]
+    overrides = STATE / "overrides.txt"
+    if spec.get("pip"):
+        overrides.write_text("\n".join(spec["pip"]) + "\n")
+        args += ["--override", str(overrides)]
+    return args
 
 
-def declared_requirements(root: Path) -> list[str]:
-    """The project's declared requirements, minus references to the project itself."""
-    names, deps = set(), []
-    for name, found in (pyproject_requirements(root), setup_cfg_requirements(root)):
-        names.add(normalise(name))
-        deps.extend(found)
-    kept = []
-    for dep in deps:
-        match = NAME.match(dep)
-        if match and normalise(match.group(1)) not in names:
-            kept.append(dep.strip())
-    return kept
+def uv_install(step: str, spec: dict, args: list[str], cwd: Path) -> None:
+    argv = [UV, "pip", "install", "--python", VENV_PYTHON, *index_args(spec), *args]
+    run(step, argv, cwd=cwd, env=step_env(spec))
 
 
-def pip(*args: str) -> int:
-    print("+ pip install " + " ".join(args), flush=True)
-    return subprocess.call([sys.executable, "-m", "pip", "install", *args])
+def step_env(spec: dict) -> dict[str, str]:
+    """The environment of build commands: the venv first on PATH, the date filter for uv and
+    pip (>= 26), the spec's variables."""
+    env = dict(os.environ, **spec.get("env", {}))
+    env["UV_CACHE_DIR"] = "/tmp/devagent-uv-cache"
+    env["NO_COLOR"] = "1"
+    env["PATH"] = "/opt/venv/bin:" + env.get("PATH", "/usr/bin:/bin")
+    if spec.get("exclude_newer"):
+        env["UV_EXCLUDE_NEWER"] = spec["exclude_newer"]
+        env["PIP_UPLOADED_PRIOR_TO"] = spec["exclude_newer"]
+    return env
 
 
-def main(root: Path) -> int:
-    args = ["pytest"]
-    for path in filtered_requirement_files(root):
-        args += ["-r", str(path)]
-    args += declared_requirements(root)
-    if pip(*args) != 0:
-        print("error: installing the project's dependencies failed (see above)", flush=True)
+def deps(spec: dict) -> None:
+    env = step_env(spec)
+    if spec.get("apt"):
+        run("apt-get update", ["apt-get", "update", "-q"])
+        apt = ["apt-get", "install", "-y", "-q", "--no-install-recommends", *spec["apt"]]
+        run("[environment] apt", apt, env=dict(env, DEBIAN_FRONTEND="noninteractive"))
+    for command in spec.get("pre_install", []):
+        shell("[environment] pre_install", command, MANIFESTS, env)
+    # The build requirements too: the project layer then builds without an isolated
+    # environment (no download per tree; they are resolved as of the same date).
+    wanted = ["pytest", *spec.get("pip", []), *gather.build_requirements(MANIFESTS)]
+    if not spec.get("install"):
+        wanted += gather.install_arguments(MANIFESTS)
+    uv_install("installing the dependencies", spec, wanted, MANIFESTS)
+    if spec.get("setup_script"):
+        script = spec["setup_script"]
+        run(f"setup script {script}", ["bash", script], cwd=MANIFESTS, env=env)
+
+
+def project(spec: dict) -> None:
+    env = step_env(spec)
+    version = gather.pkg_info_version(WORKSPACE) or "0.0.0"
+    env.setdefault("SETUPTOOLS_SCM_PRETEND_VERSION", version)
+    spec = dict(spec, env={"SETUPTOOLS_SCM_PRETEND_VERSION": version, **spec.get("env", {})})
+    for command in spec.get("install", []):
+        shell("[environment] install", command, WORKSPACE, env)
+    buildable = any((WORKSPACE / n).is_file() for n in ("pyproject.toml", "setup.py", "setup.cfg"))
+    if buildable:
+        editable = (
+            ["--no-deps", "-e", str(WORKSPACE)]
+            if spec.get("install")
+            else ["-e", f"{WORKSPACE}[{','.join(gather.TEST_EXTRAS)}]"]
+        )
+        install_project(spec, editable)
+    write_pth()
+    found = probe([])
+    extras = gather.wanted_extras(found["extras"])
+    if buildable and not spec.get("install") and set(extras) - set(gather.TEST_EXTRAS):
+        target = f"{WORKSPACE}[{','.join(extras)}]"
+        install_project(spec, ["-e", target])
+    found = probe(gather.import_names(WORKSPACE, found["dist"]))
+    check = import_check(found, buildable)
+    write_report(spec, found, extras, check)
+    print(f"import check: {check}", flush=True)
+
+
+def install_project(spec: dict, args: list[str]) -> None:
+    """The editable install, with the venv's build backend first, in isolation when that fails
+    (a backend that is not installed, or that needs more)."""
+    step = "installing the project from /workspace"
+    try:
+        uv_install(step, spec, ["--no-build-isolation", *args], WORKSPACE)
+    except StepError:
+        print("note: retrying the project's build in an isolated environment", flush=True)
+        uv_install(step, spec, args, WORKSPACE)
+
+
+def write_pth() -> None:
+    """A .pth whose line puts /workspace/src (src layouts) or /workspace before site-packages
+    (never before the standard library), for modules the editable install does not map."""
+    purelib = subprocess.check_output(
+        [VENV_PYTHON, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        text=True,
+    ).strip()
+    entry = "/workspace/src" if (WORKSPACE / "src").is_dir() else "/workspace"
+    line = (
+        f"import sys; p = {purelib!r}; i = sys.path.index(p) if p in sys.path else len(sys.path);"
+        f" {entry!r} in sys.path or sys.path.insert(i, {entry!r})\n"
+    )
+    Path(purelib, "00-devagent-workspace.pth").write_text(line)
+
+
+def probe(names: list[str]) -> dict:
+    output = subprocess.check_output([VENV_PYTHON, "-c", PROBE, *names], cwd="/", text=True)
+    return json.loads(output)
+
+
+def import_check(found: dict, buildable: bool) -> str:
+    """One line: where the project's package is imported from; raises when not /workspace."""
+    if buildable and not found["dist"]:
+        raise StepError("import check: no distribution is installed from /workspace")
+    if not found["module"]:
+        return f"{found['dist'] or 'project'}: no top-level package found to import (skipped)"
+    where = found["file"]
+    if found.get("error") or not where.startswith(("/workspace/", "['/workspace/")):
+        problem = found.get("error") or f"resolves to {where}, not /workspace"
+        raise StepError(f"import check: `import {found['module']}` {problem}")
+    dist = f" ({found['dist']} {found['version']})" if found["dist"] else ""
+    return f"{found['module']} -> {where}{dist}"
+
+
+def write_report(spec: dict, found: dict, extras: list[str], check: str) -> None:
+    freeze = subprocess.check_output(
+        [UV, "pip", "freeze", "--python", VENV_PYTHON], text=True, env=step_env(spec)
+    )
+    packages = dict(
+        line.split("==", 1) for line in freeze.splitlines() if "==" in line and " @ " not in line
+    )
+    version = subprocess.check_output(
+        [VENV_PYTHON, "-c", "import platform; print(platform.python_version())"], text=True
+    )
+    report = {
+        "python": version.strip(),
+        "suite": spec.get("suite", ""),
+        "as_of": spec.get("exclude_newer", ""),
+        "project": {"dist": found["dist"], "version": found["version"], "extras": extras},
+        "import_check": check,
+        "pins": spec.get("pip", []),
+        "packages": packages,
+        "build_python": platform.python_version(),
+    }
+    REPORT.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+
+
+def main(argv: list[str]) -> int:
+    spec = json.loads((STATE / "spec.json").read_text())
+    try:
+        {"deps": deps, "project": project}[argv[1]](spec)
+    except StepError as exc:
+        print(f"devagent-error: {exc}", flush=True)
         return 1
-    site = Path(sysconfig.get_paths()["purelib"])
-    (site / "devagent-workspace.pth").write_text("/workspace/src\n/workspace\n")
-    has_build = (root / "pyproject.toml").is_file() or (root / "setup.py").is_file()
-    (root / "src").mkdir(exist_ok=True)  # src layouts refuse to build without it
-    editable = ("--no-deps", "-e", str(root))
-    # The venv already holds setuptools and wheel: try without an isolated build env first
-    # (no download); fall back to isolation for projects with another build backend.
-    if has_build and pip("--no-build-isolation", *editable) != 0 and pip(*editable) != 0:
-        print("note: no editable install from the manifests alone; using the .pth", flush=True)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(Path(sys.argv[1])))
+    sys.exit(main(sys.argv))

@@ -162,3 +162,16 @@ def test_bundled_suite_covers_languages_and_size() -> None:
 
 def test_broken_fixture_loads() -> None:
     assert load_task(BROKEN).id == "broken_task"
+
+
+def test_environment_section_is_an_environment_spec(tmp_path: Path) -> None:
+    toml = VALID_TOML.format(id="demo") + '\n[environment]\npython = "3.9"\nas_of = "none"\n'
+    environment = load_task(make_task(tmp_path, toml=toml)).config.environment
+    assert environment is not None
+    assert (environment.python, environment.as_of) == ("3.9", "none")
+
+
+def test_environment_section_rejects_unknown_keys(tmp_path: Path) -> None:
+    toml = VALID_TOML.format(id="demo") + '\n[environment]\nversion = "3.9"\n'
+    with pytest.raises(TaskError, match=r"environment\.version: Extra inputs are not permitted"):
+        load_task(make_task(tmp_path, toml=toml))

@@ -175,3 +175,7 @@ def test_without_checks_the_suite_is_the_goal_in_the_repos_environment_image(
     assert payload["image"].startswith("devagent/env:")
     assert [c["command"] for c in payload["checks"]] == ["python -m pytest -q"]
     assert "tests/test_repro.py" in (out / "patch.diff").read_text()
+    environment = json.loads((out / "environment.json").read_text())
+    assert environment["image"] == payload["image"]
+    assert environment["python"].startswith("3.11.")
+    assert environment["packages"]["pytest"]

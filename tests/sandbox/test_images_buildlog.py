@@ -47,3 +47,14 @@ def test_a_dead_daemon_raises_daemon_unavailable_naming_the_fix(tmp_path: Path) 
     )
     with pytest.raises(DaemonUnavailableError, match=r"make setup` or start dockerd"):
         ensure_base_image(client=client)
+
+
+def test_a_line_written_in_pieces_is_one_line() -> None:
+    log = BuildLog()
+    assert log.feed({"stream": "Step 1/1 : RUN uv pip install six\n + six"}) == [
+        "Step 1/1 : RUN uv pip install six"
+    ]
+    assert log.feed({"stream": "==1.16"}) == []
+    assert log.feed({"stream": ".0\nnext\n"}) == [" + six==1.16.0", "next"]
+    log.feed({"stream": "devagent-error: it broke"})
+    assert log.tail.splitlines()[1:] == [" + six==1.16.0", "next", "devagent-error: it broke"]

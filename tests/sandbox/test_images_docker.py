@@ -117,28 +117,37 @@ def test_python_env_imports_dependencies_and_runs_pytest_offline(
     assert lines[-1].startswith("1 passed")
 
 
-def test_python_env_leaves_the_workspace_empty(
+def test_python_env_installs_the_project_editable_from_the_workspace(
     client: docker.DockerClient, python_image: str
 ) -> None:
+    command = "pip show demo | sed -n 2p; cd / && python -c 'import demo; print(demo.__file__)'"
     output = client.containers.run(
         python_image,
-        ["bash", "-c", "ls -A /workspace | wc -l; pip show demo 2>/dev/null | sed -n 2p"],
+        ["bash", "-c", command],
         network_mode="none",
         labels={"devagent.sandbox": "1"},
         remove=True,
     )
-    assert output.decode().splitlines() == ["0", "Version: 0.1.0"]
+    assert output.decode().splitlines() == [
+        "Version: 0.1.0",
+        "/workspace/src/demo/__init__.py",
+    ]
 
 
-def test_unchanged_python_repo_reuses_its_image(
+def test_unchanged_python_repo_reuses_its_image_a_source_change_only_the_project_layer(
     client: docker.DockerClient, python_image: str, python_repo: Path
 ) -> None:
-    (python_repo / "src" / "demo" / "extra.py").write_text("X = 1\n")
     messages: list[str] = []
     assert ensure_env_image(python_repo, client=client, on_progress=messages.append) == (
         python_image
     )
-    assert messages[-1].startswith(f"{python_image} is up to date")
+    assert f"{python_image} is up to date" in messages
+    (python_repo / "src" / "demo" / "extra.py").write_text("X = 1\n")
+    messages.clear()
+    changed = ensure_env_image(python_repo, client=client, on_progress=messages.append)
+    assert changed != python_image
+    assert any(m.startswith("devagent/envdeps:") and "is up to date" in m for m in messages)
+    assert messages[-1] == "import check: demo -> /workspace/src/demo/__init__.py (demo 0.1.0)"
 
 
 def test_node_env_requires_its_dependency_offline(
@@ -157,9 +166,11 @@ def test_bad_requirement_raises_build_error_with_step_and_log_tail(
     repo = _repo(tmp_path, {"requirements.txt": "devagent-no-such-package-4242==1.0\n"})
     with pytest.raises(ImageBuildError) as caught:
         ensure_env_image(repo, client=client)
-    assert caught.value.step == "RUN python /opt/devagent/install_deps.py /opt/devagent/project"
+    assert caught.value.step.startswith("RUN /opt/devagent-tools/bin/python")
     assert "devagent-no-such-package-4242" in caught.value.log_tail
-    assert caught.value.step in str(caught.value)
+    assert (
+        str(caught.value) == f"dependencies of {repo}: installing the dependencies failed (exit 1)"
+    )
     assert len(caught.value.log_tail.splitlines()) <= 30
 
 

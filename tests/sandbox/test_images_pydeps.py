@@ -1,21 +1,24 @@
-"""images/python/install_deps.py, the in-image installer: which requirements it derives from a
-project's manifests (run here on the host's Python, which has tomllib too)."""
+"""images/python/gather.py, the in-image requirement gathering: which requirements and extras it
+derives from a project's manifests (run here on the host's Python, which has tomllib too)."""
 
 from __future__ import annotations
 
 import importlib.util
+import sys
 from pathlib import Path
 from types import ModuleType
+
+import pytest
 
 from sandbox.images import IMAGES_DIR
 
 
-def _installer() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "install_deps", IMAGES_DIR / "python" / "install_deps.py"
-    )
+@pytest.fixture(scope="module")
+def gather() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("gather", IMAGES_DIR / "python" / "gather.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("gather", module)
     spec.loader.exec_module(module)
     return module
 
@@ -32,33 +35,159 @@ other = ["tomli; python_version < '3.11'"]
 docs = ["sphinx"]
 
 [dependency-groups]
-dev = ["ruff", {include-group = "test"}]
+lint = ["ruff"]
+dev = ["mypy", {include-group = "lint"}]
 """
 
 
-def test_pyproject_dependencies_test_extras_and_self_references(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
-    deps = _installer().declared_requirements(tmp_path)
+def _write(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    return root
+
+
+def test_pyproject_dependencies_test_extras_groups_and_self_references(
+    gather: ModuleType, tmp_path: Path
+) -> None:
+    deps = gather.declared_requirements(_write(tmp_path, {"pyproject.toml": PYPROJECT}))
+    tomli = "tomli; python_version < '3.11'"
     assert sorted(deps) == sorted(
-        ["six>=1.16", "requests", "pytest-cov", "attrs", "tomli; python_version < '3.11'", "ruff"]
+        ["six>=1.16", "requests", "pytest-cov", "attrs", tomli, "mypy", "ruff"]
     )
 
 
-def test_setup_cfg_install_requires_and_testing_extra(tmp_path: Path) -> None:
+def test_poetry_dependencies_dev_dependencies_and_test_group(
+    gather: ModuleType, tmp_path: Path
+) -> None:
+    pyproject = (
+        '[tool.poetry]\nname = "demo"\n[tool.poetry.dependencies]\npython = "^3.8"\n'
+        'attrs = "^21.4"\nclick = {version = "~8.0", extras = ["x"]}\n'
+        'local = {path = "../local"}\nfast = {version = "*", optional = true}\n'
+        '[tool.poetry.dev-dependencies]\ntoml = "0.10.2"\n'
+        '[tool.poetry.group.test.dependencies]\nhypothesis = ">=6"\n'
+        '[tool.poetry.group.docs.dependencies]\nsphinx = "*"\n'
+    )
+    deps = gather.declared_requirements(_write(tmp_path, {"pyproject.toml": pyproject}))
+    assert deps == [
+        "attrs>=21.4,<22",
+        "click[x]>=8.0,<8.1",
+        "toml==0.10.2",
+        "hypothesis>=6",
+    ]
+
+
+def test_setup_cfg_install_requires_and_testing_extra(gather: ModuleType, tmp_path: Path) -> None:
     (tmp_path / "setup.cfg").write_text(
         "[metadata]\nname = demo\n\n[options]\ninstall_requires =\n    six\n    attrs>=20\n\n"
         "[options.extras_require]\ntesting =\n    pytest-mock\n    demo[fast]\nfast = ujson\n"
     )
-    deps = _installer().declared_requirements(tmp_path)
+    deps = gather.declared_requirements(tmp_path)
     assert sorted(deps) == ["attrs>=20", "pytest-mock", "six", "ujson"]
 
 
-def test_requirement_files_lose_lines_that_install_the_project_itself(tmp_path: Path) -> None:
-    (tmp_path / "requirements.txt").write_text("-e .\nsix\n.[test]\n-r requirements-dev.txt\n")
-    (tmp_path / "requirements-dev.txt").write_text("pytest\n")
-    copies = _installer().filtered_requirement_files(tmp_path)
-    assert [p.name for p in copies] == [
-        ".devagent-requirements-dev.txt",
+def test_requirement_files_at_the_root_and_under_requirements(
+    gather: ModuleType, tmp_path: Path
+) -> None:
+    _write(
+        tmp_path,
+        {
+            "requirements.txt": "-e .\nsix\n.[test]\n",
+            "requirements/tests.txt": "pytest-mock\n",
+            "requirements/docs.txt": "sphinx\n",
+        },
+    )
+    args = gather.install_arguments(tmp_path)
+    assert [Path(a).name for a in args[1::2]] == [
         ".devagent-requirements.txt",
+        ".devagent-tests.txt",
     ]
-    assert copies[1].read_text() == "six\n-r requirements-dev.txt\n"
+    assert (tmp_path / ".devagent-requirements.txt").read_text() == "six\n"
+
+
+def test_tox_deps_that_are_plain(gather: ModuleType, tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "tox.ini": (
+                "[tox]\nenvlist = py39\n[testenv]\ndeps =\n    pytest>=7\n"
+                "    -r{toxinidir}/req-test.txt\n    py39: mock\n    {env:EXTRA:}\n"
+            ),
+            "req-test.txt": "hypothesis\n",
+        },
+    )
+    args = gather.tox_requirements(tmp_path)
+    assert args[0] == "pytest>=7"
+    assert args[1] == "-r"
+    assert Path(args[2]).read_text() == "hypothesis\n"
+    assert len(args) == 3
+
+
+@pytest.mark.parametrize(
+    ("provided", "wanted"),
+    [
+        (["docs", "Tests", "dev"], ["Tests"]),
+        (["docs", "dev"], ["dev"]),
+        (["docs"], []),
+        (["test", "testing"], ["test", "testing"]),
+    ],
+)
+def test_wanted_extras_are_the_test_ones_else_dev(
+    gather: ModuleType, provided: list[str], wanted: list[str]
+) -> None:
+    assert gather.wanted_extras(provided) == wanted
+
+
+def test_poetry_specifiers(gather: ModuleType) -> None:
+    spec = gather.poetry_specifier
+    assert [spec("^1.2.3"), spec("^0.2"), spec("~1.2"), spec("*"), spec("1.2")] == [
+        ">=1.2.3,<2",
+        ">=0.2,<0.3",
+        ">=1.2,<1.3",
+        "",
+        "==1.2",
+    ]
+
+
+def test_import_names_prefer_the_distribution_in_src(gather: ModuleType, tmp_path: Path) -> None:
+    _write(
+        tmp_path,
+        {
+            "src/aaa/__init__.py": "",
+            "src/my_pkg/__init__.py": "",
+            "src/single.py": "",
+            "tests/__init__.py": "",
+        },
+    )
+    assert gather.import_names(tmp_path, "My-Pkg") == ["my_pkg", "aaa", "single"]
+
+
+def test_import_names_at_the_root_skip_tests_and_scripts(
+    gather: ModuleType, tmp_path: Path
+) -> None:
+    _write(
+        tmp_path,
+        {"pkg/__init__.py": "", "tests/__init__.py": "", "setup.py": "", "tool.py": ""},
+    )
+    assert gather.import_names(tmp_path, "") == ["pkg"]
+
+
+def test_a_single_module_distribution_at_the_root(gather: ModuleType, tmp_path: Path) -> None:
+    _write(tmp_path, {"six.py": "", "test_six.py": "", "setup.py": ""})
+    assert gather.import_names(tmp_path, "six") == ["six"]
+
+
+def test_pkg_info_version(gather: ModuleType, tmp_path: Path) -> None:
+    assert gather.pkg_info_version(tmp_path) == ""
+    (tmp_path / "PKG-INFO").write_text("Metadata-Version: 2.1\nName: x\nVersion: 1.4.0\n")
+    assert gather.pkg_info_version(tmp_path) == "1.4.0"
+
+
+def test_build_requirements(gather: ModuleType, tmp_path: Path) -> None:
+    assert gather.build_requirements(tmp_path) == []
+    (tmp_path / "setup.py").write_text("")
+    assert gather.build_requirements(tmp_path) == ["setuptools>=40.8.0", "wheel"]
+    (tmp_path / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["hatchling", "hatch-vcs"]\nbuild-backend = "hatchling.build"\n'
+    )
+    assert gather.build_requirements(tmp_path) == ["hatchling", "hatch-vcs"]

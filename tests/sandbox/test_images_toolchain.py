@@ -8,7 +8,13 @@ import pytest
 
 from sandbox.errors import ImageBuildError
 from sandbox.hostconfig import HostIndexConfig
-from sandbox.images import base_recipe_hash, env_context_files
+from sandbox.images import (
+    IMAGES_DIR,
+    base_recipe_hash,
+    base_tag,
+    bootstrap_script,
+    env_context_files,
+)
 from sandbox.toolchain import ToolchainKind, content_hash, detect_toolchain
 
 
@@ -81,15 +87,15 @@ def test_env_hash_changes_with_the_index_configuration(tmp_path: Path) -> None:
 
 
 def test_env_context_holds_recipe_host_config_and_manifests(tmp_path: Path) -> None:
-    repo = _repo(tmp_path, {"pyproject.toml": "[project]\nname='x'\n", "x.py": ""})
+    repo = _repo(tmp_path, {"package.json": "{}", "index.js": ""})
     files = env_context_files(repo, detect_toolchain(repo), HostIndexConfig())
     assert set(files) == {
         "Dockerfile",
-        "install_deps.py",
+        "fetch_npm.js",
         "host/pip.conf",
         "host/npmrc",
         "host/ca.crt",
-        "manifests/pyproject.toml",
+        "manifests/package.json",
     }
 
 
@@ -109,3 +115,20 @@ def test_base_recipe_hash_follows_the_dockerfile(tmp_path: Path) -> None:
     before = base_recipe_hash(repo)
     (repo / "base" / "Dockerfile").write_text("FROM y\n")
     assert base_recipe_hash(repo) != before
+
+
+def test_the_bootstrap_script_names_its_suite_bookworm_unchanged() -> None:
+    script = (IMAGES_DIR / "bootstrap-rootfs.sh").read_bytes()
+    assert bootstrap_script(IMAGES_DIR, "bookworm") == script
+    trixie = bootstrap_script(IMAGES_DIR, "trixie")
+    assert b"\nSUITE=trixie\n" in trixie
+    assert b"\nSUITE=bookworm\n" not in trixie
+
+
+def test_base_recipe_hash_and_tag_follow_the_suite() -> None:
+    assert base_recipe_hash(IMAGES_DIR, "bookworm") == base_recipe_hash(IMAGES_DIR)
+    assert base_recipe_hash(IMAGES_DIR, "trixie") != base_recipe_hash(IMAGES_DIR)
+    assert [base_tag("bookworm"), base_tag("bullseye")] == [
+        "devagent/base:latest",
+        "devagent/base:bullseye",
+    ]
