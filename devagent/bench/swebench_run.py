@@ -59,13 +59,16 @@ def grading_for(instance: SwebenchInstance, image: str) -> Grading:
 
 def instance_image(instance: SwebenchInstance, tree: Path, repos: Path, opts: BenchOptions) -> str:
     """The instance's environment image, from its dependency manifests at
-    `environment_setup_commit` when it names one (else at the base), and its environment spec."""
+    `environment_setup_commit` when it names one (else at the base), and its environment spec;
+    unpinned dependencies resolved as of the base commit's date."""
     setup = instance.environment_setup_commit
+    as_of = git(tree, "show", "-s", "--format=%cI", instance.base_commit).strip()
     if not setup or setup == instance.base_commit:
-        return env_image(tree, opts.host, None, env=instance.environment())
+        return env_image(tree, opts.host, None, env=instance.environment(), as_of=as_of)
     deps = tree.parent / "env-setup"
     clone_at(mirror_path(repos, instance.repo), deps, setup)
-    return env_image(tree, opts.host, None, env=instance.environment(), deps_repo=deps)
+    env = instance.environment()
+    return env_image(tree, opts.host, None, env=env, as_of=as_of, deps_repo=deps)
 
 
 def solve_instance(instance: SwebenchInstance, repos: Path, opts: BenchOptions) -> TaskOutcome:
