@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from devagent.bench.swebench import DEFAULT_SELECT
 from devagent.errors import DevagentError
+from sandbox.envspec import EnvironmentSpec
 
 STYLES = frozenset(
     {
@@ -39,31 +40,6 @@ class RealTaskError(DevagentError):
     """A real-task manifest is missing, malformed, or names files its releases lack."""
 
     hint = "see tasks/real/README.md for the manifest format"
-
-
-class RealEnvironment(BaseModel):
-    """How to set the task's environment up (the fields of `sandbox.envspec.EnvironmentSpec`)."""
-
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
-
-    python: str | None = None
-    """Interpreter version, e.g. "3.11"."""
-    pre_install: list[str] = []
-    """Shell commands run before the project is installed."""
-    install: str | None = None
-    """The command installing the project (default: an editable install)."""
-    pip: list[str] = []
-    """Extra requirements, e.g. `pytest==8.2.2` pins or the project's test dependencies."""
-    apt: list[str] = []
-    """Debian packages."""
-    env: dict[str, str] = {}
-    """Environment variables for installing and testing (e.g. SETUPTOOLS_SCM_PRETEND_VERSION)."""
-    test_command: str | None = None
-    """The project's whole test command."""
-    as_of: str | None = None
-    """Resolve dependencies as of this date (default: the base commit's date)."""
-    setup_script: str | None = None
-    """A shell script run after installation."""
 
 
 class RealTask(BaseModel):
@@ -92,7 +68,7 @@ class RealTask(BaseModel):
     """Runs the given tests; `{tests}` is replaced by the ids."""
     styles: list[str] = []
     """Packaging styles this task covers (see `STYLES`)."""
-    environment: RealEnvironment = RealEnvironment()
+    environment: EnvironmentSpec = EnvironmentSpec()
 
     @field_validator("styles")
     @classmethod
