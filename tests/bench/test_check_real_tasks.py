@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from types import ModuleType
 
 from devagent.bench.realtask import parse_real_task
+from tests.bench.scripts import load_tasks_script
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _load_checker() -> ModuleType:
-    path = ROOT / "tasks" / "check_real_tasks.py"
-    spec = importlib.util.spec_from_file_location("check_real_tasks", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-checker = _load_checker()
+checker = load_tasks_script("check_real_tasks")
 
 JUNIT = """<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest">
 <testcase classname="tests.test_core" name="test_full" time="0.001"/>

@@ -6,32 +6,21 @@ toolchain is missing here is skipped with the reason; the docker oracle covers i
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from devagent.bench.task import load_task, load_tasks
+from tests.bench.scripts import load_tasks_script
 
 ROOT = Path(__file__).resolve().parents[2]
 BROKEN = Path(__file__).parent / "fixtures" / "broken_task"
 
 
-def _load_checker() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("check_tasks", ROOT / "tasks" / "check_tasks.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
-
-
-checker = _load_checker()
+checker = load_tasks_script("check_tasks")
 TASKS = load_tasks([ROOT / "tasks"])
 
 

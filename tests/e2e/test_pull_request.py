@@ -102,15 +102,19 @@ def _event(tmp_path: Path, sender: str) -> Path:
     return path
 
 
+def _ci_env(tmp_path: Path, sender: str) -> dict[str, str]:
+    return {
+        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_EVENT_NAME": "issues",
+        "GITHUB_EVENT_PATH": str(_event(tmp_path, sender)),
+    }
+
+
 def test_ci_turns_a_maintainers_label_into_a_pull_request(
     devagent, buggy_repo, remote_repo, github, script, tmp_path
 ):
     fake, api = github
-    env = {
-        "GITHUB_TOKEN": TOKEN,
-        "GITHUB_EVENT_NAME": "issues",
-        "GITHUB_EVENT_PATH": str(_event(tmp_path, "maintainer")),
-    }
+    env = _ci_env(tmp_path, "maintainer")
     result = devagent(
         "ci", "--repo", str(buggy_repo), "--model", script(FIX), "--github-api-url", api, extra=env
     )
@@ -123,11 +127,7 @@ def test_ci_refuses_a_label_added_without_write_access(
     devagent, buggy_repo, github, script, tmp_path
 ):
     fake, api = github
-    env = {
-        "GITHUB_TOKEN": TOKEN,
-        "GITHUB_EVENT_NAME": "issues",
-        "GITHUB_EVENT_PATH": str(_event(tmp_path, "drive-by")),
-    }
+    env = _ci_env(tmp_path, "drive-by")
     result = devagent(
         "ci", "--repo", str(buggy_repo), "--model", script(FIX), "--github-api-url", api, extra=env
     )
@@ -158,11 +158,7 @@ def test_ci_refuses_a_patch_that_changes_a_workflow_and_opens_no_pull_request(
     devagent, buggy_repo, remote_repo, github, script, tmp_path
 ):
     fake, api = github
-    env = {
-        "GITHUB_TOKEN": TOKEN,
-        "GITHUB_EVENT_NAME": "issues",
-        "GITHUB_EVENT_PATH": str(_event(tmp_path, "maintainer")),
-    }
+    env = _ci_env(tmp_path, "maintainer")
     out = tmp_path / "out"
     result = devagent(
         "ci", "--repo", str(buggy_repo), "--model", script(SNEAKY), "--github-api-url", api,
