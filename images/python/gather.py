@@ -44,9 +44,24 @@ def requirement_files(root: Path) -> list[Path]:
     return [p for p in found if p.is_file() and not SKIPPED_FILES.search(p.name)]
 
 
+INCLUDE = re.compile(r"^\s*(-r|-c|--requirement|--constraint)(=|\s+)(\S+)")
+
+
 def filtered_copy(path: Path) -> Path:
-    """A copy of a requirements file without lines that install the project itself (`-e .`)."""
-    kept = [ln for ln in path.read_text().splitlines() if not SELF_REFERENCE.match(ln)]
+    """A copy of a requirements file without lines that install the project itself (`-e .`),
+    nor includes (`-r`/`-c`) of files that are not here or are skipped (docs, lint): only the
+    manifests are copied into the build, so `-r ../docs/requirements.txt` would fail it."""
+    kept = []
+    for line in path.read_text().splitlines():
+        include = INCLUDE.match(line)
+        if SELF_REFERENCE.match(line):
+            continue
+        if include:
+            target = path.parent / include.group(3)
+            if not target.is_file() or SKIPPED_FILES.search(target.name + str(target.parent)):
+                print(f"note: {path.name}: left out {line.strip()!r} (not a test manifest)")
+                continue
+        kept.append(line)
     copy = path.with_name(".devagent-" + path.name)
     copy.write_text("\n".join(kept) + "\n")
     return copy

@@ -105,6 +105,23 @@ def test_requirement_files_at_the_root_and_under_requirements(
     assert (tmp_path / ".devagent-requirements.txt").read_text() == "six\n"
 
 
+def test_includes_of_files_outside_the_manifests_are_left_out(
+    gather: ModuleType, tmp_path: Path
+) -> None:
+    """Seen on more-itertools: requirements/development.txt says `-r ../docs/requirements.txt`,
+    a file the manifests-only build context does not have; uv failed the whole build."""
+    _write(
+        tmp_path,
+        {
+            "requirements/development.txt": "-r ../docs/x.txt\n-r testing.txt\ncoverage\n",
+            "requirements/testing.txt": "pytest-mock\n",
+        },
+    )
+    gather.install_arguments(tmp_path)
+    copy = tmp_path / "requirements" / ".devagent-development.txt"
+    assert copy.read_text() == "-r testing.txt\ncoverage\n"
+
+
 def test_tox_deps_that_are_plain(gather: ModuleType, tmp_path: Path) -> None:
     _write(
         tmp_path,
