@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 DEFAULT_IMAGE = "devagent/base:latest"
+
+
+def default_cpus(host_cores: int | None) -> float:
+    """Half the host's cores, at least one."""
+    return max(1.0, (host_cores or 2) / 2)
 
 
 class SandboxConfig(BaseModel):
@@ -24,7 +30,9 @@ class SandboxConfig(BaseModel):
     memory: str = "4g"
     """Memory limit; swap is capped at the same value (no extra swap)."""
     pids_limit: int = 512
-    cpus: float = 2.0
+    cpus: float = Field(default_factory=lambda: default_cpus(os.cpu_count()))
+    """CPU quota in cores: by default half the host's, at least one, so that a runaway command
+    leaves the host (devagent itself, other sandboxes) cores of its own."""
     tmp_size: str = "1g"
     """Size cap of the /tmp tmpfs."""
     home_size: str = "512m"

@@ -75,3 +75,11 @@ def test_local_sandbox_runs_times_out_and_caps(tmp_path):
     assert flood.truncated and flood.dropped_bytes == 100000 - 100
     sb.put("/workspace/d/x.bin", b"\x00\x01")
     assert (tmp_path / "d" / "x.bin").read_bytes() == b"\x00\x01"
+
+
+def test_default_cpu_quota_leaves_the_host_cores_of_its_own():
+    from sandbox.config import SandboxConfig, default_cpus
+
+    assert [default_cpus(n) for n in (1, 2, 8, None)] == [1.0, 1.0, 4.0, 1.0]
+    cores = os.cpu_count() or 1
+    assert SandboxConfig().cpus < cores or cores == 1
