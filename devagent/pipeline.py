@@ -3,12 +3,13 @@ environment image, sandbox, tools, repo map, the agent, and the run's files."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -159,7 +160,7 @@ def run_solve(opts: SolveOptions) -> SolveOutcome:
             env={**spec.env, **SANDBOX_ENV},
         )
         opts.on_progress(f"starting the sandbox ({image})")
-        with DockerSandbox(config) as sandbox:
+        with DockerSandbox(config) as sandbox, commands_stopped_by(opts.stop, sandbox):
             ctx = ToolContext(
                 workspace=ws.tree,
                 sandbox=sandbox,
@@ -205,6 +206,28 @@ def run_solve(opts: SolveOptions) -> SolveOutcome:
             return SolveOutcome(result, ws.base, ws.diff(since_start=True), image, prechecks)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def commands_stopped_by(stop: threading.Event, sandbox: DockerSandbox) -> Iterator[None]:
+    """While active, once `stop` is set (the first Ctrl-C, SIGTERM, a bench stop) every sandbox
+    command running from then on is stopped at once, instead of the run waiting it out."""
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set() and not stop.wait(0.1):
+            pass
+        while not done.is_set():
+            sandbox.interrupt()
+            done.wait(0.2)
+
+    watcher = threading.Thread(target=watch, name="devagent-stop-watch", daemon=True)
+    watcher.start()
+    try:
+        yield
+    finally:
+        done.set()
+        watcher.join(timeout=10)
 
 
 def replay_run(trajectory: Path, repo: str | Path | None = None) -> ReplayReport:

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Mapping
@@ -62,6 +63,18 @@ SWEEP_TIMEOUT_S = 30.0
 """A sweep is milliseconds, but reading /proc of a fork bomb's processes can block for seconds."""
 
 
+def _kill_line(sid: int, include_leader: bool) -> str:
+    scope = " all" if include_leader else ""
+    return (
+        f"__da_kill {sid} STOP{scope}; __da_kill {sid} KILL{scope}; "
+        f"__da_kill {sid} KILL{scope}; __da_done 0\n"
+    )
+
+
+def _noop() -> None:
+    return None
+
+
 class DockerSandbox:
     """A hardened container with the workspace at /workspace. Use as a context manager."""
 
@@ -79,6 +92,11 @@ class DockerSandbox:
         self.user = ""
         self._shell: ShellChannel | None = None
         self._control: ShellChannel | None = None
+        self._control_lock = threading.RLock()
+        """The control shell serves one request at a time (the loop's thread, or `interrupt`)."""
+        self._running: tuple[int, bool] | None = None
+        """(session id, kill its leader too) of the command running now, for `interrupt`."""
+        self._interrupted = False
         self._snapshots: dict[str, Path | None] = {}
         self._owned_dirs: list[Path] = []
         self._started_at = 0.0
@@ -238,13 +256,19 @@ class DockerSandbox:
         timeout = timeout or self.config.default_timeout
         cap = OutputCap(self.config.output_limit)
         started = time.monotonic()
-        if session:
-            code, timed_out, restarted = self._exec_session(command, timeout, cwd, env, cap)
-        else:
-            code, timed_out = self._exec_one_shot(command, timeout, cwd, env, cap)
-            restarted = False
+        self._interrupted = False
+        try:
+            if session:
+                code, timed_out, restarted = self._exec_session(command, timeout, cwd, env, cap)
+            else:
+                code, timed_out = self._exec_one_shot(command, timeout, cwd, env, cap)
+                restarted = False
+        finally:
+            self._running = None
         output = cap.text()
-        if code == 137 and not timed_out:
+        if self._interrupted:
+            code, output = 130, output + "\n[sandbox: the command was stopped by the user]"
+        elif code == 137 and not timed_out:
             output += self._kill_note(started)
         return ExecResult(
             exit_code=124 if timed_out else code,
@@ -264,6 +288,7 @@ class DockerSandbox:
         prefix = f"cd -- {sh_quote(cwd)} && " if cwd else ""
         assigns = "".join(f"{k}={sh_quote(v)} " for k, v in env.items())
         line = f"{prefix}{assigns}eval {ansi_c_quote(command)} </dev/null; __da_done $?\n"
+        self._running = (shell.pid, False)
         try:
             reply = shell.run(line, cap, timeout, lambda: self._kill_session(shell.pid))
         except ShellClosed:
@@ -305,7 +330,9 @@ class DockerSandbox:
             return
         line = f"__da_sweep {self._shell.pid} {self._control.pid}; __da_done $?\n"
         try:
-            code = self._control.run(line, OutputCap(4096), SWEEP_TIMEOUT_S, lambda: None).exit_code
+            with self._control_lock:
+                reply = self._control.run(line, OutputCap(4096), SWEEP_TIMEOUT_S, lambda: None)
+            code = reply.exit_code
         except (ShellClosed, ShellStuck):
             code = 5
         if code == 3:
@@ -376,6 +403,7 @@ class DockerSandbox:
         timed_out = False
         try:
             channel.pid = channel.read_reply(OutputCap(256), timeout=timeout).exit_code
+            self._running = (channel.pid, True)
             reply = channel.read_reply(cap, timeout=max(deadline - time.monotonic(), 0.001))
             code, left_over = reply.exit_code, reply.processes != OWN_PROCESSES + 2
         except TimeoutError:
@@ -397,18 +425,32 @@ class DockerSandbox:
         group included). Runs in the control shell: bash builtins only, no fork needed."""
         if sid <= 0:
             return
-        scope = " all" if include_leader else ""
-        line = (
-            f"__da_kill {sid} STOP{scope}; __da_kill {sid} KILL{scope}; "
-            f"__da_kill {sid} KILL{scope}; __da_done 0\n"
-        )
         try:
             assert self._control is not None
-            self._control.run(line, OutputCap(4096), 15.0, lambda: None)
+            with self._control_lock:
+                self._control.run(_kill_line(sid, include_leader), OutputCap(4096), 15.0, _noop)
         except (ShellClosed, ShellStuck, AssertionError):
             log.warning("control shell failed; restarting the container to stop the command")
             self._ensure_alive()
             self._restart_container()
+
+    def interrupt(self) -> bool:
+        """Stop the command running now, from another thread (Ctrl-C): its processes are killed
+        and it returns exit 130; the session shell and its state survive. False when no
+        command was running or the control shell was busy for seconds."""
+        running, control = self._running, self._control
+        if running is None or control is None or not self._control_lock.acquire(timeout=5):
+            return False
+        try:
+            if self._running != running:
+                return False
+            self._interrupted = True
+            control.run(_kill_line(*running), OutputCap(4096), 15.0, _noop)
+        except (ShellClosed, ShellStuck):
+            return False
+        finally:
+            self._control_lock.release()
+        return True
 
     def _revive_if_stopped(self) -> None:
         """Start the container again (same workspace, same mounts) when it stopped under us,

@@ -103,11 +103,13 @@ def test_host_secret_never_reaches_the_run_files(solve, tmp_path):
     assert secret not in result.stdout + result.stderr
 
 
-def test_ctrl_c_finishes_the_step_writes_the_files_and_leaves_no_container(
+def test_ctrl_c_stops_the_running_command_writes_the_files_and_leaves_no_container(
     buggy_repo, issue_file, script, tmp_path
 ):
+    """The command would run 300 s; after Ctrl-C it is stopped, not waited out (the wait below
+    gives up long before it would end)."""
     slow = [
-        {"content": "wait", "tool_calls": [{"name": "run", "arguments": {"command": "sleep 4"}}]}
+        {"content": "wait", "tool_calls": [{"name": "run", "arguments": {"command": "sleep 300"}}]}
     ] * 9
     out = tmp_path / "out"
     proc = subprocess.Popen(
@@ -142,6 +144,7 @@ def test_ctrl_c_finishes_the_step_writes_the_files_and_leaves_no_container(
     assert proc.returncode == 1
     assert json.loads(stdout)["status"] == "interrupted"
     assert '"type": "end"' in trajectory.read_text()
+    assert "stopped by the user" in trajectory.read_text()
     assert (out / "report.md").exists()
     client = docker.from_env()
     mine = client.containers.list(all=True, filters={"label": f"devagent.creator_pid={proc.pid}"})

@@ -7,6 +7,8 @@ call raised SandboxDied."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 pytestmark = pytest.mark.docker
@@ -74,3 +76,25 @@ def test_writing_to_the_keep_alives_output_fills_no_host_log(sb, docker_client):
     sb.exec("head -c 1000000 /dev/zero > /proc/1/fd/1", timeout=30)
     attrs = docker_client.api.inspect_container(sb.container.id)
     assert attrs["HostConfig"]["LogConfig"]["Type"] == "none"
+
+
+def test_interrupt_from_another_thread_stops_the_running_command(sb, docker_client):
+    import threading
+
+    sb.exec("cd /tmp && export KEEP=me", timeout=30)
+    result: list = []
+    worker = threading.Thread(target=lambda: result.append(sb.exec("sleep 600", timeout=900)))
+    worker.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # docker top: no exec racing the running one
+        listed = docker_client.api.top(sb.container.id)["Processes"]
+        if any("sleep 600" in " ".join(row) for row in listed):
+            break
+        time.sleep(0.05)
+    assert sb.interrupt()
+    worker.join(timeout=60)
+    assert not worker.is_alive()
+    assert result[0].exit_code == 130 and "stopped by the user" in result[0].output
+    after = sb.exec("echo $KEEP; pwd", timeout=30)
+    assert after.output.split() == ["me", "/tmp"]
+    assert sb.interrupt() is False  # nothing running
