@@ -10,6 +10,7 @@ from typing import Any
 
 from devagent.tools.base import Observation, Tool, ToolContext
 from devagent.tools.paths import PathError
+from devagent.tools.quota import baseline, over_quota
 from devagent.tools.safefs import WorkspaceRoot
 from devagent.tools.testparse import TestSummary, parse_test_output
 from sandbox import ExecResult
@@ -62,9 +63,11 @@ def run(args: dict[str, Any], ctx: ToolContext) -> Observation:
     if not command:
         return Observation.failure("run needs a non-empty command.")
     timeout = _timeout(args, ctx)
+    start = baseline(ctx.workspace, ctx.extra)
     result = ctx.sandbox.exec(command, timeout=timeout)
     data = {"exit_code": result.exit_code, "timed_out": result.timed_out}
-    return Observation(render_exec(result, timeout), ok=result.ok, data=data)
+    text, quota = render_exec(result, timeout), over_quota(ctx.workspace, start)
+    return Observation(f"{text}\n{quota}" if quota else text, ok=result.ok and not quota, data=data)
 
 
 def _has_npm_test(workspace: Path) -> bool:
@@ -164,13 +167,16 @@ def run_tests(args: dict[str, Any], ctx: ToolContext) -> Observation:
     selection = args.get("selection") or []
     selection = [selection] if isinstance(selection, str) else [str(s) for s in selection]
     command = with_selection(command, selection)
+    start = baseline(ctx.workspace, ctx.extra)
     result = ctx.sandbox.exec(command, timeout=_timeout(args, ctx))
+    quota = over_quota(ctx.workspace, start)
     summary = parse_test_output(result.output)
     passed = result.ok and (summary is None or not (summary.failed or summary.errors))
     data: dict[str, Any] = {"command": command, "exit_code": result.exit_code, "passed": passed}
     if summary:
         data["summary"] = asdict(summary)
-    return Observation(render_test_run(summary, result, command), ok=passed, data=data)
+    text = render_test_run(summary, result, command)
+    return Observation(f"{text}\n{quota}" if quota else text, ok=passed and not quota, data=data)
 
 
 RUN = Tool(

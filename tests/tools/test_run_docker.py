@@ -45,3 +45,16 @@ def test_run_tests_in_docker_parses_pytest(tmp_path: Path) -> None:
     assert obs.data["summary"]["failing"] == ["test_x.py::test_no"]
     assert (obs.data["summary"]["passed"], obs.data["summary"]["failed"]) == (1, 1)
     assert "E       assert 1 == 2" in obs.text
+
+
+@pytest.mark.docker
+def test_a_two_gib_write_in_the_real_sandbox_is_reported_over_quota(tmp_path: Path) -> None:
+    """Seen before: the workspace took 2 GiB without a word. (Sparse: no real disk is used.)"""
+    from devagent.tools.run import RUN
+
+    write_tree(tmp_path, {"app.py": "x = 1\n"})
+    with DockerSandbox(SandboxConfig(image=IMAGE, workspace=tmp_path)) as sandbox:
+        ctx = ToolContext(workspace=tmp_path, sandbox=sandbox)
+        obs = RUN({"command": "truncate -s 2G /workspace/dump.bin"}, ctx)
+    assert not obs.ok
+    assert "over its quota" in obs.text and "2.0 GiB+ more data" in obs.text
