@@ -13,6 +13,7 @@ from devagent.agent.checks import CheckResult, run_checks
 from devagent.agent.testfiles import patch_paths, strip_test_changes, test_file_rule
 from devagent.bench.gitrepo import BenchGitError, apply, clone_at
 from devagent.bench.grading import Goal, Verdict, judge_after, judge_before
+from devagent.pipeline import SANDBOX_ENV
 from sandbox.config import SandboxConfig
 from sandbox.docker import DockerSandbox
 
@@ -21,7 +22,6 @@ log = logging.getLogger(__name__)
 CHECK_TIMEOUT_S = 600.0
 Checkout = Callable[[], Path]
 """Makes a fresh checkout of the base commit and returns its path."""
-SANDBOX_ENV = {"PYTHONDONTWRITEBYTECODE": "1"}
 
 
 @dataclass(frozen=True)
