@@ -64,7 +64,10 @@ class SolveOptions:
     checks: Sequence[str] = ()
     test_command: str | None = None
     budget: dict[str, Any] = field(default_factory=dict)
-    """BudgetConfig fields given on the command line."""
+    """BudgetConfig fields given on the command line (they win over the issue's front matter)."""
+    budget_defaults: dict[str, Any] = field(default_factory=dict)
+    """BudgetConfig fields from the settings (environment, config, their documented defaults);
+    the issue's front matter and the flags win over them."""
     agent: AgentConfig = field(default_factory=AgentConfig)
     image: str | None = None
     """Sandbox image; None: the repo's environment image (built or reused)."""
@@ -103,7 +106,7 @@ def build_task(opts: SolveOptions) -> tuple[Task, BudgetConfig]:
         checks=tuple(spec.checks) + tuple(opts.checks),
         test_command=opts.test_command or spec.test_command,
     )
-    budget = BudgetConfig.model_validate({**spec.budget, **opts.budget})
+    budget = BudgetConfig.model_validate({**opts.budget_defaults, **spec.budget, **opts.budget})
     return task, budget
 
 

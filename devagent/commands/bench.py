@@ -33,7 +33,7 @@ from devagent.bench.swebench import (
 from devagent.bench.swebench_run import agent_jobs, export_task, prediction_jobs
 from devagent.bench.task import load_tasks
 from devagent.commands.solve import add_model_flags, build_cli_model, secrets_from_env
-from devagent.config import load_settings
+from devagent.config import Settings, load_settings
 from devagent.errors import DevagentError
 from sandbox.hostconfig import read_host_config
 
@@ -117,8 +117,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
 def run_bench_cli(args: argparse.Namespace, console: Console, settings: Any) -> int:
     opts = BenchOptions(
         out=args.out,
-        model_for=model_factory(args, settings.model),
-        model_name=model_name(args, settings.model),
+        model_for=model_factory(args, settings),
+        model_name=model_name(args, settings),
         jobs=args.jobs,
         resume=args.resume,
         host=read_host_config(environ=os.environ),
@@ -152,8 +152,9 @@ def live_run(
         return bench()
 
 
-def model_factory(args: argparse.Namespace, configured: str | None) -> Callable[[Any], Any]:
+def model_factory(args: argparse.Namespace, settings: Settings) -> Callable[[Any], Any]:
     """A fresh model per task: the oracle from the task's reference fix, or the CLI's model."""
+    configured = settings.model
     if (args.model or configured) == ORACLE:
         return lambda item: build_oracle(
             oracle_patch(item)
@@ -162,7 +163,7 @@ def model_factory(args: argparse.Namespace, configured: str | None) -> Callable[
         )
     if args.predictions:
         return lambda item: None
-    return lambda item: build_cli_model(args, configured)
+    return lambda item: build_cli_model(args, configured, settings)
 
 
 def oracle_patch(instance: SwebenchInstance) -> str:
@@ -172,13 +173,13 @@ def oracle_patch(instance: SwebenchInstance) -> str:
     return fix + instance.test_patch
 
 
-def model_name(args: argparse.Namespace, configured: str | None) -> str:
+def model_name(args: argparse.Namespace, settings: Settings) -> str:
     """The name the report shows; building the CLI's model once fails fast on a bad spec."""
     if args.predictions:
         return f"predictions:{args.predictions.name}"
-    if (args.model or configured) == ORACLE:
+    if (args.model or settings.model) == ORACLE:
         return ORACLE
-    return build_cli_model(args, configured).name
+    return build_cli_model(args, settings.model, settings).name
 
 
 def swebench_jobs(args: argparse.Namespace, opts: BenchOptions) -> list[BenchJob]:

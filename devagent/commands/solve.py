@@ -8,13 +8,14 @@ import os
 import sys
 import tempfile
 import threading
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from devagent.commands import deliver
-from devagent.config import load_settings
+from devagent.config import Settings, load_settings
 from devagent.errors import DevagentError
 from devagent.forge.refs import is_issue_ref
 
@@ -53,16 +54,25 @@ def add_model_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tool-protocol", choices=["auto", "native", "text"], default=None)
 
 
-def build_cli_model(args: argparse.Namespace, configured: str | None = None):
+def build_cli_model(
+    args: argparse.Namespace,
+    configured: str | None = None,
+    settings: Settings | None = None,
+    env: Mapping[str, str] | None = None,
+):
+    """The run's model: flags win, then the settings (environment, the person's config)."""
     from devagent.llm.factory import build_model, default_model_spec, model_config_from_env
 
-    spec = default_model_spec(os.environ, flag=args.model, configured=configured)
-    settings: dict[str, Any] = {}
-    if args.base_url:
-        settings["base_url"] = args.base_url
-    if args.tool_protocol:
-        settings["tool_protocol"] = args.tool_protocol
-    return build_model(spec, model_config_from_env(os.environ, **settings))
+    env = os.environ if env is None else env
+    spec = default_model_spec(env, flag=args.model, configured=configured)
+    overrides: dict[str, Any] = {}
+    base_url = args.base_url or (settings.base_url if settings else None)
+    protocol = args.tool_protocol or (settings.tool_protocol if settings else None)
+    if base_url:
+        overrides["base_url"] = base_url
+    if protocol:
+        overrides["tool_protocol"] = protocol
+    return build_model(spec, model_config_from_env(env, **overrides))
 
 
 def secrets_from_env() -> list[str]:
@@ -114,9 +124,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
         issue=issue_text,
         repo=local_repo or args.repo,
         out=out,
-        model=build_cli_model(args, settings.model),
+        model=build_cli_model(args, settings.model, settings),
         checks=args.test + settings.test_commands,
-        budget={**settings.budget.model_dump(exclude_unset=True), **budget_flags(args)},
+        budget=budget_flags(args),
+        budget_defaults=settings.budget.model_dump(),
         image=settings.image,
         environment=settings.environment,
         network=settings.network,

@@ -182,3 +182,17 @@ def test_without_checks_the_suite_is_the_goal_in_the_repos_environment_image(
     assert environment["image"] == payload["image"]
     assert environment["python"].startswith("3.11.")
     assert environment["packages"]["pytest"]
+
+
+def test_a_run_gets_the_documented_budget_defaults_and_the_environments(solve, tmp_path):
+    """Seen before: `BudgetSettings` documented 40 steps, $3 and 1800 s, but a run got 50 steps
+    and no limit on money or time."""
+    out = tmp_path / "out"
+    result = solve(FIX, *BASE, "--out", str(out), "--json")
+    assert result.returncode == 0, result.stderr
+    limits = {k: v["limit"] for k, v in json.loads(result.stdout)["budget"].items()}
+    assert (limits["steps"], limits["usd"], limits["time"]) == (40, 3.0, 1800.0)
+    result = solve(FIX, *BASE, "--out", str(tmp_path / "o2"), "--json", "--max-steps", "7",
+                   extra={"DEVAGENT_MAX_USD": "0.5"})  # fmt: skip
+    limits = {k: v["limit"] for k, v in json.loads(result.stdout)["budget"].items()}
+    assert (limits["steps"], limits["usd"], limits["time"]) == (7, 0.5, 1800.0)
