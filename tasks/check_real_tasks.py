@@ -20,19 +20,21 @@ import subprocess
 import sys
 import tempfile
 import time
-import xml.etree.ElementTree as ET
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from devagent.agent.junit import PYTEST_JUNIT_OPTS, parse_junit, test_status
 from devagent.bench.realmirror import materialize
 from devagent.bench.realtask import RealTask, load_real_tasks
 from devagent.bench.sdist import DEFAULT_CACHE
 from devagent.bench.swebench import SwebenchInstance
 
 COMMAND_TIMEOUT_S = 900.0
-Outcomes = dict[tuple[str, str], str]
+Outcomes = dict[str, str]
+"""pytest node id -> status, as `devagent.agent.junit.parse_junit` reads them."""
 """(classname, name) -> passed | failed | error | skipped."""
 
 
@@ -44,38 +46,6 @@ class RealCheck:
     problems: list[str] = field(default_factory=list)
     duration_s: float = 0.0
     discovered: dict[str, list[str]] = field(default_factory=dict)
-
-
-def junit_key(node_id: str) -> tuple[str, str]:
-    """The (classname, name) pytest's JUnit report gives the test `node_id`."""
-    head, bracket, params = node_id.partition("[")
-    path, *parts = head.split("::")
-    parts[-1] += bracket + params
-    module = path.removesuffix(".py").replace("/", ".")
-    return ".".join([module, *parts[:-1]]), parts[-1]
-
-
-def node_id(classname: str, name: str, files: list[str]) -> str:
-    """The node id of a JUnit test case, given the test files it may come from."""
-    for path in files:
-        module = path.removesuffix(".py").replace("/", ".")
-        if classname == module or classname.startswith(module + "."):
-            classes = classname[len(module) + 1 :].split(".") if classname != module else []
-            return "::".join([path, *[c for c in classes if c], name])
-    return f"{classname}::{name}"
-
-
-def parse_junit(xml_text: str) -> Outcomes:
-    """Per-test outcomes of a pytest JUnit XML report."""
-    outcomes: Outcomes = {}
-    for case in ET.fromstring(xml_text).iter("testcase"):
-        kinds = {child.tag for child in case}
-        outcome = next((k for k in ("error", "failure", "skipped") if k in kinds), "passed")
-        outcome = {"failure": "failed"}.get(outcome, outcome)
-        key = (case.get("classname", ""), case.get("name", ""))
-        if outcomes.get(key) in (None, "passed"):  # a teardown error follows the call's pass
-            outcomes[key] = outcome
-    return outcomes
 
 
 def _env(task: RealTask, venv: Path) -> dict[str, str]:
@@ -106,9 +76,11 @@ def _install(task: RealTask, tree: Path, env: dict[str, str]) -> str:
     spec = task.environment
     requirements = " ".join(f"'{r}'" for r in spec.pip)
     steps = [*spec.pre_install, f"python -m pip install -q pytest {requirements}"]
-    steps.append(spec.install or "python -m pip install -q -e .")
+    # Like the environment image: the project editable with its test extras (pip only warns
+    # about the ones it does not declare), unless the task says how to install.
+    steps.extend(spec.install or ["python -m pip install -q -e '.[test,tests,testing]'"])
     if spec.setup_script:
-        steps.append(spec.setup_script)
+        steps.append(f"bash {shlex.quote(spec.setup_script)}")
     for step in steps:
         done = _sh(step, tree, env)
         if done.returncode != 0:
@@ -121,7 +93,8 @@ def _run_tests(
 ) -> Outcomes:
     report = tree.parent / "junit.xml"
     report.unlink(missing_ok=True)
-    _sh(f"{instance.select_command(tests)} -p no:cacheprovider --junitxml={report}", tree, env)
+    junit = PYTEST_JUNIT_OPTS.format(path=report)
+    _sh(f"{instance.select_command(tests)} -p no:cacheprovider {junit}", tree, env)
     return parse_junit(report.read_text(encoding="utf-8")) if report.is_file() else {}
 
 
@@ -151,7 +124,7 @@ def check_task(task: RealTask, repos: Path, cache: Path, discover: bool = False)
         after = _run_tests(instance, tests, tree, env)
     check.problems.extend(judge(task, before, after))
     if discover:
-        check.discovered = discover_lists(before, after, task.test_files)
+        check.discovered = discover_lists(before, after)
     check.duration_s = time.monotonic() - started
     return check
 
@@ -160,26 +133,23 @@ def judge(task: RealTask, before: Outcomes, after: Outcomes) -> list[str]:
     """What makes the task unsound, from the outcomes before and after the reference fix."""
     problems = []
     for test in task.fail_to_pass:
-        key = junit_key(test)
-        if before.get(key) == "passed":
+        was, now = test_status(before, test), test_status(after, test)
+        if was == "passed":
             problems.append(f"goal test passes before the fix: {test}")
-        if after.get(key) != "passed":
-            problems.append(f"goal test does not pass after the fix ({after.get(key)}): {test}")
+        if now != "passed":
+            problems.append(f"goal test does not pass after the fix ({now}): {test}")
     for test in task.pass_to_pass:
-        key = junit_key(test)
-        if before.get(key) != "passed" or after.get(key) != "passed":
-            problems.append(f"kept test: {before.get(key)} before, {after.get(key)} after: {test}")
+        was, now = test_status(before, test), test_status(after, test)
+        if was != "passed" or now != "passed":
+            problems.append(f"kept test: {was} before, {now} after: {test}")
     return problems
 
 
-def discover_lists(before: Outcomes, after: Outcomes, files: list[str]) -> dict[str, list[str]]:
+def discover_lists(before: Outcomes, after: Outcomes) -> dict[str, list[str]]:
     """Tests failing before and passing after, and tests passing in both."""
     f2p = [k for k, v in after.items() if v == "passed" and before.get(k) != "passed"]
     p2p = [k for k, v in after.items() if v == "passed" and before.get(k) == "passed"]
-    return {
-        "fail_to_pass": [node_id(c, n, files) for c, n in f2p],
-        "pass_to_pass": [node_id(c, n, files) for c, n in p2p],
-    }
+    return {"fail_to_pass": f2p, "pass_to_pass": p2p}
 
 
 def main(argv: list[str] | None = None) -> int:

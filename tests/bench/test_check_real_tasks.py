@@ -13,13 +13,11 @@ ROOT = Path(__file__).resolve().parents[2]
 checker = load_tasks_script("check_real_tasks")
 
 JUNIT = """<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest">
-<testcase classname="tests.test_core" name="test_full" time="0.001"/>
-<testcase classname="tests.test_core.TestEmpty" name="test_empty[a-1]" time="0.001">
+<testcase classname="tests.test_core" name="test_full" file="tests/test_core.py"/>
+<testcase classname="tests.test_core.TestEmpty" name="test_empty[a-1]" file="tests/test_core.py">
   <failure message="assert 1 == 0">boom</failure></testcase>
-<testcase classname="tests.test_core" name="test_skip" time="0"><skipped message="no"/></testcase>
-<testcase classname="tests.test_core" name="test_teardown" time="0.001"/>
-<testcase classname="tests.test_core" name="test_teardown" time="0.001">
-  <error message="teardown failed"/></testcase>
+<testcase classname="tests.test_core" name="test_skip" file="tests/test_core.py">
+  <skipped message="no"/></testcase>
 </testsuite></testsuites>"""
 
 TASK = parse_real_task(
@@ -39,23 +37,6 @@ pass_to_pass = ["tests/test_core.py::test_full"]
 )
 
 
-def test_node_ids_map_to_junit_keys_and_back():
-    node = "tests/test_core.py::TestEmpty::test_empty[ff::aa-1]"
-    assert checker.junit_key(node) == ("tests.test_core.TestEmpty", "test_empty[ff::aa-1]")
-    assert checker.node_id("tests.test_core.TestEmpty", "test_x", ["tests/test_core.py"]) == (
-        "tests/test_core.py::TestEmpty::test_x"
-    )
-
-
-def test_junit_outcomes_per_test_with_teardown_errors_winning():
-    assert checker.parse_junit(JUNIT) == {
-        ("tests.test_core", "test_full"): "passed",
-        ("tests.test_core.TestEmpty", "test_empty[a-1]"): "failed",
-        ("tests.test_core", "test_skip"): "skipped",
-        ("tests.test_core", "test_teardown"): "error",
-    }
-
-
 def test_a_sound_task_has_no_problems_and_each_unsoundness_is_named():
     before = checker.parse_junit(JUNIT)
     fixed = {key: "passed" for key in before}
@@ -63,17 +44,17 @@ def test_a_sound_task_has_no_problems_and_each_unsoundness_is_named():
     assert checker.judge(TASK, fixed, fixed) == [
         "goal test passes before the fix: tests/test_core.py::TestEmpty::test_empty[a-1]"
     ]
-    missing = {("tests.test_core", "test_full"): "passed"}
+    missing = {"tests/test_core.py::test_full": "passed"}
     assert checker.judge(TASK, before, missing) == [
-        "goal test does not pass after the fix (None): "
+        "goal test does not pass after the fix (missing): "
         "tests/test_core.py::TestEmpty::test_empty[a-1]"
     ]
 
 
 def test_discovery_lists_fail_to_pass_and_pass_to_pass():
     before = checker.parse_junit(JUNIT)
-    after = {**before, ("tests.test_core.TestEmpty", "test_empty[a-1]"): "passed"}
-    assert checker.discover_lists(before, after, ["tests/test_core.py"]) == {
+    after = {**before, "tests/test_core.py::TestEmpty::test_empty[a-1]": "passed"}
+    assert checker.discover_lists(before, after) == {
         "fail_to_pass": ["tests/test_core.py::TestEmpty::test_empty[a-1]"],
         "pass_to_pass": ["tests/test_core.py::test_full"],
     }
