@@ -128,13 +128,14 @@ def judge_after(
     tree: Path | None = None,
 ) -> Verdict:
     """`resolved` when every goal and PASS_TO_PASS test passes after the change, `error` when
-    the environment could not run them, else `unresolved` naming the tests that did not pass."""
+    the environment could not run them before it either, else `unresolved` naming what did not
+    pass (a patch importing a package the environment lacks included)."""
     if len(after) < (2 if goal.pass_to_pass else 1):
         return Verdict("error", "the goal checks did not run after the change")
     problem = environment_problem(after, tree)
-    if problem.startswith("the environment"):
-        return Verdict("error", f"after the change, {problem}")
-    if problem:
+    if problem.startswith("the environment") and environment_problem(before, tree):
+        return Verdict("error", f"after the change, {problem}")  # it was missing before too
+    if problem:  # the tests ran before the change: what stops them now is the patch's doing
         return Verdict("unresolved", f"after the change, {problem}")
     not_passing: list[str] = []
     for index, (result, ids) in enumerate(_groups(after, goal)):

@@ -91,6 +91,16 @@ def test_missing_module_of_the_project_itself_is_a_plain_failure(tmp_path: Path)
     assert judge_before([collection], goal, tmp_path) is None
 
 
+def test_a_module_missing_only_after_the_patch_is_the_patchs_fault(tmp_path: Path):
+    """The goal tests imported fine before; a patch that imports a package the environment does
+    not have is a wrong patch (`unresolved`), not a broken environment (`error`)."""
+    (tmp_path / "mypkg").mkdir()
+    output = "E   ModuleNotFoundError: No module named 'numpy'\n"
+    collection = pytest_check({"tests/test_m.py": "error"}, exit_code=2, output=output)
+    verdict = judge_after(SOUND_BEFORE, [collection, collection], GOAL, tmp_path)
+    assert verdict.status == "unresolved" and "'numpy'" in verdict.reason
+
+
 def test_all_goal_tests_passing_after_resolves():
     assert judge_after(SOUND_BEFORE, ALL_PASS, GOAL) == Verdict(
         "resolved", "every goal and PASS_TO_PASS test passes"
