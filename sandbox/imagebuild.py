@@ -139,3 +139,11 @@ def run_build(
     if log.error or not log.image_id:
         raise log.failure(tag)
     return log.image_id
+
+
+def write_context(context: Path, files: dict[str, bytes]) -> None:
+    """Lay out a build context: each file at its relative name under `context`."""
+    for name, data in files.items():
+        path = context / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)

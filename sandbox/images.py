@@ -36,6 +36,7 @@ from sandbox.imagebuild import (
     connect,
     labelled_image,
     run_build,
+    write_context,
 )
 from sandbox.pyimage import ENV_REPOSITORY, PythonEnvRequest, ensure_python_env, exclude_newer
 from sandbox.pyimage import env_report as python_env_report
@@ -300,10 +301,7 @@ def ensure_env_image(  # noqa: PLR0913 (the public interface, keyword-only)
         return tag
     say(f"building {tag} for {toolchain.name} ({', '.join(toolchain.manifests)})")
     with tempfile.TemporaryDirectory(prefix="devagent-env-") as context:
-        for name, data in files.items():
-            path = Path(context) / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+        write_context(Path(context), files)
         labels = {HASH_LABEL: digest, TOOLCHAIN_LABEL: toolchain.name}
         spec_ = BuildSpec(Path(context), tag, {"BASE": base_id}, labels, rebuild)
         run_build(client, spec_, say)

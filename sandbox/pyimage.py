@@ -27,7 +27,14 @@ import docker.errors
 from sandbox.envspec import EnvironmentSpec
 from sandbox.errors import ImageBuildError
 from sandbox.hostconfig import HostIndexConfig, host_context_files
-from sandbox.imagebuild import HASH_LABEL, BuildSpec, Progress, labelled_image, run_build
+from sandbox.imagebuild import (
+    HASH_LABEL,
+    BuildSpec,
+    Progress,
+    labelled_image,
+    run_build,
+    write_context,
+)
 from sandbox.pyversion import Interpreter
 from sandbox.toolchain import content_hash, detect_toolchain, manifest_parts
 
@@ -121,13 +128,6 @@ def tree_hash(repo: Path) -> str:
     return content_hash(parts)
 
 
-def _write(context: Path, files: dict[str, bytes]) -> None:
-    for name, data in files.items():
-        path = context / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-
-
 def _build(client: docker.DockerClient, spec: BuildSpec, say: Progress, what: str) -> None:
     """Run a build; a step's `devagent-error:` line becomes the error's one-line message."""
     try:
@@ -157,7 +157,7 @@ def ensure_deps_image(client: docker.DockerClient, req: PythonEnvRequest, say: P
         LABELS["as_of"]: req.exclude_newer,
     }
     with tempfile.TemporaryDirectory(prefix="devagent-envdeps-") as context:
-        _write(Path(context), files)
+        write_context(Path(context), files)
         spec = BuildSpec(Path(context), tag, {"BASE": req.base_id}, labels, req.rebuild)
         _build(client, spec, say, f"dependencies of {req.deps_repo}")
     return tag
