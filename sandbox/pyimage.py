@@ -1,10 +1,13 @@
 """Python env images in two layers: dependencies (cached by manifests, spec, date, base) and the
-project installed editable from its tree (cached by the tree's content), plus their report.
+project installed editable from its tree (cached by what the install reads), plus their report.
 
 The dependency image `devagent/envdeps:<hash>` is built from images/python/Dockerfile with the
 manifests of `deps_repo`; the env image `devagent/env:<hash>` from images/python/project.Dockerfile
-with `repo`'s tree (without .git) copied to /workspace. Hashing the tree reads every file once:
-the cost grows with the repository's size (a few MB in a fraction of a second).
+with `repo`'s tree (without .git) copied to /workspace. At run time the checkout is bind-mounted
+over that /workspace, so the editable install imports whatever the checkout holds: editing a
+module does not need a new image. The project layer is therefore keyed by `build_inputs_hash`,
+which leaves out the contents of Python modules below the top level (not their packages, not the
+top-level files, not version files, not anything else such as C sources or package data).
 """
 
 from __future__ import annotations
@@ -15,7 +18,6 @@ import os
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -111,21 +113,35 @@ def deps_context(req: PythonEnvRequest) -> dict[str, bytes]:
     return files
 
 
-def tree_paths(repo: Path) -> Iterator[Path]:
-    """Files and symlinks of `repo`, without .git and tool caches, in a stable order."""
+VERSION_FILES = frozenset({"version.py", "_version.py", "__version__.py", "__about__.py"})
+"""Modules a build backend may read the version from (`attr: pkg.__version__`, hatch's path)."""
+MODULE_SUFFIXES = (".py", ".pyi")
+
+
+def build_inputs_hash(repo: Path) -> str:
+    """A hash over what an editable install of `repo` can depend on: every directory's path and
+    every file's path and content, except the contents (and paths) of Python modules below the
+    top level other than `__init__.py` and `VERSION_FILES`. An edit to such a module, or a new
+    one in an existing package, is picked up through the bind-mounted checkout as it is."""
+    parts = []
     for root, dirs, names in os.walk(repo):
         dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
-        for name in sorted(names):
-            yield Path(root, name)
-
-
-def tree_hash(repo: Path) -> str:
-    parts = []
-    for path in tree_paths(repo):
-        rel = path.relative_to(repo).as_posix()
-        data = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
-        parts.append((rel + (" ->" if path.is_symlink() else ""), data))
+        top = Path(root) == repo
+        rel_root = Path(root).relative_to(repo)
+        for name in dirs:
+            parts.append(((rel_root / name).as_posix() + "/", b""))
+        for name in names:
+            if not top and name.endswith(MODULE_SUFFIXES) and not _package_file(name):
+                continue
+            path = Path(root, name)
+            rel = (rel_root / name).as_posix()
+            data = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
+            parts.append((rel + (" ->" if path.is_symlink() else ""), data))
     return content_hash(parts)
+
+
+def _package_file(name: str) -> bool:
+    return name in VERSION_FILES or name.startswith("__init__.")
 
 
 def _build(client: docker.DockerClient, spec: BuildSpec, say: Progress, what: str) -> None:
@@ -168,8 +184,9 @@ def ensure_python_env(client: docker.DockerClient, req: PythonEnvRequest, say: P
     deps_tag = ensure_deps_image(client, req, say)
     deps_id = str(client.images.get(deps_tag).id)
     recipe = (req.images_dir / "python" / PROJECT_RECIPE).read_bytes()
+    inputs = build_inputs_hash(req.repo)
     digest = content_hash(
-        [("tree", tree_hash(req.repo).encode()), ("recipe", recipe), ("deps", deps_id.encode())]
+        [("tree", inputs.encode()), ("recipe", recipe), ("deps", deps_id.encode())]
     )
     tag = f"{ENV_REPOSITORY}:{digest[:16]}"
     if req.rebuild or not labelled_image(client, tag, digest):

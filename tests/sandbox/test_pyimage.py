@@ -12,7 +12,7 @@ from sandbox.envspec import EnvironmentSpec
 from sandbox.errors import ImageBuildError
 from sandbox.hostconfig import HostIndexConfig
 from sandbox.images import IMAGES_DIR
-from sandbox.pyimage import PythonEnvRequest, deps_context, exclude_newer, tree_hash
+from sandbox.pyimage import PythonEnvRequest, build_inputs_hash, deps_context, exclude_newer
 from sandbox.pyversion import DEBIAN_PYTHONS
 
 
@@ -72,15 +72,46 @@ def test_a_named_setup_script_that_is_missing_is_an_error(tmp_path: Path) -> Non
         deps_context(_request(tmp_path, EnvironmentSpec(setup_script="ci/setup.sh")))
 
 
-def test_tree_hash_follows_sources_not_git(tmp_path: Path) -> None:
-    (tmp_path / "a.py").write_text("x = 1\n")
+def test_the_project_key_follows_build_inputs_not_git(tmp_path: Path) -> None:
+    (tmp_path / "setup.py").write_text("setup()\n")
     (tmp_path / ".git").mkdir()
     (tmp_path / ".git" / "HEAD").write_text("ref\n")
-    before = tree_hash(tmp_path)
+    before = build_inputs_hash(tmp_path)
     (tmp_path / ".git" / "HEAD").write_text("other\n")
-    assert tree_hash(tmp_path) == before
-    (tmp_path / "a.py").write_text("x = 2\n")
-    assert tree_hash(tmp_path) != before
+    assert build_inputs_hash(tmp_path) == before
+    (tmp_path / "setup.py").write_text("setup(name='x')\n")
+    assert build_inputs_hash(tmp_path) != before
+
+
+def test_editing_or_adding_a_module_keeps_the_project_image(tmp_path: Path) -> None:
+    """The checkout is bind-mounted over the image's copy: a module's content is not an input."""
+    pkg = tmp_path / "src" / "pkg"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "core.py").write_text("x = 1\n")
+    before = build_inputs_hash(tmp_path)
+    (pkg / "core.py").write_text("x = 2\n")
+    (pkg / "extra.py").write_text("y = 1\n")
+    assert build_inputs_hash(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["pyproject.toml", "tool.py", "src/pkg/__init__.py", "src/pkg/_version.py",
+     "src/pkg/speedups.c", "src/pkg/data/table.json", "src/other/"],
+)  # fmt: skip
+def test_what_an_install_reads_changes_the_project_key(tmp_path: Path, path: str) -> None:
+    pkg = tmp_path / "src" / "pkg"
+    (pkg / "data").mkdir(parents=True)
+    for name in ("pyproject.toml", "tool.py", "src/pkg/__init__.py", "src/pkg/_version.py",
+                 "src/pkg/speedups.c", "src/pkg/data/table.json"):  # fmt: skip
+        (tmp_path / name).write_text("original\n")
+    before = build_inputs_hash(tmp_path)
+    if path.endswith("/"):
+        (tmp_path / path).mkdir()
+    else:
+        (tmp_path / path).write_text("changed\n")
+    assert build_inputs_hash(tmp_path) != before
 
 
 def test_the_dependency_layer_reads_the_deps_repos_manifests(tmp_path: Path) -> None:
