@@ -38,6 +38,7 @@ from devagent.tools.base import ToolContext
 from devagent.tools.registry import build_tools
 from devagent.tools.run import detect_test_command
 from devagent.workspace import Workspace
+from devagent.wspool import workspace_slot
 from sandbox.config import SandboxConfig
 from sandbox.docker import DockerSandbox
 from sandbox.envspec import EnvironmentSpec
@@ -143,12 +144,7 @@ def run_solve(opts: SolveOptions) -> SolveOutcome:
     The private workspace and the container are removed whatever happens."""
     task, budget = build_task(opts)
     opts.out.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix="devagent-ws-"))
-    try:
-        opts.on_progress("cloning the repository privately")
-        ws = Workspace.create(
-            opts.repo, scratch / "ws", base=opts.base, include_dirty=opts.include_dirty
-        )
+    with private_workspace(opts) as ws:
         spec = opts.environment or EnvironmentSpec()
         if not task.test_command and spec.test_command:
             task = replace(task, test_command=spec.test_command)
@@ -207,8 +203,29 @@ def run_solve(opts: SolveOptions) -> SolveOutcome:
                 if memory is not None:
                     memory.close()
             return SolveOutcome(result, ws.base, ws.diff(since_start=True), image, prechecks)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def private_workspace(opts: SolveOptions) -> Iterator[Workspace]:
+    """The run's private workspace: for a local repository with a cache, a kept slot brought up
+    to date (`Workspace.reuse`: only what changed is written; the next run reuses it again);
+    otherwise a fresh clone in a scratch directory, removed when the block exits."""
+    local = Path(opts.repo).expanduser()
+    kept = opts.cache_dir is not None and local.is_dir()
+    slots = workspace_slot(opts.cache_dir, local) if opts.cache_dir and kept else None
+    with slots or contextlib.nullcontext() as slot:
+        if slot is not None:
+            opts.on_progress("bringing the private workspace up to date")
+            yield Workspace.reuse(opts.repo, slot, base=opts.base, include_dirty=opts.include_dirty)
+            return
+        scratch = Path(tempfile.mkdtemp(prefix="devagent-ws-"))
+        try:
+            opts.on_progress("cloning the repository privately")
+            yield Workspace.create(
+                opts.repo, scratch / "ws", base=opts.base, include_dirty=opts.include_dirty
+            )
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 @contextlib.contextmanager

@@ -23,6 +23,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Self
 
 from devagent.errors import DevagentError
 from devagent.gitcmd import GitError, HardenedGit, redact_urls
@@ -54,6 +55,8 @@ GIT_TIMEOUT_S = 300.0
 
 BASE_REF = "refs/devagent/base"
 START_REF = "refs/devagent/start"
+USER_HEAD_REF = "refs/devagent/user-head"
+"""The user's HEAD at the last refresh of a reused workspace (it may be a detached commit)."""
 IDENTITY = {
     "GIT_AUTHOR_NAME": "devagent",
     "GIT_AUTHOR_EMAIL": "devagent@localhost",
@@ -203,6 +206,53 @@ class Workspace:
             raise
 
     @classmethod
+    def reuse(
+        cls,
+        repo: str | Path,
+        dest: Path,
+        *,
+        base: str | None = None,
+        include_dirty: bool = False,
+        sandbox_git: bool = True,
+    ) -> Workspace:
+        """`create`, except that when `dest` holds the workspace of an earlier run on the same
+        local repository, it is brought to the new base in place: the user's new commits are
+        fetched, only the files that differ are written, and everything the earlier run left in
+        the tree (its edits, untracked and ignored files, the sandbox's `.git`) is removed.
+        The tree must then match the base exactly, or `dest` is emptied and cloned anew."""
+        dest = Path(dest).resolve()
+        user = _local_repo(repo)
+        if user is not None and (dest / "git").is_dir() and (dest / "tree").is_dir():
+            try:
+                return cls._refresh(user, dest, base, include_dirty, sandbox_git)
+            except (DevagentError, OSError) as exc:
+                log.info("workspace %s not reusable (%s); cloning anew", dest, exc)
+        if dest.exists():
+            _empty(dest)
+        return cls.create(
+            repo, dest, base=base, include_dirty=include_dirty, sandbox_git=sandbox_git
+        )
+
+    @classmethod
+    def _refresh(
+        cls, user: HardenedGit, dest: Path, base: str | None, include_dirty: bool, sandbox_git: bool
+    ) -> Workspace:
+        ws = cls(dest, "")
+        _remove(ws.tree / ".git")  # the sandbox's: never read, never kept
+        ws.git.run(
+            "fetch", "--quiet", "--no-tags", "--prune", "--", str(user.work_tree),
+            "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*", f"+HEAD:{USER_HEAD_REF}",
+            timeout=GIT_TIMEOUT_S,
+        )  # fmt: skip
+        # Stat data only (an owner handed to the sandbox) must not make checkout rewrite a file.
+        ws.git.run("update-index", "-q", "--refresh", check=False, timeout=GIT_TIMEOUT_S)
+        ws._check_out(_resolve(user, base or "HEAD"))
+        ws.git.run("clean", "--quiet", "-ffdx", timeout=GIT_TIMEOUT_S)
+        ws._restore_ownership()
+        ws._verify_pristine()
+        return ws._finish(user, include_dirty, sandbox_git)
+
+    @classmethod
     def _populate(
         cls, repo: str | Path, dest: Path, base: str | None, include_dirty: bool, sandbox_git: bool
     ) -> Workspace:
@@ -211,15 +261,30 @@ class Workspace:
             raise WorkspaceError("--include-dirty needs a local repository, not a URL")
         ws = cls._clone(str(user.work_tree) if user else str(repo), dest)
         ws._check_out(_resolve(user or ws.git, base or "HEAD"))
+        return ws._finish(user, include_dirty, sandbox_git)
+
+    def _finish(self, user: HardenedGit | None, include_dirty: bool, sandbox_git: bool) -> Self:
+        """The user's uncommitted changes (with include_dirty), the start ref, the sandbox's
+        `.git`, and the tree handed to its owner."""
         if include_dirty and user is not None:
-            dirty = worktree_diff(user, ws.base, _index_path(user))
+            dirty = worktree_diff(user, self.base, _index_path(user))
             if dirty:
-                ws.apply(dirty.decode("utf-8", "surrogateescape"))
-                ws.start = ws._commit_tree("devagent: the user's uncommitted changes")
-        ws.git.run("update-ref", START_REF, ws.start)
+                self.apply(dirty.decode("utf-8", "surrogateescape"))
+                self.start = self._commit_tree("devagent: the user's uncommitted changes")
+        self.git.run("update-ref", START_REF, self.start)
         if sandbox_git:
-            ws._init_sandbox_git(_branch_name(user))
-        return ws
+            self._init_sandbox_git(_branch_name(user))
+        self._restore_ownership()
+        return self
+
+    def _verify_pristine(self) -> None:
+        """The tree must hold exactly the base: nothing modified, untracked or ignored (this
+        also brings the index's stat data up to date)."""
+        args = ("status", "--porcelain", "-z", "--ignored", "--untracked-files=all")
+        left = self.git.run(*args, timeout=GIT_TIMEOUT_S).stdout
+        if left:
+            shown = left.decode("utf-8", "replace").replace("\0", " ")[:200]
+            raise WorkspaceError(f"the tree does not match the starting point: {shown}")
 
     @classmethod
     def _clone(cls, source: str, dest: Path) -> Workspace:
@@ -265,16 +330,40 @@ class Workspace:
         later commit could copy the upstream fix). `fetch` packs just the objects reachable from
         the one ref asked for, and copies them (never hard links: the sandbox owns these files
         and must not reach the user's objects)."""
-        inner = HardenedGit(work_tree=self.tree, git_dir=self.tree / ".git")
-        inner.run("init", "--quiet", f"--initial-branch={branch}")
-        src = str(self.root / "git")
-        inner.run(
+        pristine = self.root / "sandbox-git"
+        kept = HardenedGit(work_tree=self.tree, git_dir=pristine)
+        if not self._extends(kept):
+            _remove(pristine)
+            kept.run("init", "--quiet", f"--initial-branch={branch}")
+            kept.run("config", "--unset", "core.worktree")  # the copy sits in the tree itself
+        kept.run(
             "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--update-head-ok",
-            "--", src, f"+{START_REF}:refs/heads/{branch}",
+            "--", str(self.root / "git"), f"+{START_REF}:refs/heads/{branch}",
         )  # fmt: skip
-        inner.run("reflog", "expire", "--expire=all", "--all")
-        inner.run("reset", "--quiet")
+        kept.run("symbolic-ref", "HEAD", f"refs/heads/{branch}")
+        refs = kept.run("for-each-ref", "--format=%(refname)").text.split()
+        for ref in refs:
+            if ref != f"refs/heads/{branch}":
+                kept.run("update-ref", "-d", ref)
+        kept.run("reflog", "expire", "--expire=all", "--all")
+        shutil.copytree(pristine, self.tree / ".git", symlinks=True)
+        if self.start == self.base:  # the host's index describes this very tree
+            shutil.copy2(self._index, self.tree / ".git" / "index")
+        else:
+            HardenedGit(work_tree=self.tree, git_dir=self.tree / ".git").run("reset", "--quiet")
         _write_excludes(self.tree / ".git")
+
+    def _extends(self, kept: HardenedGit) -> bool:
+        """Whether the kept sandbox repository holds only ancestors of the starting point (then
+        fetching the start into it adds nothing later than the start)."""
+        if not (kept.git_dir and (kept.git_dir / "HEAD").is_file()):
+            return False
+        heads = kept.run("for-each-ref", "--format=%(objectname)", check=False).text.split()
+        return all(
+            self.git.run("merge-base", "--is-ancestor", head, self.start, check=False).returncode
+            == 0
+            for head in heads
+        )
 
     def _commit_tree(self, message: str) -> str:
         """A commit (on top of `base`) of the work tree as it is; no ref or index changes."""
@@ -365,6 +454,19 @@ def _under_git_dir(path: bytes) -> bool:
 def _index_path(git: HardenedGit) -> Path:
     rel = git.run("rev-parse", "--git-path", "index").text.strip()
     return (git.work_tree / rel).resolve()
+
+
+def _remove(path: Path) -> None:
+    """Remove `path` whatever it is (a symlink is removed, never followed)."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    elif path.exists():
+        shutil.rmtree(path)
+
+
+def _empty(path: Path) -> None:
+    for child in path.iterdir():
+        _remove(child)
 
 
 def _branch_name(user: HardenedGit | None) -> str:

@@ -72,7 +72,7 @@ def build_cli_model(
         overrides["base_url"] = base_url
     if protocol:
         overrides["tool_protocol"] = protocol
-    return build_model(spec, model_config_from_env(env, **overrides))
+    return build_model(spec, model_config_from_env(env, **overrides), background=True)
 
 
 def secrets_from_env() -> list[str]:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from devagent.llm.background import BackgroundModel
 from devagent.llm.config import ANTHROPIC_BASE_URL, OPENAI_BASE_URL, ModelConfig
 from devagent.llm.errors import ModelConfigError
 from devagent.llm.pricing import PriceTable
@@ -73,9 +74,17 @@ def model_config_from_env(env: Mapping[str, str], **settings: object) -> ModelCo
     return ModelConfig.model_validate(values)
 
 
-def build_model(spec: str, config: ModelConfig, *, runtime: ModelRuntime | None = None) -> Model:
+def build_model(
+    spec: str,
+    config: ModelConfig,
+    *,
+    runtime: ModelRuntime | None = None,
+    background: bool = False,
+) -> Model:
     """The model named by `spec` ('<provider>:<name>'). `runtime` injects the retry sleep, the
-    clock and prices (tests); by default it is built from `config`."""
+    clock and prices (tests); by default it is built from `config`. `background` makes the
+    provider's client on a background thread (`BackgroundModel`) once the configuration has
+    been checked here."""
     provider, _, rest = spec.partition(":")
     if provider not in PROVIDERS or not rest:
         raise ModelConfigError(
@@ -89,10 +98,23 @@ def build_model(spec: str, config: ModelConfig, *, runtime: ModelRuntime | None 
     runtime = runtime or ModelRuntime(
         prices=PriceTable(config.prices), retrier=Retrier(config.retry)
     )
-    model = _build_provider(provider, spec, config, runtime)
+    _check_config(provider, spec, config)
+    built = runtime
+    if background:
+        model: Model = BackgroundModel(spec, lambda: _build_provider(provider, spec, config, built))
+    else:
+        model = _build_provider(provider, spec, config, runtime)
     if _uses_text_protocol(rest, config):
         return TextToolModel(model)
     return model
+
+
+def _check_config(provider: str, spec: str, config: ModelConfig) -> None:
+    """What a provider needs before any client is made: its key, or a local server's URL."""
+    if provider == "anthropic" and config.anthropic_api_key is None:
+        raise ModelConfigError(f"{spec} needs an API key: set ANTHROPIC_API_KEY")
+    if provider == "openai" and config.openai_api_key is None and config.base_url is None:
+        raise ModelConfigError(f"{spec} needs OPENAI_API_KEY, or --base-url for a local server")
 
 
 def _build_provider(provider: str, spec: str, config: ModelConfig, runtime: ModelRuntime) -> Model:
@@ -108,8 +130,7 @@ def _build_anthropic(spec: str, config: ModelConfig, runtime: ModelRuntime) -> A
 
     from devagent.llm.anthropic_model import AnthropicModel
 
-    if config.anthropic_api_key is None:
-        raise ModelConfigError(f"{spec} needs an API key: set ANTHROPIC_API_KEY")
+    assert config.anthropic_api_key is not None  # _check_config
     client = anthropic.Anthropic(
         api_key=config.anthropic_api_key.get_secret_value(),
         base_url=config.anthropic_base_url or ANTHROPIC_BASE_URL,
@@ -130,8 +151,6 @@ def _build_openai(
     else:
         base_url = config.base_url
         secret = config.openai_api_key
-        if secret is None and base_url is None:
-            raise ModelConfigError(f"{spec} needs OPENAI_API_KEY, or --base-url for a local server")
         key = secret.get_secret_value() if secret else NO_KEY
     import openai
 

@@ -18,6 +18,7 @@ from devagent.llm import (
     ContextOverflowError,
     Message,
     ModelConfig,
+    ModelConfigError,
     ModelNotFoundError,
     ModelRuntime,
     OpenAIModel,
@@ -28,6 +29,7 @@ from devagent.llm import (
     ToolSpec,
     build_model,
 )
+from devagent.llm.background import BackgroundModel
 from tests.llm.fakes import SECRET_KEY, FakeClock, sent_bodies
 
 PATH = "/v1/chat/completions"
@@ -366,3 +368,32 @@ def test_local_server_quirks_no_id_and_object_arguments(httpserver: HTTPServer, 
         {"path": "a.py"},
         None,
     )
+
+
+def test_a_background_model_answers_like_the_model_it_stands_for(
+    httpserver: HTTPServer, config: ModelConfig, runtime: ModelRuntime
+):
+    httpserver.expect_request(PATH, method="POST").respond_with_json(chat_response("Hi."))
+    built = build_model("openai:gpt-4o", config, runtime=runtime, background=True)
+    assert isinstance(built, BackgroundModel)
+    assert built.name == "openai:gpt-4o"
+
+    reply = built.complete(USER, [])
+
+    assert reply.message.content == "Hi."
+    assert isinstance(built.model, OpenAIModel)
+
+
+def test_a_missing_key_fails_before_any_background_work():
+    config = ModelConfig()
+    with pytest.raises(ModelConfigError, match="OPENAI_API_KEY"):
+        build_model("openai:gpt-4o", config, background=True)
+
+
+def test_what_making_the_client_raised_comes_back_at_the_first_call():
+    def broken() -> OpenAIModel:
+        raise ImportError("no module named openai")
+
+    model = BackgroundModel("openai:gpt-4o", broken)
+    with pytest.raises(ImportError, match="no module named openai"):
+        model.complete(USER, [])

@@ -1,0 +1,42 @@
+"""Workspace slots in the cache: a run takes a free slot of its repository, locked while it runs,
+and leaves its workspace there for the next run to bring up to date (`Workspace.reuse`)."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+MAX_SLOTS = 4
+"""Runs on one repository at once that get a kept workspace; more get a scratch one."""
+
+
+def slot_root(cache_dir: Path, repo: Path) -> Path:
+    """The folder of `repo`'s slots (one per resolved repository path)."""
+    key = hashlib.sha256(os.fsencode(repo.resolve())).hexdigest()[:16]
+    return cache_dir / "workspaces" / key
+
+
+@contextlib.contextmanager
+def workspace_slot(cache_dir: Path, repo: Path) -> Iterator[Path | None]:
+    """The workspace directory of a free slot for `repo`, held (by an exclusive lock on its lock
+    file, released when the process ends, however it ends) until the block exits; None when
+    every slot is taken."""
+    root = slot_root(cache_dir, repo)
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for number in range(MAX_SLOTS):
+        fd = os.open(root / f"{number}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        try:
+            yield root / str(number)
+        finally:
+            os.close(fd)
+        return
+    yield None
