@@ -10,6 +10,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,9 @@ class SolveOptions:
     stop: threading.Event = field(default_factory=threading.Event)
     listeners: Sequence[Listener] = ()
     cache_dir: Path | None = None
-    host: HostIndexConfig | None = None
+    host: HostIndexConfig | Future[HostIndexConfig] | None = None
+    """The host's package indexes (baked into images): given, being read (a future), or None to
+    read them when an image is needed."""
     precheck: bool = False
     """Run the goal checks once before the agent starts (a task whose goal already passes is
     broken); the results come back in `SolveOutcome.prechecks`."""
@@ -116,11 +119,12 @@ def choose_image(opts: SolveOptions, tree: Path, as_of: str | None = None) -> st
     commit's date unless the [environment] says otherwise)."""
     if opts.image:
         return opts.image
+    host = opts.host.result() if isinstance(opts.host, Future) else opts.host
     opts.on_progress("sandbox image: base")
-    ensure_base_image(host=opts.host, on_progress=opts.on_progress)
+    ensure_base_image(host=host, on_progress=opts.on_progress)
     opts.on_progress("sandbox image: the repository's environment")
     return ensure_env_image(
-        tree, env=opts.environment, as_of=as_of, host=opts.host, on_progress=opts.on_progress
+        tree, env=opts.environment, as_of=as_of, host=host, on_progress=opts.on_progress
     )
 
 
@@ -140,8 +144,9 @@ def repo_map_for(task: Task, ctx: ToolContext, tokens: int) -> str:
 
 
 def run_solve(opts: SolveOptions) -> SolveOutcome:
-    """Clone, build or reuse the image, start the sandbox, run the agent, write OUT/*.
-    The private workspace and the container are removed whatever happens."""
+    """Clone (or bring a kept workspace up to date), build or reuse the image, start the
+    sandbox, run the agent, write OUT/*. The container is removed whatever happens, and so is
+    a scratch workspace (a kept one stays for the next run)."""
     task, budget = build_task(opts)
     opts.out.mkdir(parents=True, exist_ok=True)
     with private_workspace(opts) as ws:
@@ -151,7 +156,6 @@ def run_solve(opts: SolveOptions) -> SolveOutcome:
         if not task.checks and not task.test_command:  # the goal: the suite plus a repro test
             task = replace(task, test_command=detect_test_command(ws.tree))
         image = choose_image(opts, ws.tree, as_of=ws.base_date())
-        write_environment(image, opts.out)
         config = SandboxConfig(
             image=image,
             workspace=ws.tree,
@@ -159,21 +163,24 @@ def run_solve(opts: SolveOptions) -> SolveOutcome:
             env={**spec.env, **SANDBOX_ENV},
         )
         opts.on_progress(f"starting the sandbox ({image})")
-        with DockerSandbox(config) as sandbox, commands_stopped_by(opts.stop, sandbox):
-            ctx = ToolContext(
-                workspace=ws.tree,
-                sandbox=sandbox,
-                cache_dir=opts.cache_dir,
-                test_command=task.test_command,
-                command_timeout=opts.agent.command_timeout,
-            )
+        sandbox = DockerSandbox(config)
+        with contextlib.closing(sandbox), commands_stopped_by(opts.stop, sandbox):
+            # The daemon starts the container and reads the image's report while this thread
+            # maps the repository: the map reads the tree before anything runs in it.
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="devagent-start") as pool:
+                started = pool.submit(sandbox.start)
+                reported = pool.submit(write_environment, image, opts.out)
+                mapped = ToolContext(workspace=ws.tree, sandbox=sandbox, cache_dir=opts.cache_dir)
+                repo_map = repo_map_for(task, mapped, opts.repo_map_tokens)
+                started.result()
+                reported.result()
+            task = replace(task, repo_map=repo_map)
             prechecks = []
             if opts.precheck:
                 opts.on_progress("running the goal checks before any change")
                 prechecks = run_checks(
                     sandbox, task.goal_checks(), timeout=opts.agent.check_timeout
                 )
-            task = replace(task, repo_map=repo_map_for(task, ctx, opts.repo_map_tokens))
             memory = MemoryStore.in_cache_dir(opts.cache_dir) if opts.cache_dir else None
             request = SolveRequest(
                 task=task,

@@ -1,41 +1,17 @@
-"""`devagent bench`: flags to a bench run over bundled tasks or SWE-bench instances, the live
-table, and the report."""
+"""`devagent bench`: its flags. The run itself (`devagent.commands.benchrun`) is imported only
+when the command is `bench`: its imports would cost every other command a tenth of a second."""
 
 from __future__ import annotations
 
-import argparse
-import os
-import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.live import Live
-from rich.table import Table
+from devagent.commands.solve import add_model_flags
 
-from devagent.agent import stop_on_sigint
-from devagent.bench.oracle import ORACLE, build_oracle
-from devagent.bench.realmirror import materialize, not_a_fix
-from devagent.bench.realtask import is_real_suite, load_real_tasks
-from devagent.bench.report import REPORT_FILE, RESULTS_FILE
-from devagent.bench.runner import BenchJob, BenchOptions, BenchRun, run_bench, run_jobs
-from devagent.bench.swebench import (
-    SwebenchInstance,
-    SwebenchPrediction,
-    apply_specs,
-    dump_instances,
-    load_instances,
-    load_predictions,
-    load_specs,
-)
-from devagent.bench.swebench_run import agent_jobs, export_task, prediction_jobs
-from devagent.bench.task import load_tasks
-from devagent.commands.solve import add_model_flags, build_cli_model, secrets_from_env
-from devagent.config import Settings, load_settings
-from devagent.errors import DevagentError
-from sandbox.hostconfig import read_host_config
+if TYPE_CHECKING:
+    import argparse
+
+    from rich.console import Console
 
 
 def add_parser(sub: Any) -> None:
@@ -69,176 +45,7 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(instances=None)
 
 
-class ProgressTable:
-    """One line per task: what it is doing or how it ended, and its time so far."""
-
-    def __init__(self, ids: list[str]) -> None:
-        self._lock = threading.Lock()
-        self._rows: dict[str, list[Any]] = {i: ["queued", None, None] for i in ids}
-
-    def update(self, task_id: str, message: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            row = self._rows.setdefault(task_id, ["", None, None])
-            row[0] = message
-            row[1] = row[1] or now
-            if message.startswith(("done", "skipped")):
-                row[2] = now
-
-    def render(self) -> Table:
-        table = Table(show_header=True, header_style="bold", box=None)
-        for column in ("task", "status", "time"):
-            table.add_column(column)
-        now = time.monotonic()
-        with self._lock:
-            for task_id, (message, started, ended) in self._rows.items():
-                elapsed = "" if started is None else f"{(ended or now) - started:.0f}s"
-                table.add_row(task_id, _coloured(message), elapsed)
-        return table
-
-
-def _coloured(message: str) -> str:
-    if "unresolved" in message or "broken" in message or "error" in message:
-        return f"[red]{message}[/]"
-    if "resolved" in message:
-        return f"[green]{message}[/]"
-    return message
-
-
 def run(args: argparse.Namespace, console: Console) -> int:
-    settings = load_settings({"model": args.model}, None)
-    if real_suite(args.tasks):
-        return run_real(args, console, settings)
-    if args.export_swebench:
-        return export(args, console)
-    return run_bench_cli(args, console, settings)
+    from devagent.commands.benchrun import run as run_bench_command
 
-
-def run_bench_cli(args: argparse.Namespace, console: Console, settings: Any) -> int:
-    opts = BenchOptions(
-        out=args.out,
-        model_for=model_factory(args, settings),
-        model_name=model_name(args, settings),
-        jobs=args.jobs,
-        resume=args.resume,
-        host=read_host_config(environ=os.environ),
-        cache_dir=settings.cache_dir,
-        secrets=secrets_from_env(),
-    )
-    if args.swebench or args.instances is not None:
-        jobs = swebench_jobs(args, opts)
-        ids = [j.id for j in jobs]
-        bench = lambda: run_jobs(jobs, opts)  # noqa: E731
-    else:
-        tasks = load_tasks(args.tasks or [Path("tasks")])
-        ids = [t.id for t in tasks]
-        bench = lambda: run_bench(tasks, opts)  # noqa: E731
-    result = live_run(console, opts, ids, bench)
-    console.print()
-    console.print((args.out / REPORT_FILE).read_text(encoding="utf-8"), soft_wrap=True)
-    console.print(f"results: {args.out / RESULTS_FILE}")
-    return 0 if result.outcomes and all(o.resolved for o in result.outcomes) else 1
-
-
-def live_run(
-    console: Console, opts: BenchOptions, ids: list[str], bench: Callable[[], BenchRun]
-) -> BenchRun:
-    table = ProgressTable(ids)
-    opts.on_update = table.update
-    with (
-        stop_on_sigint(opts.stop),
-        Live(get_renderable=table.render, console=console, refresh_per_second=4),
-    ):
-        return bench()
-
-
-def model_factory(args: argparse.Namespace, settings: Settings) -> Callable[[Any], Any]:
-    """A fresh model per task: the oracle from the task's reference fix, or the CLI's model."""
-    configured = settings.model
-    if (args.model or configured) == ORACLE:
-        return lambda item: build_oracle(
-            oracle_patch(item)
-            if isinstance(item, SwebenchInstance)
-            else item.solution_patch.read_text("utf-8")
-        )
-    if args.predictions:
-        return lambda item: None
-    return lambda item: build_cli_model(args, configured, settings)
-
-
-def oracle_patch(instance: SwebenchInstance) -> str:
-    """The oracle's edit on a SWE-bench instance: the reference fix plus its tests, which serve
-    as the reproduction test the submit gate asks for (grading drops them again)."""
-    fix = instance.patch if instance.patch.endswith("\n") else instance.patch + "\n"
-    return fix + instance.test_patch
-
-
-def model_name(args: argparse.Namespace, settings: Settings) -> str:
-    """The name the report shows; building the CLI's model once fails fast on a bad spec."""
-    if args.predictions:
-        return f"predictions:{args.predictions.name}"
-    if (args.model or settings.model) == ORACLE:
-        return ORACLE
-    return build_cli_model(args, settings.model, settings).name
-
-
-def swebench_jobs(args: argparse.Namespace, opts: BenchOptions) -> list[BenchJob]:
-    if not args.repos:
-        raise DevagentError("--swebench needs --repos DIR (local mirrors; no network)")
-    instances = args.instances if args.instances is not None else load_instances(args.swebench)
-    if args.specs:
-        specs = load_specs(args.specs)
-        instances = [apply_specs(i, specs) for i in instances]
-    if args.predictions:
-        return prediction_jobs(instances, load_predictions(args.predictions), args.repos, opts)
-    return agent_jobs(instances, args.repos, opts)
-
-
-def export(args: argparse.Namespace, console: Console) -> int:
-    if not args.repos:
-        raise DevagentError("--export-swebench needs --repos DIR, where the mirrors are written")
-    args.repos.mkdir(parents=True, exist_ok=True)
-    instances = [export_task(t, args.repos) for t in load_tasks(args.tasks or [Path("tasks")])]
-    dump_instances(instances, args.export_swebench)
-    console.print(f"{len(instances)} instances: {args.export_swebench}; mirrors in {args.repos}")
-    return 0
-
-
-def real_suite(paths: list[Path]) -> bool:
-    """Whether the paths name real-task manifests (all of them; mixing is an error)."""
-    real = [is_real_suite(p) for p in paths]
-    if any(real) and not all(real):
-        raise DevagentError("real-task manifests and bundled tasks cannot be mixed in one run")
-    return bool(real) and all(real)
-
-
-def run_real(args: argparse.Namespace, console: Console, settings: Any) -> int:
-    """Real tasks: materialize each (sdists from PyPI, cached; mirrors under --repos or the
-    cache), then run them as SWE-bench instances (agent, oracle or --predictions)."""
-    cache_dir = settings.cache_dir
-    args.repos = args.repos or cache_dir / "real-mirrors"
-    with console.status("materializing real tasks (sdists from PyPI, cached)"):
-        tasks = load_real_tasks(args.tasks)
-        instances = [materialize(t, args.repos, cache_dir / "sdists") for t in tasks]
-    if args.export_swebench:
-        dump_instances(instances, args.export_swebench)
-        console.print(
-            f"{len(instances)} instances: {args.export_swebench}; mirrors in {args.repos}"
-        )
-        return 0
-    if args.write_wrong_predictions:
-        wrong = [wrong_prediction(i, args.repos) for i in instances]
-        lines = "".join(p.model_dump_json() + "\n" for p in wrong)
-        args.write_wrong_predictions.write_text(lines, encoding="utf-8")
-        console.print(f"{len(wrong)} predictions that fix nothing: {args.write_wrong_predictions}")
-        return 0
-    args.instances = instances
-    return run_bench_cli(args, console, settings)
-
-
-def wrong_prediction(instance: SwebenchInstance, repos: Path) -> SwebenchPrediction:
-    return SwebenchPrediction(
-        instance_id=instance.instance_id,
-        model_name_or_path="not-a-fix",
-        model_patch=not_a_fix(instance, repos),
-    )
+    return run_bench_command(args, console)

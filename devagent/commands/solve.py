@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
+from devagent.background import in_background
 from devagent.commands import deliver
 from devagent.config import Settings, load_settings
 from devagent.errors import DevagentError
@@ -111,6 +112,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     from devagent.pipeline import SolveOptions, run_solve
     from sandbox.hostconfig import read_host_config
 
+    # pip and npm answer while the run clones (the images' keys need their configuration)
+    host = in_background(read_host_config, environ=os.environ)
     local_repo = Path(args.repo).resolve() if Path(args.repo).exists() else None
     settings = load_settings(
         {"model": args.model, "image": args.image, "network": args.network}, local_repo
@@ -137,7 +140,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         stop=stop,
         listeners=[view] if view else [],
         cache_dir=settings.cache_dir,
-        host=read_host_config(environ=os.environ),
+        host=host,
         on_progress=(lambda m: None) if args.json else (lambda m: console.print(f"[dim]· {m}[/]")),
     )
     if opts.model.name.startswith("scripted:") and not args.json:

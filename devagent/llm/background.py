@@ -8,11 +8,11 @@ the first call."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+from devagent.background import in_background
 from devagent.llm.types import Completion, Message, Model, ToolSpec
 
 
@@ -22,17 +22,7 @@ class BackgroundModel:
 
     def __init__(self, name: str, build: Callable[[], Model]) -> None:
         self.name = name
-        self._made: Future[Model] = Future()
-        thread = threading.Thread(
-            target=self._make, args=(build,), name="devagent-model-client", daemon=True
-        )
-        thread.start()
-
-    def _make(self, build: Callable[[], Model]) -> None:
-        try:
-            self._made.set_result(build())
-        except BaseException as exc:  # handed to the first caller, raised there
-            self._made.set_exception(exc)
+        self._made: Future[Model] = in_background(build)
 
     @property
     def model(self) -> Model:

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import hashlib
-import json
+import marshal
 import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from devagent.tools.safefs import UnsafeFileError, WorkspaceRoot
-from devagent.tools.safewalk import walk_relative
+from devagent.tools.safewalk import walk_files
 from devagent.tools.tags import Definition, FileTags, extract_tags, language_for
 
 CACHE_FILE = "repomap-tags.sqlite3"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 """Part of every cache key: bump it when the queries or the stored shape change."""
 RACY_NS = 2_000_000_000
 """A recorded mtime this close to now is not trusted (a same-size edit could share it)."""
@@ -52,13 +52,15 @@ class Snapshot:
 
 
 def _encode(tags: FileTags) -> bytes:
-    defs = [[d.name, d.kind, d.line, d.signature] for d in tags.definitions]
-    return json.dumps({"d": defs, "r": tags.references}, separators=(",", ":")).encode()
+    """`marshal` (a few times faster to load than JSON: a one-file change loads every other
+    file's tags). Only this process writes the cache, from parsed tags, never from file bytes."""
+    defs = [(d.name, d.kind, d.line, d.signature) for d in tags.definitions]
+    return marshal.dumps((defs, tags.references))
 
 
 def _decode(blob: bytes) -> FileTags:
-    raw = json.loads(blob)
-    return FileTags([Definition(*d) for d in raw["d"]], raw["r"])
+    defs, references = marshal.loads(blob)
+    return FileTags([Definition(*d) for d in defs], references)
 
 
 class TagIndex:
@@ -117,12 +119,16 @@ class TagIndex:
         sources: dict[str, Source] = {}
         updates: list[tuple[str, int, int, str]] = []
         with WorkspaceRoot(workspace) as root:  # a swap in the sandbox cannot redirect reads
-            for rel in walk_relative(root):
+            for rel, size, mtime in walk_files(root):
                 lang, full = language_for(rel), prefix + rel
                 if lang is None:
                     continue
+                hit = known.get(full)
+                if hit and hit[:2] == (size, mtime) and mtime < trust_before:
+                    sources[rel] = Source(hit[2], lang, full)  # unchanged: never opened
+                    continue
                 try:
-                    key = self._key(root, rel, lang, known.get(full), trust_before, updates)
+                    key = self._key(root, rel, lang, hit, trust_before, updates)
                 except (UnsafeFileError, OSError):
                     continue
                 if key:

@@ -16,7 +16,7 @@ import errno
 import os
 import platform
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
@@ -189,16 +189,23 @@ class DirItem:
     name: str
     kind: str
     """'dir', 'file' (regular), 'symlink' or 'other' (FIFO, socket, device, or vanished)."""
+    size: int = field(default=-1, compare=False)
+    """A file's size when listed with stats (the entry's own, never a symlink target's)."""
+    mtime_ns: int = field(default=-1, compare=False)
 
 
-def _item(entry: os.DirEntry[str]) -> DirItem:
+def _item(entry: os.DirEntry[str], stats: bool) -> DirItem:
     try:
         if entry.is_symlink():
             return DirItem(entry.name, "symlink")
         if entry.is_dir(follow_symlinks=False):
             return DirItem(entry.name, "dir")
         if entry.is_file(follow_symlinks=False):
-            return DirItem(entry.name, "file")
+            if not stats:
+                return DirItem(entry.name, "file")
+            st = entry.stat(follow_symlinks=False)  # fstatat on the listed folder's descriptor
+            if stat.S_ISREG(st.st_mode):
+                return DirItem(entry.name, "file", st.st_size, st.st_mtime_ns)
     except OSError:
         pass
     return DirItem(entry.name, "other")
@@ -245,16 +252,16 @@ class WorkspaceRoot:
         with entry:
             return entry.read(limit)
 
-    def list_dir(self, rel: str) -> list[DirItem]:
+    def list_dir(self, rel: str, *, stats: bool = False) -> list[DirItem]:
         """The entries of directory `rel` sorted by name (its own entries, never a symlink's
-        target's); [] when it cannot be listed."""
+        target's); [] when it cannot be listed. `stats` adds files' sizes and mtimes."""
         try:
             fd = self.open(rel, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         except OSError:
             return []
         try:
             with os.scandir(fd) as entries:
-                return sorted(_item(entry) for entry in entries)
+                return sorted(_item(entry, stats) for entry in entries)
         except OSError:
             return []
         finally:

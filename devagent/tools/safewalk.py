@@ -32,22 +32,26 @@ class SafeGitIgnore(GitIgnore):
         return self._rules[rel_dir]
 
 
-def visible_items(root: WorkspaceRoot, ignore: GitIgnore, rel_dir: str) -> list[DirItem]:
+def visible_items(
+    root: WorkspaceRoot, ignore: GitIgnore, rel_dir: str, *, stats: bool = False
+) -> list[DirItem]:
     """The entries of folder `rel_dir` that are not ignored, sorted by name."""
-    items = root.list_dir(rel_dir)
+    items = root.list_dir(rel_dir, stats=stats)
     if not any(item.name == ".gitignore" for item in items):
         ignore.note_no_gitignore(rel_dir)
     prefix = f"{rel_dir}/" if rel_dir else ""
     return [item for item in items if not ignore.ignored(prefix + item.name, item.kind == "dir")]
 
 
-def _walk_dir(root: WorkspaceRoot, ignore: GitIgnore, rel_dir: str) -> Iterator[str]:
+def _walk_dir(
+    root: WorkspaceRoot, ignore: GitIgnore, rel_dir: str, stats: bool
+) -> Iterator[tuple[str, DirItem]]:
     prefix = f"{rel_dir}/" if rel_dir else ""
-    for item in visible_items(root, ignore, rel_dir):
+    for item in visible_items(root, ignore, rel_dir, stats=stats):
         if item.kind == "dir":
-            yield from _walk_dir(root, ignore, prefix + item.name)
+            yield from _walk_dir(root, ignore, prefix + item.name, stats)
         elif item.kind == "file":
-            yield prefix + item.name
+            yield prefix + item.name, item
 
 
 def walk_relative(root: WorkspaceRoot, start: str = "") -> Iterator[str]:
@@ -65,4 +69,12 @@ def walk_relative(root: WorkspaceRoot, start: str = "") -> Iterator[str]:
     if not is_dir:
         yield start
         return
-    yield from _walk_dir(root, SafeGitIgnore(root), start)
+    for rel, _item in _walk_dir(root, SafeGitIgnore(root), start, False):
+        yield rel
+
+
+def walk_files(root: WorkspaceRoot) -> Iterator[tuple[str, int, int]]:
+    """(path, size, mtime_ns) of every visible regular file under the root, as `walk_relative`
+    finds them; the sizes and mtimes are each entry's own (fstatat on its listed folder)."""
+    for rel, item in _walk_dir(root, SafeGitIgnore(root), "", True):
+        yield rel, item.size, item.mtime_ns

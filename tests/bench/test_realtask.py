@@ -13,7 +13,7 @@ from devagent.bench.realtask import (
     load_real_tasks,
     parse_real_task,
 )
-from devagent.commands.bench import real_suite
+from devagent.commands.benchrun import real_suite
 from devagent.errors import DevagentError
 
 REAL = Path(__file__).resolve().parents[2] / "tasks" / "real"
