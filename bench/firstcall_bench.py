@@ -13,8 +13,13 @@ on 2,000 files, beside the new one on 2,000 and on 5,000.
         [--baseline-packages 40 (0: skip the old ranking)] [--solve]
 
 --solve adds the wall time from starting `devagent solve` to its first model call (a local
-OpenAI-protocol server that refuses the call) for a new repo, warm and after a one-file commit,
-beside a bare `docker run --rm devagent/base:latest true`.
+OpenAI-protocol server notes the request and refuses it), before (devagent at --solve-baseline,
+from `git archive`) and after (this checkout), in the same run, on the synthetic repo, Django's
+source distribution and a tasks/real project's: a new repo with a new image (its manifests made
+new, so both image layers are built), a new repo whose image is cached, warm, and after a
+one-file commit; beside the floor, a bare `docker run --rm devagent/base:latest true`.
+
+    python bench/firstcall_bench.py --no-map --solve [--django 5.1.4] [--real-task ID]
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import http.server
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,6 +40,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = "70598e3"
 """The last commit with the file-to-file reference graph (cost: definers x referrers per name)."""
+SOLVE_BASELINE = "9e3b92c"
+"""Before kept workspaces, the background model client, the overlapped sandbox start and the
+project layer keyed by what an install reads (every run cloned and hashed the whole tree)."""
 FOCUS = "Record in pkg_012/mod_07.py loses data: process() returns before validate runs"
 GIT_ENV = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.com",
            "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.com"}  # fmt: skip
@@ -188,47 +197,159 @@ class _RefuseHandler(http.server.BaseHTTPRequestHandler):
 
 def git_repo(root: Path, packages: int, modules: int) -> Path:
     make_synthetic_repo(root, packages, modules)
-    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "synthetic"]):
-        subprocess.run(["git", "-C", str(root), *command], check=True, env=GIT_ENV)
+    commit_all(root, "synthetic")
     return root
 
 
-def seconds_to_first_call(server: FirstCallServer, repo: Path, workdir: Path) -> float:
-    """Wall time from starting `devagent solve` to the model server seeing its first request."""
-    issue = workdir / "issue.md"
+def commit_all(root: Path, message: str, date: str | None = None) -> None:
+    env = {**GIT_ENV, **({"GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date} if date else {})}
+    if not (root / ".git").exists():
+        subprocess.run(["git", "-C", str(root), "init", "-q", "-b", "main"], check=True, env=env)
+    subprocess.run(["git", "-C", str(root), "add", "-A", "-f"], check=True, env=env)
+    subprocess.run(["git", "-C", str(root), "commit", "-qm", message], check=True, env=env)
+
+
+def sdist_repo(root: Path, project: str, version: str) -> Path:
+    """`project==version`'s source distribution from PyPI as a one-commit repository dated at
+    its upload (what the environment is resolved as of)."""
+    from devagent.bench.sdist import unpack_release
+
+    release = unpack_release(project, version, root)
+    commit_all(root, f"{project} {version}", release.upload_time)
+    return root
+
+
+def seconds_to_first_call(server: FirstCallServer, code: Path, repo: Path, work: Path) -> float:
+    """Wall time from starting `devagent solve` (the code under `code`) to the model server
+    seeing its first request."""
+    work.mkdir(parents=True, exist_ok=True)
+    issue = work / "issue.md"
     issue.write_text(f"# Bug\n\n{FOCUS}\n")
     command = [sys.executable, "-c", "from devagent.cli import main; main()", "solve", str(issue),
                "--repo", str(repo), "--model", "openai:bench", "--base-url", server.url,
-               "--test", "true", "--max-steps", "1", "--out", str(workdir / "out")]  # fmt: skip
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "DEVAGENT_CACHE_DIR": str(workdir / "cache")}
+               "--test", "true", "--max-steps", "1", "--out", str(work / "out")]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(code), "DEVAGENT_CACHE_DIR": str(work / "cache")}
     server.arrivals.clear()
     started = time.monotonic()
-    subprocess.run(command, env=env, capture_output=True, check=False, timeout=1800)
+    done = subprocess.run(command, env=env, capture_output=True, check=False, timeout=3600)
     if not server.arrivals:
-        raise RuntimeError(f"devagent solve never called the model: {' '.join(command)}")
+        tail = (
+            done.stderr.decode(errors="replace")[-2000:]
+            + done.stdout.decode(errors="replace")[-2000:]
+        )
+        raise RuntimeError(f"devagent solve never called the model ({code}):\n{tail}")
     return server.arrivals[0] - started
 
 
-def measure_solve(workdir: Path, packages: int, modules: int) -> list[tuple[str, float]]:
-    """Time to the first model call: a new repo (its image is cached: a repo without manifests
-    runs on devagent/base; its tags are not), warm, after a one-file commit, and the floor."""
+def touch_manifest(repo: Path, nonce: str) -> None:
+    """Make the repository's manifests new (a comment), so that no image of it exists yet."""
+    for name in ("pyproject.toml", "setup.py", "requirements.txt"):
+        path = repo / name
+        if path.is_file():
+            path.write_text(path.read_text() + f"\n# first-call bench {nonce}\n")
+            return
+
+
+def edit_one_module(repo: Path, round_: int) -> None:
+    """Change one Python module inside a package (not the top level), as a fix would."""
+    modules = sorted(
+        p for p in repo.rglob("*.py")
+        if p.parent != repo and p.name != "__init__.py" and ".git" not in p.parts
+    )  # fmt: skip
+    victim = modules[len(modules) // 2]
+    victim.write_text(
+        victim.read_text() + f"\n\ndef bench_added_{round_}():\n    return {round_}\n"
+    )
+
+
+SolveRow = dict[str, float | None]
+"""case -> seconds (None: does not apply)."""
+
+CASES = (
+    "new repo, new image",
+    "new repo, image cached",
+    "warm (best of 3)",
+    "one-file change (best of 3)",
+)
+
+
+def measure_solve(
+    server: FirstCallServer, code: Path, source: Path, work: Path, label: str, manifests: bool
+) -> SolveRow:
+    """The four cases for one code version on a copy of `source`. With manifests, the copy's
+    manifests are made new first, so its images are built from nothing (the deps layer too)."""
+    row: SolveRow = {}
+    repo = work / "repo"
+    shutil.copytree(source, repo, symlinks=True)
+    if manifests:
+        touch_manifest(repo, f"{label}-{time.time_ns()}")
+        commit_all(repo, "new manifests")
+        row[CASES[0]] = seconds_to_first_call(server, code, repo, work / "a")
+        shutil.rmtree(work / "a" / "cache")  # the next case is a new repo whose image exists
+    else:
+        row[CASES[0]] = None
+    second = work / "repo2"
+    shutil.copytree(repo, second, symlinks=True)
+    row[CASES[1]] = seconds_to_first_call(server, code, second, work / "b")
+    row[CASES[2]] = min(seconds_to_first_call(server, code, second, work / "b") for _ in range(3))
+    changed = []
+    for round_ in range(3):
+        edit_one_module(second, round_)
+        commit_all(second, f"one file {round_}")
+        changed.append(seconds_to_first_call(server, code, second, work / "b"))
+    row[CASES[3]] = min(changed)
+    return row
+
+
+def floor_seconds() -> float:
+    """The best of 3 bare `docker run --rm devagent/base:latest true`."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.monotonic()
+        subprocess.run(["docker", "run", "--rm", "devagent/base:latest", "true"], check=True)
+        best = min(best, time.monotonic() - started)
+    return best
+
+
+def solve_table(args: argparse.Namespace, work: Path) -> None:
+    """Time to the first model call, before (the baseline commit) and after (this checkout)."""
+    from devagent.bench.realtask import load_real_task
+
+    task = load_real_task(ROOT / "tasks" / "real" / f"{args.real_task}.toml")
+    repos = [
+        (f"synthetic {args.packages * args.modules} files",
+         git_repo(work / "src-synthetic", args.packages, args.modules), False),
+        (f"Django {args.django}", sdist_repo(work / "src-django", "django", args.django), True),
+        (f"{task.project} {task.base_version} (tasks/real)",
+         sdist_repo(work / "src-real", task.project, task.base_version), True),
+    ]  # fmt: skip
+    before = export_baseline(args.solve_baseline, work / "before-code")
     server = FirstCallServer()
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    rows: list[tuple[str, SolveRow, SolveRow]] = []
     try:
-        repo = git_repo(workdir / "repo", packages, modules)
-        rows = [
-            ("new repo (image cached, tags cold)", seconds_to_first_call(server, repo, workdir))
-        ]
-        rows.append(("warm", seconds_to_first_call(server, repo, workdir)))
-        change_one_file(repo)
-        subprocess.run(["git", "-C", str(repo), "commit", "-qam", "one"], check=True, env=GIT_ENV)
-        rows.append(("one-file change", seconds_to_first_call(server, repo, workdir)))
+        for name, source, manifests in repos:
+            print(f"  measuring {name} ...", file=sys.stderr, flush=True)
+            slug = name.split()[0].lower()
+            old = measure_solve(server, before, source, work / f"old-{slug}", "old", manifests)
+            new = measure_solve(server, ROOT, source, work / f"new-{slug}", "new", manifests)
+            rows.append((name, old, new))
     finally:
         server.shutdown()
-    started = time.monotonic()
-    subprocess.run(["docker", "run", "--rm", "devagent/base:latest", "true"], check=True)
-    rows.append(("floor: docker run --rm base true", time.monotonic() - started))
-    return rows
+    floor = floor_seconds()
+    files = {
+        name: sum(1 for _ in source.rglob("*") if ".git" not in _.parts)
+        for name, source, _ in repos
+    }
+    print(f"\ndevagent solve to its first model call (s); before = {args.solve_baseline}, "
+          f"after = this checkout; floor: docker run --rm base true = {floor:.2f} s")  # fmt: skip
+    print(f"  {'case':32}{'before':>9}{'after':>9}{'ratio':>8}")
+    for name, old, new in rows:
+        print(f"{name} ({files[name]} files)")
+        for case in CASES:
+            o, n = old[case], new[case]
+            if o is not None and n is not None:
+                print(f"  {case:32}{o:9.2f}{n:9.2f}{o / n:7.1f}x")
 
 
 def main() -> None:
@@ -246,20 +367,24 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument(
         "--solve", action="store_true",
-        help="also time `devagent solve` to its first model call (needs Docker and devagent/base)",
+        help="also time `devagent solve` to its first model call, before and after, on the "
+        "synthetic repo, Django's sdist and a tasks/real project (needs Docker and PyPI)",
     )  # fmt: skip
+    parser.add_argument("--solve-baseline", default=SOLVE_BASELINE, help="git revision (before)")
+    parser.add_argument("--django", default="5.1.4", help="Django release for --solve")
+    parser.add_argument("--real-task", default="attrs-field-transformer-generator")
+    parser.add_argument("--no-map", action="store_true", help="skip the repo-map table")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="firstcall-bench-") as tmp:
         work = Path(tmp)
         size = args.packages * args.modules
-        columns = [(f"new@{size}", measure(ROOT, work / "new", args.packages, args.modules))]
-        ratios = compare(args, work, columns) if args.baseline_packages else []
-        report(columns, ratios)
-        print(f"old = devagent at {args.baseline} (git archive); new = this checkout")
+        if not args.no_map:
+            columns = [(f"new@{size}", measure(ROOT, work / "new", args.packages, args.modules))]
+            ratios = compare(args, work, columns) if args.baseline_packages else []
+            report(columns, ratios)
+            print(f"old = devagent at {args.baseline} (git archive); new = this checkout")
         if args.solve:
-            print(f"\ndevagent solve to the first model call, new code, {size} files")
-            for case, seconds in measure_solve(work / "solve", args.packages, args.modules):
-                print(f"{case:34}{seconds:9.2f} s")
+            solve_table(args, work / "solve")
 
 
 def compare(

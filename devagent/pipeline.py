@@ -37,6 +37,7 @@ from devagent.errors import DevagentError
 from devagent.llm.types import Model
 from devagent.tools.base import ToolContext
 from devagent.tools.registry import build_tools
+from devagent.tools.repomap import TIME_LIMIT_KEY
 from devagent.tools.run import detect_test_command
 from devagent.workspace import Workspace
 from devagent.wspool import workspace_slot
@@ -48,6 +49,10 @@ from sandbox.hostconfig import HostIndexConfig
 from sandbox.images import ensure_base_image, ensure_env_image, env_report
 
 log = logging.getLogger(__name__)
+
+INITIAL_MAP_SECONDS = 5.0
+"""Parsing time the first repo map may take; a huge repository's first map is made of what was
+parsed by then (mentioned files first) while the rest is parsed in the background."""
 
 SANDBOX_ENV = {"PYTHONDONTWRITEBYTECODE": "1"}
 """No bytecode caches: an edit within the same second and of the same size as the file it
@@ -170,7 +175,12 @@ def run_solve(opts: SolveOptions) -> SolveOutcome:
             with ThreadPoolExecutor(max_workers=2, thread_name_prefix="devagent-start") as pool:
                 started = pool.submit(sandbox.start)
                 reported = pool.submit(write_environment, image, opts.out)
-                mapped = ToolContext(workspace=ws.tree, sandbox=sandbox, cache_dir=opts.cache_dir)
+                mapped = ToolContext(
+                    workspace=ws.tree,
+                    sandbox=sandbox,
+                    cache_dir=opts.cache_dir,
+                    extra={TIME_LIMIT_KEY: INITIAL_MAP_SECONDS},
+                )
                 repo_map = repo_map_for(task, mapped, opts.repo_map_tokens)
                 started.result()
                 reported.result()

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import marshal
 import sqlite3
+import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
 from devagent.tools.safefs import UnsafeFileError, WorkspaceRoot
 from devagent.tools.safewalk import walk_files
 from devagent.tools.tags import Definition, FileTags, extract_tags, language_for
+
+log = logging.getLogger(__name__)
 
 CACHE_FILE = "repomap-tags.sqlite3"
 SCHEMA_VERSION = "2"
@@ -29,6 +34,8 @@ class IndexStats:
     files: int = 0
     parsed: int = 0
     cached: int = 0
+    pending: int = 0
+    """Files left unparsed when the time limit ran out (then parsed in the background)."""
     seconds: float = 0.0
 
 
@@ -49,6 +56,27 @@ class Snapshot:
     """Hash of every (path, content key): equal digests mean an unchanged workspace."""
     root: Path = Path("/")
     """The workspace the sources are relative to."""
+
+
+def content_key(data: bytes, lang: str) -> str:
+    """The cache key of a file's content (with its language and the schema version)."""
+    return hashlib.sha1(f"{SCHEMA_VERSION}\0{lang}\0".encode() + data).hexdigest()
+
+
+def finish_in_background(cache_dir: Path, snapshot: Snapshot) -> threading.Thread:
+    """Parse the snapshot's files the cache lacks on a daemon thread (its own connection), so
+    that later maps of the workspace are whole; returns the started thread."""
+
+    def work() -> None:
+        try:
+            with TagIndex(cache_dir) as index:
+                index.load(snapshot)
+        except (sqlite3.Error, OSError) as exc:
+            log.debug("background indexing stopped: %s", exc)
+
+    thread = threading.Thread(target=work, name="devagent-index", daemon=True)
+    thread.start()
+    return thread
 
 
 def _encode(tags: FileTags) -> bytes:
@@ -158,37 +186,67 @@ class TagIndex:
                 return ""
             if hit and hit[:2] == (size, mtime) and mtime < trust_before:
                 return hit[2]
-            salt = f"{SCHEMA_VERSION}\0{lang}\0".encode()
-            key = hashlib.sha1(salt + entry.read(MAX_FILE_BYTES)).hexdigest()
+            key = content_key(entry.read(MAX_FILE_BYTES), lang)
         updates.append((str(root.path / rel), size, mtime, key))
         return key
 
-    def load(self, snapshot: Snapshot) -> tuple[dict[str, FileTags], IndexStats]:
-        """Tags of every file in `snapshot`: from the cache, or parsed (and then cached)."""
+    def load(
+        self,
+        snapshot: Snapshot,
+        *,
+        deadline: float | None = None,
+        first: Collection[str] = (),
+    ) -> tuple[dict[str, FileTags], IndexStats]:
+        """Tags of every file in `snapshot`: from the cache, or parsed (and then cached).
+
+        With a `deadline` (a `time.monotonic()` value), parsing stops there: the `first` files
+        (always parsed), those parsed by then and every cached one are returned; the others are
+        counted in `stats.pending` (see `finish_in_background`)."""
         started = time.perf_counter()
         sources = snapshot.sources
         cached = self._lookup(sorted({source.key for source in sources.values()}))
         result: dict[str, FileTags] = {}
         stats = IndexStats(files=len(sources))
         fresh: list[tuple[str, bytes]] = []
+        order = [rel for rel in first if rel in sources]
+        early = set(order)
+        order += [rel for rel in sources if rel not in early]
         with WorkspaceRoot(snapshot.root) as root:
-            for rel, source in sources.items():
+            for rel in order:
+                source = sources[rel]
                 if source.key in cached:
                     result[rel] = _decode(cached[source.key])
                     stats.cached += 1
                     continue
-                try:
-                    data = root.read_bytes(rel, MAX_FILE_BYTES) or b""
-                except (UnsafeFileError, OSError):
-                    data = b""
-                result[rel] = extract_tags(data, source.lang)
-                cached[source.key] = _encode(result[rel])
-                fresh.append((source.key, cached[source.key]))
+                if deadline is not None and rel not in early and time.monotonic() > deadline:
+                    stats.pending += 1
+                    continue
+                result[rel] = self._parse(root, rel, source, cached, fresh)
                 stats.parsed += 1
         with self._db:
             self._db.executemany("INSERT OR REPLACE INTO tags VALUES (?, ?)", fresh)
         stats.seconds = time.perf_counter() - started
         return result, stats
+
+    @staticmethod
+    def _parse(
+        root: WorkspaceRoot,
+        rel: str,
+        source: Source,
+        cached: dict[str, bytes],
+        fresh: list[tuple[str, bytes]],
+    ) -> FileTags:
+        """Parse `rel`; its tags are cached under the key of the content actually read (the
+        tree may have changed since the snapshot)."""
+        try:
+            data = root.read_bytes(rel, MAX_FILE_BYTES) or b""
+        except (UnsafeFileError, OSError):
+            data = b""
+        tags = extract_tags(data, source.lang)
+        key = content_key(data, source.lang)
+        cached[key] = _encode(tags)
+        fresh.append((key, cached[key]))
+        return tags
 
     def scan(self, workspace: Path) -> tuple[dict[str, FileTags], IndexStats]:
         """Tags of every supported file under `workspace`, keyed by posix relative path."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import time
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from devagent.tools.base import Observation, Tool, ToolContext
-from devagent.tools.index import IndexStats, TagIndex
+from devagent.tools.index import IndexStats, TagIndex, finish_in_background
 from devagent.tools.rank import rank_definitions
 from devagent.tools.tags import Definition, FileTags
 
@@ -166,13 +167,29 @@ def _header(facts: dict[str, Any]) -> str:
         f"{facts['files_shown']} of {facts['files']} files, ranked by references"
     )
     focus = facts["focus_files"] + facts["focus_identifiers"]
-    return header + (" toward " + ", ".join(focus)[:300] if focus else "")
+    header += " toward " + ", ".join(focus)[:300] if focus else ""
+    if facts.get("pending"):
+        header += (
+            f" (partial: {facts['pending']} files not indexed yet, being indexed now;"
+            " call repo_map again for the whole map)"
+        )
+    return header
+
+
+TIME_LIMIT_KEY = "repo_map_time_limit_s"
+"""`ToolContext.extra` key: seconds a map may spend parsing before it is made of what is there
+(the run's first map, so that the first model call comes in seconds whatever the repo's size)."""
 
 
 def map_workspace(ctx: ToolContext, focus: str, max_tokens: int) -> tuple[str, dict[str, Any]]:
     """The rendered map and its facts; an unchanged workspace reuses the stored map. A changed
     one re-parses only the files whose content changed (tags are cached by content hash) and
-    re-ranks everything in O(files + references + definitions) per PageRank step (rank.py)."""
+    re-ranks everything in O(files + references + definitions) per PageRank step (rank.py).
+
+    Under a time limit (`TIME_LIMIT_KEY`), files the focus names are parsed first; past the
+    limit the map is made of the files parsed or cached so far (facts["pending"] counts the
+    others), and, with a cache, the rest are parsed in the background for later maps."""
+    limit = ctx.extra.get(TIME_LIMIT_KEY)
     with TagIndex(ctx.cache_dir) as index:
         snapshot = index.snapshot(ctx.workspace)
         memo_key = f"map{MAP_VERSION}\0{snapshot.digest}\0{max_tokens}\0{focus}"
@@ -182,10 +199,16 @@ def map_workspace(ctx: ToolContext, focus: str, max_tokens: int) -> tuple[str, d
             files = facts["files"]
             facts["index"] = asdict(IndexStats(files=files, cached=files)) | {"map_reused": True}
             return facts.pop("text"), facts
-        tags, stats = index.load(snapshot)
+        deadline = time.monotonic() + float(limit) if limit is not None else None
+        named, _ = extract_mentions(focus, dict.fromkeys(snapshot.sources, FileTags()))
+        tags, stats = index.load(snapshot, deadline=deadline, first=sorted(named))
         text, facts = build_map(tags, focus, max_tokens)
-        facts["files"] = len(tags)
-        index.memo_put(memo_key, json.dumps(facts | {"text": text}))
+        facts["files"] = len(snapshot.sources)
+        facts["pending"] = stats.pending
+        if not stats.pending:
+            index.memo_put(memo_key, json.dumps(facts | {"text": text}))
+        elif ctx.cache_dir is not None:
+            finish_in_background(ctx.cache_dir, snapshot)
     facts["index"] = asdict(stats) | {"map_reused": False}
     return text, facts
 

@@ -1,10 +1,11 @@
+import threading
 from pathlib import Path
 
 import pytest
 
 from devagent.tools.findsymbol import FIND_SYMBOL
 from devagent.tools.index import TagIndex
-from devagent.tools.repomap import REPO_MAP, estimate_tokens, extract_mentions
+from devagent.tools.repomap import REPO_MAP, TIME_LIMIT_KEY, estimate_tokens, extract_mentions
 from tests.tools.helpers import make_ctx, write_tree
 
 CORE = "def shared_helper(x):\n    return x\n\n\nclass Registry:\n    def register(self, item):\n        return shared_helper(item)\n"  # noqa: E501
@@ -207,3 +208,44 @@ def test_a_mentioned_file_shows_its_definitions_even_when_nobody_uses_them(tmp_p
         {"focus": "tools/cleanup.py deletes too much"}, make_ctx(write_tree(tmp_path, files))
     )
     assert obs.text.splitlines()[1:3] == ["tools/cleanup.py:", "    1│def sweep(paths):"]
+
+
+def test_a_map_out_of_time_uses_what_is_parsed_and_the_rest_follows(tmp_path: Path) -> None:
+    """Past the time limit the first map is made of the files the focus names (always parsed)
+    and says it is partial; the others are parsed in the background, after which the map is
+    the one a run without a limit makes."""
+    repo = _census_repo(tmp_path / "repo")
+    ctx = make_ctx(repo, cache_dir=tmp_path / "cache")
+    ctx.extra[TIME_LIMIT_KEY] = 0.0
+    threads_before = set(threading.enumerate())
+
+    partial = REPO_MAP({"focus": "the bug is in app/user3.py"}, ctx)
+
+    assert (partial.data["index"]["parsed"], partial.data["pending"]) == (1, 7)
+    assert "partial: 7 files not indexed yet" in partial.text
+    assert "app/user3.py" in partial.text
+    for thread in set(threading.enumerate()) - threads_before:
+        thread.join(timeout=60)
+    ctx.extra.clear()
+    whole = REPO_MAP({"focus": "the bug is in app/user3.py"}, ctx)
+    cold = REPO_MAP(
+        {"focus": "the bug is in app/user3.py"}, make_ctx(repo, cache_dir=tmp_path / "fresh")
+    )
+    assert (whole.data["index"]["parsed"], whole.data["pending"]) == (0, 0)
+    assert cold.data["index"]["parsed"] == 8
+    assert whole.text == cold.text
+
+
+def test_tags_are_cached_under_the_content_read_not_the_snapshot(tmp_path: Path) -> None:
+    """A file edited between the snapshot and its parse must not lend its new tags to the old
+    content's key."""
+    repo = write_tree(tmp_path / "repo", {"mod.py": "def old_name():\n    pass\n"})
+    with TagIndex(tmp_path / "cache") as index:
+        snapshot = index.snapshot(repo)
+        (repo / "mod.py").write_text("def new_name():\n    pass\n")
+        index.load(snapshot)
+    copy = write_tree(tmp_path / "copy", {"mod.py": "def old_name():\n    pass\n"})
+    with TagIndex(tmp_path / "cache") as index:
+        tags, stats = index.scan(copy)
+    assert [d.name for d in tags["mod.py"].definitions] == ["old_name"]
+    assert stats.parsed == 1
