@@ -33,6 +33,7 @@ from devagent.agent import (
 from devagent.agent.checks import CheckResult, run_checks
 from devagent.agent.replay import load_recording
 from devagent.agent.trajectory import Listener
+from devagent.background import in_background
 from devagent.errors import DevagentError
 from devagent.llm.types import Model
 from devagent.tools.base import ToolContext
@@ -40,7 +41,7 @@ from devagent.tools.registry import build_tools
 from devagent.tools.repomap import TIME_LIMIT_KEY
 from devagent.tools.run import detect_test_command
 from devagent.workspace import Workspace
-from devagent.wspool import workspace_slot
+from devagent.wspool import prune_stale, workspace_slot
 from sandbox.config import SandboxConfig
 from sandbox.docker import DockerSandbox
 from sandbox.envspec import EnvironmentSpec
@@ -230,6 +231,8 @@ def private_workspace(opts: SolveOptions) -> Iterator[Workspace]:
     local = Path(opts.repo).expanduser()
     kept = opts.cache_dir is not None and local.is_dir()
     slots = workspace_slot(opts.cache_dir, local) if opts.cache_dir and kept else None
+    if opts.cache_dir is not None:
+        in_background(prune_stale, opts.cache_dir)  # old slots of any repository
     with slots or contextlib.nullcontext() as slot:
         if slot is not None:
             opts.on_progress("bringing the private workspace up to date")

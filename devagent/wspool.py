@@ -7,11 +7,15 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 MAX_SLOTS = 4
 """Runs on one repository at once that get a kept workspace; more get a scratch one."""
+STALE_AFTER_S = 14 * 24 * 3600
+"""A slot unused this long is removed (by `prune_stale`, which runs beside each solve)."""
 
 
 def slot_root(cache_dir: Path, repo: Path) -> Path:
@@ -35,8 +39,34 @@ def workspace_slot(cache_dir: Path, repo: Path) -> Iterator[Path | None]:
             os.close(fd)
             continue
         try:
+            os.utime(fd)  # when the slot was last used: see prune_stale
             yield root / str(number)
         finally:
             os.close(fd)
         return
     yield None
+
+
+def prune_stale(cache_dir: Path, *, now: float | None = None) -> list[Path]:
+    """Remove the workspaces of slots unused for `STALE_AFTER_S` (a slot in use is locked and
+    left alone); returns the removed workspace directories."""
+    now = time.time() if now is None else now
+    removed = []
+    for lock in sorted((cache_dir / "workspaces").glob("*/*.lock")):
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CLOEXEC)
+        except OSError:
+            continue
+        try:
+            if now - os.fstat(fd).st_mtime < STALE_AFTER_S:
+                continue
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            workspace = lock.with_suffix("")
+            shutil.rmtree(workspace, ignore_errors=True)
+            removed.append(workspace)
+            lock.unlink()
+        except BlockingIOError:
+            continue
+        finally:
+            os.close(fd)
+    return removed

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from pathlib import Path
 
 from gitrepo import git, write
 from test_workspace_nofuture import every_object, sandbox_git
 
 from devagent.workspace import Workspace
-from devagent.wspool import MAX_SLOTS, workspace_slot
+from devagent.wspool import MAX_SLOTS, STALE_AFTER_S, prune_stale, workspace_slot
 
 FILES = {"app.py": "x = 1\n", "lib/util.py": "y = 1\n", ".gitignore": "build/\n"}
 
@@ -159,3 +160,18 @@ def test_a_slot_is_held_by_one_run_at_a_time(make_repo, tmp_path):
     assert held.count(None) == 1
     with workspace_slot(tmp_path / "cache", repo) as again:
         assert again in slots
+
+
+def test_slots_unused_for_weeks_are_pruned_and_a_held_one_is_not(make_repo, tmp_path):
+    repo = make_repo(FILES)
+    cache = tmp_path / "cache"
+    with workspace_slot(cache, repo) as old:
+        Workspace.reuse(repo, old)
+    later = time.time() + STALE_AFTER_S + 60
+    with workspace_slot(cache, repo) as held:
+        Workspace.reuse(repo, held)
+        assert held == old
+        assert prune_stale(cache, now=later) == []  # in use: left alone
+    assert prune_stale(cache, now=time.time()) == []  # used just now
+    assert prune_stale(cache, now=later) == [old]
+    assert not old.exists()
