@@ -207,6 +207,7 @@ def run_solve(opts: SolveOptions) -> SolveOutcome:
                 memory=memory,
                 repo_key=str(opts.repo),
                 listeners=opts.listeners,
+                cache_dir=opts.cache_dir,
                 meta={
                     "repo": str(opts.repo),
                     "base": ws.base,

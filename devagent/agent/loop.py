@@ -92,6 +92,7 @@ class Agent:
         self.ctx = ToolContext(
             workspace=self.io.workspace,
             sandbox=self.sandbox,
+            cache_dir=self.io.cache_dir,
             test_command=task.test_command,
             command_timeout=self.config.command_timeout,
         )
@@ -321,6 +322,7 @@ class Agent:
             fork_patch_fn=self.io.fork_patch_fn,
             trajectory=self.io.trajectory,
             stop=self.io.stop,
+            cache_dir=self.io.cache_dir,
         )
         child = Agent(
             self.model, self.base_tools, fork or self.sandbox, self.budget.carve(share),

@@ -25,6 +25,8 @@ class AgentIO:
     trajectory: Trajectory = field(default_factory=lambda: Trajectory(None))
     stop: threading.Event = field(default_factory=threading.Event)
     """Set by the CLI's SIGINT handler: the current step finishes, then the run ends."""
+    cache_dir: Path | None = None
+    """The tools' caches (the repo map's tag index); None keeps them in memory per call."""
 
 
 def host_workspace(sandbox: Sandbox, default: Path) -> Path:

@@ -57,6 +57,8 @@ class SolveRequest:
     """The name facts are remembered under (e.g. the repo's resolved path or remote URL)."""
     listeners: Sequence[Listener] = ()
     """Called with every trajectory record (e.g. the live view)."""
+    cache_dir: Path | None = None
+    """Where tools keep their caches (the repo map's tag index) for the whole run."""
     meta: dict[str, Any] = field(default_factory=dict)
     """Written first as a `meta` record: what `devagent replay` needs to rebuild the run's
     starting point (e.g. repo, base revision, image, tool names). Never put secrets here."""
@@ -78,6 +80,7 @@ def solve(request: SolveRequest) -> RunResult:
             restore_fn=request.workspace.reset_to,
             trajectory=trajectory,
             stop=request.stop,
+            cache_dir=request.cache_dir,
         )
         agent = Agent(
             request.model,

@@ -159,3 +159,29 @@ def test_live_view_shows_step_action_budget_and_check() -> None:
     assert "3 (agent 0)" in text and "run pytest -q" in text
     assert "3 / 50" in text and "unlimited" in text
     assert "FAIL pytest -q (2 failing)" in text
+
+
+def test_repo_map_calls_in_a_run_parse_the_repository_once(tmp_path: Path) -> None:
+    """The loop's tools share the run's cache: one cold index, then cache hits."""
+    from devagent.tools.registry import build_tools
+
+    model = ScriptedTestModel(
+        [
+            [call("repo_map", focus="add")],
+            [call("write_file", path="calc.py", content=FIXED_CALC)],
+            [call("repo_map", focus="add")],
+            [call("submit", summary="fixed")],
+        ]
+    )
+    request = _request(tmp_path, model, MemoryStore(tmp_path / "memory.sqlite3"))
+    request.tools = {**fake_tools(), "repo_map": build_tools(["repo_map"])["repo_map"]}
+    request.cache_dir = tmp_path / "cache"
+    solve(request)
+    maps = [
+        record["data"]["index"]
+        for record in read_trajectory(tmp_path / "out" / "trajectory.jsonl")
+        if record["type"] == "observation" and record["name"] == "repo_map"
+    ]
+    files = maps[0]["files"]
+    assert [m["parsed"] for m in maps] == [files, 1]
+    assert maps[1]["cached"] == files - 1
