@@ -48,6 +48,7 @@ from sandbox.envspec import EnvironmentSpec
 from sandbox.errors import SandboxError
 from sandbox.hostconfig import HostIndexConfig
 from sandbox.images import ensure_base_image, ensure_env_image, env_report
+from sandbox.pyimage import Listing
 
 log = logging.getLogger(__name__)
 
@@ -120,9 +121,12 @@ def build_task(opts: SolveOptions) -> tuple[Task, BudgetConfig]:
     return task, budget
 
 
-def choose_image(opts: SolveOptions, tree: Path, as_of: str | None = None) -> str:
+def choose_image(
+    opts: SolveOptions, tree: Path, as_of: str | None = None, listing: Listing | None = None
+) -> str:
     """The given image, or the repository's env image resolved as of `as_of` (the base
-    commit's date unless the [environment] says otherwise)."""
+    commit's date unless the [environment] says otherwise); `listing`: the tree's files as git
+    lists them (it matches its starting commit), which saves hashing them."""
     if opts.image:
         return opts.image
     host = opts.host.result() if isinstance(opts.host, Future) else opts.host
@@ -130,7 +134,12 @@ def choose_image(opts: SolveOptions, tree: Path, as_of: str | None = None) -> st
     ensure_base_image(host=host, on_progress=opts.on_progress)
     opts.on_progress("sandbox image: the repository's environment")
     return ensure_env_image(
-        tree, env=opts.environment, as_of=as_of, host=host, on_progress=opts.on_progress
+        tree,
+        env=opts.environment,
+        as_of=as_of,
+        host=host,
+        on_progress=opts.on_progress,
+        listing=listing,
     )
 
 
@@ -161,7 +170,7 @@ def run_solve(opts: SolveOptions) -> SolveOutcome:
             task = replace(task, test_command=spec.test_command)
         if not task.checks and not task.test_command:  # the goal: the suite plus a repro test
             task = replace(task, test_command=detect_test_command(ws.tree))
-        image = choose_image(opts, ws.tree, as_of=ws.base_date())
+        image = choose_image(opts, ws.tree, as_of=ws.base_date(), listing=ws.listing())
         config = SandboxConfig(
             image=image,
             workspace=ws.tree,

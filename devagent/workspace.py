@@ -20,6 +20,7 @@ import contextlib
 import logging
 import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -248,7 +249,6 @@ class Workspace:
         ws.git.run("update-index", "-q", "--refresh", check=False, timeout=GIT_TIMEOUT_S)
         ws._check_out(_resolve(user, base or "HEAD"))
         ws.git.run("clean", "--quiet", "-ffdx", timeout=GIT_TIMEOUT_S)
-        ws._restore_ownership()
         ws._verify_pristine()
         return ws._finish(user, include_dirty, sandbox_git)
 
@@ -305,6 +305,18 @@ class Workspace:
         self.base = self.start = base
         self.git.run("update-ref", BASE_REF, base)
         self.git.run("checkout", "--quiet", "--force", "--detach", base)
+
+    def listing(self) -> dict[str, str]:
+        """Path -> "<mode> <blob id>" of every file of the starting point: what the tree holds
+        before anything runs in it (`git ls-tree -r`; submodules left out)."""
+        out = self.git.run("ls-tree", "-r", "-z", "--full-tree", self.start).stdout
+        listing = {}
+        for record in out.split(b"\0"):
+            meta, _, path = record.partition(b"\t")
+            mode, kind, blob = meta.decode().split(" ") if meta else ("", "", "")
+            if kind == "blob":
+                listing[path.decode("utf-8", "surrogateescape")] = f"{mode} {blob}"
+        return listing
 
     def base_date(self) -> str:
         """The base commit's committer date (ISO 8601): what the environment is resolved as of."""
@@ -410,16 +422,18 @@ class Workspace:
 
     def _restore_ownership(self) -> None:
         """Give what host-side git (running as root) just wrote back to the tree's owner (the
-        sandbox user, once the sandbox has taken the tree over), so the sandbox can edit it."""
+        sandbox user, once the sandbox has taken the tree over), so the sandbox can edit it.
+        Only root-owned entries change hands (`chown --from`), symlinks themselves, never their
+        targets; one pass in C instead of a stat per file here."""
         owner = self.tree.stat()
         if os.geteuid() != 0 or owner.st_uid == 0:
             return
-        for dirpath, dirnames, filenames in os.walk(self.tree):
-            for name in dirnames + filenames:
-                path = os.path.join(dirpath, name)
-                st = os.lstat(path)
-                if (st.st_uid, st.st_gid) != (owner.st_uid, owner.st_gid):
-                    os.lchown(path, owner.st_uid, owner.st_gid)
+        command = ["chown", "-R", "-P", "-h", "--from=0:0", f"{owner.st_uid}:{owner.st_gid}"]
+        done = subprocess.run(
+            [*command, "--", str(self.tree)], capture_output=True, text=True, check=False
+        )
+        if done.returncode != 0:
+            raise WorkspaceError(f"cannot hand the tree back to its owner: {done.stderr[-300:]}")
 
 
 # Build and tool litter that commands in the sandbox leave behind; never part of a patch.

@@ -38,7 +38,13 @@ from sandbox.imagebuild import (
     run_build,
     write_context,
 )
-from sandbox.pyimage import ENV_REPOSITORY, PythonEnvRequest, ensure_python_env, exclude_newer
+from sandbox.pyimage import (
+    ENV_REPOSITORY,
+    Listing,
+    PythonEnvRequest,
+    ensure_python_env,
+    exclude_newer,
+)
 from sandbox.pyimage import env_report as python_env_report
 from sandbox.pyversion import choose_python, python_hints
 from sandbox.toolchain import (
@@ -253,6 +259,7 @@ def ensure_env_image(  # noqa: PLR0913 (the public interface, keyword-only)
     rebuild: bool = False,
     host: HostIndexConfig | None = None,
     images_dir: Path = IMAGES_DIR,
+    listing: Listing | None = None,
 ) -> str:
     """Make sure the env image for `repo` exists; return its tag (`devagent/base:latest` when no
     toolchain is recognised).
@@ -260,7 +267,8 @@ def ensure_env_image(  # noqa: PLR0913 (the public interface, keyword-only)
     `deps_repo` (default `repo`) is the tree whose manifests give the dependencies; `env` is the
     repository's [environment]; `as_of` (an ISO date or time) resolves unpinned Python
     requirements to what was uploaded by that day. Python images install the project from
-    `repo`'s tree and check that it imports from /workspace (see sandbox.pyimage); other
+    `repo`'s tree and check that it imports from /workspace (see sandbox.pyimage; `listing`,
+    when the tree is known to match a commit, saves reading its files for the key); other
     toolchains hash their manifests, the recipe, the index configuration and the base image."""
     client = connect(client)
     say = on_progress or _quiet
@@ -288,6 +296,7 @@ def ensure_env_image(  # noqa: PLR0913 (the public interface, keyword-only)
             images_dir=images_dir,
             exclude_newer=exclude_newer(as_of, spec),
             rebuild=rebuild,
+            listing=listing,
         )
         return ensure_python_env(client, request, say)
     base_id = ensure_base_image(client=client, on_progress=say, host=host, images_dir=images_dir)

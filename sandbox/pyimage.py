@@ -12,12 +12,14 @@ top-level files, not version files, not anything else such as C sources or packa
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
 import shutil
 import tarfile
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -65,6 +67,8 @@ class PythonEnvRequest:
     images_dir: Path
     exclude_newer: str = ""
     """uv's --exclude-newer (an RFC 3339 time), "" for no date filter."""
+    listing: Listing | None = None
+    """`repo`'s files as git lists them, when the tree is known to match a commit."""
     rebuild: bool = False
 
 
@@ -118,26 +122,50 @@ VERSION_FILES = frozenset({"version.py", "_version.py", "__version__.py", "__abo
 MODULE_SUFFIXES = (".py", ".pyi")
 
 
-def build_inputs_hash(repo: Path) -> str:
-    """A hash over what an editable install of `repo` can depend on: every directory's path and
-    every file's path and content, except the contents (and paths) of Python modules below the
-    top level other than `__init__.py` and `VERSION_FILES`. An edit to such a module, or a new
-    one in an existing package, is picked up through the bind-mounted checkout as it is."""
-    parts = []
+Listing = Mapping[str, str]
+"""Relative path -> "<git mode> <git blob id>" of every file of a tree (`git ls-tree -r`)."""
+
+
+def build_inputs_hash(repo: Path, listing: Listing | None = None) -> str:
+    """A hash over what an editable install of `repo` can depend on: every folder's path and
+    every file's path, mode and content, except Python modules below the top level other than
+    `__init__.py` and `VERSION_FILES`. An edit to such a module, or a new one in an existing
+    package, is picked up through the bind-mounted checkout as it is.
+
+    `listing` (for a tree known to match a commit exactly: `git ls-tree -r` of it) saves reading
+    the files; without it the tree is walked and hashed the same way (git blob ids), so both
+    give the same key."""
+    files = listing if listing is not None else tree_listing(repo)
+    parts: list[tuple[str, bytes]] = []
+    folders: set[str] = set()
+    for rel, blob in files.items():
+        names = rel.split("/")
+        if any(name in SKIPPED_DIRS for name in names[:-1]):
+            continue
+        folders.update("/".join(names[:depth]) + "/" for depth in range(1, len(names)))
+        if len(names) > 1 and names[-1].endswith(MODULE_SUFFIXES) and not _package_file(names[-1]):
+            continue
+        parts.append((rel, blob.encode()))
+    return content_hash([*parts, *((folder, b"") for folder in folders)])
+
+
+def tree_listing(repo: Path) -> dict[str, str]:
+    """`Listing` of the files and symlinks under `repo` (without SKIPPED_DIRS), read from disk."""
+    out = {}
     for root, dirs, names in os.walk(repo):
-        dirs[:] = sorted(d for d in dirs if d not in SKIPPED_DIRS)
-        top = Path(root) == repo
-        rel_root = Path(root).relative_to(repo)
-        for name in dirs:
-            parts.append(((rel_root / name).as_posix() + "/", b""))
+        dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS]
         for name in names:
-            if not top and name.endswith(MODULE_SUFFIXES) and not _package_file(name):
-                continue
             path = Path(root, name)
-            rel = (rel_root / name).as_posix()
-            data = os.readlink(path).encode() if path.is_symlink() else path.read_bytes()
-            parts.append((rel + (" ->" if path.is_symlink() else ""), data))
-    return content_hash(parts)
+            if path.is_symlink():
+                mode, data = "120000", os.readlink(path).encode()
+            elif path.is_file():
+                mode = "100755" if os.access(path, os.X_OK) else "100644"
+                data = path.read_bytes()
+            else:
+                continue
+            blob = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+            out[path.relative_to(repo).as_posix()] = f"{mode} {blob}"
+    return out
 
 
 def _package_file(name: str) -> bool:
@@ -184,7 +212,7 @@ def ensure_python_env(client: docker.DockerClient, req: PythonEnvRequest, say: P
     deps_tag = ensure_deps_image(client, req, say)
     deps_id = str(client.images.get(deps_tag).id)
     recipe = (req.images_dir / "python" / PROJECT_RECIPE).read_bytes()
-    inputs = build_inputs_hash(req.repo)
+    inputs = build_inputs_hash(req.repo, req.listing)
     digest = content_hash(
         [("tree", inputs.encode()), ("recipe", recipe), ("deps", deps_id.encode())]
     )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from dataclasses import replace
 from pathlib import Path
 
@@ -98,7 +100,7 @@ def test_editing_or_adding_a_module_keeps_the_project_image(tmp_path: Path) -> N
 @pytest.mark.parametrize(
     "path",
     ["pyproject.toml", "tool.py", "src/pkg/__init__.py", "src/pkg/_version.py",
-     "src/pkg/speedups.c", "src/pkg/data/table.json", "src/other/"],
+     "src/pkg/speedups.c", "src/pkg/data/table.json", "src/other/mod.py"],
 )  # fmt: skip
 def test_what_an_install_reads_changes_the_project_key(tmp_path: Path, path: str) -> None:
     pkg = tmp_path / "src" / "pkg"
@@ -107,10 +109,8 @@ def test_what_an_install_reads_changes_the_project_key(tmp_path: Path, path: str
                  "src/pkg/speedups.c", "src/pkg/data/table.json"):  # fmt: skip
         (tmp_path / name).write_text("original\n")
     before = build_inputs_hash(tmp_path)
-    if path.endswith("/"):
-        (tmp_path / path).mkdir()
-    else:
-        (tmp_path / path).write_text("changed\n")
+    (tmp_path / path).parent.mkdir(exist_ok=True)
+    (tmp_path / path).write_text("changed\n")
     assert build_inputs_hash(tmp_path) != before
 
 
@@ -121,3 +121,32 @@ def test_the_dependency_layer_reads_the_deps_repos_manifests(tmp_path: Path) -> 
         (tree / "requirements.txt").write_text(requirement)
     files = deps_context(replace(_request(repo, EnvironmentSpec()), deps_repo=deps))
     assert files["manifests/requirements.txt"] == b"six==1.16.0\n"
+
+
+def test_the_key_from_gits_listing_equals_the_key_from_the_files(tmp_path: Path) -> None:
+    """The pipeline passes `git ls-tree -r` of the commit the tree matches instead of reading
+    every file; both must name the same image."""
+    tree = tmp_path / "tree"
+    (tree / "src" / "pkg").mkdir(parents=True)
+    (tree / "pyproject.toml").write_text("[project]\nname = 'pkg'\n")
+    (tree / "src" / "pkg" / "__init__.py").write_text("__version__ = '1'\n")
+    (tree / "src" / "pkg" / "core.py").write_text("x = 1\n")
+    (tree / "src" / "pkg" / "table.json").write_text("{}\n")
+    (tree / "run.sh").write_text("#!/bin/sh\n")
+    (tree / "run.sh").chmod(0o755)
+    (tree / "link").symlink_to("pyproject.toml")
+    env = {"GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(tmp_path)}
+    git = ["git", "-C", str(tree), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "c"]):
+        subprocess.run([*git, *args], check=True, env={**os.environ, **env})
+    out = subprocess.run([*git, "ls-tree", "-r", "-z", "HEAD"], capture_output=True, check=True)
+    listing = {}
+    for record in out.stdout.decode().split("\0"):
+        if record:
+            meta, path = record.split("\t")
+            mode, _, blob = meta.split(" ")
+            listing[path] = f"{mode} {blob}"
+
+    assert build_inputs_hash(tree, listing) == build_inputs_hash(tree)
+    (tree / "src" / "pkg" / "table.json").write_text('{"a": 1}\n')
+    assert build_inputs_hash(tree, listing) != build_inputs_hash(tree)
