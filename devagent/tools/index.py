@@ -23,6 +23,8 @@ SCHEMA_VERSION = "2"
 """Part of every cache key: bump it when the queries or the stored shape change."""
 RACY_NS = 2_000_000_000
 """A recorded mtime this close to now is not trusted (a same-size edit could share it)."""
+FLUSH_EVERY = 500
+"""Parsed files written to the cache at a time (a scan cut short keeps what it parsed)."""
 MAX_FILE_BYTES = 1_000_000
 """Larger files (generated code, bundles) are not indexed."""
 
@@ -223,10 +225,16 @@ class TagIndex:
                     continue
                 result[rel] = self._parse(root, rel, source, cached, fresh)
                 stats.parsed += 1
-        with self._db:
-            self._db.executemany("INSERT OR REPLACE INTO tags VALUES (?, ?)", fresh)
+                if len(fresh) >= FLUSH_EVERY:  # kept even if the process ends mid-scan
+                    self._store(fresh)
+        self._store(fresh)
         stats.seconds = time.perf_counter() - started
         return result, stats
+
+    def _store(self, fresh: list[tuple[str, bytes]]) -> None:
+        with self._db:
+            self._db.executemany("INSERT OR REPLACE INTO tags VALUES (?, ?)", fresh)
+        fresh.clear()
 
     @staticmethod
     def _parse(
