@@ -1,5 +1,6 @@
-"""Settings, layered: CLI flags > environment > repo's devagent.toml / [tool.devagent] (harmless
-keys only: `REPO_KEYS`) > defaults.
+"""Settings, layered: CLI flags > environment > the person's config file
+(`~/.config/devagent/config.toml`, or $DEVAGENT_CONFIG) > the repo's devagent.toml /
+[tool.devagent] (harmless keys only: `REPO_KEYS`) > defaults.
 
 Besides cli.py, the only module that reads the environment."""
 
@@ -14,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from devagent.agent.budget import BudgetConfig
 from devagent.errors import DevagentError
 from sandbox.envspec import EnvironmentSpec, EnvironmentSpecError, load_environment
 
@@ -22,19 +24,6 @@ log = logging.getLogger(__name__)
 
 class ConfigError(DevagentError):
     """A settings file or value is invalid."""
-
-
-class BudgetSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
-
-    max_steps: int = 40
-    """Model calls allowed in one run."""
-    max_tokens: int = 2_000_000
-    """Input + output tokens allowed in one run."""
-    max_usd: float = 3.0
-    """Dollars allowed in one run (from the model layer's accounting)."""
-    max_time_s: float = 1800.0
-    """Wall time allowed in one run."""
 
 
 class Settings(BaseModel):
@@ -51,7 +40,8 @@ class Settings(BaseModel):
     """Give the sandbox network access (off by default)."""
     test_commands: list[str] = Field(default_factory=list)
     """Goal checks: shell commands that must exit 0."""
-    budget: BudgetSettings = Field(default_factory=BudgetSettings)
+    budget: BudgetConfig = Field(default_factory=BudgetConfig)
+    """A run's limits (40 steps, 2M tokens, $3, 30 min unless set)."""
     cache_dir: Path = Path.home() / ".cache" / "devagent"
     """Repo-map index, memory across runs."""
     environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
@@ -109,6 +99,27 @@ def repo_settings(repo: Path) -> dict[str, Any]:
     return {key: value for key, value in data.items() if key not in policy}
 
 
+def user_config_path(env: Mapping[str, str]) -> Path:
+    """$DEVAGENT_CONFIG, else $XDG_CONFIG_HOME/devagent/config.toml (~/.config by default)."""
+    if env.get("DEVAGENT_CONFIG"):
+        return Path(env["DEVAGENT_CONFIG"]).expanduser()
+    home = Path(env["HOME"]) if env.get("HOME") else Path.home()
+    return Path(env.get("XDG_CONFIG_HOME") or home / ".config") / "devagent" / "config.toml"
+
+
+def user_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """The person's own config file (every key allowed: it is theirs); {} when there is none."""
+    path = user_config_path(env)
+    if not path.is_file():
+        if env.get("DEVAGENT_CONFIG"):
+            raise ConfigError(f"DEVAGENT_CONFIG names {path}, which does not exist")
+        return {}
+    try:
+        return tomllib.loads(path.read_text())
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+
+
 def env_settings(env: Mapping[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {key: env[name] for name, key in ENV_KEYS.items() if env.get(name)}
     if env.get("DEVAGENT_MAX_USD"):
@@ -135,7 +146,8 @@ def load_settings(
     """Layer the sources; `cli` holds only flags the user gave (None means not given)."""
     env = os.environ if env is None else env
     layered: dict[str, Any] = {}
-    for layer in (repo_settings(repo) if repo else {}, env_settings(env), cli):
+    layers = (repo_settings(repo) if repo else {}, user_settings(env), env_settings(env), cli)
+    for layer in layers:
         layered = merge(layered, layer)
     try:
         return Settings.model_validate(layered)

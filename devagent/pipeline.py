@@ -87,6 +87,9 @@ class SolveOptions:
     stop: threading.Event = field(default_factory=threading.Event)
     listeners: Sequence[Listener] = ()
     cache_dir: Path | None = None
+    keep_workspace: bool = False
+    """Keep the private clone of a local repository in the cache for the next run on it
+    (`devagent solve`); a bench's scratch repositories are never seen again."""
     host: HostIndexConfig | Future[HostIndexConfig] | None = None
     """The host's package indexes (baked into images): given, being read (a future), or None to
     read them when an image is needed."""
@@ -235,11 +238,11 @@ def run_solve(opts: SolveOptions) -> SolveOutcome:
 
 @contextlib.contextmanager
 def private_workspace(opts: SolveOptions) -> Iterator[Workspace]:
-    """The run's private workspace: for a local repository with a cache, a kept slot brought up
-    to date (`Workspace.reuse`: only what changed is written; the next run reuses it again);
-    otherwise a fresh clone in a scratch directory, removed when the block exits."""
+    """The run's private workspace: with `keep_workspace`, for a local repository, a kept slot
+    of the cache brought up to date (`Workspace.reuse`: only what changed is written; the next
+    run reuses it again); otherwise a fresh clone in a scratch directory, removed at the end."""
     local = Path(opts.repo).expanduser()
-    kept = opts.cache_dir is not None and local.is_dir()
+    kept = opts.keep_workspace and opts.cache_dir is not None and local.is_dir()
     slots = workspace_slot(opts.cache_dir, local) if opts.cache_dir and kept else None
     if opts.cache_dir is not None:
         in_background(prune_stale, opts.cache_dir)  # old slots of any repository

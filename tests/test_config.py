@@ -75,3 +75,47 @@ def test_an_unknown_environment_key_is_one_line_naming_the_file(tmp_path):
         f"{tmp_path / 'pyproject.toml'} [tool.devagent]: [environment] unknown key 'pyhton'"
     )
     assert "\n" not in str(caught.value)
+
+
+def test_the_persons_config_file_sits_between_the_environment_and_the_repo(tmp_path):
+    home = tmp_path / "home"
+    (home / ".config" / "devagent").mkdir(parents=True)
+    (home / ".config" / "devagent" / "config.toml").write_text(
+        'model = "openai:from-config"\nbase_url = "http://127.0.0.1:9/v1"\n'
+        'test_commands = ["from-config"]\n[budget]\nmax_time = "10m"\nmax_steps = 12\n'
+    )
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "devagent.toml").write_text('test_commands = ["from-repo"]\n')
+    env = {"HOME": str(home), "DEVAGENT_MODEL": "openai:from-env"}
+
+    settings = load_settings({"budget": {"max_steps": 3}}, repo, env)
+
+    assert settings.model == "openai:from-env"
+    assert settings.base_url == "http://127.0.0.1:9/v1"
+    assert settings.test_commands == ["from-config"]
+    assert (settings.budget.max_steps, settings.budget.max_time_s) == (3, 600.0)
+    assert settings.budget.max_usd == 3.0
+
+
+def test_a_config_file_named_by_devagent_config_must_exist(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        load_settings({}, None, {"DEVAGENT_CONFIG": str(tmp_path / "nope.toml")})
+
+
+def test_the_budget_in_the_config_file_is_the_budget_a_run_gets(tmp_path):
+    from devagent.pipeline import SolveOptions, build_task
+
+    config = tmp_path / "config.toml"
+    config.write_text('[budget]\nmax_usd = 0.5\nmax_time = "2m"\n')
+    settings = load_settings({}, None, {"DEVAGENT_CONFIG": str(config)})
+    issue = "+++\n[budget]\nmax_steps = 9\n+++\nFix it.\n"
+    opts = SolveOptions(
+        issue=issue, repo=tmp_path, out=tmp_path / "out", model=None,  # type: ignore[arg-type]
+        budget={"max_tokens": 1000}, budget_defaults=settings.budget.model_dump(),
+    )  # fmt: skip
+    _, budget = build_task(opts)
+    assert budget.model_dump() == {
+        "max_steps": 9, "max_tokens": 1000, "max_usd": 0.5, "max_time_s": 120.0,
+        "wrap_up_at": 0.8,
+    }  # fmt: skip

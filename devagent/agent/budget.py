@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
 
 from devagent.agent.errors import BudgetExhausted
 from devagent.llm.types import Usage
@@ -14,21 +15,52 @@ from devagent.llm.types import Usage
 KINDS = ("steps", "tokens", "usd", "time")
 
 
+_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|h|m|s)?", re.IGNORECASE)
+_UNIT_SECONDS = {"h": 3600.0, "m": 60.0, "s": 1.0, "ms": 0.001, None: 1.0}
+
+
+def parse_duration(text: str | float) -> float:
+    """Seconds in 90, '90', '90s', '10m', '1h30m', '500ms'; ValueError for anything else."""
+    if isinstance(text, int | float):
+        return float(text)
+    compact = text.strip().replace(" ", "")
+    parts = list(_DURATION_PART.finditer(compact))
+    if not compact or "".join(p.group(0) for p in parts) != compact:
+        raise ValueError(f"cannot read duration {text!r}; use e.g. 90s, 10m or 1h30m")
+    return sum(float(p.group(1)) * _UNIT_SECONDS[(p.group(2) or "").lower() or None] for p in parts)
+
+
+def _duration(value: Any) -> Any:
+    return parse_duration(value) if isinstance(value, str) else value
+
+
+Duration = Annotated[float, BeforeValidator(_duration)]
+"""Seconds, written as a number or as a duration: '90s', '10m', '1h30m'."""
+
+
 class BudgetConfig(BaseModel):
-    """Limits of one run; `None` means unlimited for that kind."""
+    """Limits of one run; `None` means unlimited for that kind. The one budget model: the
+    settings hold the defaults below, a task's `[budget]` and an issue's front matter override
+    what they set, and flags override them all."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
-    max_steps: int | None = Field(default=50, ge=0)
+    max_steps: int | None = Field(default=40, ge=0)
     """Model calls (each assistant turn is one step)."""
-    max_tokens: int | None = Field(default=None, ge=0)
+    max_tokens: int | None = Field(default=2_000_000, ge=0)
     """Input plus output tokens as the provider reports them."""
-    max_usd: float | None = Field(default=None, ge=0)
+    max_usd: float | None = Field(default=3.0, ge=0)
     """Cost as the model layer accounts it."""
-    max_time_s: float | None = Field(default=None, ge=0)
-    """Wall time since the budget started."""
+    max_time_s: Duration | None = Field(
+        default=1800.0, ge=0, validation_alias=AliasChoices("max_time_s", "max_time")
+    )
+    """Wall time since the budget started (`max_time = "30m"` or `max_time_s = 1800`)."""
     wrap_up_at: float = Field(default=0.8, gt=0, le=1)
     """Fraction of any limit at which the model is told, once, to wrap up."""
+
+    def overrides(self) -> dict[str, Any]:
+        """Only the fields that were given (to lay over other settings)."""
+        return self.model_dump(exclude_unset=True)
 
 
 class Budget:

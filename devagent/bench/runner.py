@@ -58,6 +58,8 @@ class BenchOptions:
     resume: bool = False
     host: HostIndexConfig | None = None
     cache_dir: Path | None = None
+    budget_defaults: dict[str, Any] = field(default_factory=dict)
+    """The settings' budget; a task's `[budget]` overrides what it sets."""
     secrets: Sequence[str] = ()
     """Values scrubbed from trajectories and reports."""
     stop: threading.Event = field(default_factory=threading.Event)
@@ -148,7 +150,8 @@ def run_task(task: Task, opts: BenchOptions) -> TaskOutcome:
             model=opts.model_for(task),
             checks=goal_checks(task),
             test_command=task.config.test_command,
-            budget=task.config.budget.model_dump(),
+            budget=task.config.budget.overrides(),
+            budget_defaults=opts.budget_defaults,
             image=image,
             environment=task.config.environment,
             precheck=True,

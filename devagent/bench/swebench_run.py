@@ -87,6 +87,7 @@ def solve_instance(instance: SwebenchInstance, repos: Path, opts: BenchOptions) 
             test_command=instance.devagent_test_command,
             image=instance_image(instance, tree, repos, opts),
             cache_dir=opts.cache_dir,
+            budget_defaults=opts.budget_defaults,
             secrets=opts.secrets,
             host=opts.host,
             stop=opts.stop,

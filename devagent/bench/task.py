@@ -27,13 +27,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from devagent.agent.budget import BudgetConfig
 from devagent.errors import DevagentError
 from sandbox.envspec import EnvironmentSpec
 
 __all__ = [
     "TASK_FILE",
     "Task",
-    "TaskBudget",
     "TaskConfig",
     "TaskError",
     "load_task",
@@ -54,19 +54,6 @@ class TaskError(DevagentError):
     """A task directory is missing a file or its `task.toml` is malformed."""
 
     hint = "a task needs task.toml, issue.md, repo/ and solution.patch; see devagent/bench/task.py"
-
-
-class TaskBudget(BaseModel):
-    """How much the agent may spend on one task."""
-
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, frozen=True)
-
-    max_steps: int = Field(default=30, gt=0)
-    """Model turns before the run stops as `budget_exhausted`."""
-    max_usd: float = Field(default=1.0, gt=0)
-    """Model spend in US dollars."""
-    max_time_s: float = Field(default=900.0, gt=0)
-    """Wall time for the whole solve, sandbox start included."""
 
 
 class TaskConfig(BaseModel):
@@ -90,8 +77,8 @@ class TaskConfig(BaseModel):
     """Goal tests: each fails before the fix and passes after."""
     pass_to_pass: list[str] = Field(min_length=1)
     """Tests that pass before the fix and must keep passing."""
-    budget: TaskBudget = TaskBudget()
-    """Limits for the agent's run."""
+    budget: BudgetConfig = BudgetConfig()
+    """Limits for the agent's run: what `[budget]` sets, over the settings' defaults."""
     image: str | None = None
     """A prebuilt sandbox image; None: build one for `language` from the repo's dependency files."""
     environment: EnvironmentSpec | None = None

@@ -92,6 +92,7 @@ def run_bench_cli(args: argparse.Namespace, console: Console, settings: Any) -> 
         resume=args.resume,
         host=read_host_config(environ=os.environ),
         cache_dir=settings.cache_dir,
+        budget_defaults=settings.budget.model_dump(),
         secrets=secrets_from_env(),
     )
     if args.swebench or args.instances is not None:

@@ -140,6 +140,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         stop=stop,
         listeners=[view] if view else [],
         cache_dir=settings.cache_dir,
+        keep_workspace=True,
         host=host,
         on_progress=(lambda m: None) if args.json else (lambda m: console.print(f"[dim]· {m}[/]")),
     )

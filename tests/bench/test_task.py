@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from devagent.bench.task import TaskBudget, TaskError, load_task, load_tasks
+from devagent.agent.budget import BudgetConfig
+from devagent.bench.task import TaskError, load_task, load_tasks
 from devagent.errors import DevagentError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,7 +38,8 @@ def test_loads_valid_task_with_default_budget(tmp_path: Path) -> None:
     task = load_task(make_task(tmp_path))
     assert task.id == "demo"
     assert task.config.language == "python"
-    assert task.config.budget == TaskBudget(max_steps=30, max_usd=1.0, max_time_s=900.0)
+    assert task.config.budget == BudgetConfig()
+    assert task.config.budget.overrides() == {}
     assert task.config.image is None
     assert task.issue == "It breaks when I do X.\n"
     assert task.repo_dir == tmp_path.resolve() / "demo" / "repo"
@@ -49,9 +51,9 @@ def test_accepts_path_of_task_toml(tmp_path: Path) -> None:
 
 
 def test_budget_section_overrides_defaults(tmp_path: Path) -> None:
-    toml = VALID_TOML.format(id="demo") + "\n[budget]\nmax_steps = 7\nmax_usd = 0.25\n"
+    toml = VALID_TOML.format(id="demo") + '\n[budget]\nmax_steps = 7\nmax_time = "15m"\n'
     budget = load_task(make_task(tmp_path, toml=toml)).config.budget
-    assert (budget.max_steps, budget.max_usd, budget.max_time_s) == (7, 0.25, 900.0)
+    assert budget.overrides() == {"max_steps": 7, "max_time_s": 900.0}
 
 
 def test_unknown_key_is_rejected(tmp_path: Path) -> None:
