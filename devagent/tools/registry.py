@@ -4,34 +4,24 @@ from __future__ import annotations
 
 from devagent.errors import DevagentError
 from devagent.tools.base import Tool
+from devagent.tools.edit import EDIT_TOOLS
 from devagent.tools.findsymbol import FIND_SYMBOL
 from devagent.tools.repomap import REPO_MAP
 from devagent.tools.run import RUN, RUN_TESTS
 from devagent.tools.search import SEARCH
 from devagent.tools.view import VIEW
 
-READ_RUN_TOOLS: list[Tool] = [VIEW, SEARCH, FIND_SYMBOL, REPO_MAP, RUN, RUN_TESTS]
+ALL_TOOLS: tuple[Tool, ...] = (VIEW, SEARCH, FIND_SYMBOL, REPO_MAP, *EDIT_TOOLS, RUN, RUN_TESTS)
+"""Every tool, in the order of the design's tool table (read, edit, run)."""
 
 
 class UnknownToolError(DevagentError):
     """A configuration asked for a tool that does not exist."""
 
 
-def _edit_tools() -> list[Tool]:
-    """`apply_patch`, `replace`, `create` from devagent.tools.edit, when that module exists."""
-    try:
-        from devagent.tools.edit import EDIT_TOOLS
-    except ModuleNotFoundError as exc:
-        if exc.name != "devagent.tools.edit":
-            raise
-        return []
-    return list(EDIT_TOOLS)
-
-
 def all_tools() -> dict[str, Tool]:
-    """Every available tool by name, in the order of the design's tool table."""
-    tools = [*READ_RUN_TOOLS[:4], *_edit_tools(), *READ_RUN_TOOLS[4:]]
-    return {tool.name: tool for tool in tools}
+    """Every tool by name, in the order of the design's tool table."""
+    return {tool.name: tool for tool in ALL_TOOLS}
 
 
 def build_tools(names: list[str] | None = None) -> dict[str, Tool]:
