@@ -27,7 +27,7 @@ from rich.table import Table
 from sandbox.client import docker_client
 from sandbox.config import SandboxConfig
 from sandbox.docker import DockerSandbox
-from sandbox.shell import FrameSocket
+from sandbox.frames import FrameSocket
 
 FIFTY_KB = "head -c 50000 /dev/zero | tr '\\0' a"
 

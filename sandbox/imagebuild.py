@@ -17,12 +17,12 @@ import docker
 import docker.errors
 import requests.exceptions
 
+from sandbox.client import DAEMON_HINT
 from sandbox.errors import DaemonUnavailableError, ImageBuildError
 
 Progress = Callable[[str], None]
 HASH_LABEL = "devagent.image.hash"
 TAIL_LINES = 30
-DAEMON_FIX = "run `make setup` or start dockerd"
 _STEP = re.compile(r"^Step \d+/\d+ : (.*)$")
 _BUILT = re.compile(r"^Successfully built ([0-9a-f]+)$")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -75,16 +75,6 @@ class BuildLog:
         return ImageBuildError(message, step=step, log_tail=self.tail)
 
 
-def connect(client: docker.DockerClient | None) -> docker.DockerClient:
-    """The given client, or one from the environment's Docker settings; the daemon must answer."""
-    try:
-        client = client or docker.from_env(timeout=120)
-        client.ping()
-    except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:
-        raise DaemonUnavailableError(f"no Docker daemon answers ({exc}); {DAEMON_FIX}") from exc
-    return client
-
-
 def labelled_image(client: docker.DockerClient, tag: str, digest: str) -> str | None:
     """The id of `tag` when it exists and was built from the recipe with hash `digest`."""
     try:
@@ -134,7 +124,7 @@ def run_build(
         log.error = str(exc.explanation or exc)
         raise log.failure(tag) from exc
     except requests.exceptions.ConnectionError as exc:
-        message = f"the Docker daemon went away during a build; {DAEMON_FIX}"
+        message = f"the Docker daemon went away during a build; {DAEMON_HINT}"
         raise DaemonUnavailableError(message) from exc
     if log.error or not log.image_id:
         raise log.failure(tag)

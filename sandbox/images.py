@@ -20,6 +20,7 @@ from typing import Any
 import docker
 import docker.errors
 
+from sandbox.client import docker_client
 from sandbox.envspec import EnvironmentSpec
 from sandbox.errors import ImageBuildError
 from sandbox.hostconfig import (
@@ -33,7 +34,6 @@ from sandbox.imagebuild import (
     TAIL_LINES,
     BuildSpec,
     Progress,
-    connect,
     labelled_image,
     run_build,
     write_context,
@@ -131,7 +131,7 @@ def ensure_base_image(
         raise ImageBuildError(
             f"unknown Debian suite {suite!r} (known: {', '.join(SUITES)})", step="base image"
         )
-    client = connect(client)
+    client = docker_client(client=client)
     say = on_progress or _quiet
     tag = base_tag(suite)
     digest = base_recipe_hash(images_dir, suite)
@@ -270,7 +270,7 @@ def ensure_env_image(  # noqa: PLR0913 (the public interface, keyword-only)
     `repo`'s tree and check that it imports from /workspace (see sandbox.pyimage; `listing`,
     when the tree is known to match a commit, saves reading its files for the key); other
     toolchains hash their manifests, the recipe, the index configuration and the base image."""
-    client = connect(client)
+    client = docker_client(client=client)
     say = on_progress or _quiet
     spec = env or EnvironmentSpec()
     deps_tree = deps_repo or repo
@@ -319,4 +319,4 @@ def ensure_env_image(  # noqa: PLR0913 (the public interface, keyword-only)
 
 def env_report(image_tag: str, *, client: docker.DockerClient | None = None) -> dict[str, Any]:
     """What the env image `image_tag` holds (Python: interpreter, packages, import check)."""
-    return python_env_report(image_tag, client=connect(client))
+    return python_env_report(image_tag, client=docker_client(client=client))

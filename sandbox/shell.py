@@ -1,75 +1,43 @@
 """Drive a long-lived `bash` inside a container over one Docker exec socket.
 
-Each command is sent as one line (`eval $'…' </dev/null`, then a sentinel carrying a per-shell
-nonce, the exit code and the working directory). Output is read as Docker's multiplexed frames
-and capped while it streams; nothing but the kept head and tail reaches host memory.
+Each command is sent as one line (`eval $'…' </dev/null`, then `__da_done`). After its output the
+shell sends a sentinel record, `\\0DA<nonce>:<kind>:<number>:<processes>:<pwd>\\0`, parsed into a
+`Sentinel`. Output is read as Docker's multiplexed frames and capped while it streams; nothing but
+the kept head and tail reaches host memory.
 """
 
 from __future__ import annotations
 
-import contextlib
 import secrets
-import socket
-import struct
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
+from sandbox.frames import FrameSocket
 from sandbox.output import OutputCap
 
 BOOTSTRAP = r"""exec 2>&1
 __da_done() {{
   declare -px > /tmp/.da-state-{nonce} 2>/dev/null
   local __da_p=(/proc/[0-9]*)
-  printf '\0DA{nonce}:%s:%s|%s%s\0' "$1" "${{#__da_p[@]}}" "$2" "$PWD"
+  printf '\0DA{nonce}:%s:%s:%s:%s\0' "${{2:-done}}" "$1" "${{#__da_p[@]}}" "$PWD"
 }}
-trap '__da_done "$?" "!"' EXIT
-__da_done "$$"
+trap '__da_done "$?" exited' EXIT
+__da_done "$$" started
 """
+"""Defines `__da_done STATUS [KIND]` (KIND 'done' unless given), sends the shell's 'started'
+record and makes its exit send an 'exited' one."""
 
-KILL_FN = r"""__da_kill() {
-  local S=$1 sig=$2 scope=$3 d st rest
-  for d in /proc/[0-9]*; do
-    [ "${d#/proc/}" = "$S" ] && [ "$scope" != all ] && continue
-    read -r st 2>/dev/null < "$d/stat" || continue
-    rest=${st##*) }; set -- $rest
-    [ "$4" = "$S" ] && kill -"$sig" "${d#/proc/}" 2>/dev/null
-  done
-  return 0
-}
-__da_sweep() {
-  local keep1=$1 keep2=$2 pass sig d p st rest found killed=0
-  for pass in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
-    found=
-    for sig in STOP KILL; do
-      for d in /proc/[0-9]*; do
-        p=${d#/proc/}
-        [ "$p" = 1 ] || [ "$p" = "$keep1" ] || [ "$p" = "$keep2" ] || [ "$p" = "$$" ] && continue
-        read -r st 2>/dev/null < "$d/stat" || continue
-        rest=${st##*) }; set -- $rest
-        [ "$2" = 0 ] || [ "$4" = 1 ] && continue
-        kill -"$sig" "$p" 2>/dev/null && found=1 killed=4
-      done
-    done
-    [ -z "$found" ] && break
-  done
-  [ -n "$found" ] && return 5
-  read -r st 2>/dev/null < "/proc/$keep1/stat" || return 3
-  rest=${st##*) }; set -- $rest
-  [ "$2" = 1 ] && return 3
-  return $killed
-}
-"""
-"""Bash functions of the control shell (builtins only: they work at the pids limit).
-
-`__da_kill SID SIG [all]` signals every process of session SID (the leader only with `all`).
-`__da_sweep PID PID` stops, then kills, in passes until a pass finds nothing, every process but
-PID 1's session (the keep-alive), the exec roots (parent 0: started from outside by
-`docker exec`), the two PIDs given (the shells) and itself: what a command left running,
-`setsid` children and fork bombs included. It returns 3 when the first PID (the session shell)
-is gone or orphaned (its exec stream is closed), 4 when it killed something, 5 when processes
-were still being made after every pass, else 0."""
+ONE_SHOT = (
+    "read -r -n 1 __da_go; "
+    'printf "\\0DA%s:started:%s::\\0" "$0" "$$"; '
+    "trap '__da_rc=$?; __da_p=(/proc/[0-9]*); "
+    'printf "\\0DA%s:exited:%s:%s:\\0" "$0" "$__da_rc" "${#__da_p[@]}"\' EXIT; eval "$1" </dev/null'
+)
+"""`bash -c ONE_SHOT NONCE COMMAND`: one command in a fresh shell, with the same records. It
+waits for one byte on stdin before printing anything: output that raced the HTTP upgrade
+response would be stuck in the SDK's read buffer, out of reach of the raw socket."""
 
 KEEP_ALIVE = 'trap "" HUP INT QUIT TERM USR1 USR2; while :; do sleep 2147483647 & wait "$!"; done'
 """The container's PID 1. The kernel never delivers a signal from inside the container to its
@@ -106,82 +74,61 @@ def sh_quote(text: str) -> str:
     return "'" + text.replace("'", "'\\''") + "'"
 
 
-class FrameSocket:
-    """Reads the payload of Docker's multiplexed stream (8-byte headers) from a raw socket."""
+SentinelKind = Literal["started", "done", "exited"]
 
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-        self._raw = bytearray()
-        self._frame_left = 0
 
-    def send(self, data: bytes) -> None:
-        self.sock.sendall(data)
+@dataclass(frozen=True)
+class Sentinel:
+    """One record a shell sends after its output: `<kind>:<number>:<processes>:<pwd>`, where the
+    number is the shell's pid for 'started' and an exit status for 'done' and 'exited'."""
 
-    def recv(self, deadline: float) -> bytes:
-        """Next payload bytes; b'' at end of stream; TimeoutError past `deadline`."""
-        while True:
-            payload = self._take_payload()
-            if payload:
-                return payload
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise TimeoutError
-            self.sock.settimeout(remaining)
-            try:
-                data = self.sock.recv(65536)
-            except TimeoutError:
-                raise
-            except OSError:
-                return b""
-            if not data:
-                return b""
-            self._raw += data
+    kind: SentinelKind
+    """'started': a shell is ready; 'done': a command finished; 'exited': the shell is exiting."""
+    pid: int = 0
+    """The shell's pid (session id), in a 'started' record only."""
+    exit_code: int = 0
+    """The command's or the exiting shell's status; 0 in a 'started' record."""
+    processes: int = -1
+    """How many processes the container had when the record was sent (-1: not reported)."""
+    pwd: str = ""
+    """The shell's working directory ('' when not reported)."""
 
-    def _take_payload(self) -> bytes:
-        out = bytearray()
-        while self._raw:
-            if self._frame_left == 0:
-                if len(self._raw) < 8:
-                    break
-                (self._frame_left,) = struct.unpack(">I", self._raw[4:8])
-                del self._raw[:8]
-                continue
-            n = min(self._frame_left, len(self._raw))
-            out += self._raw[:n]
-            del self._raw[:n]
-            self._frame_left -= n
-        return bytes(out)
 
-    def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self.sock.close()
+def parse_sentinel(body: str) -> Sentinel:
+    """`'done:0:6:/workspace'` -> Sentinel('done', exit_code=0, processes=6, pwd='/workspace')."""
+    fields = body.split(":", 3)
+    if len(fields) != 4 or fields[0] not in ("started", "done", "exited"):
+        raise ValueError(f"not a sentinel record: {body!r}")
+    kind, number, processes, pwd = fields
+    count = int(processes) if processes.isdigit() else -1
+    if kind == "started":
+        return Sentinel("started", pid=int(number), processes=count, pwd=pwd)
+    return Sentinel(kind, exit_code=int(number), processes=count, pwd=pwd)  # type: ignore[arg-type]
 
 
 @dataclass
 class ShellReply:
+    """What one command line got back: its output and the sentinel record that ended it."""
+
     exit_code: int
     cap: OutputCap
     pwd: str
     timed_out: bool = False
     processes: int = -1
     """How many processes the container had when the sentinel was sent (-1: not reported)."""
-
-
-def split_process_count(field: str) -> tuple[int, str]:
-    """`'<n>|<pwd>'` (what `__da_done` sends) -> (n, pwd); a field without a count -> (-1, it)."""
-    count, sep, rest = field.partition("|")
-    return (int(count), rest) if sep and count.isdigit() else (-1, field)
+    shell_exited: bool = False
+    """The command made the shell exit; `pwd` is where it was."""
 
 
 class SentinelReader:
-    """Splits a stream at `\\0DA<nonce>:<code>:<pwd>\\0`, feeding what precedes it to a cap."""
+    """Splits a stream at `\\0DA<nonce>:<record>\\0`, feeding what precedes it to a cap."""
 
     def __init__(self, nonce: str, cap: OutputCap) -> None:
         self.marker = b"\0DA" + nonce.encode() + b":"
         self.cap = cap
         self._pending = bytearray()
 
-    def feed(self, chunk: bytes) -> tuple[int, str] | None:
+    def feed(self, chunk: bytes) -> Sentinel | None:
         self._pending += chunk
         start = self._pending.find(self.marker)
         if start < 0:
@@ -198,8 +145,7 @@ class SentinelReader:
         self.cap.feed(bytes(self._pending[:start]))
         body = self._pending[start + len(self.marker) : end].decode("utf-8", "replace")
         del self._pending[: end + 1]
-        code, _, pwd = body.partition(":")
-        return int(code), pwd
+        return parse_sentinel(body)
 
     def flush(self) -> None:
         self.cap.feed(bytes(self._pending))
@@ -234,9 +180,7 @@ class ShellChannel:
         )["Id"]
         self.attach(self.api.exec_start(exec_id, socket=True))
         self.send(BOOTSTRAP.format(nonce=self.nonce))
-        reply = self.read_reply(OutputCap(4096), timeout=timeout)
-        self.pid = reply.exit_code
-        self.pwd = reply.pwd
+        self.read_started(timeout)
 
     def attach(self, raw: Any) -> None:
         """Use the socket of a started exec (the SDK wraps it in a SocketIO)."""
@@ -251,7 +195,8 @@ class ShellChannel:
         self.read_reply(OutputCap(4096), timeout=10.0)
 
     def send(self, line: str) -> None:
-        assert self._io is not None, "shell not open"
+        if self._io is None:
+            raise ShellClosed("the shell is not open")
         self._io.send(line.encode())
 
     def run(
@@ -271,10 +216,30 @@ class ShellChannel:
         reply.timed_out = True
         return reply
 
+    def read_started(self, timeout: float) -> int:
+        """Read a new shell's 'started' record; remember and return the shell's pid."""
+        sentinel = self.read_sentinel(OutputCap(4096), timeout)
+        if sentinel.kind != "started":
+            raise ShellClosed(f"the shell sent a {sentinel.kind!r} record before 'started'")
+        self.pid = sentinel.pid
+        return self.pid
+
     def read_reply(self, cap: OutputCap, timeout: float, *, keep_cap: bool = False) -> ShellReply:
-        """Read up to the next sentinel, feeding what precedes it to `cap` (or, with
-        `keep_cap`, to the cap of the reply being continued)."""
-        assert self._io is not None, "shell not open"
+        """Read a command's output up to its 'done' (or 'exited') record, feeding it to `cap`
+        (or, with `keep_cap`, to the cap of the reply being continued)."""
+        sentinel = self.read_sentinel(cap, timeout, keep_cap=keep_cap)
+        return ShellReply(
+            exit_code=sentinel.exit_code,
+            cap=self._reader.cap,
+            pwd=self.pwd,
+            processes=sentinel.processes,
+            shell_exited=sentinel.kind == "exited",
+        )
+
+    def read_sentinel(self, cap: OutputCap, timeout: float, *, keep_cap: bool = False) -> Sentinel:
+        """Read up to the next sentinel record, feeding what precedes it to `cap`."""
+        if self._io is None:
+            raise ShellClosed("the shell is not open")
         if not keep_cap:
             self._reader.cap = cap
         deadline = time.monotonic() + timeout
@@ -285,10 +250,8 @@ class ShellChannel:
                 self._reader.flush()
                 raise ShellClosed("the shell's stream ended")
             found = self._reader.feed(chunk)
-        code, field = found
-        processes, pwd = split_process_count(field)
-        self.pwd = pwd or self.pwd
-        return ShellReply(exit_code=code, cap=self._reader.cap, pwd=self.pwd, processes=processes)
+        self.pwd = found.pwd or self.pwd
+        return found
 
     def close(self) -> None:
         if self._io is not None:

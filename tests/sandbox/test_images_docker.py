@@ -9,6 +9,7 @@ from pathlib import Path
 import docker
 import pytest
 
+from sandbox.client import docker_client
 from sandbox.errors import ImageBuildError
 from sandbox.hostconfig import HostIndexConfig
 from sandbox.images import BASE_TAG, HASH_LABEL, ensure_base_image, ensure_env_image
@@ -18,7 +19,7 @@ pytestmark = [pytest.mark.docker, pytest.mark.timeout(900)]
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[docker.DockerClient]:
-    client = docker.from_env(timeout=300)
+    client = docker_client(timeout=300)
     yield client
     client.close()
 

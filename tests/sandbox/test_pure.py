@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
 from sandbox.lifecycle import creator_alive, creator_labels
 from sandbox.local import LocalSandbox
 from sandbox.output import OutputCap
-from sandbox.shell import SentinelReader, ansi_c_quote
+from sandbox.shell import BOOTSTRAP, Sentinel, SentinelReader, ansi_c_quote, parse_sentinel
 
 
 def test_output_cap_keeps_everything_under_the_limit():
@@ -38,16 +39,52 @@ def test_sentinel_reader_splits_output_even_across_chunks():
     cap = OutputCap(1000)
     reader = SentinelReader("n0nce", cap)
     assert reader.feed(b"out\x00DAn0") is None
-    assert reader.feed(b"nce:7:/tm") is None
-    assert reader.feed(b"p\x00") == (7, "/tmp")
+    assert reader.feed(b"nce:done:7:6:/tm") is None
+    assert reader.feed(b"p\x00") == Sentinel("done", exit_code=7, processes=6, pwd="/tmp")
     assert cap.text() == "out"
 
 
 def test_sentinel_reader_ignores_markers_with_another_nonce():
     cap = OutputCap(1000)
     reader = SentinelReader("abc", cap)
-    assert reader.feed(b"fake \x00DAxyz:0:/\x00 real\x00DAabc:0:/\x00") == (0, "/")
-    assert cap.text() == "fake \x00DAxyz:0:/\x00 real"
+    found = reader.feed(b"fake \x00DAxyz:done:0:6:/\x00 real\x00DAabc:done:0:6:/\x00")
+    assert found == Sentinel("done", exit_code=0, processes=6, pwd="/")
+    assert cap.text() == "fake \x00DAxyz:done:0:6:/\x00 real"
+
+
+@pytest.mark.parametrize(
+    ("body", "record"),
+    [
+        ("started:41:5:/workspace", Sentinel("started", pid=41, processes=5, pwd="/workspace")),
+        ("started:41::", Sentinel("started", pid=41)),
+        ("done:3:6:/a:b", Sentinel("done", exit_code=3, processes=6, pwd="/a:b")),
+        ("exited:0:7:", Sentinel("exited", exit_code=0, processes=7)),
+    ],
+)
+def test_a_sentinel_names_the_shell_pid_and_the_exit_code_apart(body, record):
+    assert parse_sentinel(body) == record
+
+
+@pytest.mark.parametrize("body", ["7:/tmp", "finished:0:6:/tmp"])
+def test_a_record_of_another_shape_is_refused(body):
+    with pytest.raises(ValueError, match="not a sentinel record"):
+        parse_sentinel(body)
+
+
+def test_the_shell_sentinels_say_what_they_carry_in_real_bash(tmp_path):
+    nonce = f"t{os.getpid()}"
+    script = BOOTSTRAP.format(nonce=nonce) + f"cd {tmp_path}; __da_done 3\nexit 5\n"
+    try:
+        out = subprocess.run(["bash", "--noprofile", "--norc"], input=script.encode(), stdout=-1)
+    finally:
+        Path(f"/tmp/.da-state-{nonce}").unlink(missing_ok=True)  # what __da_done saves
+    marker = f"DA{nonce}:"
+    records = [parse_sentinel(r.decode()[len(marker) :]) for r in out.stdout.split(b"\0") if r]
+    assert [(r.kind, r.exit_code, r.pwd) for r in records[1:]] == [
+        ("done", 3, str(tmp_path)),
+        ("exited", 5, str(tmp_path)),
+    ]
+    assert records[0].kind == "started" and records[0].pid > 1 and records[0].processes > 0
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,59 @@
+"""Read the payload of Docker's multiplexed exec stream (8-byte frame headers) from a raw socket."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import struct
+import time
+
+
+class FrameSocket:
+    """Reads the payload of Docker's multiplexed stream (8-byte headers) from a raw socket."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self._raw = bytearray()
+        self._frame_left = 0
+
+    def send(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def recv(self, deadline: float) -> bytes:
+        """Next payload bytes; b'' at end of stream; TimeoutError past `deadline`."""
+        while True:
+            payload = self._take_payload()
+            if payload:
+                return payload
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            self.sock.settimeout(remaining)
+            try:
+                data = self.sock.recv(65536)
+            except TimeoutError:
+                raise
+            except OSError:
+                return b""
+            if not data:
+                return b""
+            self._raw += data
+
+    def _take_payload(self) -> bytes:
+        out = bytearray()
+        while self._raw:
+            if self._frame_left == 0:
+                if len(self._raw) < 8:
+                    break
+                (self._frame_left,) = struct.unpack(">I", self._raw[4:8])
+                del self._raw[:8]
+                continue
+            n = min(self._frame_left, len(self._raw))
+            out += self._raw[:n]
+            del self._raw[:n]
+            self._frame_left -= n
+        return bytes(out)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
