@@ -28,6 +28,7 @@ from typing import Any
 import docker
 import docker.errors
 
+from sandbox.client import docker_client
 from sandbox.envspec import EnvironmentSpec
 from sandbox.errors import ImageBuildError
 from sandbox.hostconfig import HostIndexConfig, host_context_files
@@ -241,7 +242,7 @@ def _ignored(_directory: str, names: list[str]) -> set[str]:
 def env_report(image_tag: str, *, client: docker.DockerClient | None = None) -> dict[str, Any]:
     """What an env image holds: Python version, resolved packages, the import check (from its
     /opt/devagent/environment.json); images without one give their tag and labels only."""
-    client = client or docker.from_env(timeout=120)
+    client = docker_client(client=client)
     image = client.images.get(image_tag)
     labels = image.attrs.get("Config", {}).get("Labels") or {}
     report: dict[str, Any] = {

@@ -135,7 +135,7 @@ def test_python_env_installs_the_project_editable_from_the_workspace(
     ]
 
 
-def test_unchanged_python_repo_reuses_its_image_a_source_change_only_the_project_layer(
+def test_a_module_change_reuses_the_image_a_data_change_rebuilds_only_the_project_layer(
     client: docker.DockerClient, python_image: str, python_repo: Path
 ) -> None:
     messages: list[str] = []
@@ -143,7 +143,9 @@ def test_unchanged_python_repo_reuses_its_image_a_source_change_only_the_project
         python_image
     )
     assert f"{python_image} is up to date" in messages
-    (python_repo / "src" / "demo" / "extra.py").write_text("X = 1\n")
+    (python_repo / "src" / "demo" / "extra.py").write_text("X = 1\n")  # mounted over, as is
+    assert ensure_env_image(python_repo, client=client) == python_image
+    (python_repo / "src" / "demo" / "table.json").write_text("{}\n")  # package data
     messages.clear()
     changed = ensure_env_image(python_repo, client=client, on_progress=messages.append)
     assert changed != python_image
