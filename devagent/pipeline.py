@@ -38,7 +38,7 @@ from devagent.errors import DevagentError
 from devagent.llm.types import Model
 from devagent.tools.base import ToolContext
 from devagent.tools.registry import build_tools
-from devagent.tools.repomap import TIME_LIMIT_KEY
+from devagent.tools.repomap import render_map
 from devagent.tools.run import detect_test_command
 from devagent.workspace import Workspace
 from devagent.wspool import prune_stale, workspace_slot
@@ -156,8 +156,8 @@ def write_environment(image: str, out: Path) -> None:
 
 
 def repo_map_for(task: Task, ctx: ToolContext, tokens: int) -> str:
-    repo_map = build_tools(["repo_map"])["repo_map"]
-    observation = repo_map({"focus": task.issue, "max_tokens": tokens}, ctx)
+    """The first map, toward the issue, bounded by `INITIAL_MAP_SECONDS` of parsing."""
+    observation = render_map(ctx, task.issue.strip(), max(64, tokens), INITIAL_MAP_SECONDS)
     return observation.text if observation.ok else ""
 
 
@@ -188,12 +188,7 @@ def run_solve(opts: SolveOptions) -> SolveOutcome:
             with ThreadPoolExecutor(max_workers=2, thread_name_prefix="devagent-start") as pool:
                 started = pool.submit(sandbox.start)
                 reported = pool.submit(write_environment, image, opts.out)
-                mapped = ToolContext(
-                    workspace=ws.tree,
-                    sandbox=sandbox,
-                    cache_dir=opts.cache_dir,
-                    extra={TIME_LIMIT_KEY: INITIAL_MAP_SECONDS},
-                )
+                mapped = ToolContext(workspace=ws.tree, sandbox=sandbox, cache_dir=opts.cache_dir)
                 repo_map = repo_map_for(task, mapped, opts.repo_map_tokens)
                 started.result()
                 reported.result()

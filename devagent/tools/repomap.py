@@ -176,20 +176,17 @@ def _header(facts: dict[str, Any]) -> str:
     return header
 
 
-TIME_LIMIT_KEY = "repo_map_time_limit_s"
-"""`ToolContext.extra` key: seconds a map may spend parsing before it is made of what is there
-(the run's first map, so that the first model call comes in seconds whatever the repo's size)."""
-
-
-def map_workspace(ctx: ToolContext, focus: str, max_tokens: int) -> tuple[str, dict[str, Any]]:
+def map_workspace(
+    ctx: ToolContext, focus: str, max_tokens: int, time_limit_s: float | None = None
+) -> tuple[str, dict[str, Any]]:
     """The rendered map and its facts; an unchanged workspace reuses the stored map. A changed
     one re-parses only the files whose content changed (tags are cached by content hash) and
     re-ranks everything in O(files + references + definitions) per PageRank step (rank.py).
 
-    Under a time limit (`TIME_LIMIT_KEY`), files the focus names are parsed first; past the
-    limit the map is made of the files parsed or cached so far (facts["pending"] counts the
-    others), and, with a cache, the rest are parsed in the background for later maps."""
-    limit = ctx.extra.get(TIME_LIMIT_KEY)
+    With `time_limit_s` (the run's first map, so that the first model call comes in seconds
+    whatever the repo's size), files the focus names are parsed first; past the limit the map
+    is made of the files parsed or cached so far (facts["pending"] counts the others), and,
+    with a cache, the rest are parsed in the background for later maps."""
     with TagIndex(ctx.cache_dir) as index:
         snapshot = index.snapshot(ctx.workspace)
         memo_key = f"map{MAP_VERSION}\0{snapshot.digest}\0{max_tokens}\0{focus}"
@@ -199,7 +196,7 @@ def map_workspace(ctx: ToolContext, focus: str, max_tokens: int) -> tuple[str, d
             files = facts["files"]
             facts["index"] = asdict(IndexStats(files=files, cached=files)) | {"map_reused": True}
             return facts.pop("text"), facts
-        deadline = time.monotonic() + float(limit) if limit is not None else None
+        deadline = None if time_limit_s is None else time.monotonic() + time_limit_s
         named, _ = extract_mentions(focus, dict.fromkeys(snapshot.sources, FileTags()))
         tags, stats = index.load(snapshot, deadline=deadline, first=sorted(named))
         text, facts = build_map(tags, focus, max_tokens)
@@ -217,7 +214,14 @@ def repo_map(args: dict[str, Any], ctx: ToolContext) -> Observation:
     """Render the ranked repository map."""
     focus = " ".join([str(args.get("focus", "")), *map(str, args.get("files", []) or [])])
     max_tokens = max(64, int(args.get("max_tokens", DEFAULT_MAX_TOKENS)))
-    text, facts = map_workspace(ctx, focus.strip(), max_tokens)
+    return render_map(ctx, focus.strip(), max_tokens)
+
+
+def render_map(
+    ctx: ToolContext, focus: str, max_tokens: int, time_limit_s: float | None = None
+) -> Observation:
+    """The map as the model sees it (header, entries, what is left out); see `map_workspace`."""
+    text, facts = map_workspace(ctx, focus, max_tokens, time_limit_s)
     if not facts["files"]:
         return Observation("No source files in a supported language were found; use view '.'.")
     footer = ""

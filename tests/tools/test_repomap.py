@@ -5,7 +5,7 @@ import pytest
 
 from devagent.tools.findsymbol import FIND_SYMBOL
 from devagent.tools.index import TagIndex
-from devagent.tools.repomap import REPO_MAP, TIME_LIMIT_KEY, estimate_tokens, extract_mentions
+from devagent.tools.repomap import REPO_MAP, estimate_tokens, extract_mentions, render_map
 from tests.tools.helpers import make_ctx, write_tree
 
 CORE = "def shared_helper(x):\n    return x\n\n\nclass Registry:\n    def register(self, item):\n        return shared_helper(item)\n"  # noqa: E501
@@ -216,17 +216,15 @@ def test_a_map_out_of_time_uses_what_is_parsed_and_the_rest_follows(tmp_path: Pa
     the one a run without a limit makes."""
     repo = _census_repo(tmp_path / "repo")
     ctx = make_ctx(repo, cache_dir=tmp_path / "cache")
-    ctx.extra[TIME_LIMIT_KEY] = 0.0
     threads_before = set(threading.enumerate())
 
-    partial = REPO_MAP({"focus": "the bug is in app/user3.py"}, ctx)
+    partial = render_map(ctx, "the bug is in app/user3.py", 1024, time_limit_s=0.0)
 
     assert (partial.data["index"]["parsed"], partial.data["pending"]) == (1, 7)
     assert "partial: 7 files not indexed yet" in partial.text
     assert "app/user3.py" in partial.text
     for thread in set(threading.enumerate()) - threads_before:
         thread.join(timeout=60)
-    ctx.extra.clear()
     whole = REPO_MAP({"focus": "the bug is in app/user3.py"}, ctx)
     cold = REPO_MAP(
         {"focus": "the bug is in app/user3.py"}, make_ctx(repo, cache_dir=tmp_path / "fresh")
