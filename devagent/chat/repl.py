@@ -12,6 +12,7 @@ from rich.markdown import Markdown
 from rich.markup import escape
 from rich.syntax import Syntax
 
+from devagent.agent.signals import commands_stopped_by, interrupt_on_sigint
 from devagent.chat.approval import Decision, parse_answer
 from devagent.chat.commands import CommandEnv, CommandResult, is_command, run_command
 from devagent.chat.seams import TurnResult
@@ -133,11 +134,22 @@ class ChatRepl:
 
     def ask(self, text: str) -> None:
         while True:
-            result = self.session.turn(text, self.ui)
+            result = self.turn(text)
             self.report(result)
             if result.status != "redirected" or not result.instruction.strip():
                 return
             text = result.instruction
+
+    def turn(self, text: str) -> TurnResult:
+        """One turn, Ctrl-C stopping it: a running sandbox command is stopped at once (the
+        session's shell lives on); a model call or a question to the person is cut short."""
+        session = self.session
+        stop = session.io.stop
+        with (
+            interrupt_on_sigint(stop, lambda: session.running is not None),
+            commands_stopped_by(stop, lambda: session.ctx.sandbox),
+        ):
+            return session.turn(text, self.ui)
 
     def report(self, result: TurnResult) -> None:
         if result.status == "interrupted":

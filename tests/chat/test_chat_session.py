@@ -4,11 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from devagent.agent.replay import RecordedModel, first_divergence, load_recording
+from devagent.agent.trajectory import read_trajectory
 from devagent.chat.approval import NO, YES, Decision
 from devagent.chat.seams import REJECTED_EDIT
 from devagent.llm.types import Message
 from sandbox.local import LocalSandbox
-from tests.chat.helpers import BUGGY, FIX_CALL, FIXED, SECRET, FakePerson, local_session, reply
+from tests.chat.helpers import (
+    BUGGY,
+    FIX_CALL,
+    FIXED,
+    SECRET,
+    TEST_CMD,
+    FakePerson,
+    local_session,
+    reply,
+)
 
 
 def test_approved_edit_lands_and_shows_its_diff(tmp_path: Path) -> None:
@@ -102,11 +113,36 @@ def test_interrupt_during_approval_reverts_and_closes_the_calls(tmp_path: Path) 
     assert (records[-1]["type"], records[-1]["text"]) == ("note", "turn interrupted by the person")
 
 
-def test_messages_are_recorded_for_resume(tmp_path: Path) -> None:
-    session, _, records = local_session(tmp_path, [reply("hi there")])
-    session.turn("hello", FakePerson())
-    recorded = [r["message"]["content"] for r in records if r["type"] == "message"]
-    assert recorded == ["hello", "hi there"]
+def test_a_chat_trajectory_loads_as_a_solve_recording(tmp_path: Path) -> None:
+    path = tmp_path / "trajectory.jsonl"
+    replies = [reply("fixing", FIX_CALL), reply("Fixed `add`.")]
+    session, _, _ = local_session(tmp_path, replies, path=path)
+    session.turn("add is wrong", FakePerson(answers=[YES]))
+    recording = load_recording(path)
+    assert recording.task.test_command == TEST_CMD
+    assert [c.message.content for c in recording.completions] == ["fixing", "Fixed `add`."]
+    assert [(o["name"], o["ok"]) for o in recording.observations] == [("replace", True)]
+    assert "Replaced 1 occurrence" in recording.observations[0]["text"]
+
+
+def test_a_recorded_chat_replays_to_the_same_observations(tmp_path: Path) -> None:
+    path = tmp_path / "trajectory.jsonl"
+    replies = [reply("", FIX_CALL), reply("", FIX_CALL), reply("kept the first")]
+    first, _, _ = local_session(tmp_path / "a", replies, path=path)
+    first.turn("fix add", FakePerson(answers=[YES]))
+    first.turn("and again", FakePerson())
+    recording = load_recording(path)
+    records = list(read_trajectory(path))
+    said = [r["text"] for r in records if r["type"] == "user"]
+    answers = [Decision(r["decision"]) for r in records if r["type"] == "decision"]
+
+    again, _, replayed = local_session(tmp_path / "b", [])
+    again.model = RecordedModel(recording.completions)
+    person = FakePerson(answers=answers)
+    for text in said:
+        again.turn(text, person)
+    actual = [r for r in replayed if r["type"] == "observation"]
+    assert first_divergence(recording.observations, actual) == (2, None)
 
 
 def test_a_model_failure_ends_the_turn_not_the_session(tmp_path: Path) -> None:
