@@ -106,8 +106,9 @@ class Agent:
             self._record("end", status=status, reason=f"{type(exc).__name__}: {exc}")
             raise
 
-    def _begin(self, task: Task) -> None:
-        """Take `task`: the tools, their context, and the `start` record."""
+    def _begin(self, task: Task, **start: Any) -> None:
+        """Take `task`: the tools, their context, and the `start` record (`start`: more of its
+        fields, e.g. a chat's own config)."""
         self.task, self.tools = task, self._tools()
         self.specs = [ToolSpec(t.name, t.description, t.parameters) for t in self.tools.values()]
         self.ctx = ToolContext(
@@ -124,6 +125,7 @@ class Agent:
             tools=list(self.tools),
             budget=self.budget.config.model_dump(),
             config=self.config.model_dump(),
+            **start,
         )
 
     def _initial_context(self, task: Task) -> Context:

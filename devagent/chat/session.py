@@ -87,7 +87,7 @@ class ChatSession(Agent):
         self.ui: ChatUI | None = None
         self._before: tuple[str, dict[str, str | None]] = ("", {})
         self._preview: str | None = None
-        self._begin(Task("", test_command=self.chat.test_command))
+        self._begin(Task("", test_command=self.chat.test_command), chat=self.chat.model_dump())
         self.context = self._initial_context(self.task)
 
     def _tools(self) -> dict[str, Tool]:

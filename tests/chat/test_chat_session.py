@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from devagent.agent.replay import RecordedModel, first_divergence, load_recording
-from devagent.agent.trajectory import read_trajectory
+from devagent.agent.replay import load_recording
 from devagent.chat.approval import NO, YES, Decision
+from devagent.chat.commands import CommandEnv, run_command
+from devagent.chat.replay import replay_session
 from devagent.chat.seams import REJECTED_EDIT
 from devagent.llm.types import Message
+from devagent.tools.registry import build_tools
 from sandbox.local import LocalSandbox
 from tests.chat.helpers import (
     BUGGY,
@@ -127,22 +129,21 @@ def test_a_chat_trajectory_loads_as_a_solve_recording(tmp_path: Path) -> None:
 
 def test_a_recorded_chat_replays_to_the_same_observations(tmp_path: Path) -> None:
     path = tmp_path / "trajectory.jsonl"
-    replies = [reply("", FIX_CALL), reply("", FIX_CALL), reply("kept the first")]
-    first, _, _ = local_session(tmp_path / "a", replies, path=path)
-    first.turn("fix add", FakePerson(answers=[YES]))
-    first.turn("and again", FakePerson())
-    recording = load_recording(path)
-    records = list(read_trajectory(path))
-    said = [r["text"] for r in records if r["type"] == "user"]
-    answers = [Decision(r["decision"]) for r in records if r["type"] == "decision"]
+    create = {"name": "create", "arguments": {"path": "notes.md", "content": "x\n"}}
+    replies = [reply("", FIX_CALL), reply("", create), reply("fixed; no notes"),
+               reply("", FIX_CALL), reply("fixed again")]  # fmt: skip
+    session, ws, _ = local_session(tmp_path / "a", replies, path=path)
+    env = CommandEnv(session, tmp_path / "a" / "repo", "20260101-000000-abcdef", ws.base,
+                     build_model=lambda spec: session.model)  # fmt: skip
+    session.turn("fix add", FakePerson(answers=[YES, NO]))
+    run_command("/run echo '# more' >> calc.py", env)
+    run_command("/undo", env)
+    session.turn("fix it again", FakePerson(answers=[YES]))
 
-    again, _, replayed = local_session(tmp_path / "b", [])
-    again.model = RecordedModel(recording.completions)
-    person = FakePerson(answers=answers)
-    for text in said:
-        again.turn(text, person)
-    actual = [r for r in replayed if r["type"] == "observation"]
-    assert first_divergence(recording.observations, actual) == (2, None)
+    _, fresh, _ = local_session(tmp_path / "b", [])
+    report = replay_session(path, build_tools(), LocalSandbox(fresh.tree), fresh)
+    assert (report.reproduced, report.compared) == (True, 3)
+    assert (report.result.status, report.result.patch) == ("answered", ws.diff())
 
 
 def test_a_model_failure_ends_the_turn_not_the_session(tmp_path: Path) -> None:
