@@ -96,6 +96,10 @@ def test_ctrl_c_stops_the_turn_not_the_session_and_resume_continues(tmp_path: Pa
     wait_for(lambda: list((tmp_path / "sessions").glob("*/workspace/**/started")), child)
     child.sendintr()  # the command runs in the sandbox now; a watcher stops it at once
     child.expect_exact("turn interrupted; the session goes on", timeout=120)
+    ask(child, "/run touch ran && sleep 300")
+    wait_for(lambda: list((tmp_path / "sessions").glob("*/workspace/**/ran")), child)
+    child.sendintr()
+    child.expect_exact("[sandbox: the command was stopped by the user]", timeout=120)
     ask(child, "/run echo still-$((40 + 2))")
     child.expect_exact("still-42")
     ask(child, "then fix add")
