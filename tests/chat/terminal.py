@@ -37,7 +37,7 @@ def spawn_chat(tmp_path: Path, repo: Path, *args: str) -> pexpect.spawn:
             "--sessions-dir", str(tmp_path / "sessions"), "--test-cmd",
             "python3 -B -m unittest -q", *args]  # fmt: skip
     return pexpect.spawn(
-        PYTHON, argv, cwd=str(ROOT), env=env, encoding="utf-8", timeout=30, dimensions=(50, 100)
+        PYTHON, argv, cwd=str(ROOT), env=env, encoding="utf-8", timeout=120, dimensions=(50, 100)
     )
 
 
