@@ -8,7 +8,7 @@ from devagent.agent.replay import load_recording
 from devagent.chat.approval import NO, YES, Decision
 from devagent.chat.commands import CommandEnv, run_command
 from devagent.chat.replay import replay_session
-from devagent.chat.seams import REJECTED_EDIT
+from devagent.chat.seams import INTERRUPTED, REJECTED_EDIT
 from devagent.llm.types import Message
 from devagent.tools.registry import build_tools
 from sandbox.local import LocalSandbox
@@ -183,6 +183,28 @@ def test_interrupted_command_gets_a_fresh_sandbox(tmp_path: Path) -> None:
     assert result.status == "interrupted"
     assert session.ctx.sandbox is fresh
     assert [m.role for m in session.messages] == ["user", "assistant", "tool"]
+
+
+def test_ctrl_c_during_a_command_ends_the_turn_and_puts_its_changes_back(tmp_path: Path) -> None:
+    call = {"name": "run", "arguments": {"command": "echo half > out.txt && sleep 30"}}
+    create = {"name": "create", "arguments": {"path": "notes.md", "content": "x\n"}}
+    session, ws, _ = local_session(tmp_path, [reply("", call, create)])
+
+    class CtrlCMidCommand(LocalSandbox):
+        def exec(self, command, **kwargs):  # type: ignore[no-untyped-def, override]
+            session.io.stop.set()  # what the SIGINT handler does while a command runs
+            return super().exec("echo half > out.txt", **kwargs)  # a watcher stopped it
+
+    sandbox = session.ctx.sandbox = CtrlCMidCommand(ws.tree)
+    person = FakePerson()
+    result = session.turn("run it", person)
+    assert result.status == "interrupted"
+    assert (person.diffs, ws.diff()) == ([], "")  # not asked; nothing it wrote stays
+    assert session.ctx.sandbox is sandbox  # the same sandbox goes on
+    assert [m.content.split("\n")[0] for m in session.messages[2:]] == [
+        INTERRUPTED,
+        "Not run: the run was stopped.",
+    ]
 
 
 def test_secrets_in_tool_output_never_reach_the_model(tmp_path: Path) -> None:
