@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,8 +36,12 @@ class Context:
     """Holds the conversation; `messages()` renders what the next model call sees."""
 
     def __init__(self, system: str, issue: str, config: ContextConfig | None = None) -> None:
+        """`issue` empty: the prefix is the system prompt alone (a chat, whose person speaks in
+        the history)."""
         self.config = config or ContextConfig()
-        self.prefix = [Message("system", system), Message("user", issue, cache=True)]
+        self.prefix = [Message("system", system, cache=not issue)]
+        if issue:
+            self.prefix.append(Message("user", issue, cache=True))
         self.history: list[Message] = []
         self.summaries = 0
 
@@ -46,15 +51,34 @@ class Context:
     def add_user(self, text: str) -> None:
         self.history.append(Message("user", text))
 
-    def add_observation(self, call: ToolCall, text: str) -> Message:
+    def add_observation(self, call: ToolCall, text: str, *, is_error: bool = False) -> Message:
         message = Message(
             "tool",
             trim(text, self.config.observation_limit),
             tool_call_id=call.id,
             name=call.name,
+            is_error=is_error,
         )
         self.history.append(message)
         return message
+
+    def amend_call(self, call: ToolCall) -> None:
+        """Put `call` in place of the call with its id in the latest reply (its arguments were
+        edited before it ran), so that the model reads what was run."""
+        for i in range(len(self.history) - 1, -1, -1):
+            message = self.history[i]
+            if any(c.id == call.id for c in message.tool_calls):
+                calls = tuple(call if c.id == call.id else c for c in message.tool_calls)
+                self.history[i] = replace(message, tool_calls=calls)
+                return
+
+    def unanswered(self) -> list[ToolCall]:
+        """The calls of the latest reply that no tool result answers yet."""
+        replies = [i for i, m in enumerate(self.history) if m.role == "assistant"]
+        if not replies:
+            return []
+        answered = {m.tool_call_id for m in self.history[replies[-1] :] if m.role == "tool"}
+        return [c for c in self.history[replies[-1]].tool_calls if c.id not in answered]
 
     def messages(self, plan_text: str = "") -> list[Message]:
         """Prefix, history with old observations elided, and the plan shown back last."""
@@ -104,7 +128,7 @@ def transcript(messages: list[Message], per_message: int = 2_000) -> str:
 def _elided(message: Message) -> Message:
     size = len(message.content)
     note = f"[older observation elided ({size} characters); repeat the call if needed]"
-    return Message("tool", note, tool_call_id=message.tool_call_id, name=message.name)
+    return replace(message, content=note)
 
 
 def _message_tokens(message: Message) -> int:

@@ -62,6 +62,10 @@ class Agent:
         self.summary = ""
         self._best: tuple[tuple[int, int], str, list[CheckResult]] | None = None
         self._verdict: AgentStop | None = None
+        self._not_run = "Not run: `submit` ended the turn."
+        self.running: ToolCall | None = None
+        """The tool call being dispatched now (None between calls): a Ctrl-C handler can let
+        it end by itself (a watcher stops its sandbox command) instead of raising into it."""
         self._children = itertools.count(1)
 
     @property
@@ -87,7 +91,25 @@ class Agent:
     # -- the run --------------------------------------------------------------------------------
 
     def run(self, task: Task) -> RunResult:
-        self.task, self.tools, started = task, self._tools(), time.monotonic()
+        started = time.monotonic()
+        self._begin(task)
+        try:
+            if self._suite_is_goal() and self.baseline is None and not self.lineage:
+                self.baseline = self._run_baseline()
+            self.context = self._initial_context(task)
+            while True:
+                self._step()
+        except (AgentStop, DevagentError, SandboxError) as stop:
+            return self._finish(stop, time.monotonic() - started)
+        except BaseException as exc:  # recorded, then re-raised (a second Ctrl-C, a bug)
+            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "error"
+            self._record("end", status=status, reason=f"{type(exc).__name__}: {exc}")
+            raise
+
+    def _begin(self, task: Task, **start: Any) -> None:
+        """Take `task`: the tools, their context, and the `start` record (`start`: more of its
+        fields, e.g. a chat's own config)."""
+        self.task, self.tools = task, self._tools()
         self.specs = [ToolSpec(t.name, t.description, t.parameters) for t in self.tools.values()]
         self.ctx = ToolContext(
             workspace=self.io.workspace,
@@ -103,19 +125,8 @@ class Agent:
             tools=list(self.tools),
             budget=self.budget.config.model_dump(),
             config=self.config.model_dump(),
+            **start,
         )
-        try:
-            if self._suite_is_goal() and self.baseline is None and not self.lineage:
-                self.baseline = self._run_baseline()
-            self.context = self._initial_context(task)
-            while True:
-                self._step()
-        except (AgentStop, DevagentError, SandboxError) as stop:
-            return self._finish(stop, time.monotonic() - started)
-        except BaseException as exc:  # recorded, then re-raised (a second Ctrl-C, a bug)
-            status = "interrupted" if isinstance(exc, KeyboardInterrupt) else "error"
-            self._record("end", status=status, reason=f"{type(exc).__name__}: {exc}")
-            raise
 
     def _initial_context(self, task: Task) -> Context:
         child = bool(self.lineage)
@@ -143,15 +154,23 @@ class Agent:
         completion = self._complete()
         self.steps += 1
         self.context.add_assistant(completion.message)
+        self.received(completion.message)
         if not completion.tool_calls:
-            self._say(render("no_tool_call.j2"))
+            self.answered(completion.message)
         for call in completion.tool_calls:
+            if self._verdict is None and self.io.stop.is_set():
+                self.end_step(Interrupted("stopped by the user"), "Not run: the run was stopped.")
             if self._verdict is None:
                 self._execute(call)
             else:
-                self._observe(call, Observation.failure("Not run: `submit` ended the turn."), 0.0)
+                self._observe(call, Observation.failure(self._not_run), 0.0)
         if self._verdict is not None:
             raise self._verdict
+
+    def end_step(self, stop: AgentStop, not_run: str) -> None:
+        """End the run (a chat: the turn) with `stop` once this step's calls are answered; the
+        calls not run yet are answered `not_run`."""
+        self._verdict, self._not_run = stop, not_run
 
     def _time_capped(self, timeout: float) -> float:
         """A command timeout no longer than what is left of the time budget (at least 5 s)."""
@@ -198,14 +217,24 @@ class Agent:
         return completion.message.content
 
     def _execute(self, call: ToolCall) -> None:
-        self._record("tool_call", call=call.to_dict())
+        reviewed = self.review(call)
+        if isinstance(reviewed, Observation):
+            self._record("tool_call", call=call.to_dict(), run=False)
+            self._observe(call, reviewed, 0.0)
+            return
+        if reviewed != call:
+            self.context.amend_call(reviewed)
+        self._record("tool_call", call=reviewed.to_dict())
         started = time.perf_counter()
-        observation = dispatch(call, self.tools, self.ctx)
-        self._observe(call, observation, time.perf_counter() - started)
+        self.running = reviewed
+        observation = dispatch(reviewed, self.tools, self.ctx)
+        self.running = None
+        duration_s = time.perf_counter() - started
+        self._observe(reviewed, self.reviewed(reviewed, observation), duration_s)
 
     def _observe(self, call: ToolCall, observation: Observation, duration_s: float) -> None:
         text = self.io.trajectory.redactor.text(observation.text)
-        shown = self.context.add_observation(call, text)
+        shown = self.context.add_observation(call, text, is_error=not observation.ok)
         self._record(
             "observation",
             tool_call_id=call.id,
@@ -215,6 +244,28 @@ class Agent:
             data=observation.data,
             duration_s=round(duration_s, 4),
         )
+
+    # -- hooks: what a front end with a person in the loop overrides (devagent.chat) -----------
+
+    def received(self, message: Message) -> None:
+        """The model's reply, just added to the context (a chat shows its text)."""
+
+    def answered(self, message: Message) -> None:
+        """The model replied without a tool call. A run nudges it back to work; a chat ends
+        the turn here (raises an `AgentStop`) so that the person answers."""
+        del message
+        self._say(render("no_tool_call.j2"))
+
+    def review(self, call: ToolCall) -> ToolCall | Observation:
+        """Before a tool call runs: the call to run (its arguments possibly edited), or the
+        observation that answers it instead (a refusal and its reason). A run allows all."""
+        return call
+
+    def reviewed(self, call: ToolCall, observation: Observation) -> Observation:
+        """After a tool call ran: what the model is told (a chat shows it, and puts the
+        workspace back when the person rejects what the call changed)."""
+        del call
+        return observation
 
     # -- submit, checks and the best patch ------------------------------------------------------
 

@@ -3,14 +3,16 @@ The command is `devagent.chat.cli.run_chat`; its flags are in `devagent.commands
 """
 
 from devagent.chat.approval import Decision, command_concern, parse_answer
-from devagent.chat.seams import ChatConfig, ChatUI, TurnResult
+from devagent.chat.seams import Answered, ChatConfig, ChatUI, Redirected, TurnResult
 from devagent.chat.session import ChatSession
 
 __all__ = [
+    "Answered",
     "ChatConfig",
     "ChatSession",
     "ChatUI",
     "Decision",
+    "Redirected",
     "TurnResult",
     "command_concern",
     "parse_answer",

@@ -20,12 +20,12 @@ from devagent.chat.commands import CommandEnv
 from devagent.chat.repl import ChatRepl, line_history
 from devagent.chat.seams import ChatConfig
 from devagent.chat.session import ChatSession
-from devagent.chat.store import SessionState, SessionStore, history, new_session_id
+from devagent.chat.store import SessionState, SessionStore, new_session_id
 from devagent.config import Settings, load_settings
 from devagent.delivery import user_git
 from devagent.llm import build_model, default_model_spec, model_config_from_env
-from devagent.llm.types import Model
-from devagent.tools.base import ToolContext
+from devagent.llm.types import Message, Model
+from devagent.pipeline import SANDBOX_ENV
 from devagent.tools.registry import build_tools
 from devagent.workspace import Workspace
 from sandbox.config import SandboxConfig
@@ -105,8 +105,9 @@ def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> ChatSetup:
     try:
         image = _image(args, settings, Path(state.repo), env)
         config = SandboxConfig(
-            image=image, workspace=workspace.tree, network="bridge" if network else "none"
-        )
+            image=image, workspace=workspace.tree, network="bridge" if network else "none",
+            env={**settings.environment.env, **SANDBOX_ENV},
+        )  # fmt: skip
         slot = SandboxSlot(config)
     except BaseException:
         shutil.rmtree(ws_dir, ignore_errors=True)
@@ -139,30 +140,30 @@ def _session(args: argparse.Namespace, setup: ChatSetup, trajectory: Trajectory)
         auto=args.auto, command_timeout=args.timeout, test_command=state.test_command,
         network=args.network,
     )  # fmt: skip
-    ctx = ToolContext(
-        workspace=setup.workspace.tree, sandbox=setup.slot.sandbox,
-        cache_dir=setup.store.root / "index", test_command=state.test_command,
-        command_timeout=args.timeout,
-    )  # fmt: skip
     budget = Budget(BudgetConfig(max_steps=None, max_usd=args.max_usd))
-    return ChatSession(
-        setup.model, build_tools(CHAT_TOOLS), ctx, setup.workspace, budget, trajectory,
-        config=config, restart_sandbox=setup.slot.restart,
+    session = ChatSession(
+        setup.model, build_tools(CHAT_TOOLS), setup.slot.sandbox, budget, setup.workspace,
+        trajectory=trajectory, config=config, cache_dir=setup.store.root / "index",
     )  # fmt: skip
+    session.restart_sandbox = setup.slot.restart
+    session.messages = [Message.from_dict(m) for m in state.messages]
+    session.undo_points = list(state.undo_points)
+    image = setup.slot.config.image
+    meta = {"repo": state.repo, "base": state.base, "image": image, "model": setup.model.name,
+            "session": state.id, "resumed": bool(args.resume)}  # fmt: skip
+    session.record("meta", meta=meta)
+    return session
 
 
 def _serve(args: argparse.Namespace, setup: ChatSetup, console: Console) -> None:
     state, store = setup.state, setup.store
     with store.open_trajectory(state.id, setup.redactor) as trajectory:
         session = _session(args, setup, trajectory)
-        session.messages = history(trajectory.records)
-        session.undo_points = list(state.undo_points)
-        trajectory.write({"type": "start", "session": state.id, "model": setup.model.name,
-                          "resumed": bool(args.resume)})  # fmt: skip
 
         def save() -> None:
             state.patch = setup.workspace.diff()
             state.undo_points = list(session.undo_points)
+            state.messages = [m.to_dict() for m in session.messages]
             state.model = session.model.name
             store.save(state)
 

@@ -94,7 +94,7 @@ def _undo(env: CommandEnv, arg: str) -> CommandResult:
 
 def _test(env: CommandEnv, arg: str) -> CommandResult:
     session = env.session
-    command = session.config.test_command or detect_test_command(session.workspace.tree)
+    command = session.chat.test_command or detect_test_command(session.workspace.tree)
     if command is None:
         return CommandResult("no test command known; start the chat with --test-cmd", "error")
     return _exec(env, command + (f" {arg}" if arg else ""))
@@ -107,13 +107,12 @@ def _run(env: CommandEnv, arg: str) -> CommandResult:
 
 
 def _exec(env: CommandEnv, command: str) -> CommandResult:
-    session, timeout = env.session, env.session.config.command_timeout
-    session.record({"type": "command", "command": command})
+    session, timeout = env.session, env.session.chat.command_timeout
+    session.record("command", command=command)
     try:
         result = session.ctx.sandbox.exec(command, timeout=timeout)
     except KeyboardInterrupt:
-        if session.restart_sandbox is not None:
-            session.ctx.sandbox = session.restart_sandbox()
+        session.fresh_sandbox()
         return CommandResult(f"$ {command}\ninterrupted; the sandbox was restarted", "error")
     kind: Kind = "text" if result.ok else "error"
     return CommandResult(f"$ {command}\n{render_exec(result, timeout)}", kind)
@@ -161,7 +160,7 @@ def _model(env: CommandEnv, arg: str) -> CommandResult:
     if not arg:
         return CommandResult(f"model: {env.session.model.name}")
     env.session.model = env.build_model(arg)
-    env.session.record({"type": "note", "text": f"model switched to {arg}"})
+    env.session.record("note", text=f"model switched to {arg}")
     return CommandResult(f"model: {env.session.model.name}")
 
 

@@ -4,7 +4,7 @@ y/n/e approvals, Ctrl-C (stops the turn) and Ctrl-D (ends the session)."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from rich.console import Console
@@ -12,6 +12,7 @@ from rich.markdown import Markdown
 from rich.markup import escape
 from rich.syntax import Syntax
 
+from devagent.agent.signals import commands_stopped_by, interrupt_on_sigint
 from devagent.chat.approval import Decision, parse_answer
 from devagent.chat.commands import CommandEnv, CommandResult, is_command, run_command
 from devagent.chat.seams import TurnResult
@@ -119,10 +120,7 @@ class ChatRepl:
             if not text.strip():
                 continue
             if is_command(text.strip()):
-                try:
-                    result = run_command(text.strip(), self.env)
-                except KeyboardInterrupt:
-                    result = CommandResult("command interrupted", "error")
+                result = self.command(text.strip())
                 self.show(result)
                 self.save()
                 if result.exit:
@@ -133,11 +131,38 @@ class ChatRepl:
 
     def ask(self, text: str) -> None:
         while True:
-            result = self.session.turn(text, self.ui)
+            result = self.turn(text)
             self.report(result)
             if result.status != "redirected" or not result.instruction.strip():
                 return
             text = result.instruction
+
+    def turn(self, text: str) -> TurnResult:
+        """One turn, Ctrl-C stopping it: a running sandbox command is stopped at once (the
+        session's shell lives on); a model call or a question to the person is cut short."""
+        session = self.session
+        with self._stoppable(lambda: session.running is not None):
+            return session.turn(text, self.ui)
+
+    def command(self, line: str) -> CommandResult:
+        """One slash command; Ctrl-C stops the sandbox command of `/run` and `/test` at once,
+        and cuts any other short."""
+        in_sandbox = line.split()[0].lower() in ("/run", "/test")
+        try:
+            with self._stoppable(lambda: in_sandbox):
+                return run_command(line, self.env)
+        except KeyboardInterrupt:
+            return CommandResult("command interrupted", "error")
+
+    @contextlib.contextmanager
+    def _stoppable(self, ends_on_stop: Callable[[], bool]) -> Iterator[None]:
+        session = self.session
+        session.io.stop.clear()
+        with (
+            interrupt_on_sigint(session.io.stop, ends_on_stop),
+            commands_stopped_by(session.io.stop, lambda: session.ctx.sandbox),
+        ):
+            yield
 
     def report(self, result: TurnResult) -> None:
         if result.status == "interrupted":

@@ -1,5 +1,6 @@
 """The chat session's seams and values: its config, the person (`ChatUI`), the workspace it
-needs, what a turn returns, and the texts the model is told when the person says no."""
+needs, what a turn returns, the stops that end a turn, and the texts the model is told when the
+person says no."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from devagent.agent.errors import AgentStop
 from devagent.chat.approval import Decision
 from devagent.llm.types import ToolCall, Usage
 from devagent.tools.base import Observation
@@ -73,3 +75,19 @@ REJECTED_EDIT = (
 REJECTED_COMMAND = "The person declined to run this command; it was not run."
 REDIRECTED = "Not applied: the person stopped this turn with a new instruction (next message)."
 INTERRUPTED = "Interrupted by the person (Ctrl-C); the call did not complete."
+
+
+class Answered(AgentStop):
+    """The model answered without a tool call: the turn goes back to the person."""
+
+    status = "answered"
+
+
+class Redirected(AgentStop):
+    """The person answered an approval with a new instruction, which replaces the turn."""
+
+    status = "redirected"
+
+    def __init__(self, instruction: str) -> None:
+        super().__init__("the person gave a new instruction")
+        self.instruction = instruction

@@ -1,21 +1,23 @@
-"""A chat session's state and its turn loop: the conversation, the workspace's undo points, the
-budget. Pure of terminal I/O: the person is reached through the `ChatUI` protocol."""
+"""A chat session on the agent's loop: `Agent` with the person added through its hooks (edits and
+commands approved, undo points kept), turn by turn. Pure of terminal I/O: the person is reached
+through the `ChatUI` protocol."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import jinja2
 
 from devagent.agent.budget import Budget
-from devagent.agent.calls import dispatch
-from devagent.agent.errors import BudgetExhausted
-from devagent.agent.text import trim
+from devagent.agent.config import AgentConfig
+from devagent.agent.context import Context
+from devagent.agent.errors import BudgetExhausted, Interrupted
+from devagent.agent.loop import Agent
+from devagent.agent.seams import AgentIO
+from devagent.agent.task import Task
 from devagent.agent.trajectory import Trajectory
-from devagent.chat.approval import EDIT_TOOLS, YES, command_concern
+from devagent.chat.approval import EDIT_TOOLS, YES, Decision, command_concern
 from devagent.chat.changes import (
     candidate_paths,
     changed_sections,
@@ -23,20 +25,21 @@ from devagent.chat.changes import (
     read_contents,
     unified_diff,
 )
-from devagent.chat.context import visible_history
 from devagent.chat.seams import (
     INTERRUPTED,
     REDIRECTED,
     REJECTED_COMMAND,
     REJECTED_EDIT,
+    Answered,
     ChatConfig,
     ChatUI,
+    Redirected,
     TurnResult,
     WorkspaceLike,
 )
 from devagent.errors import DevagentError
-from devagent.llm.types import Message, Model, ToolCall, ToolSpec, Usage
-from devagent.tools.base import Observation, Tool, ToolContext
+from devagent.llm.types import Message, Model, ToolCall, Usage
+from devagent.tools.base import Observation, Tool
 from sandbox import Sandbox, SandboxError
 
 PROMPTS = jinja2.Environment(
@@ -47,191 +50,103 @@ PROMPTS = jinja2.Environment(
     autoescape=False,
 )
 RUN_TOOLS = frozenset({"run", "run_tests"})
-OBSERVATION_LIMIT = 12_000
-"""Characters of one tool result kept in the history (head and tail)."""
+NOT_RUN = "Not run: the person stopped this turn with a new instruction (next message)."
 
 
-@dataclass
-class _Outcome:
-    observation: Observation
-    redirect: str | None = None
-
-
-class ChatSession:
-    """One conversation over one workspace. `turn` runs until the model answers without tools."""
+class ChatSession(Agent):
+    """One conversation over one workspace. `turn` runs the loop's steps until the model answers
+    without tools; the trajectory has the records of a solve run, plus `user` and `decision`."""
 
     def __init__(  # noqa: PLR0913 - the collaborators of a session, each passed in
         self,
         model: Model,
         tools: Mapping[str, Tool],
-        ctx: ToolContext,
-        workspace: WorkspaceLike,
+        sandbox: Sandbox,
         budget: Budget,
-        trajectory: Trajectory,
+        workspace: WorkspaceLike,
         *,
+        trajectory: Trajectory | None = None,
         config: ChatConfig | None = None,
-        restart_sandbox: Callable[[], Sandbox] | None = None,
+        cache_dir: Path | None = None,
     ) -> None:
-        self.model, self.tools, self.ctx, self.workspace = model, dict(tools), ctx, workspace
-        self.budget, self.trajectory = budget, trajectory
-        self.config = config or ChatConfig()
-        self.restart_sandbox = restart_sandbox
-        self.specs = [ToolSpec(t.name, t.description, t.parameters) for t in self.tools.values()]
-        self.messages: list[Message] = []
+        self.chat = config or ChatConfig()
+        io = AgentIO(
+            workspace=workspace.tree, patch_fn=workspace.diff, restore_fn=workspace.reset_to,
+            trajectory=trajectory or Trajectory(None), cache_dir=cache_dir,
+        )  # fmt: skip
+        agent = AgentConfig(
+            max_depth=0, command_timeout=self.chat.command_timeout,
+            max_output_tokens=self.chat.max_output_tokens,
+        )  # fmt: skip
+        super().__init__(model, tools, sandbox, budget, io=io, config=agent)
+        self.workspace = workspace
+        self.restart_sandbox: Callable[[], Sandbox] | None = None
+        """A fresh sandbox on the same workspace, for a command a second Ctrl-C abandoned."""
         self.undo_points: list[str] = []
         """Workspace patches (against the base) from before each approved change."""
-        self._pending: list[ToolCall] = []
-        self._running: ToolCall | None = None
+        self.ui: ChatUI | None = None
+        self._before: tuple[str, dict[str, str | None]] = ("", {})
         self._preview: str | None = None
+        self._begin(Task("", test_command=self.chat.test_command), chat=self.chat.model_dump())
+        self.context = self._initial_context(self.task)
+
+    def _tools(self) -> dict[str, Tool]:
+        return dict(self.base_tools)  # no plan, submit or delegate: the person decides
+
+    def _initial_context(self, task: Task) -> Context:
+        template = PROMPTS.get_template("system.j2")
+        system = template.render(test_command=task.test_command, network=self.chat.network)
+        return Context(system, "", self.config.context)
 
     @property
-    def system_prompt(self) -> str:
-        template = PROMPTS.get_template("system.j2")
-        return template.render(test_command=self.config.test_command, network=self.config.network)
+    def messages(self) -> list[Message]:
+        """The conversation after the system prompt (what `--resume` restores)."""
+        return self.context.history
 
-    def record(self, record: dict[str, Any]) -> None:
-        self.trajectory.write(record)
+    @messages.setter
+    def messages(self, messages: list[Message]) -> None:
+        self.context.history = list(messages)
 
-    def add(self, message: Message) -> None:
-        self.messages.append(message)
-        self.record({"type": "message", "message": message.to_dict()})
+    def record(self, kind: str, **fields: object) -> None:
+        self._record(kind, **fields)
 
     # -- a turn ---------------------------------------------------------------------------------
 
     def turn(self, text: str, ui: ChatUI) -> TurnResult:
         """Send the person's `text`; run the model's tool calls until it answers in words."""
         usage, usd = self.budget.usage, self.budget.usd
-        result = self._turn(text, ui)
+        self.ui = ui
+        self.io.stop.clear()
+        self._verdict = None
+        try:
+            result = self._turn(text)
+        finally:
+            self._verdict, self.ui = None, None
         result.usage = _minus(self.budget.usage, usage)
         result.cost_usd = self.budget.usd - usd
         return result
 
-    def _turn(self, text: str, ui: ChatUI) -> TurnResult:
-        self.add(Message("user", text))
+    def _turn(self, text: str) -> TurnResult:
+        self.context.add_user(text)
+        self._record("user", text=text)
         try:
-            for _ in range(self.config.max_steps_per_turn):
-                self.budget.check()
-                message = self._complete()
-                if message.content.strip():
-                    ui.show_assistant(message.content)
-                if not message.tool_calls:
-                    return TurnResult("answered")
-                redirect = self._run_calls(list(message.tool_calls), ui)
-                if redirect is not None:
-                    return TurnResult("redirected", instruction=redirect)
+            for _ in range(self.chat.max_steps_per_turn):
+                self._step()
             return TurnResult("step_limit", reason="too many steps in one turn; ask to continue")
+        except Answered:
+            return TurnResult("answered")
+        except Redirected as stop:
+            return TurnResult("redirected", instruction=stop.instruction)
         except BudgetExhausted as exc:
-            self.record({"type": "note", "text": f"budget exhausted: {exc}"})
+            self._record("note", text=f"budget exhausted: {exc}")
             return TurnResult("budget_exhausted", reason=str(exc))
-        except KeyboardInterrupt:
+        except (Interrupted, KeyboardInterrupt):
             self._recover(INTERRUPTED, "turn interrupted by the person")
             return TurnResult("interrupted", reason="interrupted by the person")
         except (DevagentError, SandboxError) as exc:  # the model or the sandbox broke
             reason = f"{type(exc).__name__}: {exc}"
             self._recover(f"Not completed: {reason}", f"turn failed: {reason}")
             return TurnResult("failed", reason=reason)
-
-    def _complete(self) -> Message:
-        messages = [Message("system", self.system_prompt), *visible_history(self.messages)]
-        completion = self.model.complete(
-            messages, self.specs, max_tokens=self.config.max_output_tokens
-        )
-        self.budget.record(completion.usage, completion.cost_usd)
-        self.record({"type": "completion", "completion": completion.to_dict()})
-        self.record({"type": "budget", "budget": self.budget.snapshot()})
-        self._pending = list(completion.message.tool_calls)
-        self.add(completion.message)
-        return completion.message
-
-    def _run_calls(self, calls: list[ToolCall], ui: ChatUI) -> str | None:
-        for index, call in enumerate(calls):
-            outcome = self._run_call(call, ui)
-            self._observe(call, outcome.observation)
-            ui.show_tool(call, outcome.observation)
-            if outcome.redirect is not None:
-                for skipped in calls[index + 1 :]:
-                    self._observe(skipped, Observation.failure("Not run: the person redirected."))
-                return outcome.redirect
-        return None
-
-    def _observe(self, call: ToolCall, observation: Observation) -> None:
-        self._pending = [c for c in self._pending if c.id != call.id]
-        self.record(
-            {"type": "observation", "tool_call_id": call.id, "name": call.name,
-             "ok": observation.ok, "data": observation.data}
-        )  # fmt: skip
-        text = trim(self.trajectory.redactor.text(observation.text), OBSERVATION_LIMIT)
-        ok = observation.ok
-        self.add(Message("tool", text, tool_call_id=call.id, name=call.name, is_error=not ok))
-
-    def _run_call(self, call: ToolCall, ui: ChatUI) -> _Outcome:
-        self.record({"type": "tool_call", "call": call.to_dict()})
-        ui.tool_started(call)
-        if call.name in EDIT_TOOLS and call.parse_error is None:
-            return self._edit(call, ui)
-        if call.name == "run" and call.parse_error is None:
-            return self._command(call, ui)
-        return _Outcome(self._dispatch(call))
-
-    def _dispatch(self, call: ToolCall) -> Observation:
-        self._running = call
-        observation = dispatch(call, self.tools, self.ctx)
-        self._running = None
-        return observation
-
-    def _edit(self, call: ToolCall, ui: ChatUI) -> _Outcome:
-        """Run the edit, show its diff, keep it only when approved (an undo point)."""
-        snapshot = self.workspace.diff()
-        before = read_contents(self.workspace.tree, candidate_paths(call))
-        observation = self._dispatch(call)
-        changed = list(observation.data.get("changed_paths") or [])
-        if not observation.ok or not changed:
-            return _Outcome(observation)
-        give_to_tree_owner(self.workspace.tree, changed)
-        diff = unified_diff(
-            {p: before.get(p) for p in changed}, read_contents(self.workspace.tree, changed)
-        )
-        return self._decide(call, snapshot, diff, observation, ui)
-
-    def _decide(
-        self, call: ToolCall, snapshot: str, diff: str, observation: Observation, ui: ChatUI
-    ) -> _Outcome:
-        """Keep the change the call made (an undo point) or put `snapshot` back."""
-        self._preview = snapshot
-        decision = YES if self.config.auto else ui.approve_edit(call, diff)
-        self._preview = None
-        self.record({"type": "decision", "tool_call_id": call.id, "decision": decision.kind})
-        if decision.approved:
-            self.undo_points.append(snapshot)
-            return _Outcome(observation)
-        self.workspace.reset_to(snapshot)
-        if decision.kind == "edit":
-            return _Outcome(Observation.failure(REDIRECTED), decision.instruction)
-        return _Outcome(Observation.failure(REJECTED_EDIT))
-
-    def _command(self, call: ToolCall, ui: ChatUI) -> _Outcome:
-        """A `run` call; one that needs the network or a long timeout is confirmed first."""
-        asked = call.arguments.get("timeout")
-        timeout = float(asked) if isinstance(asked, int | float) else None
-        concern = command_concern(
-            str(call.arguments.get("command", "")), timeout, self.config.command_timeout
-        )
-        limit = self.config.command_timeout
-        if concern is not None:
-            decision = ui.approve_command(call, concern)
-            self.record({"type": "decision", "tool_call_id": call.id, "decision": decision.kind})
-            if decision.kind == "edit":
-                return _Outcome(Observation.failure(REDIRECTED), decision.instruction)
-            if not decision.approved:
-                return _Outcome(Observation.failure(REJECTED_COMMAND))
-            limit = max(limit, timeout or 0.0)
-        self.ctx.command_timeout = limit
-        snapshot = self.workspace.diff()
-        observation = self._dispatch(call)
-        diff = changed_sections(snapshot, self.workspace.diff())
-        if not diff:
-            return _Outcome(observation)
-        return self._decide(call, snapshot, diff, observation, ui)
 
     def _recover(self, answer: str, note: str) -> None:
         """Leave the history well-formed after Ctrl-C or a failure: no half-approved edit, every
@@ -240,15 +155,112 @@ class ChatSession:
         if self._preview is not None:
             self.workspace.reset_to(self._preview)
             self._preview = None
-        stuck = self._running is not None and self._running.name in RUN_TOOLS
-        if stuck and self.restart_sandbox is not None:
-            self.ctx.sandbox = self.restart_sandbox()
-        self._running = None
-        for call in list(self._pending):
-            self._observe(call, Observation.failure(answer))
+        if self.running is not None and self.running.name in RUN_TOOLS:
+            self.fresh_sandbox()
+        self.running = None
+        for call in self.context.unanswered():
+            self._observe(call, Observation.failure(answer), 0.0)
         if self.messages and self.messages[-1].role == "user":
-            self.add(Message("assistant", f"({note} before I answered)"))
-        self.record({"type": "note", "text": note})
+            self.context.add_assistant(Message("assistant", f"({note} before I answered)"))
+        self._record("note", text=note)
+
+    def fresh_sandbox(self) -> bool:
+        """Abandon a command stuck in the sandbox: a fresh sandbox on the same workspace (False
+        when the session cannot start one)."""
+        if self.restart_sandbox is None:
+            return False
+        self.sandbox = self.ctx.sandbox = self.restart_sandbox()
+        return True
+
+    # -- the hooks: the person in the loop ------------------------------------------------------
+
+    def received(self, message: Message) -> None:
+        if message.content.strip() and self.ui is not None:
+            self.ui.show_assistant(message.content)
+
+    def answered(self, message: Message) -> None:
+        raise Answered("the model answered; the person has the turn")
+
+    def review(self, call: ToolCall) -> ToolCall | Observation:
+        """Show the call; confirm a command that needs the network or a long timeout; note the
+        workspace before a call that may change it."""
+        assert self.ui is not None
+        self.ui.tool_started(call)
+        if call.parse_error is None and call.name == "run":
+            refused = self._confirm_command(call)
+            if refused is not None:
+                self.ui.show_tool(call, refused)
+                return refused
+        if _changes_files(call):
+            paths = candidate_paths(call) if call.name in EDIT_TOOLS else []
+            self._before = (self.workspace.diff(), read_contents(self.workspace.tree, paths))
+        return call
+
+    def reviewed(self, call: ToolCall, observation: Observation) -> Observation:
+        """Keep what the call changed only when the person approves it (an undo point)."""
+        assert self.ui is not None
+        if _changes_files(call):
+            observation = self._approve_change(call, observation)
+        self.ui.show_tool(call, observation)
+        return observation
+
+    def _confirm_command(self, call: ToolCall) -> Observation | None:
+        """Ask first when a `run` needs the network or a long timeout; None to run it."""
+        assert self.ui is not None
+        asked = call.arguments.get("timeout")
+        timeout = float(asked) if isinstance(asked, int | float) else None
+        limit = self.chat.command_timeout
+        concern = command_concern(str(call.arguments.get("command", "")), timeout, limit)
+        self.ctx.command_timeout = limit
+        if concern is None:
+            return None
+        decision = self.ui.approve_command(call, concern)
+        self._record("decision", tool_call_id=call.id, decision=decision.kind)
+        if decision.kind == "edit":
+            return self._redirect(decision)
+        if not decision.approved:
+            return Observation.failure(REJECTED_COMMAND)
+        self.ctx.command_timeout = max(limit, timeout or 0.0)
+        return None
+
+    def _approve_change(self, call: ToolCall, observation: Observation) -> Observation:
+        snapshot, before = self._before
+        if call.name == "run":
+            diff = changed_sections(snapshot, self.workspace.diff())
+        else:
+            changed = list(observation.data.get("changed_paths") or [])
+            if not observation.ok or not changed:
+                return observation
+            give_to_tree_owner(self.workspace.tree, changed)
+            after = read_contents(self.workspace.tree, changed)
+            diff = unified_diff({p: before.get(p) for p in changed}, after)
+        if not diff:
+            return observation
+        if self.io.stop.is_set():  # interrupted: nothing it changed stays
+            self.workspace.reset_to(snapshot)
+            return Observation.failure(f"{INTERRUPTED}\n\n{observation.text}")
+        return self._decide(call, snapshot, diff, observation)
+
+    def _decide(
+        self, call: ToolCall, snapshot: str, diff: str, observation: Observation
+    ) -> Observation:
+        """Keep the change the call made (an undo point) or put `snapshot` back."""
+        assert self.ui is not None
+        self._preview = snapshot
+        decision = YES if self.chat.auto else self.ui.approve_edit(call, diff)
+        self._preview = None
+        self._record("decision", tool_call_id=call.id, decision=decision.kind)
+        if decision.approved:
+            self.undo_points.append(snapshot)
+            return observation
+        self.workspace.reset_to(snapshot)
+        if decision.kind == "edit":
+            return self._redirect(decision)
+        return Observation.failure(REJECTED_EDIT)
+
+    def _redirect(self, decision: Decision) -> Observation:
+        self.end_step(Redirected(decision.instruction), NOT_RUN)
+        return Observation.failure(REDIRECTED)
 
     # -- undo and history -----------------------------------------------------------------------
 
@@ -257,13 +269,18 @@ class ChatSession:
         if not self.undo_points:
             return False
         self.workspace.reset_to(self.undo_points.pop())
-        self.record({"type": "undo", "left": len(self.undo_points)})
+        self._record("undo", left=len(self.undo_points))
         return True
 
     def clear(self) -> None:
         """Forget the conversation (the workspace and its undo points stay)."""
-        self.messages.clear()
-        self.record({"type": "clear"})
+        self.context.history.clear()
+        self._record("clear")
+
+
+def _changes_files(call: ToolCall) -> bool:
+    """An edit or a command: what it changes in the workspace is approved by the person."""
+    return call.parse_error is None and call.name in {"run", *EDIT_TOOLS}
 
 
 def _minus(a: Usage, b: Usage) -> Usage:

@@ -1,5 +1,6 @@
-"""Saved chat sessions: `session.json` (where the work stands) beside the trajectory (what was
-said), under one directory per session id, so that `--resume ID` can continue either."""
+"""Saved chat sessions: `session.json` (where the work and the conversation stand) beside the
+trajectory (the record of the session, as of a solve run), under one directory per session id,
+so that `--resume ID` can continue both."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from devagent.agent.redact import Redactor
 from devagent.agent.trajectory import Trajectory, read_trajectory
 from devagent.errors import DevagentError
-from devagent.llm.types import Message
 
 _ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
 
@@ -37,6 +37,8 @@ class SessionState(BaseModel):
     patch: str = ""
     """The workspace's changes against `base`."""
     undo_points: list[str] = Field(default_factory=list)
+    messages: list[dict[str, Any]] = Field(default_factory=list)
+    """The conversation the model sees (`Message.to_dict()` each), restored by `--resume`."""
     test_command: str | None = None
     created: float = Field(default_factory=time.time)
 
@@ -89,14 +91,3 @@ class SessionStore:
         for record in earlier:
             trajectory.write({k: v for k, v in record.items() if k != "ts"})
         return trajectory
-
-
-def history(records: list[dict[str, Any]]) -> list[Message]:
-    """The conversation a trajectory holds: its `message` records since the last `clear`."""
-    messages: list[Message] = []
-    for record in records:
-        if record.get("type") == "clear":
-            messages.clear()
-        elif record.get("type") == "message":
-            messages.append(Message.from_dict(record["message"]))
-    return messages

@@ -15,7 +15,7 @@ from devagent.chat.seams import ChatConfig
 from devagent.chat.session import ChatSession
 from devagent.llm.scripted import ScriptedModel
 from devagent.llm.types import ToolCall
-from devagent.tools.base import Observation, ToolContext
+from devagent.tools.base import Observation
 from devagent.tools.registry import build_tools
 from devagent.workspace import Workspace
 from sandbox.local import LocalSandbox
@@ -84,16 +84,16 @@ class FakePerson:
 
 
 def local_session(
-    tmp_path: Path, replies: list[dict[str, Any]], **config: Any
+    tmp_path: Path, replies: list[dict[str, Any]], path: Path | None = None, **config: Any
 ) -> tuple[ChatSession, Workspace, list[dict[str, Any]]]:
-    """A session over a real workspace of the tiny repo, commands run on the host."""
+    """A session over a real workspace of the tiny repo, commands run on the host; its
+    trajectory in memory, or also in the file `path`."""
     repo = tiny_repo(tmp_path / "repo")
     workspace = Workspace.create(repo, tmp_path / "ws")
-    trajectory = Trajectory(None, Redactor([SECRET]))
-    ctx = ToolContext(workspace=workspace.tree, sandbox=LocalSandbox(workspace.tree))
+    trajectory = Trajectory(path, Redactor([SECRET]))
     session = ChatSession(
-        ScriptedModel.from_replies(replies), build_tools(), ctx, workspace,
-        Budget(BudgetConfig(max_steps=None)), trajectory,
+        ScriptedModel.from_replies(replies), build_tools(), LocalSandbox(workspace.tree),
+        Budget(BudgetConfig(max_steps=None)), workspace, trajectory=trajectory,
         config=ChatConfig(test_command=TEST_CMD, **config),
     )  # fmt: skip
     return session, workspace, trajectory.records

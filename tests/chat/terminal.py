@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +37,7 @@ def spawn_chat(tmp_path: Path, repo: Path, *args: str) -> pexpect.spawn:
             "--sessions-dir", str(tmp_path / "sessions"), "--test-cmd",
             "python3 -B -m unittest -q", *args]  # fmt: skip
     return pexpect.spawn(
-        PYTHON, argv, cwd=str(ROOT), env=env, encoding="utf-8", timeout=30, dimensions=(50, 100)
+        PYTHON, argv, cwd=str(ROOT), env=env, encoding="utf-8", timeout=120, dimensions=(50, 100)
     )
 
 
@@ -50,3 +53,13 @@ def containers_of(pid: int) -> list[str]:
         return [c.id for c in found]
     finally:
         client.close()
+
+
+def wait_for(condition: Callable[[], object], child: pexpect.spawn, timeout: float = 120) -> None:
+    """Poll `condition` until it holds, while the chat lives (its output is read meanwhile)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert child.isalive(), "the chat ended"
+        assert time.monotonic() < deadline, f"not within {timeout}s"
+        with contextlib.suppress(pexpect.TIMEOUT):
+            child.expect(pexpect.TIMEOUT, timeout=0.05)

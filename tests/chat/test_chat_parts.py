@@ -21,7 +21,6 @@ from devagent.chat.store import (
     SessionState,
     SessionStore,
     SessionStoreError,
-    history,
     new_session_id,
 )
 from devagent.llm.types import Message, ToolCall
@@ -92,27 +91,18 @@ def test_read_message_multi_line(lines: list[str], message: str) -> None:
     assert read_message(lambda _prompt: next(feed)) == message
 
 
-def test_history_starts_again_after_clear() -> None:
-    records = [
-        {"type": "message", "message": {"role": "user", "content": "old"}},
-        {"type": "clear"},
-        {"type": "message", "message": {"role": "user", "content": "new"}},
-        {"type": "note", "text": "x"},
-    ]
-    assert history(records) == [Message("user", "new")]
-
-
 def test_store_round_trip_and_trajectory_carry_over(tmp_path: Path) -> None:
     store = SessionStore(tmp_path)
     state = SessionState(id=new_session_id(), repo="/r", base="abc", model="scripted:x")
     state.patch, state.undo_points = "diff", ["", "p1"]
+    state.messages = [Message("user", "fix add").to_dict()]
     store.save(state)
     assert store.load(state.id) == state
     with store.open_trajectory(state.id, Redactor()) as trajectory:
-        trajectory.write({"type": "message", "message": {"role": "user", "content": "one"}})
+        trajectory.write({"type": "user", "text": "one"})
     with store.open_trajectory(state.id, Redactor()) as trajectory:
-        trajectory.write({"type": "message", "message": {"role": "user", "content": "two"}})
-        assert [m.content for m in history(trajectory.records)] == ["one", "two"]
+        trajectory.write({"type": "user", "text": "two"})
+        assert [r["text"] for r in trajectory.records] == ["one", "two"]
     assert store.ids() == [state.id]
 
 

@@ -4,11 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from devagent.agent.replay import load_recording
 from devagent.chat.approval import NO, YES, Decision
-from devagent.chat.seams import REJECTED_EDIT
+from devagent.chat.commands import CommandEnv, run_command
+from devagent.chat.replay import replay_session
+from devagent.chat.seams import INTERRUPTED, REJECTED_EDIT
 from devagent.llm.types import Message
+from devagent.tools.registry import build_tools
 from sandbox.local import LocalSandbox
-from tests.chat.helpers import BUGGY, FIX_CALL, FIXED, SECRET, FakePerson, local_session, reply
+from tests.chat.helpers import (
+    BUGGY,
+    FIX_CALL,
+    FIXED,
+    SECRET,
+    TEST_CMD,
+    FakePerson,
+    local_session,
+    reply,
+)
 
 
 def test_approved_edit_lands_and_shows_its_diff(tmp_path: Path) -> None:
@@ -102,11 +115,35 @@ def test_interrupt_during_approval_reverts_and_closes_the_calls(tmp_path: Path) 
     assert (records[-1]["type"], records[-1]["text"]) == ("note", "turn interrupted by the person")
 
 
-def test_messages_are_recorded_for_resume(tmp_path: Path) -> None:
-    session, _, records = local_session(tmp_path, [reply("hi there")])
-    session.turn("hello", FakePerson())
-    recorded = [r["message"]["content"] for r in records if r["type"] == "message"]
-    assert recorded == ["hello", "hi there"]
+def test_a_chat_trajectory_loads_as_a_solve_recording(tmp_path: Path) -> None:
+    path = tmp_path / "trajectory.jsonl"
+    replies = [reply("fixing", FIX_CALL), reply("Fixed `add`.")]
+    session, _, _ = local_session(tmp_path, replies, path=path)
+    session.turn("add is wrong", FakePerson(answers=[YES]))
+    recording = load_recording(path)
+    assert recording.task.test_command == TEST_CMD
+    assert [c.message.content for c in recording.completions] == ["fixing", "Fixed `add`."]
+    assert [(o["name"], o["ok"]) for o in recording.observations] == [("replace", True)]
+    assert "Replaced 1 occurrence" in recording.observations[0]["text"]
+
+
+def test_a_recorded_chat_replays_to_the_same_observations(tmp_path: Path) -> None:
+    path = tmp_path / "trajectory.jsonl"
+    create = {"name": "create", "arguments": {"path": "notes.md", "content": "x\n"}}
+    replies = [reply("", FIX_CALL), reply("", create), reply("fixed; no notes"),
+               reply("", FIX_CALL), reply("fixed again")]  # fmt: skip
+    session, ws, _ = local_session(tmp_path / "a", replies, path=path)
+    env = CommandEnv(session, tmp_path / "a" / "repo", "20260101-000000-abcdef", ws.base,
+                     build_model=lambda spec: session.model)  # fmt: skip
+    session.turn("fix add", FakePerson(answers=[YES, NO]))
+    run_command("/run echo '# more' >> calc.py", env)
+    run_command("/undo", env)
+    session.turn("fix it again", FakePerson(answers=[YES]))
+
+    _, fresh, _ = local_session(tmp_path / "b", [])
+    report = replay_session(path, build_tools(), LocalSandbox(fresh.tree), fresh)
+    assert (report.reproduced, report.compared) == (True, 3)
+    assert (report.result.status, report.result.patch) == ("answered", ws.diff())
 
 
 def test_a_model_failure_ends_the_turn_not_the_session(tmp_path: Path) -> None:
@@ -146,6 +183,28 @@ def test_interrupted_command_gets_a_fresh_sandbox(tmp_path: Path) -> None:
     assert result.status == "interrupted"
     assert session.ctx.sandbox is fresh
     assert [m.role for m in session.messages] == ["user", "assistant", "tool"]
+
+
+def test_ctrl_c_during_a_command_ends_the_turn_and_puts_its_changes_back(tmp_path: Path) -> None:
+    call = {"name": "run", "arguments": {"command": "echo half > out.txt && sleep 30"}}
+    create = {"name": "create", "arguments": {"path": "notes.md", "content": "x\n"}}
+    session, ws, _ = local_session(tmp_path, [reply("", call, create)])
+
+    class CtrlCMidCommand(LocalSandbox):
+        def exec(self, command, **kwargs):  # type: ignore[no-untyped-def, override]
+            session.io.stop.set()  # what the SIGINT handler does while a command runs
+            return super().exec("echo half > out.txt", **kwargs)  # a watcher stopped it
+
+    sandbox = session.ctx.sandbox = CtrlCMidCommand(ws.tree)
+    person = FakePerson()
+    result = session.turn("run it", person)
+    assert result.status == "interrupted"
+    assert (person.diffs, ws.diff()) == ([], "")  # not asked; nothing it wrote stays
+    assert session.ctx.sandbox is sandbox  # the same sandbox goes on
+    assert [m.content.split("\n")[0] for m in session.messages[2:]] == [
+        INTERRUPTED,
+        "Not run: the run was stopped.",
+    ]
 
 
 def test_secrets_in_tool_output_never_reach_the_model(tmp_path: Path) -> None:

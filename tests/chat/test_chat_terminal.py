@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import pexpect
 import pytest
 
+from devagent.agent.replay import load_recording
+from devagent.agent.trajectory import read_trajectory
 from devagent.chat.cli import run_chat
 from sandbox import SandboxStartError
 from tests.chat.helpers import BUGGY, FIX_CALL, FIXED, reply, tiny_repo
-from tests.chat.terminal import containers_of, session_id, spawn_chat, write_script
+from tests.chat.terminal import containers_of, session_id, spawn_chat, wait_for, write_script
 
 pytestmark = pytest.mark.docker
 VIEW_CALL = {"name": "view", "arguments": {"path": "calc.py"}}
@@ -84,7 +85,7 @@ def test_rejected_change_lands_nowhere(tmp_path: Path) -> None:
 
 def test_ctrl_c_stops_the_turn_not_the_session_and_resume_continues(tmp_path: Path) -> None:
     repo = tiny_repo(tmp_path / "repo")
-    slow = {"name": "run", "arguments": {"command": "sleep 30"}}
+    slow = {"name": "run", "arguments": {"command": "touch started && sleep 300"}}
     first = write_script(tmp_path / "first.yaml", [
         reply("Running the slow check.", slow),
         reply("Fixing it.", FIX_CALL),
@@ -92,9 +93,13 @@ def test_ctrl_c_stops_the_turn_not_the_session_and_resume_continues(tmp_path: Pa
     ])  # fmt: skip
     child = spawn_chat(tmp_path, repo, "--model", f"scripted:{first}")
     ask(child, "run the slow check")
-    child.expect_exact("… run sleep 30")
+    wait_for(lambda: list((tmp_path / "sessions").glob("*/workspace/**/started")), child)
+    child.sendintr()  # the command runs in the sandbox now; a watcher stops it at once
+    child.expect_exact("turn interrupted; the session goes on", timeout=120)
+    ask(child, "/run touch ran && sleep 300")
+    wait_for(lambda: list((tmp_path / "sessions").glob("*/workspace/**/ran")), child)
     child.sendintr()
-    child.expect_exact("turn interrupted; the session goes on")
+    child.expect_exact("[sandbox: the command was stopped by the user]", timeout=120)
     ask(child, "/run echo still-$((40 + 2))")
     child.expect_exact("still-42")
     ask(child, "then fix add")
@@ -121,10 +126,22 @@ def test_ctrl_c_stops_the_turn_not_the_session_and_resume_continues(tmp_path: Pa
     child.expect_exact("We fixed add earlier.")
     ask(child, "/exit")
     child.expect(pexpect.EOF)
-    records = (tmp_path / "sessions" / sid / "trajectory.jsonl").read_text().splitlines()
-    said = [json.loads(r)["message"]["content"] for r in records if '"type": "message"' in r]
-    assert said[0] == "run the slow check"
-    assert said[-2:] == ["what did we do?", "We fixed `add` earlier."]
+    path = tmp_path / "sessions" / sid / "trajectory.jsonl"
+    said = [r["text"] for r in read_trajectory(path) if r["type"] == "user"]
+    assert said == ["run the slow check", "then fix add", "what did we do?"]
+    answers = [c.message.content for c in load_recording(path).completions]
+    assert answers[-1] == "We fixed `add` earlier."
+    assert containers_of(child.pid) == []
+
+
+def test_the_sandbox_of_a_chat_writes_no_bytecode(tmp_path: Path) -> None:
+    repo = tiny_repo(tmp_path / "repo")
+    script = write_script(tmp_path / "s.yaml", [reply("unused")])
+    child = spawn_chat(tmp_path, repo, "--model", f"scripted:{script}")
+    ask(child, """/run python3 -c 'import sys; print("bytecode", sys.dont_write_bytecode)'""")
+    child.expect_exact("bytecode True")
+    ask(child, "/exit")
+    child.expect(pexpect.EOF)
     assert containers_of(child.pid) == []
 
 
