@@ -9,7 +9,7 @@ import logging
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -32,11 +32,12 @@ from devagent.agent import (
 )
 from devagent.agent.checks import CheckResult, run_checks
 from devagent.agent.replay import load_recording
+from devagent.agent.signals import commands_stopped_by
 from devagent.agent.trajectory import Listener
 from devagent.background import in_background
 from devagent.errors import DevagentError
 from devagent.llm.types import Model
-from devagent.tools.base import ToolContext
+from devagent.tools.base import Tool, ToolContext
 from devagent.tools.registry import build_tools
 from devagent.tools.repomap import render_map
 from devagent.tools.run import detect_test_command
@@ -182,7 +183,7 @@ def run_solve(opts: SolveOptions) -> SolveOutcome:
         )
         opts.on_progress(f"starting the sandbox ({image})")
         sandbox = DockerSandbox(config)
-        with contextlib.closing(sandbox), commands_stopped_by(opts.stop, sandbox):
+        with contextlib.closing(sandbox), commands_stopped_by(opts.stop, lambda: sandbox):
             # The daemon starts the container and reads the image's report while this thread
             # maps the repository: the map reads the tree before anything runs in it.
             with ThreadPoolExecutor(max_workers=2, thread_name_prefix="devagent-start") as pool:
@@ -256,29 +257,20 @@ def private_workspace(opts: SolveOptions) -> Iterator[Workspace]:
             shutil.rmtree(scratch, ignore_errors=True)
 
 
-@contextlib.contextmanager
-def commands_stopped_by(stop: threading.Event, sandbox: DockerSandbox) -> Iterator[None]:
-    """While active, once `stop` is set (the first Ctrl-C, SIGTERM, a bench stop) every sandbox
-    command running from then on is stopped at once, instead of the run waiting it out."""
-    done = threading.Event()
-
-    def watch() -> None:
-        while not done.is_set() and not stop.wait(0.1):
-            pass
-        while not done.is_set():
-            sandbox.interrupt()
-            done.wait(0.2)
-
-    watcher = threading.Thread(target=watch, name="devagent-stop-watch", daemon=True)
-    watcher.start()
-    try:
-        yield
-    finally:
-        done.set()
-        watcher.join(timeout=10)
+Replayer = Callable[[Path, Mapping[str, Tool], DockerSandbox, Workspace], ReplayReport]
+"""Re-runs a recording on a fresh workspace and sandbox (a chat session's has its own)."""
 
 
-def replay_run(trajectory: Path, repo: str | Path | None = None) -> ReplayReport:
+def replay_agent_run(
+    trajectory: Path, tools: Mapping[str, Tool], sandbox: DockerSandbox, ws: Workspace
+) -> ReplayReport:
+    io = AgentIO(workspace=ws.tree, patch_fn=ws.diff, restore_fn=ws.reset_to)
+    return replay(trajectory, tools, sandbox, io)
+
+
+def replay_run(
+    trajectory: Path, repo: str | Path | None = None, replayer: Replayer = replay_agent_run
+) -> ReplayReport:
     """Re-run a recorded run's model replies against a fresh workspace and sandbox made like
     the original (repo, base, image from its meta record); report the first divergence."""
     meta = load_recording(trajectory).meta
@@ -290,7 +282,6 @@ def replay_run(trajectory: Path, repo: str | Path | None = None) -> ReplayReport
         ws = Workspace.create(source, scratch / "ws", base=meta["base"])
         config = SandboxConfig(image=meta["image"], workspace=ws.tree, env=SANDBOX_ENV)
         with DockerSandbox(config) as sandbox:
-            io = AgentIO(workspace=ws.tree, patch_fn=ws.diff, restore_fn=ws.reset_to)
-            return replay(trajectory, build_tools(), sandbox, io)
+            return replayer(trajectory, build_tools(), sandbox, ws)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)

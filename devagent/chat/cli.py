@@ -140,7 +140,9 @@ def _session(args: argparse.Namespace, setup: ChatSetup, trajectory: Trajectory)
         auto=args.auto, command_timeout=args.timeout, test_command=state.test_command,
         network=args.network,
     )  # fmt: skip
-    budget = Budget(BudgetConfig(max_steps=None, max_usd=args.max_usd))
+    # A session's only limit is the money the person sets; turns have their own step limit.
+    limits = {"max_steps": None, "max_tokens": None, "max_time_s": None, "max_usd": args.max_usd}
+    budget = Budget(BudgetConfig(**limits))
     session = ChatSession(
         setup.model, build_tools(CHAT_TOOLS), setup.slot.sandbox, budget, setup.workspace,
         trajectory=trajectory, config=config, cache_dir=setup.store.root / "index",

@@ -16,9 +16,12 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    from devagent.pipeline import replay_run
+    from devagent.agent.replay import load_recording
+    from devagent.chat.replay import is_chat, replay_session
+    from devagent.pipeline import replay_agent_run, replay_run
 
-    report = replay_run(args.trajectory, args.repo)
+    chat = is_chat(load_recording(args.trajectory).start)
+    report = replay_run(args.trajectory, args.repo, replay_session if chat else replay_agent_run)
     if report.reproduced:
         console.print(f"[green]reproduced[/]: all {report.compared} observations match")
         return 0
