@@ -1,4 +1,5 @@
-"""Drive `python -m devagent.chat` through a pseudo-terminal, as a person would."""
+"""Drive `devagent chat` (`python -m devagent.cli chat`) through a pseudo-terminal, as a person
+would."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def spawn_chat(tmp_path: Path, repo: Path, *args: str) -> pexpect.spawn:
     """The chat on `repo` with sessions under tmp_path/sessions, in a clean environment."""
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path), "TERM": "dumb",
            "COLUMNS": "100", "LANG": "C.UTF-8"}  # fmt: skip
-    argv = ["-m", "devagent.chat", "--repo", str(repo), "--image", IMAGE,
+    argv = ["-m", "devagent.cli", "chat", "--repo", str(repo), "--image", IMAGE,
             "--sessions-dir", str(tmp_path / "sessions"), "--test-cmd",
             "python3 -B -m unittest -q", *args]  # fmt: skip
     return pexpect.spawn(
