@@ -109,16 +109,14 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
         removed = gc(docker_client(), all_hosts=args.all_hosts)
         console.print(f"removed {len(removed)} orphaned sandbox(es) {' '.join(removed)}".rstrip())
         return 0
-    from sandbox.config import SandboxConfig
+    from devagent.assembly import sandbox_config
     from sandbox.docker import DockerSandbox
 
     command = " ".join(args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd)
     if not command:
         raise DevagentError("give a command after --, e.g. devagent sandbox run -- ls -la")
     workspace = args.dir.resolve() if args.dir else None
-    config = SandboxConfig(
-        image=args.image, workspace=workspace, network="bridge" if args.network else "none"
-    )
+    config = sandbox_config(args.image, workspace, network=args.network)
     with DockerSandbox(config) as sb:
         result = sb.exec(command, timeout=args.timeout)
     sys.stdout.write(result.output)

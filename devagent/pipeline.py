@@ -34,6 +34,7 @@ from devagent.agent.checks import CheckResult, run_checks
 from devagent.agent.replay import load_recording
 from devagent.agent.signals import commands_stopped_by
 from devagent.agent.trajectory import Listener
+from devagent.assembly import sandbox_config
 from devagent.background import in_background
 from devagent.errors import DevagentError
 from devagent.llm.types import Model
@@ -43,7 +44,6 @@ from devagent.tools.repomap import render_map
 from devagent.tools.run import detect_test_command
 from devagent.workspace import Workspace
 from devagent.wspool import prune_stale, workspace_slot
-from sandbox.config import SandboxConfig
 from sandbox.docker import DockerSandbox
 from sandbox.envspec import EnvironmentSpec
 from sandbox.errors import SandboxError
@@ -56,10 +56,6 @@ log = logging.getLogger(__name__)
 INITIAL_MAP_SECONDS = 5.0
 """Parsing time the first repo map may take; a huge repository's first map is made of what was
 parsed by then (mentioned files first) while the rest is parsed in the background."""
-
-SANDBOX_ENV = {"PYTHONDONTWRITEBYTECODE": "1"}
-"""No bytecode caches: an edit within the same second and of the same size as the file it
-replaces would otherwise run the stale .pyc (seen in our own tests)."""
 
 
 @dataclass
@@ -175,12 +171,7 @@ def run_solve(opts: SolveOptions) -> SolveOutcome:
         if not task.checks and not task.test_command:  # the goal: the suite plus a repro test
             task = replace(task, test_command=detect_test_command(ws.tree))
         image = choose_image(opts, ws.tree, as_of=ws.base_date(), listing=ws.listing())
-        config = SandboxConfig(
-            image=image,
-            workspace=ws.tree,
-            network="bridge" if opts.network else "none",
-            env={**spec.env, **SANDBOX_ENV},
-        )
+        config = sandbox_config(image, ws.tree, network=opts.network, env=spec.env)
         opts.on_progress(f"starting the sandbox ({image})")
         sandbox = DockerSandbox(config)
         with contextlib.closing(sandbox), commands_stopped_by(opts.stop, lambda: sandbox):
@@ -280,7 +271,7 @@ def replay_run(
     scratch = Path(tempfile.mkdtemp(prefix="devagent-replay-"))
     try:
         ws = Workspace.create(source, scratch / "ws", base=meta["base"])
-        config = SandboxConfig(image=meta["image"], workspace=ws.tree, env=SANDBOX_ENV)
+        config = sandbox_config(meta["image"], ws.tree)
         with DockerSandbox(config) as sandbox:
             return replayer(trajectory, build_tools(), sandbox, ws)
     finally:

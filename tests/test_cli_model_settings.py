@@ -5,12 +5,11 @@ public OpenAI endpoint with native tool calls (the model was built from the flag
 
 from __future__ import annotations
 
-import argparse
 import json
 
 from pytest_httpserver import HTTPServer
 
-from devagent.commands.solve import build_cli_model
+from devagent.assembly import model_named, run_model
 from devagent.config import load_settings
 from devagent.llm.types import Message, ToolSpec
 from tests.llm.fakes import sent_bodies
@@ -19,15 +18,14 @@ from tests.llm.test_llm_openai_model import chat_response
 TOOL = ToolSpec(name="view", description="show a file", parameters={"type": "object"})
 
 
-def _args(**flags: object) -> argparse.Namespace:
-    return argparse.Namespace(model="openai:gpt-4o", base_url=None, tool_protocol=None, **flags)
+ENV = {"OPENAI_API_KEY": "sk-x"}
 
 
 def test_endpoint_and_tool_protocol_come_from_the_settings(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/v1/chat/completions").respond_with_json(chat_response("hi"))
     env = {"DEVAGENT_BASE_URL": httpserver.url_for("/v1"), "DEVAGENT_TOOL_PROTOCOL": "text"}
     settings = load_settings({}, None, env)
-    model = build_cli_model(_args(), settings.model, settings, env={"OPENAI_API_KEY": "sk-x"})
+    model = run_model(settings, model="openai:gpt-4o", env=ENV)
     model.complete([Message("user", "hello")], [TOOL])
     (body,) = sent_bodies(httpserver)
     assert "tools" not in body  # the text protocol describes tools in the prompt instead
@@ -37,9 +35,23 @@ def test_endpoint_and_tool_protocol_come_from_the_settings(httpserver: HTTPServe
 def test_flags_win_over_the_settings(httpserver: HTTPServer) -> None:
     httpserver.expect_request("/v1/chat/completions").respond_with_json(chat_response("hi"))
     settings = load_settings({}, None, {"DEVAGENT_BASE_URL": "http://127.0.0.1:9/v1"})
-    args = _args()
-    args.base_url, args.tool_protocol = httpserver.url_for("/v1"), "native"
-    model = build_cli_model(args, settings.model, settings, env={"OPENAI_API_KEY": "sk-x"})
+    flags = {"base_url": httpserver.url_for("/v1"), "tool_protocol": "native"}
+    model = run_model(settings, model="openai:gpt-4o", env=ENV, **flags)
     model.complete([Message("user", "hello")], [TOOL])
     (body,) = sent_bodies(httpserver)
     assert body["tools"][0]["function"]["name"] == "view"
+
+
+def test_a_model_switched_to_by_name_keeps_the_settings_endpoint_and_protocol(
+    httpserver: HTTPServer,
+) -> None:
+    """Chat builds its models (the first and any `/model NAME`) with `model_named`: it used to
+    pass the endpoint but not the tool protocol."""
+    httpserver.expect_request("/v1/chat/completions").respond_with_json(chat_response("hi"))
+    env = {"DEVAGENT_BASE_URL": httpserver.url_for("/v1"), "DEVAGENT_TOOL_PROTOCOL": "text"}
+    settings = load_settings({}, None, env)
+    model = model_named("openai:qwen", settings, env=ENV)
+    model.complete([Message("user", "hello")], [TOOL])
+    (body,) = sent_bodies(httpserver)
+    assert "tools" not in body
+    assert body["model"] == "qwen"

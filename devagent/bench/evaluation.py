@@ -11,10 +11,9 @@ from pathlib import Path
 
 from devagent.agent.checks import CheckResult, run_checks
 from devagent.agent.testfiles import patch_paths, strip_test_changes, test_file_rule
+from devagent.assembly import sandbox_config
 from devagent.bench.gitrepo import BenchGitError, apply, clone_at
 from devagent.bench.grading import Goal, Verdict, judge_after, judge_before
-from devagent.pipeline import SANDBOX_ENV
-from sandbox.config import SandboxConfig
 from sandbox.docker import DockerSandbox
 
 log = logging.getLogger(__name__)
@@ -97,7 +96,7 @@ def _apply(tree: Path, patch: str, failure: str) -> Verdict | None:
 
 def _run(tree: Path, grading: Grading) -> list[CheckResult]:
     """The goal checks in a new sandbox over `tree`."""
-    config = SandboxConfig(image=grading.image, workspace=tree, env=SANDBOX_ENV)
+    config = sandbox_config(grading.image, tree)
     with DockerSandbox(config) as sandbox:
         return run_checks(sandbox, grading.checks, timeout=grading.timeout)
 

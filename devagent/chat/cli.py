@@ -16,6 +16,7 @@ from rich.markup import escape
 from devagent.agent.budget import Budget, BudgetConfig
 from devagent.agent.redact import Redactor, secret_values_from_env
 from devagent.agent.trajectory import Trajectory
+from devagent.assembly import model_named, sandbox_config
 from devagent.chat.commands import CommandEnv
 from devagent.chat.repl import ChatRepl, line_history
 from devagent.chat.seams import ChatConfig
@@ -23,9 +24,8 @@ from devagent.chat.session import ChatSession
 from devagent.chat.store import SessionState, SessionStore, new_session_id
 from devagent.config import Settings, load_settings
 from devagent.delivery import user_git
-from devagent.llm import build_model, default_model_spec, model_config_from_env
+from devagent.llm import default_model_spec
 from devagent.llm.types import Message, Model
-from devagent.pipeline import SANDBOX_ENV
 from devagent.tools.registry import build_tools
 from devagent.workspace import Workspace
 from sandbox.config import SandboxConfig
@@ -93,9 +93,7 @@ def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> ChatSetup:
     else:
         spec = default_model_spec(env, flag=args.model, configured=settings.model)
         state = _new_state(args, spec)
-    overrides = {"base_url": settings.base_url} if settings.base_url else {}
-    model_config = model_config_from_env(env, **overrides)
-    model = build_model(state.model, model_config)
+    model = model_named(state.model, settings, env=env)
     ws_dir = store.path(state.id) / "workspace"
     shutil.rmtree(ws_dir, ignore_errors=True)
     workspace = Workspace.create(state.repo, ws_dir, base=state.base)
@@ -104,17 +102,16 @@ def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> ChatSetup:
     network = args.network or settings.network
     try:
         image = _image(args, settings, Path(state.repo), env)
-        config = SandboxConfig(
-            image=image, workspace=workspace.tree, network="bridge" if network else "none",
-            env={**settings.environment.env, **SANDBOX_ENV},
-        )  # fmt: skip
+        config = sandbox_config(
+            image, workspace.tree, network=network, env=settings.environment.env
+        )
         slot = SandboxSlot(config)
     except BaseException:
         shutil.rmtree(ws_dir, ignore_errors=True)
         raise
     return ChatSetup(
         state, store, workspace, slot, model,
-        build=lambda name: build_model(name, model_config),
+        build=lambda name: model_named(name, settings, env=env),
         redactor=Redactor(secret_values_from_env(env)),
     )  # fmt: skip
 

@@ -16,6 +16,7 @@ from rich.live import Live
 from rich.table import Table
 
 from devagent.agent import stop_on_sigint
+from devagent.assembly import run_model
 from devagent.bench.oracle import ORACLE, build_oracle
 from devagent.bench.realmirror import materialize, not_a_fix
 from devagent.bench.realtask import is_real_suite, load_real_tasks
@@ -32,7 +33,7 @@ from devagent.bench.swebench import (
 )
 from devagent.bench.swebench_run import agent_jobs, export_task, prediction_jobs
 from devagent.bench.task import load_tasks
-from devagent.commands.solve import build_cli_model, secrets_from_env
+from devagent.commands.solve import secrets_from_env
 from devagent.config import Settings, load_settings
 from devagent.errors import DevagentError
 from sandbox.hostconfig import read_host_config
@@ -133,7 +134,8 @@ def model_factory(args: argparse.Namespace, settings: Settings) -> Callable[[Any
         )
     if args.predictions:
         return lambda item: None
-    return lambda item: build_cli_model(args, configured, settings)
+    flags = {"model": args.model, "base_url": args.base_url, "tool_protocol": args.tool_protocol}
+    return lambda item: run_model(settings, **flags)
 
 
 def oracle_patch(instance: SwebenchInstance) -> str:
@@ -149,7 +151,8 @@ def model_name(args: argparse.Namespace, settings: Settings) -> str:
         return f"predictions:{args.predictions.name}"
     if (args.model or settings.model) == ORACLE:
         return ORACLE
-    return build_cli_model(args, settings.model, settings).name
+    flags = {"model": args.model, "base_url": args.base_url, "tool_protocol": args.tool_protocol}
+    return run_model(settings, **flags).name
 
 
 def swebench_jobs(args: argparse.Namespace, opts: BenchOptions) -> list[BenchJob]:

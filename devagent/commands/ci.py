@@ -14,6 +14,7 @@ from typing import Any
 from rich.console import Console
 
 from devagent.commands import deliver, solve
+from devagent.commands.solvecmd import DEFAULT_AUTHOR, SolveCommand
 from devagent.config import load_settings
 from devagent.errors import DevagentError
 from devagent.forge.actions import DEFAULT_LABEL, authorize, check_sandbox_isolation, parse_event
@@ -31,7 +32,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--max-time")
     p.add_argument("--out", type=Path)
     p.add_argument("--json", action="store_true")
-    p.add_argument("--author", default=deliver.DEFAULT_AUTHOR)
+    p.add_argument("--author", default=DEFAULT_AUTHOR)
     p.add_argument(
         "--github-api-url", default=os.environ.get("GITHUB_API_URL", deliver.DEFAULT_API_URL)
     )
@@ -51,27 +52,18 @@ def run(args: argparse.Namespace, console: Console) -> int:
     )
     role = authorize(request, GitHubClient(token, api_url=args.github_api_url))
     console.print(f"devagent ci: {request.issue.ref} labelled by {request.sender} ({role})")
-    from devagent.pipeline import SANDBOX_ENV
+    from devagent.assembly import SANDBOX_ENV
 
     settings = load_settings({}, Path(args.repo).resolve())
     check_sandbox_isolation(
         "bridge" if settings.network else "none", SANDBOX_ENV, solve.secrets_from_env()
     )
     ref = request.issue.ref
-    solve_args = argparse.Namespace(
-        **vars(args),
+    command = SolveCommand.from_args(
+        args,
         issue=f"gh:{ref.owner}/{ref.repo}#{ref.number}",
-        base=None,
-        include_dirty=False,
-        test=[],
-        image=None,
-        network=None,
-        apply=False,
-        branch=None,
-        checkout=False,
         pr=True,
         headless=True,
-        remote="origin",
         base_branch=request.default_branch,
     )
-    return solve.run(solve_args, console)
+    return solve.execute(command, console)

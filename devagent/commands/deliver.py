@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
+from devagent.commands.solvecmd import DEFAULT_AUTHOR, SolveCommand
 from devagent.delivery import (
     Author,
     apply_to_tree,
@@ -30,8 +31,6 @@ from devagent.forge.refs import parse_issue_ref, repo_from_remote_url
 
 if TYPE_CHECKING:
     from devagent.pipeline import SolveOutcome
-
-DEFAULT_AUTHOR = "devagent <devagent@users.noreply.github.com>"
 
 
 def add_flags(p: argparse.ArgumentParser) -> None:
@@ -70,7 +69,7 @@ def parse_author(text: str) -> Author:
     return Author(match[1], match[2])
 
 
-def check_flags(args: argparse.Namespace, repo: Path | None) -> None:
+def check_flags(args: SolveCommand, repo: Path | None) -> None:
     """Refuse impossible delivery requests before any work is done."""
     wants = [flag for flag in ("apply", "branch", "pr") if getattr(args, flag)]
     if wants and repo is None:
@@ -128,7 +127,7 @@ def current_branch(repo: Path) -> str:
 
 
 def deliver(
-    args: argparse.Namespace,
+    args: SolveCommand,
     repo: Path | None,
     outcome: SolveOutcome,
     issue_text: str,
@@ -186,7 +185,7 @@ def confirm_sensitive(concerns: list[Concern], console: Console, *, headless: bo
 
 
 def _propose(
-    args: argparse.Namespace,
+    args: SolveCommand,
     repo: Path,
     outcome: SolveOutcome,
     report: RunReport,

@@ -8,15 +8,16 @@ import os
 import sys
 import tempfile
 import threading
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
+from devagent.assembly import run_model
 from devagent.background import in_background
 from devagent.commands import deliver
-from devagent.config import Settings, load_settings
+from devagent.commands.solvecmd import SolveCommand
+from devagent.config import load_settings
 from devagent.errors import DevagentError
 from devagent.forge.refs import is_issue_ref
 
@@ -55,27 +56,6 @@ def add_model_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--tool-protocol", choices=["auto", "native", "text"], default=None)
 
 
-def build_cli_model(
-    args: argparse.Namespace,
-    configured: str | None = None,
-    settings: Settings | None = None,
-    env: Mapping[str, str] | None = None,
-):
-    """The run's model: flags win, then the settings (environment, the person's config)."""
-    from devagent.llm.factory import build_model, default_model_spec, model_config_from_env
-
-    env = os.environ if env is None else env
-    spec = default_model_spec(env, flag=args.model, configured=configured)
-    overrides: dict[str, Any] = {}
-    base_url = args.base_url or (settings.base_url if settings else None)
-    protocol = args.tool_protocol or (settings.tool_protocol if settings else None)
-    if base_url:
-        overrides["base_url"] = base_url
-    if protocol:
-        overrides["tool_protocol"] = protocol
-    return build_model(spec, model_config_from_env(env, **overrides), background=True)
-
-
 def secrets_from_env() -> list[str]:
     from devagent.agent.redact import secret_values_from_env
 
@@ -97,7 +77,7 @@ def read_issue(source: str, api_url: str) -> tuple[str, Any]:
     return path.read_text(), None
 
 
-def budget_flags(args: argparse.Namespace) -> dict[str, Any]:
+def budget_flags(args: SolveCommand) -> dict[str, Any]:
     from devagent.agent.issue import parse_duration
 
     flags = {"max_steps": args.max_steps, "max_tokens": args.max_tokens, "max_usd": args.max_usd}
@@ -107,6 +87,11 @@ def budget_flags(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    return execute(SolveCommand.from_args(args), console)
+
+
+def execute(args: SolveCommand, console: Console) -> int:
+    """Run one solve and its delivery; the exit code (0 solved, 1 not, 2 error)."""
     from devagent.agent.signals import stop_on_sigint
     from devagent.agent.view import LiveView
     from devagent.pipeline import SolveOptions, run_solve
@@ -127,7 +112,13 @@ def run(args: argparse.Namespace, console: Console) -> int:
         issue=issue_text,
         repo=local_repo or args.repo,
         out=out,
-        model=build_cli_model(args, settings.model, settings),
+        model=run_model(
+            settings,
+            model=args.model,
+            base_url=args.base_url,
+            tool_protocol=args.tool_protocol,
+            background=True,
+        ),
         checks=args.test + settings.test_commands,
         budget=budget_flags(args),
         budget_defaults=settings.budget.model_dump(),
@@ -160,7 +151,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 
 def finish(
-    args: argparse.Namespace, console: Console, outcome: SolveOutcome, out: Path, delivered: dict
+    args: SolveCommand, console: Console, outcome: SolveOutcome, out: Path, delivered: dict
 ) -> int:
     result = outcome.result
     payload = {**result.to_dict(), "out": str(out), "image": outcome.image, **delivered}
