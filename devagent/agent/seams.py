@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 from devagent.agent.forkpatch import sandbox_diff
 from devagent.agent.trajectory import Trajectory
@@ -27,6 +28,20 @@ class AgentIO:
     """Set by the CLI's SIGINT handler: the current step finishes, then the run ends."""
     cache_dir: Path | None = None
     """The tools' caches (the repo map's tag index); None keeps them in memory per call."""
+
+
+class WorkspaceLike(Protocol):
+    """What the agent and a chat session need of `devagent.workspace.Workspace` (structural:
+    the agent imports no workspace code)."""
+
+    @property
+    def tree(self) -> Path:
+        """The work tree the sandbox mounts."""
+        ...
+
+    def diff(self, *, since_start: bool = False) -> str: ...
+
+    def reset_to(self, patch: str) -> None: ...
 
 
 def host_workspace(sandbox: Sandbox, default: Path) -> Path:

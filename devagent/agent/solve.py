@@ -10,7 +10,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from devagent.agent.budget import Budget, BudgetConfig
 from devagent.agent.config import AgentConfig
@@ -18,23 +18,12 @@ from devagent.agent.loop import Agent
 from devagent.agent.memory import MemoryStore, learned_facts
 from devagent.agent.redact import Redactor
 from devagent.agent.report import write_outputs
-from devagent.agent.seams import AgentIO
+from devagent.agent.seams import AgentIO, WorkspaceLike
 from devagent.agent.task import RunResult, Task
 from devagent.agent.trajectory import Listener, Trajectory
 from devagent.llm.types import Model
 from devagent.tools.base import Tool
 from sandbox import Sandbox
-
-
-class WorkspaceLike(Protocol):
-    """What `solve` needs of `devagent.workspace.Workspace` (structural: no import)."""
-
-    @property
-    def path(self) -> Path: ...
-
-    def diff(self) -> str: ...
-
-    def reset_to(self, patch: str) -> None: ...
 
 
 @dataclass
@@ -75,7 +64,7 @@ def solve(request: SolveRequest) -> RunResult:
             trajectory.subscribe(listener)
         trajectory.write({"type": "meta", "agent": "0", "step": 0, "meta": request.meta})
         io = AgentIO(
-            workspace=request.workspace.path,
+            workspace=request.workspace.tree,
             patch_fn=request.workspace.diff,
             restore_fn=request.workspace.reset_to,
             trajectory=trajectory,

@@ -11,10 +11,11 @@ from typing import Any
 
 from devagent.agent.budget import Budget, BudgetConfig
 from devagent.agent.replay import RecordedModel, ReplayReport, first_divergence, load_recording
+from devagent.agent.seams import WorkspaceLike
 from devagent.agent.task import RunResult
 from devagent.agent.trajectory import read_trajectory
 from devagent.chat.approval import Decision
-from devagent.chat.seams import ChatConfig, WorkspaceLike
+from devagent.chat.seams import ChatConfig
 from devagent.chat.session import ChatSession
 from devagent.errors import DevagentError
 from devagent.llm.types import ToolCall

@@ -5,7 +5,6 @@ person says no."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -46,16 +45,6 @@ class ChatUI(Protocol):
     def approve_edit(self, call: ToolCall, diff: str) -> Decision: ...
 
     def approve_command(self, call: ToolCall, concern: str) -> Decision: ...
-
-
-class WorkspaceLike(Protocol):
-    """What the session needs of `devagent.workspace.Workspace`."""
-
-    tree: Path
-
-    def diff(self, *, since_start: bool = False) -> str: ...
-
-    def reset_to(self, patch: str) -> None: ...
 
 
 @dataclass

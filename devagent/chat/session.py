@@ -7,14 +7,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
-import jinja2
-
 from devagent.agent.budget import Budget
 from devagent.agent.config import AgentConfig
 from devagent.agent.context import Context
 from devagent.agent.errors import BudgetExhausted, Interrupted
 from devagent.agent.loop import Agent
-from devagent.agent.seams import AgentIO
+from devagent.agent.prompts import render
+from devagent.agent.seams import AgentIO, WorkspaceLike
 from devagent.agent.task import Task
 from devagent.agent.trajectory import Trajectory
 from devagent.chat.approval import EDIT_TOOLS, YES, Decision, command_concern
@@ -35,20 +34,12 @@ from devagent.chat.seams import (
     ChatUI,
     Redirected,
     TurnResult,
-    WorkspaceLike,
 )
 from devagent.errors import DevagentError
 from devagent.llm.types import Message, Model, ToolCall, Usage
 from devagent.tools.base import Observation, Tool
 from sandbox import Sandbox, SandboxError
 
-PROMPTS = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "prompts"),
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    autoescape=False,
-)
 RUN_TOOLS = frozenset({"run", "run_tests"})
 NOT_RUN = "Not run: the person stopped this turn with a new instruction (next message)."
 
@@ -94,8 +85,7 @@ class ChatSession(Agent):
         return dict(self.base_tools)  # no plan, submit or delegate: the person decides
 
     def _initial_context(self, task: Task) -> Context:
-        template = PROMPTS.get_template("system.j2")
-        system = template.render(test_command=task.test_command, network=self.chat.network)
+        system = render("chat_system.j2", test_command=task.test_command, network=self.chat.network)
         return Context(system, "", self.config.context)
 
     @property

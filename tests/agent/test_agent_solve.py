@@ -35,7 +35,7 @@ class DirWorkspace:
     """A stand-in for `devagent.workspace.Workspace` over a git directory."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
+        self.tree = path
         self.diff = partial(sandbox_diff, LocalSandbox(path))
         self.reset_to = partial(reset_to, path)
 
