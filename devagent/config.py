@@ -16,6 +16,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from devagent.agent.budget import BudgetConfig
+from devagent.agent.config import AgentConfig
 from devagent.errors import DevagentError
 from sandbox.envspec import EnvironmentSpec, EnvironmentSpecError, load_environment
 
@@ -24,6 +25,24 @@ log = logging.getLogger(__name__)
 
 class ConfigError(DevagentError):
     """A settings file or value is invalid."""
+
+
+class ChatConfig(BaseModel):
+    """A chat session: approvals, its limits, its tests (flags of `devagent chat` win)."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    auto: bool = False
+    """Approve every edit without asking (commands that need the network still ask)."""
+    command_timeout: float = Field(default=120.0, gt=0)
+    """Seconds a `run` may take without asking; a call asking for more is confirmed first."""
+    max_steps_per_turn: int = Field(default=30, ge=1)
+    """Model calls in one turn before it is ended and the person asked to continue."""
+    max_output_tokens: int = 4096
+    test_command: str | None = None
+    """The tests `/test` runs (default: found in the repository)."""
+    network: bool = False
+    """Give the sandbox network access."""
 
 
 class Settings(BaseModel):
@@ -41,6 +60,10 @@ class Settings(BaseModel):
     test_commands: list[str] = Field(default_factory=list)
     """Goal checks: shell commands that must exit 0."""
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
+    agent: AgentConfig = Field(default_factory=AgentConfig)
+    """The agent loop: delegation, check and command timeouts, output tokens, its context."""
+    chat: ChatConfig = Field(default_factory=ChatConfig)
+    """`devagent chat` sessions."""
     """A run's limits (40 steps, 2M tokens, $3, 30 min unless set)."""
     cache_dir: Path = Path.home() / ".cache" / "devagent"
     """Repo-map index, memory across runs."""

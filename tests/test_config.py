@@ -119,3 +119,26 @@ def test_the_budget_in_the_config_file_is_the_budget_a_run_gets(tmp_path):
         "max_steps": 9, "max_tokens": 1000, "max_usd": 0.5, "max_time_s": 120.0,
         "wrap_up_at": 0.8,
     }  # fmt: skip
+
+
+def test_a_chat_gets_the_settings_chat_table_under_its_flags(tmp_path):
+    import argparse
+
+    from devagent.chat.cli import chat_config
+
+    config = tmp_path / "config.toml"
+    config.write_text("[chat]\ncommand_timeout = 30\nauto = true\nmax_steps_per_turn = 5\n")
+    settings = load_settings({}, None, {"DEVAGENT_CONFIG": str(config)})
+    flags = argparse.Namespace(auto=None, timeout=None, network=None)
+    chat = chat_config(settings, flags)
+    assert (chat.command_timeout, chat.auto, chat.max_steps_per_turn) == (30.0, True, 5)
+    assert chat.network is False
+    chat = chat_config(settings, argparse.Namespace(auto=None, timeout=300.0, network=True))
+    assert (chat.command_timeout, chat.network) == (300.0, True)
+
+
+def test_the_agent_table_reaches_a_solve(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text("[agent]\ncommand_timeout = 42\nmax_depth = 0\n")
+    settings = load_settings({}, None, {"DEVAGENT_CONFIG": str(config)})
+    assert (settings.agent.command_timeout, settings.agent.max_depth) == (42.0, 0)

@@ -3,8 +3,9 @@ The command is `devagent.chat.cli.run_chat`; its flags are in `devagent.commands
 """
 
 from devagent.chat.approval import Decision, command_concern, parse_answer
-from devagent.chat.seams import Answered, ChatConfig, ChatUI, Redirected, TurnResult
+from devagent.chat.seams import Answered, ChatUI, Redirected, TurnResult
 from devagent.chat.session import ChatSession
+from devagent.config import ChatConfig
 
 __all__ = [
     "Answered",

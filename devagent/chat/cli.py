@@ -19,10 +19,9 @@ from devagent.agent.trajectory import Trajectory
 from devagent.assembly import model_named, sandbox_config
 from devagent.chat.commands import CommandEnv
 from devagent.chat.repl import ChatRepl, line_history
-from devagent.chat.seams import ChatConfig
 from devagent.chat.session import ChatSession
 from devagent.chat.store import SessionState, SessionStore, new_session_id
-from devagent.config import Settings, load_settings
+from devagent.config import ChatConfig, Settings, load_settings
 from devagent.delivery import user_git
 from devagent.llm import default_model_spec
 from devagent.llm.types import Message, Model
@@ -82,6 +81,16 @@ class ChatSetup:
     model: Model
     build: Callable[[str], Model]
     redactor: Redactor
+    chat: ChatConfig
+    """The session's config: the settings' [chat] table, the flags over it."""
+
+
+def chat_config(settings: Settings, args: argparse.Namespace) -> ChatConfig:
+    """The settings' [chat] table with the flags given over it; the sandbox is online when the
+    settings' `network` or the chat's says so."""
+    given = {"auto": args.auto, "command_timeout": args.timeout, "network": args.network}
+    chat = settings.chat.model_copy(update={k: v for k, v in given.items() if v is not None})
+    return chat.model_copy(update={"network": chat.network or settings.network})
 
 
 def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> ChatSetup:
@@ -99,7 +108,8 @@ def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> ChatSetup:
     workspace = Workspace.create(state.repo, ws_dir, base=state.base)
     if state.patch:
         workspace.reset_to(state.patch)
-    network = args.network or settings.network
+    chat = chat_config(settings, args)
+    network = chat.network
     try:
         image = _image(args, settings, Path(state.repo), env)
         config = sandbox_config(
@@ -113,6 +123,7 @@ def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> ChatSetup:
         state, store, workspace, slot, model,
         build=lambda name: model_named(name, settings, env=env),
         redactor=Redactor(secret_values_from_env(env)),
+        chat=chat,
     )  # fmt: skip
 
 
@@ -132,11 +143,8 @@ def run_chat(args: argparse.Namespace, environ: Mapping[str, str] | None = None)
 
 def _session(args: argparse.Namespace, setup: ChatSetup, trajectory: Trajectory) -> ChatSession:
     state = setup.state
-    state.test_command = args.test_cmd or state.test_command
-    config = ChatConfig(
-        auto=args.auto, command_timeout=args.timeout, test_command=state.test_command,
-        network=args.network,
-    )  # fmt: skip
+    state.test_command = args.test_cmd or state.test_command or setup.chat.test_command
+    config = setup.chat.model_copy(update={"test_command": state.test_command})
     # A session's only limit is the money the person sets; turns have their own step limit.
     limits = {"max_steps": None, "max_tokens": None, "max_time_s": None, "max_usd": args.max_usd}
     budget = Budget(BudgetConfig(**limits))

@@ -15,8 +15,8 @@ from devagent.agent.seams import WorkspaceLike
 from devagent.agent.task import RunResult
 from devagent.agent.trajectory import read_trajectory
 from devagent.chat.approval import Decision
-from devagent.chat.seams import ChatConfig
 from devagent.chat.session import ChatSession
+from devagent.config import ChatConfig
 from devagent.errors import DevagentError
 from devagent.llm.types import ToolCall
 from devagent.tools.base import Observation, Tool

@@ -7,8 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from devagent.agent.errors import AgentStop
 from devagent.chat.approval import Decision
 from devagent.llm.types import ToolCall, Usage
@@ -17,20 +15,6 @@ from devagent.tools.base import Observation
 TurnStatus = Literal[
     "answered", "redirected", "interrupted", "step_limit", "budget_exhausted", "failed"
 ]
-
-
-class ChatConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
-
-    auto: bool = False
-    """Approve every edit without asking (commands that need the network still ask)."""
-    command_timeout: float = Field(default=120.0, gt=0)
-    """Seconds a `run` may take without asking; a call asking for more is confirmed first."""
-    max_steps_per_turn: int = Field(default=30, ge=1)
-    """Model calls in one turn before it is ended and the person asked to continue."""
-    max_output_tokens: int = 4096
-    test_command: str | None = None
-    network: bool = False
 
 
 class ChatUI(Protocol):

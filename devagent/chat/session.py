@@ -30,11 +30,11 @@ from devagent.chat.seams import (
     REJECTED_COMMAND,
     REJECTED_EDIT,
     Answered,
-    ChatConfig,
     ChatUI,
     Redirected,
     TurnResult,
 )
+from devagent.config import ChatConfig
 from devagent.errors import DevagentError
 from devagent.llm.types import Message, Model, ToolCall, Usage
 from devagent.tools.base import Observation, Tool

@@ -13,7 +13,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     chat.add_argument("--repo", type=Path, default=Path("."), help="the git repository")
     chat.add_argument("--model", default=None, help="e.g. anthropic:claude-sonnet-4-6")
     chat.add_argument("--base-url", default=None, help="OpenAI-compatible server URL")
-    chat.add_argument("--auto", action="store_true", help="approve every edit without asking")
+    chat.add_argument(
+        "--auto", action="store_true", default=None, help="approve every edit without asking"
+    )
     chat.add_argument(
         "--resume",
         metavar="ID",
@@ -22,9 +24,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     chat.add_argument("--test-cmd", default=None, help="the tests, e.g. 'pytest -q'")
     chat.add_argument("--image", default=None, help="sandbox image (default: the repo's)")
-    chat.add_argument("--network", action="store_true", help="give the sandbox network access")
     chat.add_argument(
-        "--timeout", type=float, default=120.0, help="seconds a command may run without asking"
+        "--network", action="store_true", default=None, help="give the sandbox network access"
+    )
+    chat.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        help="seconds a command may run without asking (default 120, or chat.command_timeout)",
     )
     chat.add_argument("--max-usd", type=float, default=None, help="stop the session at this cost")
     chat.add_argument("--sessions-dir", type=Path, default=None, help="where sessions are saved")

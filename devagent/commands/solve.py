@@ -122,6 +122,7 @@ def execute(args: SolveCommand, console: Console) -> int:
         checks=args.test + settings.test_commands,
         budget=budget_flags(args),
         budget_defaults=settings.budget.model_dump(),
+        agent=settings.agent,
         image=settings.image,
         environment=settings.environment,
         network=settings.network,

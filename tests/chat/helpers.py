@@ -11,8 +11,8 @@ from devagent.agent.budget import Budget, BudgetConfig
 from devagent.agent.redact import Redactor
 from devagent.agent.trajectory import Trajectory
 from devagent.chat.approval import Decision
-from devagent.chat.seams import ChatConfig
 from devagent.chat.session import ChatSession
+from devagent.config import ChatConfig
 from devagent.llm.scripted import ScriptedModel
 from devagent.llm.types import ToolCall
 from devagent.tools.base import Observation
