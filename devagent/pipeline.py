@@ -28,7 +28,7 @@ from devagent.agent import (
     Task,
     parse_issue,
     replay,
-    solve,
+    run_agent,
 )
 from devagent.agent.checks import CheckResult, run_checks
 from devagent.agent.replay import load_recording
@@ -158,7 +158,7 @@ def repo_map_for(task: Task, ctx: ToolContext, tokens: int) -> str:
     return observation.text if observation.ok else ""
 
 
-def run_solve(opts: SolveOptions) -> SolveOutcome:
+def run_pipeline(opts: SolveOptions) -> SolveOutcome:
     """Clone (or bring a kept workspace up to date), build or reuse the image, start the
     sandbox, run the agent, write OUT/*. The container is removed whatever happens, and so is
     a scratch workspace (a kept one stays for the next run)."""
@@ -216,7 +216,7 @@ def run_solve(opts: SolveOptions) -> SolveOutcome:
             )
             opts.on_progress("the agent is working")
             try:
-                result = solve(request)
+                result = run_agent(request)
             finally:
                 if memory is not None:
                     memory.close()

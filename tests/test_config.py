@@ -124,7 +124,7 @@ def test_the_budget_in_the_config_file_is_the_budget_a_run_gets(tmp_path):
 def test_a_chat_gets_the_settings_chat_table_under_its_flags(tmp_path):
     import argparse
 
-    from devagent.chat.cli import chat_config
+    from devagent.chat.run import chat_config
 
     config = tmp_path / "config.toml"
     config.write_text("[chat]\ncommand_timeout = 30\nauto = true\nmax_steps_per_turn = 5\n")

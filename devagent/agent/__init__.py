@@ -1,6 +1,6 @@
 """The agent loop: prompts, context, budget, plan, sub-agents, trajectory.
 
-The CLI's entry points: `parse_issue` -> `Task`, `solve(SolveRequest)` -> `RunResult` (with
+The CLI's entry points: `parse_issue` -> `Task`, `run_agent(SolveRequest)` -> `RunResult` (with
 `exit_code`), `stop_on_sigint`, `replay`; the live view is `devagent.agent.view.LiveView`.
 """
 
@@ -23,7 +23,7 @@ from devagent.agent.redact import Redactor, secret_values_from_env
 from devagent.agent.replay import ReplayReport, replay
 from devagent.agent.seams import AgentIO
 from devagent.agent.signals import stop_on_sigint
-from devagent.agent.solve import SolveRequest, exit_code, solve
+from devagent.agent.solve import SolveRequest, exit_code, run_agent
 from devagent.agent.task import RunResult, Task
 from devagent.agent.trajectory import Trajectory, read_trajectory
 
@@ -56,7 +56,7 @@ __all__ = [
     "parse_issue",
     "read_trajectory",
     "replay",
+    "run_agent",
     "secret_values_from_env",
-    "solve",
     "stop_on_sigint",
 ]

@@ -53,7 +53,7 @@ class SolveRequest:
     starting point (e.g. repo, base revision, image, tool names). Never put secrets here."""
 
 
-def solve(request: SolveRequest) -> RunResult:
+def run_agent(request: SolveRequest) -> RunResult:
     """Run the agent on the task; write trajectory.jsonl, patch.diff, report.md, result.json."""
     redactor = Redactor(request.secrets)
     task = request.task

@@ -30,7 +30,7 @@ from devagent.bench.report import (
 from devagent.bench.task import Task, test_files
 from devagent.errors import DevagentError
 from devagent.llm.types import Model
-from devagent.pipeline import SolveOptions, run_solve
+from devagent.pipeline import SolveOptions, run_pipeline
 from sandbox.envspec import EnvironmentSpec
 from sandbox.errors import SandboxError
 from sandbox.hostconfig import HostIndexConfig
@@ -161,7 +161,7 @@ def run_task(task: Task, opts: BenchOptions) -> TaskOutcome:
             stop=opts.stop,
             on_progress=lambda message: opts.on_update(task.id, message),
         )
-        outcome = run_solve(solve)
+        outcome = run_pipeline(solve)
         opts.on_update(task.id, "grading the patch in a fresh sandbox")
         checkout = fresh_checkouts(repo, outcome.base, scratch)
         grading = grading_for(task, image)

@@ -16,7 +16,7 @@ from devagent.bench.report import TaskOutcome
 from devagent.bench.runner import BenchJob, BenchOptions, check_outcomes, env_image
 from devagent.bench.swebench import SwebenchInstance, SwebenchPrediction, mirror_path
 from devagent.bench.task import Task, test_files
-from devagent.pipeline import SolveOptions, run_solve
+from devagent.pipeline import SolveOptions, run_pipeline
 
 EXPORT_OWNER = "devagent-tasks"
 
@@ -93,7 +93,7 @@ def solve_instance(instance: SwebenchInstance, repos: Path, opts: BenchOptions) 
             stop=opts.stop,
             on_progress=lambda message: opts.on_update(iid, message),
         )
-        result = run_solve(solve).result
+        result = run_pipeline(solve).result
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     evaluated = evaluate_patch(instance, result.patch, repos, opts)

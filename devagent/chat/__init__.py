@@ -1,10 +1,10 @@
 """`devagent chat`: a pair-programming session in the terminal over a sandboxed workspace.
-The command is `devagent.chat.cli.run_chat`; its flags are in `devagent.commands.chat`.
+The command is `devagent.chat.run.run_chat`; its flags are in `devagent.commands.chat`.
 """
 
 from devagent.chat.approval import Decision, command_concern, parse_answer
-from devagent.chat.seams import Answered, ChatUI, Redirected, TurnResult
 from devagent.chat.session import ChatSession
+from devagent.chat.turn import Answered, ChatUI, Redirected, TurnResult
 from devagent.config import ChatConfig
 
 __all__ = [

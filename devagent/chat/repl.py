@@ -15,8 +15,8 @@ from rich.syntax import Syntax
 from devagent.agent.signals import commands_stopped_by, interrupt_on_sigint
 from devagent.chat.approval import Decision, parse_answer
 from devagent.chat.commands import CommandEnv, CommandResult, is_command, run_command
-from devagent.chat.seams import TurnResult
 from devagent.chat.session import ChatSession
+from devagent.chat.turn import TurnResult
 from devagent.llm.types import ToolCall
 from devagent.tools.base import Observation
 from devagent.tools.names import escape_name

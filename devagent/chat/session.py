@@ -24,7 +24,7 @@ from devagent.chat.changes import (
     read_contents,
     unified_diff,
 )
-from devagent.chat.seams import (
+from devagent.chat.turn import (
     INTERRUPTED,
     REDIRECTED,
     REJECTED_COMMAND,

@@ -39,6 +39,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from devagent.chat.cli import run_chat
+    from devagent.chat.run import run_chat
 
     return run_chat(args, os.environ)

@@ -94,7 +94,7 @@ def execute(args: SolveCommand, console: Console) -> int:
     """Run one solve and its delivery; the exit code (0 solved, 1 not, 2 error)."""
     from devagent.agent.signals import stop_on_sigint
     from devagent.agent.view import LiveView
-    from devagent.pipeline import SolveOptions, run_solve
+    from devagent.pipeline import SolveOptions, run_pipeline
     from sandbox.hostconfig import read_host_config
 
     # pip and npm answer while the run clones (the images' keys need their configuration)
@@ -143,10 +143,10 @@ def execute(args: SolveCommand, console: Console) -> int:
     with stop_on_sigint(stop):
         if view is not None:
             with view:
-                outcome = run_solve(opts)
+                outcome = run_pipeline(opts)
             console.print()
         else:
-            outcome = run_solve(opts)
+            outcome = run_pipeline(opts)
     delivered = deliver.deliver(args, local_repo, outcome, issue_text, forge_issue, console)
     return finish(args, console, outcome, out, delivered)
 

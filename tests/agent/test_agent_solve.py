@@ -15,7 +15,7 @@ from devagent.agent.forkpatch import sandbox_diff
 from devagent.agent.issue import IssueError, parse_duration, parse_issue
 from devagent.agent.memory import MemoryStore
 from devagent.agent.replay import load_recording
-from devagent.agent.solve import SolveRequest, exit_code, solve
+from devagent.agent.solve import SolveRequest, exit_code, run_agent
 from devagent.agent.task import Task
 from devagent.agent.trajectory import read_trajectory
 from devagent.agent.view import LiveView
@@ -69,7 +69,7 @@ def test_solve_writes_every_output_and_remembers_the_repo(tmp_path: Path) -> Non
     request = _request(tmp_path, model, memory)
     request.listeners = [lambda record: seen.append(record["type"])]
     request.meta = {"repo": "/src/tiny", "base": "abc123"}
-    result = solve(request)
+    result = run_agent(request)
     assert (result.status, exit_code(result)) == ("solved", 0)
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == [
@@ -176,7 +176,7 @@ def test_repo_map_calls_in_a_run_parse_the_repository_once(tmp_path: Path) -> No
     request = _request(tmp_path, model, MemoryStore(tmp_path / "memory.sqlite3"))
     request.tools = {**fake_tools(), "repo_map": build_tools(["repo_map"])["repo_map"]}
     request.cache_dir = tmp_path / "cache"
-    solve(request)
+    run_agent(request)
     maps = [
         record["data"]["index"]
         for record in read_trajectory(tmp_path / "out" / "trajectory.jsonl")

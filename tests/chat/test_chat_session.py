@@ -8,7 +8,7 @@ from devagent.agent.replay import load_recording
 from devagent.chat.approval import NO, YES, Decision
 from devagent.chat.commands import CommandEnv, run_command
 from devagent.chat.replay import replay_session
-from devagent.chat.seams import INTERRUPTED, REJECTED_EDIT
+from devagent.chat.turn import INTERRUPTED, REJECTED_EDIT
 from devagent.llm.types import Message
 from devagent.tools.registry import build_tools
 from sandbox.local import LocalSandbox

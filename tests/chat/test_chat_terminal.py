@@ -10,7 +10,7 @@ import pytest
 
 from devagent.agent.replay import load_recording
 from devagent.agent.trajectory import read_trajectory
-from devagent.chat.cli import run_chat
+from devagent.chat.run import run_chat
 from sandbox import SandboxStartError
 from tests.chat.helpers import BUGGY, FIX_CALL, FIXED, reply, tiny_repo
 from tests.chat.terminal import containers_of, session_id, spawn_chat, wait_for, write_script

@@ -1,6 +1,6 @@
-"""The chat session's seams and values: its config, the person (`ChatUI`), the workspace it
-needs, what a turn returns, the stops that end a turn, and the texts the model is told when the
-person says no."""
+"""A chat turn's values and the person it reaches: what a turn returns (`TurnResult`), the
+person (`ChatUI`), the stops that end a turn, and the texts the model is told when the person
+says no."""
 
 from __future__ import annotations
 
