@@ -150,6 +150,16 @@ def _resolve(git: HardenedGit, rev: str) -> str:
         raise WorkspaceError(f"unknown revision {rev!r} in {git.work_tree}") from exc
 
 
+def uncommitted_paths(repo: str | Path) -> list[str]:
+    """What `git status` shows changed, staged or untracked (not ignored) in a local repository
+    ([] for a URL): what a run without --include-dirty leaves out."""
+    user = _local_repo(repo)
+    if user is None:
+        return []
+    out = user.run("status", "--porcelain", "-z", "--untracked-files=normal").text
+    return sorted({entry[3:] for entry in out.split("\0") if len(entry) > 3})
+
+
 def _local_repo(repo: str | Path) -> HardenedGit | None:
     """The user's repository as a trusted-config `HardenedGit`, or None when `repo` is a URL."""
     path = Path(repo).expanduser()

@@ -95,6 +95,7 @@ def execute(args: SolveCommand, console: Console) -> int:
     from devagent.agent.signals import stop_on_sigint
     from devagent.agent.view import LiveView
     from devagent.pipeline import SolveOptions, run_pipeline
+    from devagent.workspace import uncommitted_paths
     from sandbox.hostconfig import read_host_config
 
     # pip and npm answer while the run clones (the images' keys need their configuration)
@@ -105,6 +106,10 @@ def execute(args: SolveCommand, console: Console) -> int:
     )
     issue_text, forge_issue = read_issue(args.issue, args.github_api_url)
     deliver.check_flags(args, local_repo)
+    if local_repo is not None and not args.include_dirty:
+        notice = dirty_notice(uncommitted_paths(local_repo))
+        if notice:
+            Console(stderr=True).print(f"[yellow]{notice}[/]")
     out = args.out or Path(tempfile.mkdtemp(prefix="devagent-run-"))
     stop = threading.Event()
     view = None if args.json else LiveView(console)
@@ -149,6 +154,17 @@ def execute(args: SolveCommand, console: Console) -> int:
             outcome = run_pipeline(opts)
     delivered = deliver.deliver(args, local_repo, outcome, issue_text, forge_issue, console)
     return finish(args, console, outcome, out, delivered)
+
+
+def dirty_notice(left_out: list[str]) -> str:
+    """The one line that says a run leaves the person's uncommitted changes out ("" if none)."""
+    if not left_out:
+        return ""
+    more = f" and {len(left_out) - 3} more" if len(left_out) > 3 else ""
+    return (
+        f"Your uncommitted changes ({', '.join(left_out[:3])}{more}) are left out: the run "
+        "starts from the last commit. --include-dirty starts from them."
+    )
 
 
 def finish(

@@ -52,6 +52,8 @@ def test_apply_refuses_a_conflicting_tree_and_touches_nothing(solve, buggy_repo)
     (buggy_repo / "calc.py").write_text("def add(a, b):\n    return b - a  # my own try\n")
     result = solve(FIX, *BASE, "--apply")
     assert result.returncode == 2
+    assert "Your uncommitted changes (calc.py) are left out" in result.stderr
+    assert "--include-dirty starts from them" in result.stderr
     assert "calc.py" in result.stderr
     assert (
         buggy_repo / "calc.py"
