@@ -137,8 +137,21 @@ HANDLERS = {
 }
 
 
+GLOBAL_FLAGS = frozenset({"-v", "--verbose", "-q", "--quiet", "--log-json"})
+
+
+def hoist_global_flags(argv: list[str]) -> list[str]:
+    """`devagent solve X -q` as `devagent -q solve X`: the global flags are taken anywhere
+    before a `--` (after it, everything is a command's own)."""
+    cut = argv.index("--") if "--" in argv else len(argv)
+    head, tail = argv[:cut], argv[cut:]
+    return (
+        [a for a in head if a in GLOBAL_FLAGS] + [a for a in head if a not in GLOBAL_FLAGS] + tail
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(hoist_global_flags(sys.argv[1:] if argv is None else argv))
     setup_logging(verbose=args.verbose, quiet=args.quiet, json_lines=args.log_json)
     try:
         return HANDLERS[args.command](args)

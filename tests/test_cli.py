@@ -83,3 +83,13 @@ def test_sandbox_run_executes_in_a_container(tmp_path):
     lines = result.stdout.splitlines()
     assert lines[0] == "from host"
     assert lines[1] != "0"
+
+
+def test_global_flags_are_taken_anywhere_before_a_double_dash():
+    from devagent.cli import build_parser, hoist_global_flags
+
+    argv = ["solve", "issue.md", "-q", "--repo", ".", "--log-json"]
+    args = build_parser().parse_args(hoist_global_flags(argv))
+    assert (args.command, args.quiet, args.log_json, args.verbose) == ("solve", True, True, False)
+    kept = hoist_global_flags(["sandbox", "run", "-v", "--", "ls", "-q"])
+    assert kept == ["-v", "sandbox", "run", "--", "ls", "-q"]

@@ -112,7 +112,7 @@ def execute(args: SolveCommand, console: Console) -> int:
             Console(stderr=True).print(f"[yellow]{notice}[/]")
     out = args.out or Path(tempfile.mkdtemp(prefix="devagent-run-"))
     stop = threading.Event()
-    view = None if args.json else LiveView(console)
+    view = None if args.json or args.quiet else LiveView(console)
     opts = SolveOptions(
         issue=issue_text,
         repo=local_repo or args.repo,
@@ -139,7 +139,11 @@ def execute(args: SolveCommand, console: Console) -> int:
         cache_dir=settings.cache_dir,
         keep_workspace=True,
         host=host,
-        on_progress=(lambda m: None) if args.json else (lambda m: console.print(f"[dim]· {m}[/]")),
+        on_progress=(
+            (lambda m: None)
+            if args.json or args.quiet
+            else lambda m: console.print(f"[dim]· {m}[/]")
+        ),
     )
     if opts.model.name.startswith("scripted:") and not args.json:
         console.print(

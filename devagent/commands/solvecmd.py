@@ -51,6 +51,8 @@ class SolveCommand:
     )
     headless: bool = False
     """No one to ask (CI): a delivery that needs a yes is refused instead."""
+    quiet: bool = False
+    """-q: no progress and no live view; the result and errors only."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, **given: object) -> SolveCommand:
