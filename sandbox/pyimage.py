@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import docker
 import docker.errors
@@ -64,6 +64,8 @@ class PythonEnvRequest:
     exclude_newer: str = ""
     """uv's --exclude-newer (an RFC 3339 time), "" for no date filter."""
     rebuild: bool = False
+    installer: Literal["uv", "pip"] = "uv"
+    """"uv"; "pip" only for the image-build benchmark's baseline (bench/imagebuild_bench.py)."""
 
 
 def exclude_newer(as_of: str | None, spec: EnvironmentSpec) -> str:
@@ -106,6 +108,7 @@ def deps_context(req: PythonEnvRequest) -> dict[str, bytes]:
         "setup_script": script,
         "suite": req.interpreter.suite,
         "python": req.interpreter.minor,
+        **({"installer": req.installer} if req.installer != "uv" else {}),
     }
     files["spec.json"] = json.dumps(spec, sort_keys=True).encode()
     return files

@@ -90,3 +90,12 @@ def test_the_dependency_layer_reads_the_deps_repos_manifests(tmp_path: Path) -> 
         (tree / "requirements.txt").write_text(requirement)
     files = deps_context(replace(_request(repo, EnvironmentSpec()), deps_repo=deps))
     assert files["manifests/requirements.txt"] == b"six==1.16.0\n"
+
+
+def test_only_the_benchmarks_pip_baseline_names_an_installer(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("six\n")
+    request = _request(tmp_path, EnvironmentSpec())
+    production = json.loads(deps_context(request)["spec.json"])
+    baseline = json.loads(deps_context(replace(request, installer="pip"))["spec.json"])
+    assert "installer" not in production  # production hashes stay what they were
+    assert baseline == {**production, "installer": "pip"}
