@@ -8,19 +8,29 @@ as sandbox.pyimage builds them, and timed from the first build step to the last:
     (`PythonEnvRequest.installer = "pip"`, which only this script sets). Same versions: pip
     gets the same date cut as uv through its own option (`--uploaded-prior-to`, from
     PIP_UPLOADED_PRIOR_TO); the spec's pins become constraints (pip has no overrides).
-(b) uv: the production recipe (`uv pip install --exclude-newer`), with what it shares between
-    repositories (the tools venv layer, shared per base image through Docker's layer cache).
+(b) uv: the production recipe (`uv pip install --exclude-newer`).
+
+Both share what Docker's layer cache shares between repositories: the base image and the tools
+venv layer (uv, pip and an empty /opt/venv, built once per base image from files no repository
+can touch; every repository's files are copied after it, so one repository's build, setup
+script included, cannot change what another's starts from). No package layer or download
+cache is shared beyond that: measured here, a repository's uv install takes under a second
+(small dependencies from a nearby index), less than the Docker steps a shared layer would add,
+and dependencies resolved as of each repository's own date rarely agree across repositories.
 
 "Cold" means no image of that repository exists: each build's spec.json carries a nonce, so
-Docker's layer cache can give nothing from the repository's manifests on (not even from an
-earlier run of devagent itself), while the layers before them (base image, tools venv) are
-shared as they are in production. A first, fully cold build of the first task (no layer cache
-at all, for both installers) is reported apart. The two installers alternate which goes first
-from task to task. Images are tagged under `devagent-imgbench/` and labelled
-`devagent.imgbench`; only those are removed (at the end, and leftovers of an earlier run at the
-start); nothing is pruned.
+Docker's layer cache gives nothing from the repository's manifests on (not even from an earlier
+run of devagent itself), while the shared layers before them are reused as in production. One
+untimed warm-up build per Debian suite makes those shared layers exist first (as after any
+first build); a fully cold build of the first task (no layer cache at all, both installers) is
+reported apart. The installers alternate which goes first from task to task. Images are tagged
+under `devagent-imgbench/` and labelled `devagent.imgbench`; only those are removed (at the end,
+and leftovers of an earlier run at the start); nothing is pruned.
 
-    python bench/imagebuild_bench.py [--tasks id,id] [--no-fully-cold]
+A third column times uv with the recipe of images/python as of `--before` (the commit before
+this benchmark; '' to skip), exported with git archive.
+
+    python bench/imagebuild_bench.py [--tasks id,id] [--no-fully-cold] [--before REV]
 """
 
 from __future__ import annotations
@@ -30,11 +40,12 @@ import contextlib
 import json
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -61,7 +72,8 @@ from sandbox.pyversion import choose_python, python_hints  # noqa: E402
 
 REPOSITORY = "devagent-imgbench"
 LABEL = "devagent.imgbench"
-INSTALLERS = ("pip", "uv")
+BEFORE = "9e3b92c"
+"""The last commit before this benchmark: its uv recipe is the third column."""
 
 
 def request(client: docker.DockerClient, task: RealTask, tree: Path, host: HostIndexConfig):
@@ -121,69 +133,111 @@ def remove_bench_images(client: docker.DockerClient) -> None:
             client.images.remove(tag)
 
 
-def row(label: str, pip: float, uv: float) -> str:
-    return f"{label:<40} {pip:>8.1f} {uv:>8.1f} {uv / pip:>7.2f}"
+@dataclass(frozen=True)
+class Recipe:
+    """One way of building: an installer and the images/ directory whose recipe is used."""
+
+    name: str
+    installer: Literal["uv", "pip"]
+    images_dir: Path = IMAGES_DIR
 
 
-def run(tasks: list[RealTask], fully_cold: bool) -> None:
+def export_images(rev: str, dest: Path) -> Path:
+    """images/python as of `rev` (git archive), for the uv recipe before this benchmark."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev, "images/python"], capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+    return dest / "images"
+
+
+def row(label: str, took: dict[str, float], names: list[str]) -> str:
+    cells = [f"{took[n]:>8.1f}" for n in names]
+    cells.insert(2, f"{took['uv'] / took['pip']:>7.2f}")
+    return f"{label:<40} {' '.join(cells)}"
+
+
+def header(names: list[str]) -> str:
+    cells = [f"{n + ' s':>8}" for n in names]
+    cells.insert(2, f"{'uv/pip':>7}")
+    return f"{'task':<40} {' '.join(cells)}"
+
+
+def run(tasks: list[RealTask], fully_cold: bool, before: str) -> None:
     client = docker.from_env(timeout=900)
     host = read_host_config()
     remove_bench_images(client)
-    results: list[tuple[str, float, float]] = []
+    results: list[dict[str, float]] = []
     try:
         with tempfile.TemporaryDirectory(prefix="imgbench-trees-") as workdir:
+            recipes = [Recipe("pip", "pip"), Recipe("uv", "uv")]
+            if before:
+                old = export_images(before, Path(workdir))
+                recipes.append(Recipe(f"uv@{before}", "uv", old))
+            names = [r.name for r in recipes]
             requests = [request(client, t, Path(workdir) / t.id, host) for t in tasks]
             if fully_cold:
-                cold = {i: one(client, requests[0], i, "cold", no_cache=True) for i in INSTALLERS}
-                print(row(f"fully cold: {tasks[0].id}", cold["pip"], cold["uv"]), flush=True)
-            warm_up(client, requests)
-            print(f"{'task':<40} {'pip s':>8} {'uv s':>8} {'uv/pip':>7}", flush=True)
+                cold = {r.name: one(client, requests[0], r, "cold", no_cache=True) for r in recipes}
+                print(row(f"fully cold: {tasks[0].id}", cold, names), flush=True)
+            warm_up(client, requests, recipes)
+            print(header(names), flush=True)
             for n, (task, req) in enumerate(zip(tasks, requests, strict=True)):
-                order = INSTALLERS if n % 2 == 0 else INSTALLERS[::-1]
-                took = {i: one(client, req, i, task.id) for i in order}
-                results.append((task.id, took["pip"], took["uv"]))
-                print(row(task.id, took["pip"], took["uv"]), flush=True)
+                order = recipes if n % 2 == 0 else recipes[::-1]
+                took = {r.name: one(client, req, r, task.id) for r in order}
+                results.append(took)
+                print(row(task.id, took, names), flush=True)
+            summary(results, names)
     finally:
         remove_bench_images(client)
-    summary(results)
 
 
 def one(
     client: docker.DockerClient,
     req: PythonEnvRequest,
-    installer: Literal["uv", "pip"],
+    recipe: Recipe,
     name: str,
     no_cache: bool = False,
 ) -> float:
-    return timed(client, replace(req, installer=installer), f"{name}-{installer}", no_cache)
+    changed = replace(req, installer=recipe.installer, images_dir=recipe.images_dir)
+    tag = f"{name}-{recipe.name.replace('@', '-at-')}"
+    return timed(client, changed, tag, no_cache)
 
 
-def warm_up(client: docker.DockerClient, requests: list[PythonEnvRequest]) -> None:
-    """One untimed build per Debian suite, so that the layers every repository shares (the
-    tools venv) exist before the timed builds, as they do after a first build in production."""
-    done: set[str] = set()
+def warm_up(
+    client: docker.DockerClient, requests: list[PythonEnvRequest], recipes: list[Recipe]
+) -> None:
+    """One untimed build per Debian suite and recipe, so that the layers every repository
+    shares (the tools venv) exist before the timed builds, as after a first build."""
+    done: set[tuple[str, Path]] = set()
     for req in requests:
-        if req.interpreter.suite not in done:
-            done.add(req.interpreter.suite)
-            seconds = one(client, req, "uv", f"warm-{req.interpreter.suite}")
-            print(f"(warm-up on {req.interpreter.suite}: {seconds:.1f} s)", flush=True)
+        for recipe in recipes:
+            key = (req.interpreter.suite, recipe.images_dir)
+            if key not in done:
+                done.add(key)
+                seconds = one(client, req, recipe, f"warm-{req.interpreter.suite}")
+                print(f"(warm-up {recipe.name} on {key[0]}: {seconds:.1f} s)", flush=True)
 
 
-def summary(results: list[tuple[str, float, float]]) -> None:
-    done = [(p, u) for _, p, u in results if p == p and u == u]
+def summary(results: list[dict[str, float]], names: list[str]) -> None:
+    done = [took for took in results if all(v == v for v in took.values())]
     if not done:
-        print("no task built with both installers")
+        print("no task built with every recipe")
         return
-    pip, uv = statistics.median(p for p, _ in done), statistics.median(u for _, u in done)
-    ratio = statistics.median(u / p for p, u in done)
-    print(f"{'median (' + str(len(done)) + ' tasks)':<40} {pip:>8.1f} {uv:>8.1f} {ratio:>7.2f}")
-    print(f"median uv / median pip: {uv / pip:.2f} (target: < 0.50)")
+    medians = {n: statistics.median(took[n] for took in done) for n in names}
+    ratio = statistics.median(took["uv"] / took["pip"] for took in done)
+    cells = [f"{medians[n]:>8.1f}" for n in names]
+    cells.insert(2, f"{ratio:>7.2f}")
+    print(f"{'median (' + str(len(done)) + ' tasks)':<40} {' '.join(cells)}")
+    print(f"median uv / median pip: {medians['uv'] / medians['pip']:.2f} (target: < 0.50)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", default="", help="comma-separated task ids (default: all)")
     parser.add_argument("--no-fully-cold", action="store_true", help="skip the fully cold build")
+    parser.add_argument(
+        "--before", default=BEFORE, help=f"also time uv with images/ of this rev ({BEFORE}; '')"
+    )
     args = parser.parse_args()
     tasks = load_real_tasks([ROOT / "tasks" / "real"])
     if args.tasks:
@@ -192,7 +246,7 @@ def main() -> None:
         missing = wanted - {t.id for t in tasks}
         if missing:
             parser.error(f"unknown task ids: {sorted(missing)}")
-    run(tasks, fully_cold=not args.no_fully_cold)
+    run(tasks, fully_cold=not args.no_fully_cold, before=args.before)
 
 
 if __name__ == "__main__":
