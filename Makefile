@@ -51,6 +51,7 @@ perf: setup
 	$(BIN)/python bench/patch_bench.py --quick
 	$(BIN)/python bench/repomap_bench.py
 	$(BIN)/python bench/firstcall_bench.py
+	$(BIN)/python bench/imagebuild_bench.py
 	$(BIN)/python bench/workspace_bench.py
 
 clean:

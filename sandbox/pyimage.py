@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import docker
 import docker.errors
@@ -71,6 +71,8 @@ class PythonEnvRequest:
     listing: Listing | None = None
     """`repo`'s files as git lists them, when the tree is known to match a commit."""
     rebuild: bool = False
+    installer: Literal["uv", "pip"] = "uv"
+    """"uv"; "pip" only for the image-build benchmark's baseline (bench/imagebuild_bench.py)."""
 
 
 def exclude_newer(as_of: str | None, spec: EnvironmentSpec) -> str:
@@ -113,6 +115,7 @@ def deps_context(req: PythonEnvRequest) -> dict[str, bytes]:
         "setup_script": script,
         "suite": req.interpreter.suite,
         "python": req.interpreter.minor,
+        **({"installer": req.installer} if req.installer != "uv" else {}),
     }
     files["spec.json"] = json.dumps(spec, sort_keys=True).encode()
     return files

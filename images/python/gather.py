@@ -216,7 +216,8 @@ def install_arguments(root: Path) -> list[str]:
 
 def build_requirements(root: Path) -> list[str]:
     """What building the project needs ([build-system] requires; setuptools' legacy default
-    without one), plus wheel for setuptools backends (their editable builds ask for it)."""
+    without one), plus what editable builds ask for: wheel for setuptools backends, editables
+    for hatchling (its editable wheels import it when they map modules one by one)."""
     if not (root / "pyproject.toml").is_file() and not (root / "setup.py").is_file():
         return []
     system = {}
@@ -224,7 +225,8 @@ def build_requirements(root: Path) -> list[str]:
         system = tomllib.loads((root / "pyproject.toml").read_text()).get("build-system", {})
     requires = [str(r) for r in system.get("requires", ["setuptools>=40.8.0"])]
     backend = str(system.get("build-backend", "setuptools"))
-    return requires + (["wheel"] if backend.startswith("setuptools") else [])
+    editable = {"setuptools": ["wheel"], "hatchling": ["editables"]}
+    return requires + editable.get(backend.split(".")[0], [])
 
 
 def provided_extras(metadata_text: str) -> list[str]:

@@ -24,6 +24,7 @@ import gather
 
 VENV_PYTHON = "/opt/venv/bin/python"
 UV = "/opt/devagent-tools/bin/uv"
+PIP = "/opt/devagent-tools/bin/pip"
 STATE = Path("/opt/devagent")
 MANIFESTS = STATE / "project"
 WORKSPACE = Path("/workspace")
@@ -85,6 +86,16 @@ def index_args(spec: dict) -> list[str]:
 
 
 def uv_install(step: str, spec: dict, args: list[str], cwd: Path) -> None:
+    """Install into /opt/venv with uv; with the spec's `installer: "pip"` (set only by the
+    image-build benchmark's baseline) with pip (>= 26: the date cut is its --uploaded-prior-to,
+    from PIP_UPLOADED_PRIOR_TO; the pins are constraints, as pip has no overrides)."""
+    if spec.get("installer") == "pip":
+        argv = [PIP, "--python", VENV_PYTHON, "install", "--progress-bar", "off"]
+        if spec.get("pip"):
+            (STATE / "constraints.txt").write_text("\n".join(spec["pip"]) + "\n")
+            argv += ["-c", str(STATE / "constraints.txt")]
+        run(step, [*argv, *args], cwd=cwd, env=step_env(spec))
+        return
     argv = [UV, "pip", "install", "--python", VENV_PYTHON, *index_args(spec), *args]
     run(step, argv, cwd=cwd, env=step_env(spec))
 
@@ -115,7 +126,9 @@ def deps(spec: dict) -> None:
     wanted = ["pytest", *spec.get("pip", []), *gather.build_requirements(MANIFESTS)]
     if not spec.get("install"):
         wanted += gather.install_arguments(MANIFESTS)
-    uv_install("installing the dependencies", spec, wanted, MANIFESTS)
+    # --upgrade: the venv's seeded setuptools (the distribution's, of any age) gives way to the
+    # one resolved as of the date, which can build editable installs (PEP 660).
+    uv_install("installing the dependencies", spec, ["--upgrade", *wanted], MANIFESTS)
     if spec.get("setup_script"):
         script = spec["setup_script"]
         run(f"setup script {script}", ["bash", script], cwd=MANIFESTS, env=env)

@@ -207,4 +207,4 @@ def test_build_requirements(gather: ModuleType, tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
         '[build-system]\nrequires = ["hatchling", "hatch-vcs"]\nbuild-backend = "hatchling.build"\n'
     )
-    assert gather.build_requirements(tmp_path) == ["hatchling", "hatch-vcs"]
+    assert gather.build_requirements(tmp_path) == ["hatchling", "hatch-vcs", "editables"]

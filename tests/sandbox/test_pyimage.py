@@ -150,3 +150,12 @@ def test_the_key_from_gits_listing_equals_the_key_from_the_files(tmp_path: Path)
     assert build_inputs_hash(tree, listing) == build_inputs_hash(tree)
     (tree / "src" / "pkg" / "table.json").write_text('{"a": 1}\n')
     assert build_inputs_hash(tree, listing) != build_inputs_hash(tree)
+
+
+def test_only_the_benchmarks_pip_baseline_names_an_installer(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("six\n")
+    request = _request(tmp_path, EnvironmentSpec())
+    production = json.loads(deps_context(request)["spec.json"])
+    baseline = json.loads(deps_context(replace(request, installer="pip"))["spec.json"])
+    assert "installer" not in production  # production hashes stay what they were
+    assert baseline == {**production, "installer": "pip"}

@@ -1,0 +1,257 @@
+"""Benchmark: the cold build of each real task's env image (both layers), pip vs uv.
+
+For each task in tasks/real (in id order, `--tasks id,id` to limit), from its base sdist tree
+dated at the sdist's upload time, the dependency image and the project image are built twice
+as sandbox.pyimage builds them, and timed from the first build step to the last:
+
+(a) pip: the same recipe with pip (>= 26, in the build's tools venv) as the installer
+    (`PythonEnvRequest.installer = "pip"`, which only this script sets). Same versions: pip
+    gets the same date cut as uv through its own option (`--uploaded-prior-to`, from
+    PIP_UPLOADED_PRIOR_TO); the spec's pins become constraints (pip has no overrides).
+(b) uv: the production recipe (`uv pip install --exclude-newer`).
+
+Both share what Docker's layer cache shares between repositories: the base image and the tools
+venv layer (uv, pip and an empty /opt/venv, built once per base image from files no repository
+can touch; every repository's files are copied after it, so one repository's build, setup
+script included, cannot change what another's starts from). No package layer or download
+cache is shared beyond that. Measured here, most tasks' uv install takes about a second and the
+Docker steps around it (container start and layer commit per instruction) take the rest; a
+shared layer of test tools would add steps of its own and is reused only when another
+repository's dependencies, resolved as of its own date, come out the same, which the real tasks'
+dates (2022-2026) rarely do. Downloads matter for large dependency sets only (a 43-package
+set: 6.7 s), and the classic builder has no read-only mount to feed a verified wheel cache
+through without baking it into the image or serving it over the network.
+
+"Cold" means no image of that repository exists: each build's spec.json carries a nonce, so
+Docker's layer cache gives nothing from the repository's manifests on (not even from an earlier
+run of devagent itself), while the shared layers before them are reused as in production. One
+untimed warm-up build per Debian suite makes those shared layers exist first (as after any
+first build); a fully cold build of the first task (no layer cache at all, both installers) is
+reported apart. The installers alternate which goes first from task to task. Images are tagged
+under `devagent-imgbench/` and labelled `devagent.imgbench`; only those are removed (at the end,
+and leftovers of an earlier run at the start); nothing is pruned.
+
+A third column times uv with the recipe of images/python as of `--before` (the commit before
+this benchmark; '' to skip), exported with git archive.
+
+    python bench/imagebuild_bench.py [--tasks id,id] [--no-fully-cold] [--before REV]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Literal
+
+import docker
+import docker.errors
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from devagent.bench.realtask import RealTask, load_real_tasks  # noqa: E402
+from devagent.bench.sdist import unpack_release  # noqa: E402
+from sandbox.errors import SandboxError  # noqa: E402
+from sandbox.hostconfig import HostIndexConfig, read_host_config  # noqa: E402
+from sandbox.imagebuild import BuildSpec, run_build, write_context  # noqa: E402
+from sandbox.images import IMAGES_DIR, ensure_base_image  # noqa: E402
+from sandbox.pyimage import (  # noqa: E402
+    PROJECT_RECIPE,
+    SKIPPED_DIRS,
+    PythonEnvRequest,
+    deps_context,
+    exclude_newer,
+)
+from sandbox.pyversion import choose_python, python_hints  # noqa: E402
+
+REPOSITORY = "devagent-imgbench"
+LABEL = "devagent.imgbench"
+BEFORE = "9e3b92c"
+"""The last commit before this benchmark: its uv recipe is the third column."""
+
+
+def request(client: docker.DockerClient, task: RealTask, tree: Path, host: HostIndexConfig):
+    """The production request for `task`'s base sdist unpacked at `tree`."""
+    release = unpack_release(task.project, task.base_version, tree)
+    spec = task.environment
+    interpreter = choose_python(python_hints(tree), spec.python)
+    base_id = ensure_base_image(client=client, host=host, suite=interpreter.suite)
+    return PythonEnvRequest(
+        repo=tree,
+        deps_repo=tree,
+        spec=spec,
+        interpreter=interpreter,
+        base_id=base_id,
+        host=host,
+        images_dir=IMAGES_DIR,
+        exclude_newer=exclude_newer(release.upload_time, spec),
+    )
+
+
+def build(client: docker.DockerClient, req: PythonEnvRequest, name: str, no_cache: bool) -> float:
+    """Build both layers of `req` as `devagent-imgbench/{envdeps,env}:<name>`; seconds taken."""
+    files = deps_context(req)
+    spec = json.loads(files["spec.json"])
+    files["spec.json"] = json.dumps({**spec, "bench_nonce": uuid.uuid4().hex}).encode()
+    labels = {LABEL: "1"}
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="imgbench-deps-") as context:
+        write_context(Path(context), files)
+        deps = BuildSpec(Path(context), f"{REPOSITORY}/envdeps:{name}", {"BASE": req.base_id})
+        deps_id = run_build(client, replace(deps, labels=labels, nocache=no_cache))
+    with tempfile.TemporaryDirectory(prefix="imgbench-env-") as context:
+        root = Path(context)
+        shutil.copy(req.images_dir / "python" / PROJECT_RECIPE, root / "Dockerfile")
+        ignore = shutil.ignore_patterns(*SKIPPED_DIRS)
+        shutil.copytree(req.repo, root / "workspace", symlinks=True, ignore=ignore)
+        env = BuildSpec(root, f"{REPOSITORY}/env:{name}", {"DEPS": deps_id}, labels, no_cache)
+        run_build(client, env)
+    return time.monotonic() - start
+
+
+def timed(client: docker.DockerClient, req: PythonEnvRequest, name: str, no_cache: bool) -> float:
+    """`build`'s seconds, NaN (and the error on stderr) when the build fails."""
+    try:
+        return build(client, req, name, no_cache)
+    except SandboxError as exc:
+        print(f"{name}: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return float("nan")
+
+
+def remove_bench_images(client: docker.DockerClient) -> None:
+    """Remove the images this benchmark made (children first); nothing else."""
+    images = client.images.list(filters={"label": LABEL})
+    ours = [t for image in images for t in image.tags if t.startswith(f"{REPOSITORY}/")]
+    for tag in sorted(ours, key=lambda t: not t.startswith(f"{REPOSITORY}/env:")):
+        with contextlib.suppress(docker.errors.ImageNotFound):
+            client.images.remove(tag)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One way of building: an installer and the images/ directory whose recipe is used."""
+
+    name: str
+    installer: Literal["uv", "pip"]
+    images_dir: Path = IMAGES_DIR
+
+
+def export_images(rev: str, dest: Path) -> Path:
+    """images/python as of `rev` (git archive), for the uv recipe before this benchmark."""
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev, "images/python"], capture_output=True, check=True
+    )
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+    return dest / "images"
+
+
+def row(label: str, took: dict[str, float], names: list[str]) -> str:
+    cells = [f"{took[n]:>8.1f}" for n in names]
+    cells.insert(2, f"{took['uv'] / took['pip']:>7.2f}")
+    return f"{label:<40} {' '.join(cells)}"
+
+
+def header(names: list[str]) -> str:
+    cells = [f"{n + ' s':>8}" for n in names]
+    cells.insert(2, f"{'uv/pip':>7}")
+    return f"{'task':<40} {' '.join(cells)}"
+
+
+def run(tasks: list[RealTask], fully_cold: bool, before: str) -> None:
+    client = docker.from_env(timeout=900)
+    host = read_host_config()
+    remove_bench_images(client)
+    results: list[dict[str, float]] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="imgbench-trees-") as workdir:
+            recipes = [Recipe("pip", "pip"), Recipe("uv", "uv")]
+            if before:
+                old = export_images(before, Path(workdir))
+                recipes.append(Recipe(f"uv@{before}", "uv", old))
+            names = [r.name for r in recipes]
+            requests = [request(client, t, Path(workdir) / t.id, host) for t in tasks]
+            if fully_cold:
+                cold = {r.name: one(client, requests[0], r, "cold", no_cache=True) for r in recipes}
+                print(row(f"fully cold: {tasks[0].id}", cold, names), flush=True)
+            warm_up(client, requests, recipes)
+            print(header(names), flush=True)
+            for n, (task, req) in enumerate(zip(tasks, requests, strict=True)):
+                order = recipes if n % 2 == 0 else recipes[::-1]
+                took = {r.name: one(client, req, r, task.id) for r in order}
+                results.append(took)
+                print(row(task.id, took, names), flush=True)
+            summary(results, names)
+    finally:
+        remove_bench_images(client)
+
+
+def one(
+    client: docker.DockerClient,
+    req: PythonEnvRequest,
+    recipe: Recipe,
+    name: str,
+    no_cache: bool = False,
+) -> float:
+    changed = replace(req, installer=recipe.installer, images_dir=recipe.images_dir)
+    tag = f"{name}-{recipe.name.replace('@', '-at-')}"
+    return timed(client, changed, tag, no_cache)
+
+
+def warm_up(
+    client: docker.DockerClient, requests: list[PythonEnvRequest], recipes: list[Recipe]
+) -> None:
+    """One untimed build per Debian suite and recipe, so that the layers every repository
+    shares (the tools venv) exist before the timed builds, as after a first build."""
+    done: set[tuple[str, Path]] = set()
+    for req in requests:
+        for recipe in recipes:
+            key = (req.interpreter.suite, recipe.images_dir)
+            if key not in done:
+                done.add(key)
+                seconds = one(client, req, recipe, f"warm-{req.interpreter.suite}")
+                print(f"(warm-up {recipe.name} on {key[0]}: {seconds:.1f} s)", flush=True)
+
+
+def summary(results: list[dict[str, float]], names: list[str]) -> None:
+    done = [took for took in results if all(v == v for v in took.values())]
+    if not done:
+        print("no task built with every recipe")
+        return
+    medians = {n: statistics.median(took[n] for took in done) for n in names}
+    ratio = statistics.median(took["uv"] / took["pip"] for took in done)
+    cells = [f"{medians[n]:>8.1f}" for n in names]
+    cells.insert(2, f"{ratio:>7.2f}")
+    print(f"{'median (' + str(len(done)) + ' tasks)':<40} {' '.join(cells)}")
+    print(f"median uv / median pip: {medians['uv'] / medians['pip']:.2f} (target: < 0.50)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tasks", default="", help="comma-separated task ids (default: all)")
+    parser.add_argument("--no-fully-cold", action="store_true", help="skip the fully cold build")
+    parser.add_argument(
+        "--before", default=BEFORE, help=f"also time uv with images/ of this rev ({BEFORE}; '')"
+    )
+    args = parser.parse_args()
+    tasks = load_real_tasks([ROOT / "tasks" / "real"])
+    if args.tasks:
+        wanted = set(args.tasks.split(","))
+        tasks = [t for t in tasks if t.id in wanted]
+        missing = wanted - {t.id for t in tasks}
+        if missing:
+            parser.error(f"unknown task ids: {sorted(missing)}")
+    run(tasks, fully_cold=not args.no_fully_cold, before=args.before)
+
+
+if __name__ == "__main__":
+    main()
