@@ -68,6 +68,7 @@ from sandbox.images import IMAGES_DIR, ensure_base_image  # noqa: E402
 from sandbox.pyimage import (  # noqa: E402
     PROJECT_RECIPE,
     SKIPPED_DIRS,
+    SPEC_FILE,
     PythonEnvRequest,
     deps_context,
     exclude_newer,
@@ -101,8 +102,8 @@ def request(client: docker.DockerClient, task: RealTask, tree: Path, host: HostI
 def build(client: docker.DockerClient, req: PythonEnvRequest, name: str, no_cache: bool) -> float:
     """Build both layers of `req` as `devagent-imgbench/{envdeps,env}:<name>`; seconds taken."""
     files = deps_context(req)
-    spec = json.loads(files["spec.json"])
-    files["spec.json"] = json.dumps({**spec, "bench_nonce": uuid.uuid4().hex}).encode()
+    spec = json.loads(files[SPEC_FILE])
+    files[SPEC_FILE] = json.dumps({**spec, "bench_nonce": uuid.uuid4().hex}).encode()
     labels = {LABEL: "1"}
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="imgbench-deps-") as context:

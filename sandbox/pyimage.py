@@ -94,6 +94,12 @@ def setup_script(tree: Path, spec: EnvironmentSpec) -> str:
     return name
 
 
+SPEC_FILE = "devagent/spec.json"
+"""Where the build context holds the spec (copied with the manifests in one step)."""
+MANIFEST_DIR = "devagent/project/"
+"""Where the build context holds the repository's manifests (/opt/devagent/project)."""
+
+
 def deps_context(req: PythonEnvRequest) -> dict[str, bytes]:
     """The dependency image's build context: recipe, host config, manifests, spec.json."""
     recipe = req.images_dir / "python"
@@ -105,10 +111,10 @@ def deps_context(req: PythonEnvRequest) -> dict[str, bytes]:
     files.update(host_context_files(req.host, "/etc/ssl/certs/devagent-ca.crt"))
     tree = req.deps_repo
     for name, data in manifest_parts(tree, detect_toolchain(tree)):
-        files[name.replace("manifest/", "manifests/", 1)] = data
+        files[name.replace("manifest/", MANIFEST_DIR, 1)] = data
     script = setup_script(tree, req.spec)
     if script:
-        files[f"manifests/{script}"] = (tree / script).read_bytes()
+        files[f"{MANIFEST_DIR}{script}"] = (tree / script).read_bytes()
     spec = {
         **req.spec.model_dump(exclude={"python", "as_of", "test_command", "setup_script"}),
         "exclude_newer": req.exclude_newer,
@@ -117,7 +123,7 @@ def deps_context(req: PythonEnvRequest) -> dict[str, bytes]:
         "python": req.interpreter.minor,
         **({"installer": req.installer} if req.installer != "uv" else {}),
     }
-    files["spec.json"] = json.dumps(spec, sort_keys=True).encode()
+    files[SPEC_FILE] = json.dumps(spec, sort_keys=True).encode()
     return files
 
 

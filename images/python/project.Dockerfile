@@ -4,8 +4,7 @@
 # entry points; the build fails unless `import <package>` resolves into /workspace.
 ARG DEPS
 FROM ${DEPS}
+# The dependency image already runs as `agent` in /workspace: two steps.
 COPY --chown=agent:agent workspace/ /workspace/
-USER agent
 RUN /opt/devagent-tools/bin/python /opt/devagent-tools/install_deps.py project \
     && rm -rf /tmp/devagent-uv-cache
-WORKDIR /workspace

@@ -14,7 +14,14 @@ from sandbox.envspec import EnvironmentSpec
 from sandbox.errors import ImageBuildError
 from sandbox.hostconfig import HostIndexConfig
 from sandbox.images import IMAGES_DIR
-from sandbox.pyimage import PythonEnvRequest, build_inputs_hash, deps_context, exclude_newer
+from sandbox.pyimage import (
+    MANIFEST_DIR,
+    SPEC_FILE,
+    PythonEnvRequest,
+    build_inputs_hash,
+    deps_context,
+    exclude_newer,
+)
 from sandbox.pyversion import DEBIAN_PYTHONS
 
 
@@ -55,13 +62,13 @@ def test_deps_context_holds_manifests_setup_script_and_spec(tmp_path: Path) -> N
     (tmp_path / ".devagent" / "setup.sh").write_text("echo hi\n")
     (tmp_path / "pkg.py").write_text("")
     files = deps_context(_request(tmp_path, EnvironmentSpec(pip=["pytest<8"])))
-    manifests = sorted(n for n in files if n.startswith("manifests/"))
+    manifests = sorted(n for n in files if n.startswith(MANIFEST_DIR))
     assert manifests == [
-        "manifests/.devagent/setup.sh",
-        "manifests/requirements/test.txt",
-        "manifests/setup.py",
+        f"{MANIFEST_DIR}.devagent/setup.sh",
+        f"{MANIFEST_DIR}requirements/test.txt",
+        f"{MANIFEST_DIR}setup.py",
     ]
-    spec = json.loads(files["spec.json"])
+    spec = json.loads(files[SPEC_FILE])
     assert spec["setup_script"] == ".devagent/setup.sh"
     assert spec["pip"] == ["pytest<8"]
     assert spec["exclude_newer"] == "2024-01-01T23:59:59Z"
@@ -120,7 +127,7 @@ def test_the_dependency_layer_reads_the_deps_repos_manifests(tmp_path: Path) -> 
         tree.mkdir()
         (tree / "requirements.txt").write_text(requirement)
     files = deps_context(replace(_request(repo, EnvironmentSpec()), deps_repo=deps))
-    assert files["manifests/requirements.txt"] == b"six==1.16.0\n"
+    assert files[f"{MANIFEST_DIR}requirements.txt"] == b"six==1.16.0\n"
 
 
 def test_the_key_from_gits_listing_equals_the_key_from_the_files(tmp_path: Path) -> None:
@@ -155,7 +162,7 @@ def test_the_key_from_gits_listing_equals_the_key_from_the_files(tmp_path: Path)
 def test_only_the_benchmarks_pip_baseline_names_an_installer(tmp_path: Path) -> None:
     (tmp_path / "requirements.txt").write_text("six\n")
     request = _request(tmp_path, EnvironmentSpec())
-    production = json.loads(deps_context(request)["spec.json"])
-    baseline = json.loads(deps_context(replace(request, installer="pip"))["spec.json"])
+    production = json.loads(deps_context(request)[SPEC_FILE])
+    baseline = json.loads(deps_context(replace(request, installer="pip"))[SPEC_FILE])
     assert "installer" not in production  # production hashes stay what they were
     assert baseline == {**production, "installer": "pip"}
