@@ -31,8 +31,8 @@ reported apart. The installers alternate which goes first from task to task. Ima
 under `devagent-imgbench/` and labelled `devagent.imgbench`; only those are removed (at the end,
 and leftovers of an earlier run at the start); nothing is pruned.
 
-A third column times uv with the recipe of images/python as of `--before` (the commit before
-this benchmark; '' to skip), exported with git archive.
+A third column can time uv with the recipe of images/python as of `--before` (exported with git
+archive; off by default: see BEFORE).
 
     python bench/imagebuild_bench.py [--tasks id,id] [--no-fully-cold] [--before REV]
 """
@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -77,8 +78,10 @@ from sandbox.pyversion import choose_python, python_hints  # noqa: E402
 
 REPOSITORY = "devagent-imgbench"
 LABEL = "devagent.imgbench"
-BEFORE = "9e3b92c"
-"""The last commit before this benchmark: its uv recipe is the third column."""
+BEFORE = ""
+"""A commit whose images/python recipe to time as a third column ('' for none). Only recipes
+that read the current build context's layout (spec and manifests under devagent/) work: the
+recipe before 8 of the steps were merged (9e3b92c) does not."""
 
 
 def request(client: docker.DockerClient, task: RealTask, tree: Path, host: HostIndexConfig):
@@ -140,11 +143,62 @@ def remove_bench_images(client: docker.DockerClient) -> None:
 
 @dataclass(frozen=True)
 class Recipe:
-    """One way of building: an installer and the images/ directory whose recipe is used."""
+    """One way of building: an installer and the images/ directory whose recipe is used, or
+    (`legacy`) a whole older devagent exported with git archive, run as it was."""
 
     name: str
     installer: Literal["uv", "pip"]
     images_dir: Path = IMAGES_DIR
+    legacy: Path | None = None
+
+
+TODAY = "26e8447"
+"""The recipe when the issue was filed: one pip-built image per repository (manifests only,
+pytest in a shared layer, no date cut), built by that commit's own sandbox.images."""
+LEGACY_BUILD = """
+import sys, time
+from pathlib import Path
+from sandbox.images import ensure_env_image
+started = time.monotonic()
+tag = ensure_env_image(Path(sys.argv[1]))
+print(tag, time.monotonic() - started)
+"""
+
+
+def export_legacy(rev: str, dest: Path) -> Path:
+    """devagent, sandbox and images as of `rev` (git archive) into `dest`."""
+    dest.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev, "devagent", "sandbox", "images"],
+        capture_output=True,
+        check=True,
+    )
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
+    return dest
+
+
+def legacy_build(client: docker.DockerClient, code: Path, tree: Path, name: str) -> float:
+    """Seconds the old code takes to build `tree`'s image from nothing of its own: a copy of
+    the tree whose first manifest carries a nonce (so its layers are new), image removed after."""
+    with tempfile.TemporaryDirectory(prefix="imgbench-legacy-") as tmp:
+        copy = Path(tmp) / name
+        shutil.copytree(tree, copy, symlinks=True)
+        for manifest in ("pyproject.toml", "setup.py", "setup.cfg", "requirements.txt"):
+            if (copy / manifest).is_file():
+                with open(copy / manifest, "a") as f:
+                    f.write(f"\n# imgbench {uuid.uuid4().hex}\n")
+                break
+        env = {**os.environ, "PYTHONPATH": str(code)}
+        done = subprocess.run(
+            [sys.executable, "-c", LEGACY_BUILD, str(copy)], env=env, capture_output=True, text=True
+        )
+        if done.returncode != 0:
+            print(f"{name}: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+            return float("nan")
+        tag, seconds = done.stdout.split()[-2:]
+        with contextlib.suppress(docker.errors.APIError):
+            client.images.remove(tag)
+        return float(seconds)
 
 
 def export_images(rev: str, dest: Path) -> Path:
@@ -168,7 +222,7 @@ def header(names: list[str]) -> str:
     return f"{'task':<40} {' '.join(cells)}"
 
 
-def run(tasks: list[RealTask], fully_cold: bool, before: str) -> None:
+def run(tasks: list[RealTask], fully_cold: bool, before: str, today: str) -> None:
     client = docker.from_env(timeout=900)
     host = read_host_config()
     remove_bench_images(client)
@@ -179,10 +233,15 @@ def run(tasks: list[RealTask], fully_cold: bool, before: str) -> None:
             if before:
                 old = export_images(before, Path(workdir))
                 recipes.append(Recipe(f"uv@{before}", "uv", old))
+            if today:
+                code = export_legacy(today, Path(workdir) / "legacy")
+                recipes.append(Recipe(f"pip@{today}", "pip", legacy=code))
             names = [r.name for r in recipes]
             requests = [request(client, t, Path(workdir) / t.id, host) for t in tasks]
             if fully_cold:
-                cold = {r.name: one(client, requests[0], r, "cold", no_cache=True) for r in recipes}
+                plain = [r for r in recipes if r.legacy is None]
+                cold = {r.name: one(client, requests[0], r, "cold", no_cache=True) for r in plain}
+                cold.update({r.name: float("nan") for r in recipes if r.legacy is not None})
                 print(row(f"fully cold: {tasks[0].id}", cold, names), flush=True)
             warm_up(client, requests, recipes)
             print(header(names), flush=True)
@@ -203,6 +262,8 @@ def one(
     name: str,
     no_cache: bool = False,
 ) -> float:
+    if recipe.legacy is not None:
+        return legacy_build(client, recipe.legacy, req.repo, name)
     changed = replace(req, installer=recipe.installer, images_dir=recipe.images_dir)
     tag = f"{name}-{recipe.name.replace('@', '-at-')}"
     return timed(client, changed, tag, no_cache)
@@ -216,7 +277,7 @@ def warm_up(
     done: set[tuple[str, Path]] = set()
     for req in requests:
         for recipe in recipes:
-            key = (req.interpreter.suite, recipe.images_dir)
+            key = (req.interpreter.suite, recipe.legacy or recipe.images_dir)
             if key not in done:
                 done.add(key)
                 seconds = one(client, req, recipe, f"warm-{req.interpreter.suite}")
@@ -233,7 +294,11 @@ def summary(results: list[dict[str, float]], names: list[str]) -> None:
     cells = [f"{medians[n]:>8.1f}" for n in names]
     cells.insert(2, f"{ratio:>7.2f}")
     print(f"{'median (' + str(len(done)) + ' tasks)':<40} {' '.join(cells)}")
-    print(f"median uv / median pip: {medians['uv'] / medians['pip']:.2f} (target: < 0.50)")
+    print(f"median uv / median pip (same recipe): {medians['uv'] / medians['pip']:.2f}")
+    for name in names:
+        if name.startswith("pip@"):
+            ratio = medians["uv"] / medians[name]
+            print(f"median uv / median {name} (the build when the issue was filed): {ratio:.2f}")
 
 
 def main() -> None:
@@ -241,7 +306,10 @@ def main() -> None:
     parser.add_argument("--tasks", default="", help="comma-separated task ids (default: all)")
     parser.add_argument("--no-fully-cold", action="store_true", help="skip the fully cold build")
     parser.add_argument(
-        "--before", default=BEFORE, help=f"also time uv with images/ of this rev ({BEFORE}; '')"
+        "--before", default=BEFORE, help="also time uv with images/ of this rev ('': none)"
+    )
+    parser.add_argument(
+        "--today", default=TODAY, help=f"also time the pip build of this rev ({TODAY}; '')"
     )
     args = parser.parse_args()
     tasks = load_real_tasks([ROOT / "tasks" / "real"])
@@ -251,7 +319,7 @@ def main() -> None:
         missing = wanted - {t.id for t in tasks}
         if missing:
             parser.error(f"unknown task ids: {sorted(missing)}")
-    run(tasks, fully_cold=not args.no_fully_cold, before=args.before)
+    run(tasks, fully_cold=not args.no_fully_cold, before=args.before, today=args.today)
 
 
 if __name__ == "__main__":

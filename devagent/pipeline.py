@@ -180,8 +180,8 @@ def run_pipeline(opts: SolveOptions) -> SolveOutcome:
             with ThreadPoolExecutor(max_workers=2, thread_name_prefix="devagent-start") as pool:
                 started = pool.submit(sandbox.start)
                 reported = pool.submit(write_environment, image, opts.out)
-                mapped = ToolContext(workspace=ws.tree, sandbox=sandbox, cache_dir=opts.cache_dir)
-                repo_map = repo_map_for(task, mapped, opts.repo_map_tokens)
+                ctx = ToolContext(workspace=ws.tree, sandbox=sandbox, cache_dir=opts.cache_dir)
+                repo_map = repo_map_for(task, ctx, opts.repo_map_tokens)
                 started.result()
                 reported.result()
             task = replace(task, repo_map=repo_map)
@@ -207,6 +207,7 @@ def run_pipeline(opts: SolveOptions) -> SolveOutcome:
                 repo_key=str(opts.repo),
                 listeners=opts.listeners,
                 cache_dir=opts.cache_dir,
+                context=ctx,
                 meta={
                     "repo": str(opts.repo),
                     "base": ws.base,

@@ -111,13 +111,19 @@ class Agent:
         fields, e.g. a chat's own config)."""
         self.task, self.tools = task, self._tools()
         self.specs = [ToolSpec(t.name, t.description, t.parameters) for t in self.tools.values()]
-        self.ctx = ToolContext(
-            workspace=self.io.workspace,
-            sandbox=self.sandbox,
-            cache_dir=self.io.cache_dir,
-            test_command=task.test_command,
-            command_timeout=self.config.command_timeout,
-        )
+        given = self.io.context
+        if given is not None and given.sandbox is self.sandbox:
+            self.ctx = given
+            self.ctx.test_command = task.test_command
+            self.ctx.command_timeout = self.config.command_timeout
+        else:
+            self.ctx = ToolContext(
+                workspace=self.io.workspace,
+                sandbox=self.sandbox,
+                cache_dir=self.io.cache_dir,
+                test_command=task.test_command,
+                command_timeout=self.config.command_timeout,
+            )
         self._record(
             "start",
             task=task.to_dict(),

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from devagent.agent.forkpatch import sandbox_diff
 from devagent.agent.trajectory import Trajectory
+from devagent.tools.base import ToolContext
 from sandbox import Sandbox
 
 
@@ -28,6 +29,9 @@ class AgentIO:
     """Set by the CLI's SIGINT handler: the current step finishes, then the run ends."""
     cache_dir: Path | None = None
     """The tools' caches (the repo map's tag index); None keeps them in memory per call."""
+    context: ToolContext | None = None
+    """The run's one tool context, when the caller made it (the pipeline's, which made the
+    first map); the loop sets its test command and timeout. None: the loop makes it."""
 
 
 class WorkspaceLike(Protocol):

@@ -22,7 +22,7 @@ from devagent.agent.seams import AgentIO, WorkspaceLike
 from devagent.agent.task import RunResult, Task
 from devagent.agent.trajectory import Listener, Trajectory
 from devagent.llm.types import Model
-from devagent.tools.base import Tool
+from devagent.tools.base import Tool, ToolContext
 from sandbox import Sandbox
 
 
@@ -48,6 +48,8 @@ class SolveRequest:
     """Called with every trajectory record (e.g. the live view)."""
     cache_dir: Path | None = None
     """Where tools keep their caches (the repo map's tag index) for the whole run."""
+    context: ToolContext | None = None
+    """The run's one tool context (see `AgentIO.context`)."""
     meta: dict[str, Any] = field(default_factory=dict)
     """Written first as a `meta` record: what `devagent replay` needs to rebuild the run's
     starting point (e.g. repo, base revision, image, tool names). Never put secrets here."""
@@ -70,6 +72,7 @@ def run_agent(request: SolveRequest) -> RunResult:
             trajectory=trajectory,
             stop=request.stop,
             cache_dir=request.cache_dir,
+            context=request.context,
         )
         agent = Agent(
             request.model,

@@ -16,14 +16,7 @@ from devagent.agent.redact import MASK, Redactor, secret_values_from_env
 from devagent.agent.text import normalize_for_compare, trim
 from devagent.agent.trajectory import Trajectory
 from devagent.llm.types import Completion, Message, ToolCall, Usage
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.llm.fakes import FakeClock
 
 
 def test_budget_raises_with_the_kind_that_ran_out() -> None:
