@@ -46,13 +46,13 @@ bench: setup
 	$(BIN)/devagent bench --model oracle tasks/ -j 2 --out out/bench
 
 perf: setup
-	$(BIN)/python bench/sandbox_bench.py
-	$(BIN)/python bench/loop_bench.py --sandbox docker
-	$(BIN)/python bench/patch_bench.py --quick
-	$(BIN)/python bench/repomap_bench.py
-	$(BIN)/python bench/firstcall_bench.py
-	$(BIN)/python bench/imagebuild_bench.py
-	$(BIN)/python bench/workspace_bench.py
+	$(BIN)/python perf/sandbox_bench.py
+	$(BIN)/python perf/loop_bench.py --sandbox docker
+	$(BIN)/python perf/patch_bench.py --quick
+	$(BIN)/python perf/repomap_bench.py
+	$(BIN)/python perf/firstcall_bench.py
+	$(BIN)/python perf/imagebuild_bench.py
+	$(BIN)/python perf/workspace_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

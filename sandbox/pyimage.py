@@ -72,7 +72,7 @@ class PythonEnvRequest:
     """`repo`'s files as git lists them, when the tree is known to match a commit."""
     rebuild: bool = False
     installer: Literal["uv", "pip"] = "uv"
-    """"uv"; "pip" only for the image-build benchmark's baseline (bench/imagebuild_bench.py)."""
+    """"uv"; "pip" only for the image-build benchmark's baseline (perf/imagebuild_bench.py)."""
 
 
 def exclude_newer(as_of: str | None, spec: EnvironmentSpec) -> str:

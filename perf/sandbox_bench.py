@@ -1,6 +1,6 @@
 """Sandbox speed, each figure beside a floor measured in the same run (ratios, not absolutes).
 
-  python bench/sandbox_bench.py [--image IMG] [-n N] [--json PATH]
+  python perf/sandbox_bench.py [--image IMG] [-n N] [--json PATH]
 
 (a) start-to-ready of a DockerSandbox vs `docker run --rm IMAGE true`;
 (b) per-command `true` p50/p95 through the persistent session and the one-shot mode, vs a bare
@@ -181,7 +181,7 @@ def main() -> None:
     )
     parser.add_argument("--image", default="devagent/base:latest")
     parser.add_argument("-n", type=int, default=200, help="samples per per-command figure")
-    parser.add_argument("--json", type=Path, default=Path("bench/out/sandbox_bench.json"))
+    parser.add_argument("--json", type=Path, default=Path("perf/out/sandbox_bench.json"))
     args = parser.parse_args()
     console = Console()
     stats = measure(args.image, args.n)

@@ -12,8 +12,8 @@ Dropped/invented-context cases get recounted `@@` headers (so the baselines are 
 counts alone) and keep at least one non-blank context line per hunk. Our tool is timed in
 process (parse + match, no file I/O); the baselines include their process start-up.
 
-    python bench/patch_bench.py            # full corpus (first run downloads 17 sdists)
-    python bench/patch_bench.py --quick    # fewer releases and cases, well under a minute
+    python perf/patch_bench.py            # full corpus (first run downloads 17 sdists)
+    python perf/patch_bench.py --quick    # fewer releases and cases, well under a minute
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import itertools
 
-from bench.perturb import PERTURBATIONS, make_ambiguous
+from perf.perturb import PERTURBATIONS, make_ambiguous
 from devagent.tools.diffparse import PatchFormatError, parse_patch
 from devagent.tools.patch import apply_file_patches
 

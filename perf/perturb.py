@@ -1,4 +1,4 @@
-"""Perturb correct unified diffs the ways models get them wrong, for bench/patch_bench.py."""
+"""Perturb correct unified diffs the ways models get them wrong, for perf/patch_bench.py."""
 
 from __future__ import annotations
 

@@ -9,7 +9,7 @@ checkout, in one run, and print as a table with ratios. The old ranking's memory
 square of the files (about 1 GB at 1,000 files, so some 23 GB at 5,000), so by default it runs
 on 2,000 files, beside the new one on 2,000 and on 5,000.
 
-    python bench/firstcall_bench.py [--packages 100] [--modules 50] [--baseline REV]
+    python perf/firstcall_bench.py [--packages 100] [--modules 50] [--baseline REV]
         [--baseline-packages 40 (0: skip the old ranking)] [--solve]
 
 --solve adds the wall time from starting `devagent solve` to its first model call (a local
@@ -19,7 +19,7 @@ source distribution and a tasks/real project's: a new repo with a new image (its
 new, so both image layers are built), a new repo whose image is cached, warm, and after a
 one-file commit; beside the floor, a bare `docker run --rm devagent/base:latest true`.
 
-    python bench/firstcall_bench.py --no-map --solve [--django 5.1.4] [--real-task ID]
+    python perf/firstcall_bench.py --no-map --solve [--django 5.1.4] [--real-task ID]
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Print how long the private workspace takes on a synthetic repo (clone, diff, reset, apply).
 
-Usage: python bench/workspace_bench.py [FILES] [KB_PER_FILE]
+Usage: python perf/workspace_bench.py [FILES] [KB_PER_FILE]
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ and leftovers of an earlier run at the start); nothing is pruned.
 A third column can time uv with the recipe of images/python as of `--before` (exported with git
 archive; off by default: see BEFORE).
 
-    python bench/imagebuild_bench.py [--tasks id,id] [--no-fully-cold] [--before REV]
+    python perf/imagebuild_bench.py [--tasks id,id] [--no-fully-cold] [--before REV]
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ cold (empty cache) and warm (cache filled), then a map after a one-file change, 
 virtualenv with aider-chat exists (default /tmp/aider-venv), Aider's RepoMap on the same files.
 Targets: our cold <= 0.5x Aider's cold; our warm <= 0.05x our cold.
 
-    python bench/repomap_bench.py [--package requests==2.32.3] [--aider-python PATH]
+    python perf/repomap_bench.py [--package requests==2.32.3] [--aider-python PATH]
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ step: the wall time between two model calls, minus the model's own time, minus t
 sandbox spent executing the command = the harness overhead (context building, dispatch, budget,
 redaction, trajectory writing with a flush per record). Target: p50 under 10 ms.
 
-    python bench/loop_bench.py [--steps 50] [--sandbox local|docker] [--image IMG]
+    python perf/loop_bench.py [--steps 50] [--sandbox local|docker] [--image IMG]
 """
 
 from __future__ import annotations
