@@ -37,9 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import itertools
 
-from perf.perturb import PERTURBATIONS, make_ambiguous
 from devagent.tools.diffparse import PatchFormatError, parse_patch
 from devagent.tools.patch import apply_file_patches
+from perf.perturb import PERTURBATIONS, make_ambiguous
 
 RELEASES = {
     "requests": ["2.26.0", "2.28.2", "2.31.0", "2.32.3"],
