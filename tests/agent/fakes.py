@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import shutil
-import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -23,6 +22,7 @@ from devagent.llm.types import Completion, Message, ToolCall, ToolSpec, Usage
 from devagent.tools.base import Observation, Tool, ToolContext
 from sandbox import WORKDIR, Sandbox
 from sandbox.local import LocalSandbox
+from tests.support import git
 
 BUGGY_CALC = "def add(a, b):\n    return a - b\n\n\ndef sub(a, b):\n    return a - b\n"
 FIXED_CALC = "def add(a, b):\n    return a + b\n\n\ndef sub(a, b):\n    return a - b\n"
@@ -118,21 +118,6 @@ def fake_tools() -> dict[str, Tool]:
             "write_file", "Write a file.", _object(path="string", content="string"), _write
         ),
     }
-
-
-def git(root: Path, *args: str, stdin: str | None = None) -> str:
-    hardening = [
-        "-c",
-        "safe.directory=*",
-        "-c",
-        "core.hooksPath=/dev/null",
-        "-c",
-        "core.fsmonitor=",
-    ]
-    command = ["git", *hardening, "-c", "user.email=t@example.com", "-c", "user.name=t", *args]
-    done = subprocess.run(command, cwd=root, input=stdin, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    return done.stdout
 
 
 def tiny_repo(root: Path) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from devagent.tools.base import Observation
 from devagent.tools.registry import build_tools
 from devagent.workspace import Workspace
 from sandbox.local import LocalSandbox
+from tests.support import git
 
 BUGGY = "def add(a, b):\n    return a - b\n"
 FIXED = "def add(a, b):\n    return a + b\n"
@@ -30,13 +30,6 @@ TESTS = (
 SECRET = "sk-test-0123456789abcdef"
 TEST_CMD = "python3 -B -m unittest -q"
 FIX_CALL = {"name": "replace", "arguments": {"path": "calc.py", "old": "a - b", "new": "a + b"}}
-
-
-def git(root: Path, *args: str) -> str:
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin"}  # fmt: skip
-    done = subprocess.run(["git", *args], cwd=root, env=env, capture_output=True, check=True)
-    return done.stdout.decode()
 
 
 def tiny_repo(root: Path) -> Path:

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.e2e.scenario import BUGGY, ISSUE, git
+from tests.e2e.scenario import BUGGY, ISSUE
+from tests.support import git
 
 
 @pytest.fixture

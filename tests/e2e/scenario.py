@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-from pathlib import Path
-
 BUGGY = "def add(a, b):\n    return a - b\n"
 CHECK = "python3 -c 'import calc; assert calc.add(2, 3) == 5, calc.add(2, 3)'"
 ISSUE = "# add() subtracts\n\n`calc.add(2, 3)` returns -1; it should return 5.\n"
@@ -19,16 +15,3 @@ FIX = [
     },
     {"content": "Done.", "tool_calls": [{"name": "submit", "arguments": {"summary": "add adds"}}]},
 ]
-
-
-def git(repo: Path, *args: str) -> str:
-    env = {"PATH": os.environ["PATH"], "HOME": str(repo.parent), "GIT_CONFIG_NOSYSTEM": "1"}
-    out = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return out.stdout

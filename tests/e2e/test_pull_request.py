@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from devagent.forge.fake import FakeGitHub
-from tests.e2e.scenario import CHECK, FIX, git
+from tests.e2e.scenario import CHECK, FIX
 from tests.forge.fakegh import TOKEN, serve
+from tests.support import git
 
 pytestmark = pytest.mark.docker
 

@@ -12,7 +12,8 @@ import time
 import docker
 import pytest
 
-from tests.e2e.scenario import BUGGY, CHECK, FIX, git
+from tests.e2e.scenario import BUGGY, CHECK, FIX
+from tests.support import git
 
 pytestmark = pytest.mark.docker
 BASE = ["--image", "devagent/base:latest", "--test", CHECK]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,6 +15,7 @@ from devagent.forge.prbody import CheckResult, RunReport
 from devagent.forge.propose import Proposal, comment_result, propose_pull_request
 from devagent.forge.refs import repo_from_remote_url
 from devagent.workspace import Workspace
+from tests import support
 
 ENV = {
     "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -31,9 +31,7 @@ REF = IssueRef("acme", "widgets", 7)
 
 
 def git(repo: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *args], cwd=repo, env=ENV, capture_output=True, text=True, check=True
-    ).stdout
+    return support.git(repo, *args, env=ENV)
 
 
 @pytest.fixture

@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from pathlib import Path
 
-GIT_ENV = {
-    "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-    "HOME": "/nonexistent",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-    "GIT_AUTHOR_NAME": "Test User",
-    "GIT_AUTHOR_EMAIL": "test@example.com",
-    "GIT_COMMITTER_NAME": "Test User",
-    "GIT_COMMITTER_EMAIL": "test@example.com",
-}
+from tests.support import GIT_ENV, git
 
-
-def git(repo: Path, *args: str) -> str:
-    """Plain git, as a person would run it (used to set up and inspect, never by the code)."""
-    proc = subprocess.run(
-        ["git", *args], cwd=repo, env=GIT_ENV, capture_output=True, text=True, check=True
-    )
-    return proc.stdout
+__all__ = ["GIT_ENV", "git", "snapshot", "write"]
 
 
 def write(root: Path, files: dict[str, str | bytes]) -> None:

@@ -1,0 +1,44 @@
+"""What every test package shares: plain git for setting up and inspecting repositories (never
+how the code under test runs git), and a fake clock."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+from tests.llm.fakes import FakeClock
+
+GIT_ENV = {
+    "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+    "HOME": "/nonexistent",
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_AUTHOR_NAME": "Test User",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "Test User",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+}
+"""A person's git without this machine's config; a fixed identity."""
+
+
+def git(
+    repo: Path, *args: str, stdin: str | None = None, env: Mapping[str, str] | None = None
+) -> str:
+    """`git ARGS` in `repo` as a person would run it (`env` over `GIT_ENV`); its stdout. A
+    repository handed to the sandbox user stays readable (safe.directory)."""
+    done = subprocess.run(
+        ["git", "-c", "safe.directory=*", *args],
+        cwd=repo,
+        env={**GIT_ENV, **(env or {})},
+        input=stdin,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)} failed in {repo}: {done.stderr.strip()}")
+    return done.stdout
+
+
+__all__ = ["GIT_ENV", "FakeClock", "git"]
