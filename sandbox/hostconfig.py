@@ -8,11 +8,16 @@ only index locations and the CA bundle's path are kept.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -241,3 +246,70 @@ def describe(config: HostIndexConfig) -> str:
     parts.append(f"npm={config.npm_registry or 'default'}")
     parts.append(f"ca={config.ca_bundle or '-'}")
     return " ".join(parts)
+
+
+HOST_CONFIG_TTL_S = 3600.0
+"""How long a read of the host's configuration is reused while nothing it came from changed."""
+_CONFIG_FILES = (
+    "/etc/pip.conf", "/etc/xdg/pip/pip.conf", "~/.pip/pip.conf", "~/.config/pip/pip.conf",
+    "~/.npmrc", "/etc/npmrc", "/usr/etc/npmrc", "/usr/local/etc/npmrc",
+)  # fmt: skip
+_ENV_PREFIXES = ("PIP_", "NPM_CONFIG_", "npm_config_", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
+
+
+def _sources_key(environ: Mapping[str, str], apt_dir: Path) -> str:
+    """What the host configuration is read from: the variables pip and npm heed, and the
+    identity (path, size, mtime) of every config file they and apt read."""
+    home = Path(environ.get("HOME") or Path.home())
+    paths = [Path(p.replace("~", str(home), 1)) for p in _CONFIG_FILES]
+    for name in ("PIP_CONFIG_FILE", "NPM_CONFIG_USERCONFIG", "npm_config_userconfig"):
+        if environ.get(name):
+            paths.append(Path(environ[name]))
+    if environ.get("VIRTUAL_ENV"):
+        paths.append(Path(environ["VIRTUAL_ENV"]) / "pip.conf")
+    paths += [Path(sys.prefix) / "pip.conf", apt_dir / "sources.list"]
+    paths += sorted((apt_dir / "sources.list.d").glob("*"))
+    parts = [f"{k}={v}" for k, v in sorted(environ.items()) if k.startswith(_ENV_PREFIXES)]
+    for path in paths:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _config_from(values: dict[str, Any]) -> HostIndexConfig:
+    tuples = {k: tuple(values[k]) for k in ("pip_extra_index_urls", "pip_trusted_hosts")}
+    bundle = Path(values["ca_bundle"]) if values["ca_bundle"] else None
+    return HostIndexConfig(**{**values, **tuples, "ca_bundle": bundle})
+
+
+def cached_host_config(
+    cache_dir: Path,
+    *,
+    environ: Mapping[str, str],
+    apt_dir: Path = Path("/etc/apt"),
+    now: float | None = None,
+) -> HostIndexConfig:
+    """`read_host_config`, reused for `HOST_CONFIG_TTL_S` while its sources are unchanged
+    (running pip and npm costs half a second of CPU on every run otherwise)."""
+    now = time.time() if now is None else now
+    key = _sources_key(environ, apt_dir)
+    path = cache_dir / "host-config.json"
+    try:
+        stored = json.loads(path.read_text())
+        if stored["key"] == key and now - stored["at"] < HOST_CONFIG_TTL_S:
+            return _config_from(stored["config"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    config = read_host_config(environ=environ, apt_dir=apt_dir)
+    values = dataclasses.asdict(config) | {"ca_bundle": str(config.ca_bundle or "") or None}
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"key": key, "at": now, "config": values}))
+        tmp.replace(path)
+    except OSError:
+        pass  # a cache: the next run reads the configuration again
+    return config

@@ -96,14 +96,14 @@ def execute(args: SolveCommand, console: Console) -> int:
     from devagent.agent.view import LiveView
     from devagent.pipeline import SolveOptions, run_pipeline
     from devagent.workspace import uncommitted_paths
-    from sandbox.hostconfig import read_host_config
+    from sandbox.hostconfig import cached_host_config
 
-    # pip and npm answer while the run clones (the images' keys need their configuration)
-    host = in_background(read_host_config, environ=os.environ)
     local_repo = Path(args.repo).resolve() if Path(args.repo).exists() else None
     settings = load_settings(
         {"model": args.model, "image": args.image, "network": args.network}, local_repo
     )
+    # pip and npm answer while the run clones (the images' keys need their configuration)
+    host = in_background(cached_host_config, settings.cache_dir, environ=os.environ)
     issue_text, forge_issue = read_issue(args.issue, args.github_api_url)
     deliver.check_flags(args, local_repo)
     if local_repo is not None and not args.include_dirty:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,12 +63,24 @@ def _validate(items: Iterable[Any], where: str) -> list[ScriptedReply]:
 
 class ScriptedModel:
     """Answers with its replies in order; checks each reply's expectations on what it is sent.
-    Tool-call ids are deterministic: 'call-<reply>-<call>'."""
+    Tool-call ids are deterministic: 'call-<reply>-<call>'. A reply may also be a ready
+    `Message` (tests build tool calls with their own ids). `usage` and `cost_usd`, when given,
+    are what every reply reports (else usage is estimated and free); `repeat_last` answers with
+    the last reply for ever instead of running out."""
 
-    def __init__(self, replies: list[ScriptedReply], name: str = "scripted:inline") -> None:
+    def __init__(
+        self,
+        replies: Sequence[ScriptedReply | Message],
+        name: str = "scripted:inline",
+        *,
+        usage: Usage | None = None,
+        cost_usd: float = 0.0,
+        repeat_last: bool = False,
+    ) -> None:
         self.name = name
-        self.replies = replies
+        self.replies = list(replies)
         self.position = 0
+        self.usage, self.cost_usd, self.repeat_last = usage, cost_usd, repeat_last
         self.requests: list[list[Message]] = []
         """Every conversation it was sent, for tests to inspect."""
 
@@ -90,18 +102,30 @@ class ScriptedModel:
         max_tokens: int = 4096,
         temperature: float = 0.0,
     ) -> Completion:
+        if self.repeat_last and self.position >= len(self.replies) > 0:
+            self.position = len(self.replies) - 1
         if self.position >= len(self.replies):
             raise ScriptError(f"{self.name}: all {len(self.replies)} scripted replies are used")
         reply, index = self.replies[self.position], self.position
         self.position += 1
         self.requests.append(list(messages))
+        if isinstance(reply, Message):
+            return Completion(
+                message=reply,
+                usage=self.usage or Usage(),
+                cost_usd=self.cost_usd,
+                stop_reason="tool_use" if reply.tool_calls else "end_turn",
+                raw_id=f"scripted-{index}",
+                model=self.name,
+            )
         if reply.expect:
             _check(reply.expect, messages, tools, f"{self.name} reply {index}")
         calls = tuple(_call(f"call-{index}-{i}", c) for i, c in enumerate(reply.tool_calls))
         message = Message(role="assistant", content=reply.content, tool_calls=calls)
         return Completion(
             message=message,
-            usage=_usage(reply, messages, message),
+            usage=self.usage or _usage(reply, messages, message),
+            cost_usd=self.cost_usd,
             stop_reason=reply.stop_reason or ("tool_use" if calls else "end_turn"),
             raw_id=f"scripted-{index}",
             model=self.name,

@@ -18,7 +18,8 @@ from devagent.agent.loop import Agent
 from devagent.agent.redact import Redactor
 from devagent.agent.seams import AgentIO
 from devagent.agent.trajectory import Trajectory
-from devagent.llm.types import Completion, Message, ToolCall, ToolSpec, Usage
+from devagent.llm.scripted import ScriptedModel, ScriptedReply
+from devagent.llm.types import Message, ToolCall, Usage
 from devagent.tools.base import Observation, Tool, ToolContext
 from sandbox import WORKDIR, Sandbox
 from sandbox.local import LocalSandbox
@@ -55,8 +56,9 @@ DEFAULT_USAGE = Usage(input_tokens=10, output_tokens=5)
 Turn = Sequence[ToolCall] | str
 
 
-class ScriptedTestModel:
-    """Replies with the scripted turns in order: a list of tool calls, or plain text."""
+class ScriptedTestModel(ScriptedModel):
+    """The package's scripted model, fed turns built in Python: a list of tool calls (their ids
+    kept), or plain text; every turn reports `usage` and `cost_usd`."""
 
     def __init__(
         self,
@@ -66,30 +68,15 @@ class ScriptedTestModel:
         cost_usd: float = 0.0,
         repeat_last: bool = False,
     ) -> None:
-        self.name = "test:scripted"
-        self.turns = list(turns)
-        self.usage, self.cost_usd, self.repeat_last = usage, cost_usd, repeat_last
-        self.requests: list[list[Message]] = []
-
-    def complete(
-        self,
-        messages: list[Message],
-        tools: list[ToolSpec],
-        *,
-        max_tokens: int = 4096,
-        temperature: float = 0.0,
-    ) -> Completion:
-        del tools, max_tokens, temperature
-        self.requests.append(list(messages))
-        if not self.turns:
-            raise AssertionError("the scripted model ran out of turns")
-        turn = self.turns[0] if self.repeat_last and len(self.turns) == 1 else self.turns.pop(0)
-        if isinstance(turn, str):
-            message = Message("assistant", turn)
-        else:
-            message = Message("assistant", "", tool_calls=tuple(turn))
-        stop = "tool_use" if message.tool_calls else "end_turn"
-        return Completion(message, usage=self.usage, cost_usd=self.cost_usd, stop_reason=stop)
+        replies: list[ScriptedReply | Message] = [
+            Message("assistant", turn)
+            if isinstance(turn, str)
+            else Message("assistant", "", tool_calls=tuple(turn))
+            for turn in turns
+        ]
+        super().__init__(
+            replies, "test:scripted", usage=usage, cost_usd=cost_usd, repeat_last=repeat_last
+        )
 
 
 def _run(args: dict[str, Any], ctx: ToolContext) -> Observation:
