@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip 2>&1 | grep -v '^WARNING' || true
 	$(BIN)/pip install -q -e '.[dev]' 2>&1 | grep -v '^WARNING' || true
-	@$(BIN)/python -c 'import devagent, sandbox, docker, git, openai, anthropic, tree_sitter_language_pack, unidiff, rich, jinja2'
+	@$(BIN)/python -c 'import devagent, sandbox, docker, openai, anthropic, tree_sitter_language_pack, unidiff, rich, jinja2'
 	@touch $(STAMP)
 
 docker:
