@@ -12,6 +12,7 @@ from rich.table import Table
 
 from devagent import __version__
 from devagent.commands import bench, chat, ci, replay, solve
+from devagent.commands import config as config_command
 from devagent.errors import DevagentError
 from devagent.logs import setup_logging
 
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     ci.add_parser(sub)
     chat.add_parser(sub)
     bench.add_parser(sub)
+    config_command.add_parser(sub)
     sub.add_parser("doctor", help="check the machine: python, docker, base image, git, keys")
 
     images = sub.add_parser("images", help="sandbox images")
@@ -134,6 +136,7 @@ HANDLERS = {
     "ci": lambda args: ci.run(args, console),
     "chat": chat.run,
     "bench": lambda args: bench.run(args, console),
+    "config": lambda args: config_command.run(args, console),
 }
 
 
