@@ -36,6 +36,7 @@ from devagent.agent.signals import commands_stopped_by
 from devagent.agent.trajectory import Listener
 from devagent.assembly import sandbox_config
 from devagent.background import in_background
+from devagent.earlybox import EarlySandbox, record_image
 from devagent.errors import DevagentError
 from devagent.llm.types import Model
 from devagent.tools.base import Tool, ToolContext
@@ -164,8 +165,36 @@ def run_pipeline(opts: SolveOptions) -> SolveOutcome:
     a scratch workspace (a kept one stays for the next run)."""
     task, budget = build_task(opts)
     opts.out.mkdir(parents=True, exist_ok=True)
-    with private_workspace(opts) as ws:
-        spec = opts.environment or EnvironmentSpec()
+    spec = opts.environment or EnvironmentSpec()
+    early: list[EarlySandbox] = []
+    slots: list[Path] = []
+
+    def prestart(slot: Path) -> None:
+        """A kept workspace: start the container the last run used while it is brought up to
+        date (taken below only if this run's configuration is the same)."""
+        slots.append(slot)
+        wanted = sandbox_config(opts.image or "", None, network=opts.network, env=spec.env)
+        box = EarlySandbox.for_slot(slot, wanted)
+        if box is not None:
+            early.append(box)
+
+    try:
+        return _run_in_workspace(opts, task, budget, spec, prestart, early, slots)
+    finally:
+        for box in early:
+            box.discard()
+
+
+def _run_in_workspace(  # noqa: PLR0913 - the run's parts so far, passed on
+    opts: SolveOptions,
+    task: Task,
+    budget: BudgetConfig,
+    spec: EnvironmentSpec,
+    prestart: Callable[[Path], None],
+    early: list[EarlySandbox],
+    slots: list[Path],
+) -> SolveOutcome:
+    with private_workspace(opts, prestart) as ws:
         if not task.test_command and spec.test_command:
             task = replace(task, test_command=spec.test_command)
         if not task.checks and not task.test_command:  # the goal: the suite plus a repro test
@@ -173,7 +202,10 @@ def run_pipeline(opts: SolveOptions) -> SolveOutcome:
         image = choose_image(opts, ws.tree, as_of=ws.base_date(), listing=ws.listing())
         config = sandbox_config(image, ws.tree, network=opts.network, env=spec.env)
         opts.on_progress(f"starting the sandbox ({image})")
-        sandbox = DockerSandbox(config)
+        taken = early[0].take(config) if early else None
+        sandbox = taken or DockerSandbox(config)
+        for slot in slots:
+            record_image(slot, image)
         with contextlib.closing(sandbox), commands_stopped_by(opts.stop, lambda: sandbox):
             # The daemon starts the container and reads the image's report while this thread
             # maps the repository: the map reads the tree before anything runs in it.
@@ -225,10 +257,13 @@ def run_pipeline(opts: SolveOptions) -> SolveOutcome:
 
 
 @contextlib.contextmanager
-def private_workspace(opts: SolveOptions) -> Iterator[Workspace]:
+def private_workspace(
+    opts: SolveOptions, on_slot: Callable[[Path], None] = lambda slot: None
+) -> Iterator[Workspace]:
     """The run's private workspace: with `keep_workspace`, for a local repository, a kept slot
     of the cache brought up to date (`Workspace.reuse`: only what changed is written; the next
-    run reuses it again); otherwise a fresh clone in a scratch directory, removed at the end."""
+    run reuses it again); otherwise a fresh clone in a scratch directory, removed at the end.
+    `on_slot` is told the kept slot before it is brought up to date."""
     local = Path(opts.repo).expanduser()
     kept = opts.keep_workspace and opts.cache_dir is not None and local.is_dir()
     slots = workspace_slot(opts.cache_dir, local) if opts.cache_dir and kept else None
@@ -237,6 +272,7 @@ def private_workspace(opts: SolveOptions) -> Iterator[Workspace]:
     with slots or contextlib.nullcontext() as slot:
         if slot is not None:
             opts.on_progress("bringing the private workspace up to date")
+            on_slot(slot)
             yield Workspace.reuse(opts.repo, slot, base=opts.base, include_dirty=opts.include_dirty)
             return
         scratch = Path(tempfile.mkdtemp(prefix="devagent-ws-"))

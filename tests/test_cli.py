@@ -93,3 +93,13 @@ def test_global_flags_are_taken_anywhere_before_a_double_dash():
     assert (args.command, args.quiet, args.log_json, args.verbose) == ("solve", True, True, False)
     kept = hoist_global_flags(["sandbox", "run", "-v", "--", "ls", "-q"])
     assert kept == ["-v", "sandbox", "run", "--", "ls", "-q"]
+
+
+def test_the_provider_sdk_is_guessed_for_runs_that_call_a_model():
+    from devagent.cli import sdk_for
+
+    assert sdk_for(["solve", "i.md", "--model", "openai:gpt-4o"], {}) == "openai"
+    assert sdk_for(["solve", "i.md", "--model", "anthropic:claude"], {}) == "anthropic"
+    assert sdk_for(["solve", "i.md"], {"ANTHROPIC_API_KEY": "k"}) == "anthropic"
+    assert sdk_for(["solve", "i.md", "--model", "scripted:x.yaml"], {}) is None
+    assert sdk_for(["doctor"], {}) is None
