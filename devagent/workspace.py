@@ -357,7 +357,7 @@ class Workspace:
         if not self._extends(kept):
             _remove(pristine)
             kept.run("init", "--quiet", f"--initial-branch={branch}")
-            kept.run("config", "--unset", "core.worktree")  # the copy sits in the tree itself
+            kept.run("config", "--unset", "core.worktree", check=False)  # the copy sits in the tree
         kept.run(
             "fetch", "--quiet", "--no-tags", "--no-write-fetch-head", "--update-head-ok",
             "--", str(self.root / "git"), f"+{START_REF}:refs/heads/{branch}",
