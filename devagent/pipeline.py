@@ -271,7 +271,10 @@ def private_workspace(
         in_background(prune_stale, opts.cache_dir)  # old slots of any repository
     with slots or contextlib.nullcontext() as slot:
         if slot is not None:
-            opts.on_progress("bringing the private workspace up to date")
+            if (slot / "git").is_dir():
+                opts.on_progress("bringing the private workspace up to date")
+            else:
+                opts.on_progress("cloning the repository privately (kept for the next run)")
             on_slot(slot)
             yield Workspace.reuse(opts.repo, slot, base=opts.base, include_dirty=opts.include_dirty)
             return

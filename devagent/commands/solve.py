@@ -112,7 +112,8 @@ def execute(args: SolveCommand, console: Console) -> int:
             Console(stderr=True).print(f"[yellow]{notice}[/]")
     out = args.out or Path(tempfile.mkdtemp(prefix="devagent-run-"))
     stop = threading.Event()
-    view = None if args.json or args.quiet else LiveView(console)
+    diagnostics = Console(stderr=True)  # progress and the live view; results go to `console`
+    view = None if args.json or args.quiet else LiveView(diagnostics)
     opts = SolveOptions(
         issue=issue_text,
         repo=local_repo or args.repo,
@@ -142,18 +143,18 @@ def execute(args: SolveCommand, console: Console) -> int:
         on_progress=(
             (lambda m: None)
             if args.json or args.quiet
-            else lambda m: console.print(f"[dim]· {m}[/]")
+            else lambda m: diagnostics.print(f"[dim]· {m}[/]")
         ),
     )
     if opts.model.name.startswith("scripted:") and not args.json:
-        console.print(
+        diagnostics.print(
             f"[yellow]Model: {opts.model.name} — replies scripted in advance, not a live model.[/]"
         )
     with stop_on_sigint(stop):
         if view is not None:
             with view:
                 outcome = run_pipeline(opts)
-            console.print()
+            diagnostics.print()
         else:
             outcome = run_pipeline(opts)
     delivered = deliver.deliver(args, local_repo, outcome, issue_text, forge_issue, console)

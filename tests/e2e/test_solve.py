@@ -45,6 +45,9 @@ def test_run_that_never_fixes_ends_budget_exhausted_with_exit_1(solve, tmp_path)
 def test_apply_lands_a_solved_patch_in_the_working_tree(solve, buggy_repo):
     result = solve(FIX, *BASE, "--apply")
     assert result.returncode == 0, result.stderr
+    assert "cloning the repository privately" in result.stderr  # progress: diagnostics
+    assert "cloning" not in result.stdout
+    assert "patch: " in result.stdout  # the result
     assert (buggy_repo / "calc.py").read_text() == "def add(a, b):\n    return a + b\n"
     assert git(buggy_repo, "status", "--porcelain").strip() == "M calc.py"
 
