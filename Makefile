@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup venv docker hosttools image images test demo lint bench perf clean
+.PHONY: setup venv docker hosttools testshells image images test demo lint bench perf clean
 
 setup: venv docker hosttools image
 
@@ -30,8 +30,11 @@ image: venv docker
 images: venv docker
 	$(BIN)/devagent images ensure --rebuild
 
-test: setup
+test: setup testshells
 	$(BIN)/pytest
+
+testshells:
+	@bash images/ensure-test-shells.sh
 
 demo: setup
 	bash scripts/demo.sh

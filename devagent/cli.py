@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from devagent import __version__
-from devagent.commands import bench, chat, ci, replay, solve
+from devagent.commands import bench, chat, ci, completion, replay, solve
 from devagent.commands import config as config_command
 from devagent.errors import DevagentError
 from devagent.logs import setup_logging
@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_parser(sub)
     bench.add_parser(sub)
     config_command.add_parser(sub)
+    completion.add_parser(sub)
     sub.add_parser("doctor", help="check the machine: python, docker, base image, git, keys")
 
     images = sub.add_parser("images", help="sandbox images")
@@ -141,6 +142,7 @@ HANDLERS = {
     "chat": chat.run,
     "bench": lambda args: bench.run(args, console),
     "config": lambda args: config_command.run(args, console),
+    "completion": lambda args: completion.run(args, build_parser()),
 }
 
 
