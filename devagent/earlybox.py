@@ -69,6 +69,35 @@ class EarlySandbox:
         self.sandbox.close()
 
 
+class SlotStart:
+    """One run's sandbox as far as a kept slot helps: `__call__(slot)` (told the slot before
+    it is brought up to date) starts the last image's container early; `sandbox(config)` then
+    takes it or makes a new one, and notes the image for the slot's next run; `discard` removes
+    an early container nobody took."""
+
+    def __init__(self, template: SandboxConfig) -> None:
+        self.template = template
+        """This run's configuration but for the image and the tree, which the slot supplies."""
+        self.slot: Path | None = None
+        self.early: EarlySandbox | None = None
+
+    def __call__(self, slot: Path) -> None:
+        self.slot = slot
+        self.early = EarlySandbox.for_slot(slot, self.template)
+
+    def sandbox(self, config: SandboxConfig) -> DockerSandbox:
+        taken = self.early.take(config) if self.early else None
+        if self.slot is not None:
+            record_image(self.slot, config.image)
+        if taken is not None:
+            log.info("using the sandbox started early on %s", config.image)
+        return taken or DockerSandbox(config)
+
+    def discard(self) -> None:
+        if self.early is not None:
+            self.early.discard()
+
+
 def record_image(slot: Path, image: str) -> None:
     """Note the image this run's sandbox uses, for the slot's next run."""
     with contextlib.suppress(OSError):

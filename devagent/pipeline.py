@@ -36,7 +36,7 @@ from devagent.agent.signals import commands_stopped_by
 from devagent.agent.trajectory import Listener
 from devagent.assembly import sandbox_config
 from devagent.background import in_background
-from devagent.earlybox import EarlySandbox, record_image
+from devagent.earlybox import SlotStart
 from devagent.errors import DevagentError
 from devagent.llm.types import Model
 from devagent.tools.base import Tool, ToolContext
@@ -166,35 +166,18 @@ def run_pipeline(opts: SolveOptions) -> SolveOutcome:
     task, budget = build_task(opts)
     opts.out.mkdir(parents=True, exist_ok=True)
     spec = opts.environment or EnvironmentSpec()
-    early: list[EarlySandbox] = []
-    slots: list[Path] = []
-
-    def prestart(slot: Path) -> None:
-        """A kept workspace: start the container the last run used while it is brought up to
-        date (taken below only if this run's configuration is the same)."""
-        slots.append(slot)
-        wanted = sandbox_config(opts.image or "", None, network=opts.network, env=spec.env)
-        box = EarlySandbox.for_slot(slot, wanted)
-        if box is not None:
-            early.append(box)
-
+    # A kept workspace's last image starts early, while the workspace is brought up to date.
+    start = SlotStart(sandbox_config(opts.image or "", None, network=opts.network, env=spec.env))
     try:
-        return _run_in_workspace(opts, task, budget, spec, prestart, early, slots)
+        return _run_in_workspace(opts, task, budget, spec, start)
     finally:
-        for box in early:
-            box.discard()
+        start.discard()
 
 
-def _run_in_workspace(  # noqa: PLR0913 - the run's parts so far, passed on
-    opts: SolveOptions,
-    task: Task,
-    budget: BudgetConfig,
-    spec: EnvironmentSpec,
-    prestart: Callable[[Path], None],
-    early: list[EarlySandbox],
-    slots: list[Path],
+def _run_in_workspace(
+    opts: SolveOptions, task: Task, budget: BudgetConfig, spec: EnvironmentSpec, start: SlotStart
 ) -> SolveOutcome:
-    with private_workspace(opts, prestart) as ws:
+    with private_workspace(opts, start) as ws:
         if not task.test_command and spec.test_command:
             task = replace(task, test_command=spec.test_command)
         if not task.checks and not task.test_command:  # the goal: the suite plus a repro test
@@ -202,10 +185,7 @@ def _run_in_workspace(  # noqa: PLR0913 - the run's parts so far, passed on
         image = choose_image(opts, ws.tree, as_of=ws.base_date(), listing=ws.listing())
         config = sandbox_config(image, ws.tree, network=opts.network, env=spec.env)
         opts.on_progress(f"starting the sandbox ({image})")
-        taken = early[0].take(config) if early else None
-        sandbox = taken or DockerSandbox(config)
-        for slot in slots:
-            record_image(slot, image)
+        sandbox = start.sandbox(config)
         with contextlib.closing(sandbox), commands_stopped_by(opts.stop, lambda: sandbox):
             # The daemon starts the container and reads the image's report while this thread
             # maps the repository: the map reads the tree before anything runs in it.

@@ -202,3 +202,17 @@ def test_a_run_gets_the_documented_budget_defaults_and_the_environments(solve, t
                    extra={"DEVAGENT_MAX_USD": "0.5"})  # fmt: skip
     limits = {k: v["limit"] for k, v in json.loads(result.stdout)["budget"].items()}
     assert (limits["steps"], limits["usd"], limits["time"]) == (7, 0.5, 1800.0)
+
+
+def test_a_second_run_reuses_the_kept_workspace_and_its_early_sandbox(solve, buggy_repo, tmp_path):
+    """The second solve on a repository brings its kept workspace up to date and takes the
+    container started early on the last run's image; both runs are solved, the tree pristine."""
+    first = solve(FIX, *BASE, "--out", str(tmp_path / "one"), "--json")
+    assert first.returncode == 0, first.stderr
+    second = solve(FIX, *BASE, "--out", str(tmp_path / "two"), "-v", "--log-json")
+    assert second.returncode == 0, second.stderr
+    assert "bringing the private workspace up to date" in second.stderr
+    logged = [json.loads(line) for line in second.stderr.splitlines() if line.startswith("{")]
+    assert any("using the sandbox started early" in json.dumps(record) for record in logged)
+    assert "+    return a + b" in (tmp_path / "two" / "patch.diff").read_text()
+    assert (buggy_repo / "calc.py").read_text() == BUGGY
