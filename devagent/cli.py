@@ -12,16 +12,20 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from devagent import __version__
 from devagent.commands import bench, chat, ci, completion, replay, solve
 from devagent.commands import config as config_command
+from devagent.commands.failure import explain
 from devagent.errors import DevagentError
 from devagent.logs import setup_logging
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True, highlight=False)
+"""Diagnostics: errors, hints, progress. Never wraps a line (a redirected stderr would be cut
+at 80 columns otherwise)."""
 BASE_IMAGE = "devagent/base:latest"
 
 
@@ -192,11 +196,22 @@ def main(argv: list[str] | None = None) -> int:
         err_console.print("[yellow]interrupted[/]")
         return 130
     except Exception as exc:  # the one top-level handler: one line, a hint, non-zero
-        if args.verbose:
-            err_console.print_exception()
-        hint = getattr(exc, "hint", "") or "rerun with --verbose for the traceback"
-        err_console.print(f"[red]error:[/] {exc}\n[dim]hint: {hint}[/]")
+        report_failure(exc, args)
         return 2
+
+
+def report_failure(exc: Exception, args: argparse.Namespace) -> None:
+    """`error: <what is wrong and what to do>` on stderr; the traceback and the details only
+    with --verbose; a hint only when it helps."""
+    failure = explain(exc, getattr(args, "out", None))
+    if args.verbose:
+        err_console.print_exception()
+    err_console.print(f"[red]error:[/] {escape(failure.message)}")
+    if args.verbose and failure.details:
+        err_console.print(escape(failure.details))
+    hint = failure.hint_for(args.verbose)
+    if hint:
+        err_console.print(f"[dim]hint: {escape(hint)}[/]")
 
 
 if __name__ == "__main__":

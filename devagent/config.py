@@ -10,6 +10,7 @@ import logging
 import os
 import tomllib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from devagent.agent.budget import BudgetConfig
 from devagent.agent.config import AgentConfig
 from devagent.errors import DevagentError
+from devagent.problems import Problem, dotted, key_line, located, problems, toml_position
 from sandbox.envspec import EnvironmentSpec, EnvironmentSpecError, load_environment
 
 log = logging.getLogger(__name__)
@@ -89,23 +91,42 @@ paths, model and endpoint, budgets) and comes only from the person: flags, envir
 own config. A repository file is hostile input; so is anything the agent writes into one."""
 
 
+@dataclass(frozen=True)
+class Layer:
+    """One source of settings: its values, and how to name it in an error."""
+
+    name: str
+    """A file's path, 'environment' or 'flags'."""
+    values: dict[str, Any]
+    text: str = ""
+    """A file's text (to find the line of a bad key); '' for the environment and flags."""
+    table: tuple[str, ...] = ()
+    """Where in the file the values are (`('tool', 'devagent')` in pyproject.toml)."""
+
+
 def repo_settings(repo: Path) -> dict[str, Any]:
+    """The harmless part (`REPO_KEYS`) of the repo's config (see `repo_layer`)."""
+    return repo_layer(repo).values
+
+
+def repo_layer(repo: Path) -> Layer:
     """The harmless part (`REPO_KEYS`) of the [tool.devagent] table of pyproject.toml, or of
     devagent.toml (which wins). Policy keys are dropped with a warning; unknown keys are kept so
     that validation names them; the [environment] table is checked here, so that a bad key is
     one line naming the file."""
     data: dict[str, Any] = {}
-    source = str(repo / "devagent.toml")
-    try:
-        if (repo / "pyproject.toml").is_file():
-            source = f"{repo / 'pyproject.toml'} [tool.devagent]"
-            data = tomllib.loads((repo / "pyproject.toml").read_text())
-            data = data.get("tool", {}).get("devagent", {})
-        if (repo / "devagent.toml").is_file():
-            source = str(repo / "devagent.toml")
-            data = tomllib.loads((repo / "devagent.toml").read_text())
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: invalid TOML: {exc}") from exc
+    source, text = str(repo / "devagent.toml"), ""
+    table: tuple[str, ...] = ()
+    if (repo / "pyproject.toml").is_file():
+        source = f"{repo / 'pyproject.toml'} [tool.devagent]"
+        text = (repo / "pyproject.toml").read_text()
+        data = _toml(text, repo / "pyproject.toml").get("tool", {}).get("devagent", {})
+        table = ("tool", "devagent")
+    if (repo / "devagent.toml").is_file():
+        source = str(repo / "devagent.toml")
+        text = (repo / "devagent.toml").read_text()
+        data = _toml(text, repo / "devagent.toml")
+        table = ()
     policy = sorted(key for key in data if key in Settings.model_fields and key not in REPO_KEYS)
     if policy:
         log.warning(
@@ -119,7 +140,16 @@ def repo_settings(repo: Path) -> dict[str, Any]:
             load_environment(data["environment"], source)
         except EnvironmentSpecError as exc:
             raise ConfigError(str(exc)) from exc
-    return {key: value for key, value in data.items() if key not in policy}
+    values = {key: value for key, value in data.items() if key not in policy}
+    return Layer(source.removesuffix(" [tool.devagent]"), values, text, table)
+
+
+def _toml(text: str, path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line, message = toml_position(exc)
+        raise ConfigError(f"{located(str(path), line)}: invalid TOML: {message}") from exc
 
 
 def user_config_path(env: Mapping[str, str]) -> Path:
@@ -132,21 +162,33 @@ def user_config_path(env: Mapping[str, str]) -> Path:
 
 def user_settings(env: Mapping[str, str]) -> dict[str, Any]:
     """The person's own config file (every key allowed: it is theirs); {} when there is none."""
+    return user_layer(env).values
+
+
+def user_layer(env: Mapping[str, str]) -> Layer:
     path = user_config_path(env)
     if not path.is_file():
         if env.get("DEVAGENT_CONFIG"):
             raise ConfigError(f"DEVAGENT_CONFIG names {path}, which does not exist")
-        return {}
+        return Layer(str(path), {})
     try:
-        return tomllib.loads(path.read_text())
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
+        text = path.read_text()
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text; a config file is TOML") from exc
+    return Layer(str(path), _toml(text, path), text)
+
+
+ENV_PATHS = {
+    **{name: (key,) for name, key in ENV_KEYS.items()},
+    "DEVAGENT_MAX_USD": ("budget", "max_usd"),
+}
+"""Which setting each environment variable sets."""
 
 
 def env_settings(env: Mapping[str, str]) -> dict[str, Any]:
     out: dict[str, Any] = {key: env[name] for name, key in ENV_KEYS.items() if env.get(name)}
     if env.get("DEVAGENT_MAX_USD"):
-        out["budget"] = {"max_usd": float(env["DEVAGENT_MAX_USD"])}
+        out["budget"] = {"max_usd": env["DEVAGENT_MAX_USD"]}
     return out
 
 
@@ -166,13 +208,47 @@ def merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 def load_settings(
     cli: dict[str, Any], repo: Path | None = None, env: Mapping[str, str] | None = None
 ) -> Settings:
-    """Layer the sources; `cli` holds only flags the user gave (None means not given)."""
+    """Layer the sources; `cli` holds only flags the user gave (None means not given). A bad
+    value is a `ConfigError` naming where it was set: `file:line: key: what is wrong`, the
+    environment variable, or the flag."""
     env = os.environ if env is None else env
+    layers = [
+        *([repo_layer(repo)] if repo else []),
+        user_layer(env),
+        Layer("environment", env_settings(env)),
+        Layer("flags", cli),
+    ]
     layered: dict[str, Any] = {}
-    layers = (repo_settings(repo) if repo else {}, user_settings(env), env_settings(env), cli)
     for layer in layers:
-        layered = merge(layered, layer)
+        layered = merge(layered, layer.values)
     try:
         return Settings.model_validate(layered)
     except ValidationError as exc:
-        raise ConfigError(f"invalid settings: {exc}") from exc
+        lines = [where(p, layers, env) for p in problems(exc)]
+        raise ConfigError("; ".join(dict.fromkeys(lines))) from exc
+
+
+def where(problem: Problem, layers: list[Layer], env: Mapping[str, str]) -> str:
+    """`problem` named by the source that set its key (the last layer that has it)."""
+    layer = next((lay for lay in reversed(layers) if _has(lay.values, problem.loc)), None)
+    if layer is None:
+        return f"settings: {problem.key}: {problem.message}"
+    if layer.name == "flags":
+        return f"--{str(problem.loc[0]).replace('_', '-')}: {problem.message}"
+    if layer.name == "environment":
+        names = [n for n, path in ENV_PATHS.items() if path == problem.loc[: len(path)]]
+        name = next((n for n in names if env.get(n)), "environment")
+        return f"{name}: {problem.message}"
+    loc = layer.table + problem.loc
+    line = key_line(layer.text, loc) if layer.text else None
+    return f"{located(layer.name, line)}: {dotted(loc)}: {problem.message}"
+
+
+def _has(values: Any, loc: tuple[str | int, ...]) -> bool:
+    for part in loc:
+        found = isinstance(values, dict) and values.get(part) is not None
+        indexed = isinstance(values, list) and isinstance(part, int) and part < len(values)
+        if not (found or indexed):
+            return False
+        values = values[part]
+    return True

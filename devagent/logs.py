@@ -1,4 +1,5 @@
-"""Logging set-up: rich on a terminal, one JSON object per line with --log-json."""
+"""Logging set-up, on stderr: rich on a terminal, plain lines when redirected, one JSON object
+per line with --log-json."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 import logging
 import sys
 
+from rich.console import Console
 from rich.logging import RichHandler
 
 
@@ -22,14 +24,31 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry)
 
 
+class PlainFormatter(logging.Formatter):
+    """`warning: message` (the logger's name too with --verbose)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = f"{record.levelname.lower()}: {record.getMessage()}"
+        if record.exc_info:
+            text += "\n" + self.formatException(record.exc_info)
+        return text
+
+
 def setup_logging(*, verbose: bool = False, quiet: bool = False, json_lines: bool = False) -> None:
     level = logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING
     handler: logging.Handler
     if json_lines:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
-    else:
-        handler = RichHandler(show_path=verbose, rich_tracebacks=verbose, markup=False)
+    elif sys.stderr.isatty():
+        console = Console(stderr=True, soft_wrap=True, highlight=False)
+        handler = RichHandler(
+            console=console, show_path=verbose, rich_tracebacks=verbose, markup=False
+        )
+        handler.setFormatter(logging.Formatter("%(message)s"))
+    else:  # redirected: plain lines, never wrapped
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(PlainFormatter())
     logging.basicConfig(level=level, handlers=[handler], force=True)
     if not verbose:
         for noisy in ("urllib3", "docker", "httpx", "httpcore", "git"):

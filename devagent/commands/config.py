@@ -16,6 +16,7 @@ from rich.console import Console
 
 from devagent.config import ConfigError, Settings, load_settings, user_config_path
 from devagent.errors import DevagentError
+from devagent.problems import key_line, located, problems
 
 
 def add_parser(sub: Any) -> None:
@@ -137,9 +138,9 @@ def check(text: str, path: Path) -> None:
     try:
         Settings.model_validate(tomllib.loads(text))
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(f"{path} would not load: {where}: {first['msg']}") from None
+        first = problems(exc)[0]
+        at = located(str(path), key_line(text, first.loc))
+        raise ConfigError(f"{at}: {first.key}: {first.message} (the file is unchanged)") from None
 
 
 def _show(value: Any) -> str:

@@ -65,16 +65,23 @@ def secrets_from_env() -> list[str]:
 
 
 def read_issue(source: str, api_url: str) -> tuple[str, Any]:
-    """The issue text and, for gh: references, the forge issue."""
+    """The issue text and, for gh: references, the forge issue; a file's front matter is
+    checked here, so that an error names the file and the line."""
+    from devagent.agent.issue import parse_issue
+
     if source == "-":
-        return sys.stdin.read(), None
+        text = sys.stdin.read()
+        parse_issue(text, "stdin")
+        return text, None
     if is_issue_ref(source):
         issue = deliver.fetch_issue(source, api_url)
         return issue.as_markdown(), issue
     path = Path(source)
     if not path.is_file():
         raise DevagentError(f"issue file not found: {source}")
-    return path.read_text(), None
+    text = path.read_text()
+    parse_issue(text, source)
+    return text, None
 
 
 def budget_flags(args: SolveCommand) -> dict[str, Any]:
