@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import itertools
+import json
 import os
 import sys
 import threading
 from collections.abc import Mapping
+from dataclasses import asdict
 from pathlib import Path
 
 from rich.console import Console
@@ -16,9 +18,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from devagent import __version__
-from devagent.commands import bench, chat, ci, completion, replay, solve
+from devagent.commands import bench, chat, ci, completion, images, replay, sessions, solve
 from devagent.commands import config as config_command
 from devagent.commands.failure import explain
+from devagent.commands.flags import deprecated, duration, epilog, use_formatter
+from devagent.commands.images import BASE_IMAGE
 from devagent.errors import DevagentError
 from devagent.logs import setup_logging
 
@@ -26,12 +30,26 @@ console = Console()
 err_console = Console(stderr=True, soft_wrap=True, highlight=False)
 """Diagnostics: errors, hints, progress. Never wraps a line (a redirected stderr would be cut
 at 80 columns otherwise)."""
-BASE_IMAGE = "devagent/base:latest"
+
+
+MAIN_EPILOG = epilog(
+    """
+devagent doctor                             check docker, the base image, git and keys
+devagent solve issue.md --repo .            one issue to a verified patch
+devagent solve gh:owner/repo#12 --pr        ... proposed as a pull request
+devagent chat --repo .                      pair programming in the terminal
+devagent sessions                           saved chat sessions and how to resume them
+devagent bench tasks/ --model oracle -j 4   run the bundled tasks
+devagent images prune --dry-run             env images unused for 14 days
+devagent COMMAND --help                     a command's flags"""
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="devagent", description="A sandboxed, code-executing developer agent."
+        prog="devagent",
+        description="A sandboxed, code-executing developer agent.",
+        epilog=MAIN_EPILOG,
     )
     parser.add_argument("--version", action="version", version=f"devagent {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logs, tracebacks")
@@ -43,37 +61,58 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_parser(sub)
     ci.add_parser(sub)
     chat.add_parser(sub)
+    sessions.add_parser(sub)
     bench.add_parser(sub)
     config_command.add_parser(sub)
     completion.add_parser(sub)
-    sub.add_parser("doctor", help="check the machine: python, docker, base image, git, keys")
-
-    images = sub.add_parser("images", help="sandbox images")
-    images_sub = images.add_subparsers(dest="images_command", required=True)
-    ensure = images_sub.add_parser("ensure", help="build the base image unless it exists")
-    ensure.add_argument("--rebuild", action="store_true", help="build even if present")
-    ensure.add_argument("--repo", type=Path, default=None, help="also the repo's env image")
-    env = images_sub.add_parser("env", help="build (or reuse) the environment image of a repo")
-    env.add_argument("path", type=Path, nargs="?", default=Path("."))
-    env.add_argument("--rebuild", action="store_true", help="build even if present")
+    doctor = sub.add_parser(
+        "doctor",
+        help="check the machine: python, docker, base image, git, keys",
+        epilog=epilog(
+            "devagent doctor\ndevagent doctor --json | jq '.checks[] | select(.ok | not)'"
+        ),
+    )
+    doctor.add_argument("--json", action="store_true", help="print the checks as JSON on stdout")
+    images.add_parser(sub)
 
     box = sub.add_parser("sandbox", help="sandbox containers")
-    box_sub = box.add_subparsers(dest="sandbox_command", required=True)
+    box_sub = box.add_subparsers(dest="sandbox_command", required=True, metavar="ACTION")
     gc = box_sub.add_parser("gc", help="remove sandboxes whose creator process is gone")
     gc.add_argument("--all-hosts", action="store_true", help="also those made on other hosts")
-    run = box_sub.add_parser("run", help="run a command in a fresh sandbox on a directory")
+    run = box_sub.add_parser(
+        "run",
+        help="run a command in a fresh sandbox on a directory",
+        epilog=epilog(
+            "devagent sandbox run -- ls -la\n"
+            "devagent sandbox run --dir . --network --command-timeout 10m -- make test",
+            environment=False,
+        ),
+    )
     run.add_argument("--dir", type=Path, default=None, help="host dir mounted at /workspace")
-    run.add_argument("--image", default=BASE_IMAGE)
+    run.add_argument("--image", default=BASE_IMAGE, help="the sandbox image")
     run.add_argument("--network", action="store_true", help="allow network access")
-    run.add_argument("--timeout", type=float, default=600.0)
+    run.add_argument(
+        "--command-timeout",
+        dest="timeout",
+        type=duration,
+        default=600.0,
+        metavar="DURATION",
+        help="stop the command after this long, e.g. 90s, 10m (default: 10m)",
+    )
+    deprecated(run, "--timeout", "--command-timeout", "timeout", type=duration)
     run.add_argument("cmd", nargs=argparse.REMAINDER, help="the command (after --)")
-    return parser
+    return use_formatter(parser)
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
     from devagent.doctor import run_checks
 
     checks = run_checks(os.environ, Path.cwd(), BASE_IMAGE)
+    ok = all(c.ok for c in checks if c.required)
+    if args.json:
+        payload = {"version": __version__, "ok": ok, "checks": [asdict(c) for c in checks]}
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return 0 if ok else 1
     table = Table(title=f"devagent {__version__} doctor")
     for column in ("check", "status", "detail", "fix"):
         table.add_column(column)
@@ -85,30 +124,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         )
         table.add_row(check.name, mark, check.detail, check.fix)
     console.print(table)
-    return 0 if all(c.ok for c in checks if c.required) else 1
-
-
-def cmd_images(args: argparse.Namespace) -> int:
-    from sandbox import images
-    from sandbox.hostconfig import read_host_config
-
-    host = read_host_config(environ=os.environ)
-    with err_console.status("images") as status:
-        if args.images_command == "ensure":
-            image_id = images.ensure_base_image(
-                rebuild=args.rebuild, host=host, on_progress=status.update
-            )
-            console.print(f"{BASE_IMAGE} ready ({image_id[:19]})")
-        repo = args.repo if args.images_command == "ensure" else args.path
-        if repo is not None:
-            from devagent.config import load_settings
-
-            spec = load_settings({}, repo.resolve()).environment
-            tag = images.ensure_env_image(
-                repo.resolve(), env=spec, host=host, rebuild=args.rebuild, on_progress=status.update
-            )
-            console.print(f"{tag} ready for {repo}")
-    return 0
+    return 0 if ok else 1
 
 
 def cmd_sandbox(args: argparse.Namespace) -> int:
@@ -138,7 +154,8 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
 
 HANDLERS = {
     "doctor": cmd_doctor,
-    "images": cmd_images,
+    "images": lambda args: images.run(args, console, err_console),
+    "sessions": lambda args: sessions.run(args, console),
     "sandbox": cmd_sandbox,
     "solve": lambda args: solve.run(args, console),
     "replay": lambda args: replay.run(args, console),

@@ -38,6 +38,7 @@ from sandbox.imagebuild import (
     run_build,
     write_context,
 )
+from sandbox.imagestore import mark_used
 from sandbox.pyimage import (
     ENV_REPOSITORY,
     Listing,
@@ -307,6 +308,7 @@ def ensure_env_image(  # noqa: PLR0913 (the public interface, keyword-only)
     tag = f"{ENV_REPOSITORY}:{digest[:16]}"
     if not rebuild and labelled_image(client, tag, digest):
         say(f"{tag} is up to date ({toolchain.name}: {', '.join(toolchain.manifests)})")
+        mark_used(client, tag)
         return tag
     say(f"building {tag} for {toolchain.name} ({', '.join(toolchain.manifests)})")
     with tempfile.TemporaryDirectory(prefix="devagent-env-") as context:

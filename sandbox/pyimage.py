@@ -40,6 +40,7 @@ from sandbox.imagebuild import (
     run_build,
     write_context,
 )
+from sandbox.imagestore import mark_used
 from sandbox.pyversion import Interpreter
 from sandbox.toolchain import content_hash, detect_toolchain, manifest_parts
 
@@ -201,6 +202,7 @@ def ensure_deps_image(client: docker.DockerClient, req: PythonEnvRequest, say: P
     existing = None if req.rebuild else labelled_image(client, tag, digest)
     if existing:
         say(f"{tag} is up to date (python {req.interpreter.minor}, {req.interpreter.suite})")
+        mark_used(client, tag)
         return existing
     dated = f", as of {req.exclude_newer[:10]}" if req.exclude_newer else ""
     say(f"building {tag}: dependencies on python {req.interpreter.minor}{dated}")
@@ -240,6 +242,7 @@ def ensure_python_env(client: docker.DockerClient, req: PythonEnvRequest, say: P
             _build(client, spec, say, f"environment of {req.repo}")
     else:
         say(f"{tag} is up to date")
+        mark_used(client, tag)
     say(f"import check: {env_report(tag, client=client).get('import_check', '(none)')}")
     return tag
 

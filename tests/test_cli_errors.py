@@ -22,6 +22,13 @@ def run_main(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
     return code, captured.out, captured.err
 
 
+def fails(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    """The one error line of a command that fails with exit code 2."""
+    code, out, err = run_main(argv, capsys)
+    assert code == 2
+    return one_error_line(out, err)
+
+
 def one_error_line(out: str, err: str) -> str:
     assert out == ""
     lines = err.splitlines()
@@ -65,45 +72,41 @@ def test_a_bad_value_in_the_persons_config_names_the_file_line_and_key(
     config = tmp_path / "config.toml"
     config.write_text('model = "openai:x"\n[budget]\nmax_usd = "lots"\n')
     monkeypatch.setenv("DEVAGENT_CONFIG", str(config))
-    code, out, err = run_main(solve(issue, repo), capsys)
-    line = one_error_line(out, err)
-    assert code == 2
+    line = fails(solve(issue, repo), capsys)
     assert line.startswith(f"error: {config}:3: budget.max_usd: input should be a valid number")
     assert "(got 'lots')" in line
 
 
 def test_an_unknown_key_in_the_repos_config_names_the_file_and_line(repo, issue, capsys):
     (repo / "devagent.toml").write_text('test_commands = ["pytest"]\n\ntest_comands = ["x"]\n')
-    code, out, err = run_main(solve(issue, repo), capsys)
-    assert one_error_line(out, err) == f"error: {repo / 'devagent.toml'}:3: test_comands: unknown key"
+    expected = f"error: {repo / 'devagent.toml'}:3: test_comands: unknown key"
+    assert fails(solve(issue, repo), capsys) == expected
 
 
 def test_a_toml_syntax_error_names_the_file_and_line(tmp_path, repo, issue, monkeypatch, capsys):
     config = tmp_path / "config.toml"
     config.write_text('model = "a"\nnetwork = \n')
     monkeypatch.setenv("DEVAGENT_CONFIG", str(config))
-    code, out, err = run_main(solve(issue, repo), capsys)
-    assert one_error_line(out, err).startswith(f"error: {config}:2: invalid TOML: ")
+    assert fails(solve(issue, repo), capsys).startswith(f"error: {config}:2: invalid TOML: ")
 
 
 def test_a_bad_environment_variable_is_named(repo, issue, monkeypatch, capsys):
     monkeypatch.setenv("DEVAGENT_MAX_USD", "plenty")
-    code, out, err = run_main(solve(issue, repo), capsys)
-    assert one_error_line(out, err).startswith("error: DEVAGENT_MAX_USD: input should be a valid")
+    line = fails(solve(issue, repo), capsys)
+    assert line.startswith("error: DEVAGENT_MAX_USD: input should be a valid number")
 
 
 def test_bad_yaml_front_matter_names_the_issue_file_and_its_line(tmp_path, repo, capsys):
     issue = tmp_path / "bad.md"
     issue.write_text("---\nchecks: [a\nb: c\n---\nFix it.\n")
-    code, out, err = run_main(solve(issue, repo), capsys)
-    assert one_error_line(out, err).startswith(f"error: {issue}:3: front matter is not valid YAML")
+    line = fails(solve(issue, repo), capsys)
+    assert line.startswith(f"error: {issue}:3: front matter is not valid YAML")
 
 
 def test_an_unknown_front_matter_key_names_the_line_and_the_known_keys(tmp_path, repo, capsys):
     issue = tmp_path / "bad.md"
     issue.write_text("+++\nchecks = ['true']\nbudjet = 3\n+++\nFix it.\n")
-    code, out, err = run_main(solve(issue, repo), capsys)
-    line = one_error_line(out, err)
+    line = fails(solve(issue, repo), capsys)
     assert line.startswith(f"error: {issue}:3: front matter: budjet: unknown key (known: checks")
 
 
@@ -156,16 +159,17 @@ def test_the_details_of_an_error_show_with_verbose_only(monkeypatch, capsys):
 
     monkeypatch.setitem(cli.HANDLERS, "doctor", failing_build)
     code, out, err = run_main(["doctor"], capsys)
+    assert (code, out) == (2, "")
     assert err.splitlines() == [
         "error: building devagent/env:x failed at step `RUN make`",
         "hint: --verbose shows 2 more lines",
     ]
-    code, out, err = run_main(["doctor", "--verbose"], capsys)
+    _, _, err = run_main(["doctor", "--verbose"], capsys)
     assert "log 1\nlog 2" in err and "hint:" not in err
 
 
 def test_log_warnings_go_to_stderr(repo, issue, capsys):
-    (repo / "devagent.toml").write_text('network = true\nbogus = 1\n')
-    code, out, err = run_main(solve(issue, repo), capsys)
+    (repo / "devagent.toml").write_text("network = true\nbogus = 1\n")
+    _, out, err = run_main(solve(issue, repo), capsys)
     assert out == ""
     assert "security policy a repository may not set" in err

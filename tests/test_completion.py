@@ -59,3 +59,28 @@ def test_fish_completes_commands_and_flags(tmp_path: Path) -> None:
     words = [line.split("\t")[0] for line in out.stdout.splitlines()]
     assert "solve" in words
     assert "--max-time" in words
+
+
+def test_fish_offers_the_new_commands_and_not_the_deprecated_spellings(tmp_path: Path) -> None:
+    needs("fish")
+    path = script("fish", tmp_path)
+    ask = (
+        f"source {path}; complete -C 'devagent se'; complete -C 'devagent chat --te';"
+        " complete -C 'devagent images pr'"
+    )
+    out = subprocess.run(["fish", "-c", ask], capture_output=True, text=True, check=True)
+    words = [line.split("\t")[0] for line in out.stdout.splitlines()]
+    assert "sessions" in words and "prune" in words
+    assert "--test" in words and "--test-cmd" not in words
+
+
+def test_bash_offers_the_new_commands_and_not_the_deprecated_spellings(tmp_path: Path) -> None:
+    path = script("bash", tmp_path)
+    probe = (
+        f"source {path}; COMP_WORDS=(devagent chat --t); COMP_CWORD=2;"
+        " COMP_LINE='devagent chat --t'; COMP_POINT=${#COMP_LINE};"
+        " _shtab_devagent devagent --t chat; echo ${COMPREPLY[@]}"
+    )
+    out = subprocess.run(["bash", "-c", probe], capture_output=True, text=True, check=True)
+    words = out.stdout.split()
+    assert "--test" in words and "--test-cmd" not in words and "--timeout" not in words

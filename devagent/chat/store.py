@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from devagent.agent.redact import Redactor
 from devagent.agent.trajectory import Trajectory, read_trajectory
 from devagent.errors import DevagentError
+from devagent.problems import problems
 
 _ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
 
@@ -48,6 +50,30 @@ def new_session_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
 
 
+@dataclass(frozen=True)
+class SessionSummary:
+    """One saved session as `devagent sessions` lists it."""
+
+    id: str
+    repo: str
+    model: str
+    last_used: float
+    """When its state was last saved (seconds since the epoch)."""
+    turns: int
+    """The person's messages in the conversation."""
+    resume: str
+    """The command that continues it."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def summarize(state: SessionState, last_used: float) -> SessionSummary:
+    turns = sum(1 for m in state.messages if m.get("role") == "user")
+    resume = f"devagent chat --resume {state.id}"
+    return SessionSummary(state.id, state.repo, state.model, last_used, turns, resume)
+
+
 class SessionStore:
     """Sessions under `root`: `<id>/session.json`, `<id>/trajectory.jsonl`, `<id>/workspace/`."""
 
@@ -76,12 +102,28 @@ class SessionStore:
                 f"no saved chat session {session_id} (recent: {known})"
             ) from exc
         except ValidationError as exc:
-            raise SessionStoreError(f"session {session_id} is unreadable: {exc}") from exc
+            first = problems(exc)[0]
+            raise SessionStoreError(
+                f"{source}: {first.key}: {first.message} (the saved session is unreadable)"
+            ) from exc
 
     def ids(self) -> list[str]:
         if not self.root.is_dir():
             return []
         return sorted(p.name for p in self.root.iterdir() if _ID.match(p.name))
+
+    def summaries(self) -> list[SessionSummary]:
+        """Every readable saved session, the most recently used first (unreadable ones are
+        skipped: `--resume` names the problem)."""
+        found = []
+        for session_id in self.ids():
+            source = self.root / session_id / "session.json"
+            try:
+                state = SessionState.model_validate_json(source.read_text(encoding="utf-8"))
+                found.append(summarize(state, source.stat().st_mtime))
+            except (OSError, ValidationError):
+                continue
+        return sorted(found, key=lambda s: s.last_used, reverse=True)
 
     def open_trajectory(self, session_id: str, redactor: Redactor) -> Trajectory:
         """The session's trajectory, its earlier records (if any) carried over first."""

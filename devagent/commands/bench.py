@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from devagent.commands.flags import epilog
 from devagent.commands.solve import add_model_flags
 
 if TYPE_CHECKING:
@@ -14,12 +15,31 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
+EXAMPLES = """
+devagent bench --model oracle                      check the bundled tasks with their own fixes
+devagent bench tasks/cli-wordcount -j 4 --model anthropic:claude-sonnet-4-5
+devagent bench tasks/real --model oracle           real tasks (sdists from PyPI, cached)
+devagent bench --swebench i.jsonl --repos mirrors/ --predictions p.jsonl   grade predictions
+devagent bench --model oracle --json | jq .totals  the summary as JSON; progress on stderr"""
+
+
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("bench", help="run tasks in parallel sandboxes; resolved rate, cost, time")
+    p = sub.add_parser(
+        "bench",
+        help="run tasks in parallel sandboxes; resolved rate, cost, time",
+        epilog=epilog(EXAMPLES),
+    )
     p.add_argument("tasks", nargs="*", type=Path, help="task or suite directories (default tasks/)")
-    add_model_flags(p)
-    p.add_argument("-j", "--jobs", type=int, default=1, help="tasks run in parallel (default 1)")
-    p.add_argument("--out", type=Path, default=Path("out/bench"), help="default out/bench")
+    add_model_flags(p, oracle=True)
+    p.add_argument("-j", "--jobs", type=int, default=1, help="tasks run in parallel")
+    p.add_argument(
+        "--out", type=Path, default=Path("out/bench"), help="where results and the report go"
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print the summary as JSON on stdout (the progress table goes to stderr)",
+    )
     p.add_argument("--resume", action="store_true", help="skip tasks already in results.jsonl")
     p.add_argument("--swebench", type=Path, metavar="FILE", help="SWE-bench instances (JSONL)")
     p.add_argument("--repos", type=Path, metavar="DIR", help="local mirrors: DIR/owner__name")

@@ -4,10 +4,13 @@ table, and the report (its flags are in `devagent.commands.bench`)."""
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,7 @@ from devagent.assembly import run_model
 from devagent.bench.oracle import ORACLE, build_oracle
 from devagent.bench.realmirror import materialize, not_a_fix
 from devagent.bench.realtask import is_real_suite, load_real_tasks
-from devagent.bench.report import REPORT_FILE, RESULTS_FILE
+from devagent.bench.report import REPORT_FILE, RESULTS_FILE, totals
 from devagent.bench.runner import BenchJob, BenchOptions, BenchRun, run_bench, run_jobs
 from devagent.bench.swebench import (
     SwebenchInstance,
@@ -104,11 +107,40 @@ def run_bench_cli(args: argparse.Namespace, console: Console, settings: Any) -> 
         tasks = load_tasks(args.tasks or [Path("tasks")])
         ids = [t.id for t in tasks]
         bench = lambda: run_bench(tasks, opts)  # noqa: E731
-    result = live_run(console, opts, ids, bench)
-    console.print()
-    console.print((args.out / REPORT_FILE).read_text(encoding="utf-8"), soft_wrap=True)
-    console.print(f"results: {args.out / RESULTS_FILE}")
+    result = live_run(Console(stderr=True), opts, ids, bench)
+    if args.json:
+        summary = bench_summary(result, opts.model_name, args.out)
+        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+    else:
+        console.print()
+        console.print((args.out / REPORT_FILE).read_text(encoding="utf-8"), soft_wrap=True)
+        console.print(f"results: {args.out / RESULTS_FILE}")
     return 0 if result.outcomes and all(o.resolved for o in result.outcomes) else 1
+
+
+def bench_summary(result: BenchRun, model: str, out: Path) -> dict[str, Any]:
+    """What `bench --json` prints: the totals, one line per task, where the files are."""
+    tasks = [
+        {
+            "id": o.id,
+            "status": o.status,
+            "reason": o.reason or o.broken_reason,
+            "steps": o.steps,
+            "tokens": o.tokens,
+            "cost_usd": o.cost_usd,
+            "wall_s": o.wall_s,
+        }
+        for o in result.outcomes
+    ]
+    return {
+        "model": model,
+        "totals": asdict(totals(result.outcomes)),
+        "tasks": tasks,
+        "skipped": result.skipped,
+        "wall_s": round(result.wall_s, 1),
+        "results": str(out / RESULTS_FILE),
+        "report": str(out / REPORT_FILE),
+    }
 
 
 def live_run(
@@ -190,7 +222,7 @@ def run_real(args: argparse.Namespace, console: Console, settings: Any) -> int:
     cache), then run them as SWE-bench instances (agent, oracle or --predictions)."""
     cache_dir = settings.cache_dir
     args.repos = args.repos or cache_dir / "real-mirrors"
-    with console.status("materializing real tasks (sdists from PyPI, cached)"):
+    with Console(stderr=True).status("materializing real tasks (sdists from PyPI, cached)"):
         tasks = load_real_tasks(args.tasks)
         instances = [materialize(t, args.repos, cache_dir / "sdists") for t in tasks]
     if args.export_swebench:

@@ -14,27 +14,37 @@ from typing import Any
 from rich.console import Console
 
 from devagent.commands import deliver, solve
+from devagent.commands.flags import epilog
 from devagent.commands.solvecmd import DEFAULT_AUTHOR, SolveCommand
 from devagent.config import load_settings
 from devagent.errors import DevagentError
 from devagent.forge.actions import DEFAULT_LABEL, authorize, check_sandbox_isolation, parse_event
 from devagent.forge.github import GitHubClient
 
+EXAMPLES = """
+devagent ci                                  in a job on `issues: [labeled]` (see docs)
+devagent ci --label devagent --max-usd 2     a lower cost limit
+devagent ci --test 'pytest -q' --json        a goal check; the result as JSON"""
+
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("ci", help="GitHub Actions: solve the labelled issue and open a PR")
+    p = sub.add_parser(
+        "ci",
+        help="GitHub Actions: solve the labelled issue and open a PR",
+        epilog=epilog(EXAMPLES),
+    )
     p.add_argument("--label", default=DEFAULT_LABEL, help="the label that starts a run")
-    p.add_argument("--repo", default=".", help="the checked-out repository (default .)")
+    p.add_argument("--repo", default=".", help="the checked-out repository")
     solve.add_model_flags(p)
-    p.add_argument("--max-steps", type=int)
-    p.add_argument("--max-tokens", type=int)
-    p.add_argument("--max-usd", type=float)
-    p.add_argument("--max-time")
-    p.add_argument("--out", type=Path)
-    p.add_argument("--json", action="store_true")
-    p.add_argument("--author", default=DEFAULT_AUTHOR)
+    solve.add_test_flag(p)
+    solve.add_budget_flags(p)
+    p.add_argument("--out", type=Path, help="output directory (default: a new temp dir)")
+    p.add_argument("--json", action="store_true", help="print only the final result as JSON")
+    p.add_argument("--author", default=DEFAULT_AUTHOR, help="'Name <email>' of the commit")
     p.add_argument(
-        "--github-api-url", default=os.environ.get("GITHUB_API_URL", deliver.DEFAULT_API_URL)
+        "--github-api-url",
+        default=os.environ.get("GITHUB_API_URL", deliver.DEFAULT_API_URL),
+        help="GitHub (Enterprise) REST API URL",
     )
 
 

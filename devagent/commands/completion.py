@@ -63,6 +63,8 @@ def _options(parser: argparse.ArgumentParser, prog: str, condition: str) -> list
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction) or not action.option_strings:
             continue
+        if action.help == argparse.SUPPRESS:  # a deprecated spelling: accepted, not offered
+            continue
         flags = []
         for option in action.option_strings:
             if option.startswith("--"):

@@ -39,7 +39,7 @@ def add_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--branch", metavar="NAME", help="commit the patch on a new branch NAME")
     g.add_argument("--checkout", action="store_true", help="with --branch: check it out")
     g.add_argument("--pr", action="store_true", help="push a branch and open/update a pull request")
-    g.add_argument("--remote", default="origin")
+    g.add_argument("--remote", default="origin", help="the git remote --pr pushes to")
     g.add_argument("--base-branch", help="branch the PR targets (default: the current branch)")
     g.add_argument("--author", default=DEFAULT_AUTHOR, help="'Name <email>' of the commit")
     g.add_argument(

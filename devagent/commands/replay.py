@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
+from devagent.commands.flags import epilog
+
+EXAMPLES = """
+devagent replay OUT/trajectory.jsonl               re-run a solve's recorded replies
+devagent replay OUT/trajectory.jsonl --repo ../x   the repository has moved
+devagent replay SESSION/trajectory.jsonl --json    a chat session; the verdict as JSON"""
+
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("replay", help="re-run a recorded trajectory against a fresh sandbox")
-    p.add_argument("trajectory", type=Path)
-    p.add_argument("--repo", help="the repository, when it has moved since the run")
+    p = sub.add_parser(
+        "replay",
+        help="re-run a recorded trajectory against a fresh sandbox",
+        epilog=epilog(EXAMPLES, environment=False),
+    )
+    p.add_argument("trajectory", type=Path, help="a run's or a chat session's trajectory.jsonl")
+    p.add_argument(
+        "--repo", help="the repository, when it has moved since the run (default: as recorded)"
+    )
+    p.add_argument("--json", action="store_true", help="print the verdict as JSON on stdout")
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
@@ -22,10 +38,21 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
     chat = is_chat(load_recording(args.trajectory).start)
     report = replay_run(args.trajectory, args.repo, replay_session if chat else replay_agent_run)
+    div = report.divergence
+    if args.json:
+        payload = {
+            "reproduced": report.reproduced,
+            "compared": report.compared,
+            "expected": report.expected,
+            "divergence": None
+            if div is None
+            else {"step": div.step, "tool": div.tool, "recorded": div.expected, "now": div.actual},
+        }
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return 0 if report.reproduced else 1
     if report.reproduced:
         console.print(f"[green]reproduced[/]: all {report.compared} observations match")
         return 0
-    div = report.divergence
     if div is None:
         console.print(f"[red]incomplete[/]: compared {report.compared} of {report.expected}")
         return 1

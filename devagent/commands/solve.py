@@ -16,6 +16,7 @@ from rich.console import Console
 from devagent.assembly import run_model
 from devagent.background import in_background
 from devagent.commands import deliver
+from devagent.commands.flags import epilog
 from devagent.commands.solvecmd import SolveCommand
 from devagent.config import load_settings
 from devagent.errors import DevagentError
@@ -27,18 +28,25 @@ if TYPE_CHECKING:
 SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GITHUB_TOKEN")
 
 
+EXAMPLES = """
+devagent solve issue.md --repo .                       a patch in a temp dir; your tree untouched
+devagent solve issue.md --test 'pytest -q tests/x.py'  ... checked by this command
+devagent solve issue.md --max-time 10m --max-usd 1     ... within these limits
+devagent solve gh:owner/repo#12 --repo . --pr          ... proposed as a pull request
+devagent solve issue.md --json | jq .status            the result as JSON on stdout"""
+
+
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("solve", help="take an issue to a verified patch in a sandbox")
+    p = sub.add_parser(
+        "solve", help="take an issue to a verified patch in a sandbox", epilog=epilog(EXAMPLES)
+    )
     p.add_argument("issue", help="Markdown file, '-' for stdin, or gh:OWNER/REPO#N")
-    p.add_argument("--repo", default=".", help="local path or URL of the repository (default .)")
+    p.add_argument("--repo", default=".", help="local path or URL of the repository")
     p.add_argument("--base", default=None, help="revision to start from (default HEAD)")
     p.add_argument("--include-dirty", action="store_true", help="start from uncommitted changes")
     add_model_flags(p)
-    p.add_argument("--test", action="append", default=[], metavar="CMD", help="goal check (repeat)")
-    p.add_argument("--max-steps", type=int)
-    p.add_argument("--max-tokens", type=int)
-    p.add_argument("--max-usd", type=float)
-    p.add_argument("--max-time", help="e.g. 90s, 10m, 1h30m")
+    add_test_flag(p)
+    add_budget_flags(p)
     p.add_argument("--image", help="sandbox image (default: the repo's environment image)")
     p.add_argument(
         "--network", action="store_true", default=None, help="let the sandbox use the network"
@@ -48,12 +56,44 @@ def add_parser(sub: Any) -> None:
     deliver.add_flags(p)
 
 
-def add_model_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--model", help="anthropic:M, openai:M, ollama:M, scripted:FILE, replay:FILE")
+def add_test_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--test",
+        action="append",
+        default=[],
+        metavar="CMD",
+        help="goal check: a command that must exit 0 (repeat for more; default: the issue's, "
+        "the repo config's)",
+    )
+
+
+def add_budget_flags(p: argparse.ArgumentParser) -> None:
+    """--max-steps, --max-tokens, --max-usd, --max-time: a run's limits (defaults: config)."""
+    g = p.add_argument_group("budget (default: your config's [budget], else 40 steps, $3, 30m)")
+    g.add_argument("--max-steps", type=int, metavar="N", help="model calls")
+    g.add_argument("--max-tokens", type=int, metavar="N", help="input + output tokens")
+    g.add_argument("--max-usd", type=float, metavar="USD", help="cost in US dollars")
+    g.add_argument("--max-time", metavar="DURATION", help="wall time, e.g. 90s, 10m, 1h30m")
+
+
+def add_model_flags(p: argparse.ArgumentParser, *, oracle: bool = False) -> None:
+    also = ", or oracle (each task's reference fix: checks the tasks)" if oracle else ""
+    p.add_argument(
+        "--model",
+        metavar="SPEC",
+        help="anthropic:M, openai:M, ollama:M, scripted:FILE, replay:FILE"
+        + also
+        + " (default: DEVAGENT_MODEL, your config, or the provider whose key is set)",
+    )
     p.add_argument(
         "--base-url", help="OpenAI-compatible server (vLLM, Ollama, llama.cpp, LM Studio)"
     )
-    p.add_argument("--tool-protocol", choices=["auto", "native", "text"], default=None)
+    p.add_argument(
+        "--tool-protocol",
+        choices=["auto", "native", "text"],
+        default=None,
+        help="how tools are offered: the API's tool calls, or text (default: auto)",
+    )
 
 
 def secrets_from_env() -> list[str]:

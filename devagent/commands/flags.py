@@ -1,0 +1,86 @@
+"""The flag vocabulary every command shares: help layout, durations, deprecated spellings."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+ENVIRONMENT = """\
+environment variables:
+  DEVAGENT_MODEL       the model when --model is not given, e.g. anthropic:claude-sonnet-4-5
+  DEVAGENT_BASE_URL    OpenAI-compatible server (also OPENAI_BASE_URL)
+  DEVAGENT_IMAGE       sandbox image instead of the repository's environment image
+  DEVAGENT_CACHE_DIR   caches, kept workspaces, chat sessions (default ~/.cache/devagent)
+  DEVAGENT_MAX_USD     the cost limit of a run
+  DEVAGENT_CONFIG      your config file (default ~/.config/devagent/config.toml)
+  ANTHROPIC_API_KEY, OPENAI_API_KEY   provider keys
+  GITHUB_TOKEN         for --pr and devagent ci"""
+"""The epilog's environment section; a test checks it names every variable config.py reads."""
+
+
+def epilog(examples: str, *, environment: bool = True) -> str:
+    """'examples:' and the environment variables, for a command's --help."""
+    text = "examples:\n" + "\n".join(f"  {line}" for line in examples.strip().splitlines())
+    return text + ("\n\n" + ENVIRONMENT if environment else "")
+
+
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Epilogs as written; each flag's default appended to its help unless it says it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        shown = default not in (None, False, [], argparse.SUPPRESS) and not isinstance(
+            default, bool
+        )
+        if shown and action.option_strings and "default" not in text and "%(default)" not in text:
+            text += " (default: %(default)s)"
+        return text
+
+
+def use_formatter(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """Give `parser` and every subcommand's parser the `HelpFormatter`."""
+    parser.formatter_class = HelpFormatter
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                use_formatter(sub)
+    return parser
+
+
+def duration(text: str) -> float:
+    """An argparse type: seconds from '90', '90s', '10m', '1h30m'."""
+    from devagent.agent.budget import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+class DeprecatedAlias(argparse.Action):
+    """An old spelling of a flag: hidden from --help, still accepted, with a warning."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        self.replacement: str = kwargs.pop("replacement")
+        kwargs["help"] = argparse.SUPPRESS
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        log.warning("%s is deprecated; use %s", option_string, self.replacement)
+        setattr(namespace, self.dest, values)
+
+
+def deprecated(parser: Any, old: str, new: str, dest: str, **kwargs: Any) -> None:
+    """Accept `old` as a hidden alias of `new` (same destination)."""
+    parser.add_argument(old, dest=dest, action=DeprecatedAlias, replacement=new, **kwargs)
