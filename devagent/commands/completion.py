@@ -20,7 +20,7 @@ def add_parser(sub: Any) -> None:
         "  devagent completion fish > ~/.config/fish/completions/devagent.fish",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("shell", choices=SHELLS)
+    p.add_argument("shell", choices=SHELLS, help="the shell the script is for")
 
 
 def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

@@ -32,12 +32,12 @@ def add_parser(sub: Any) -> None:
     listing = actions.add_parser("list", help="every setting in effect here, and its value")
     listing.add_argument("--json", action="store_true", help="as one JSON object")
     get = actions.add_parser("get", help="one setting in effect here")
-    get.add_argument("key")
+    get.add_argument("key", help="a dotted key, e.g. budget.max_usd")
     put = actions.add_parser("set", help="write a setting to your config file")
-    put.add_argument("key")
+    put.add_argument("key", help="a dotted key, e.g. budget.max_usd")
     put.add_argument("value", help='a TOML value (3.5, true, ["a"]) or plain text')
     unset = actions.add_parser("unset", help="remove a setting from your config file")
-    unset.add_argument("key")
+    unset.add_argument("key", help="a dotted key, e.g. budget.max_usd")
 
 
 def run(args: argparse.Namespace, console: Console) -> int:

@@ -13,6 +13,7 @@ ENVIRONMENT = """\
 environment variables:
   DEVAGENT_MODEL       the model when --model is not given, e.g. anthropic:claude-sonnet-4-5
   DEVAGENT_BASE_URL    OpenAI-compatible server (also OPENAI_BASE_URL)
+  DEVAGENT_TOOL_PROTOCOL   native or text: how tools are offered to the model
   DEVAGENT_IMAGE       sandbox image instead of the repository's environment image
   DEVAGENT_CACHE_DIR   caches, kept workspaces, chat sessions (default ~/.cache/devagent)
   DEVAGENT_MAX_USD     the cost limit of a run
