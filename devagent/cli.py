@@ -21,7 +21,7 @@ from devagent import __version__
 from devagent.commands import bench, chat, ci, completion, images, replay, sessions, solve
 from devagent.commands import config as config_command
 from devagent.commands.failure import explain
-from devagent.commands.flags import deprecated, duration, epilog, use_formatter
+from devagent.commands.flags import Parser, deprecated, duration, epilog, use_formatter
 from devagent.commands.images import BASE_IMAGE
 from devagent.errors import DevagentError
 from devagent.logs import setup_logging
@@ -46,7 +46,7 @@ devagent COMMAND --help                     a command's flags"""
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="devagent",
         description="A sandboxed, code-executing developer agent.",
         epilog=MAIN_EPILOG,

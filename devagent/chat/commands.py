@@ -96,7 +96,7 @@ def _test(env: CommandEnv, arg: str) -> CommandResult:
     session = env.session
     command = session.chat.test_command or detect_test_command(session.workspace.tree)
     if command is None:
-        return CommandResult("no test command known; start the chat with --test-cmd", "error")
+        return CommandResult("no test command known; start the chat with --test CMD", "error")
     return _exec(env, command + (f" {arg}" if arg else ""))
 
 

@@ -61,7 +61,9 @@ def run(args: argparse.Namespace, console: Console) -> int:
         label=args.label,
     )
     role = authorize(request, GitHubClient(token, api_url=args.github_api_url))
-    console.print(f"devagent ci: {request.issue.ref} labelled by {request.sender} ({role})")
+    Console(stderr=True, soft_wrap=True).print(
+        f"devagent ci: {request.issue.ref} labelled by {request.sender} ({role})"
+    )
     from devagent.assembly import SANDBOX_ENV
 
     settings = load_settings({}, Path(args.repo).resolve())

@@ -53,6 +53,19 @@ def use_formatter(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     return parser
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line: `error: <what>` and where to look."""
+
+    def error(self, message: str) -> Any:
+        self.exit(2, f"error: {message} (see `{self.prog} --help`)\n")
+
+
+def duration_text(text: str) -> str:
+    """An argparse type: `text` unchanged once it reads as a duration (90s, 10m, 1h30m)."""
+    duration(text)
+    return text
+
+
 def duration(text: str) -> float:
     """An argparse type: seconds from '90', '90s', '10m', '1h30m'."""
     from devagent.agent.budget import parse_duration

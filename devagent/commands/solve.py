@@ -16,7 +16,7 @@ from rich.console import Console
 from devagent.assembly import run_model
 from devagent.background import in_background
 from devagent.commands import deliver
-from devagent.commands.flags import epilog
+from devagent.commands.flags import duration_text, epilog
 from devagent.commands.solvecmd import SolveCommand
 from devagent.config import load_settings
 from devagent.errors import DevagentError
@@ -73,7 +73,12 @@ def add_budget_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--max-steps", type=int, metavar="N", help="model calls")
     g.add_argument("--max-tokens", type=int, metavar="N", help="input + output tokens")
     g.add_argument("--max-usd", type=float, metavar="USD", help="cost in US dollars")
-    g.add_argument("--max-time", metavar="DURATION", help="wall time, e.g. 90s, 10m, 1h30m")
+    g.add_argument(
+        "--max-time",
+        type=duration_text,
+        metavar="DURATION",
+        help="wall time, e.g. 90s, 10m, 1h30m",
+    )
 
 
 def add_model_flags(p: argparse.ArgumentParser, *, oracle: bool = False) -> None:

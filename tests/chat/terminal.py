@@ -35,7 +35,7 @@ def spawn_chat(tmp_path: Path, repo: Path, *args: str) -> pexpect.spawn:
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path), "TERM": "dumb",
            "COLUMNS": "100", "LANG": "C.UTF-8"}  # fmt: skip
     argv = ["-m", "devagent.cli", "chat", "--repo", str(repo), "--image", IMAGE,
-            "--sessions-dir", str(tmp_path / "sessions"), "--test-cmd",
+            "--sessions-dir", str(tmp_path / "sessions"), "--test",
             "python3 -B -m unittest -q", *args]  # fmt: skip
     return pexpect.spawn(
         PYTHON, argv, cwd=str(ROOT), env=env, encoding="utf-8", timeout=120, dimensions=(50, 100)

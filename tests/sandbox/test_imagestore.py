@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import subprocess
@@ -10,6 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import docker.errors
 import pytest
 
 from sandbox.imagestore import EnvImage, _epoch, prunable
@@ -69,15 +71,11 @@ def throwaway(docker_client, tmp_path: Path) -> Iterator[dict[str, str]]:
     finally:
         container.remove(force=True)
         for tag in tags.values():
-            try:
+            with contextlib.suppress(docker.errors.ImageNotFound):
                 docker_client.images.remove(tag, force=True)
-            except Exception:
-                pass
 
 
 def exists(client, tag: str) -> bool:
-    import docker.errors
-
     try:
         client.images.get(tag)
     except docker.errors.ImageNotFound:
