@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -129,3 +130,20 @@ def test_cli_exits_1_and_reports_a_broken_task(tmp_path):
     )
     assert proc.returncode == 1, proc.stderr
     assert "0/1 resolved (0.0%), 0 unresolved, 1 broken" in proc.stdout
+
+
+def test_cli_json_prints_the_summary_on_stdout_and_the_progress_on_stderr(tmp_path):
+    argv = ["bench", str(BROKEN), "--model", "oracle", "--out", str(tmp_path / "out"), "--json"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "devagent.cli", *argv],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
+    )  # fmt: skip
+    assert proc.returncode == 1, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert (summary["model"], summary["totals"]["tasks"], summary["totals"]["broken"]) == (
+        "oracle",
+        1,
+        1,
+    )
+    assert [t["status"] for t in summary["tasks"]] == ["broken"]
+    assert "task" in proc.stderr  # the progress table's header
