@@ -67,6 +67,14 @@ def problems(exc: ValidationError) -> list[Problem]:
     ]
 
 
+def summary(exc: ValidationError, limit: int = 3) -> str:
+    """`key: what is wrong` for the first `limit` errors of `exc`, on one line."""
+    found = problems(exc)
+    text = "; ".join(f"{p.key}: {p.message}" if p.key else p.message for p in found[:limit])
+    more = len(found) - limit
+    return text + (f"; and {more} more" if more > 0 else "")
+
+
 def _internal(part: str | int) -> bool:
     return isinstance(part, str) and ("[" in part or part.startswith("function-"))
 

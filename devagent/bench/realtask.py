@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from devagent.bench.swebench import DEFAULT_SELECT
 from devagent.errors import DevagentError
+from devagent.problems import summary
 from sandbox.envspec import EnvironmentSpec
 
 STYLES = frozenset(
@@ -103,7 +104,7 @@ def parse_real_task(text: str, source: str) -> RealTask:
     try:
         return RealTask.model_validate(data)
     except ValidationError as exc:
-        raise RealTaskError(f"{source}: not a real-task manifest: {exc}") from exc
+        raise RealTaskError(f"{source}: not a real-task manifest: {summary(exc)}") from exc
 
 
 def load_real_task(path: Path) -> RealTask:

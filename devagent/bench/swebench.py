@@ -24,6 +24,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from devagent.errors import DevagentError
+from devagent.problems import summary
 from sandbox.envspec import EnvironmentSpec, load_environment
 
 DEFAULT_SELECT = "python -m pytest -q {tests}"
@@ -153,7 +154,9 @@ def load_instances(path: Path) -> list[SwebenchInstance]:
         try:
             instances.append(SwebenchInstance.model_validate(record))
         except ValidationError as exc:
-            raise SwebenchError(f"{path}:{number}: not a SWE-bench instance: {exc}") from exc
+            raise SwebenchError(
+                f"{path}:{number}: not a SWE-bench instance: {summary(exc)}"
+            ) from exc
     return instances
 
 
@@ -172,7 +175,7 @@ def load_predictions(path: Path) -> dict[str, SwebenchPrediction]:
     try:
         preds = [SwebenchPrediction.model_validate(r) for r in records]
     except ValidationError as exc:
-        raise SwebenchError(f"{path}: not a SWE-bench predictions file: {exc}") from exc
+        raise SwebenchError(f"{path}: not a SWE-bench predictions file: {summary(exc)}") from exc
     return {p.instance_id: p for p in preds}
 
 

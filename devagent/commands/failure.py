@@ -14,7 +14,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from devagent.errors import DevagentError
-from devagent.problems import problems
+from devagent.problems import summary
 from sandbox.errors import SandboxError
 
 VERBOSE_HINT = "rerun with --verbose for the traceback"
@@ -59,9 +59,7 @@ def explain(exc: BaseException, out: Path | None = None) -> Failure:
         first, _, rest = str(exc).strip().partition("\n")
         return Failure(first or type(exc).__name__, rest.strip(), getattr(exc, "hint", ""))
     if isinstance(exc, ValidationError):
-        found = problems(exc)
-        text = "; ".join(f"{p.key}: {p.message}" if p.key else p.message for p in found)
-        return Failure(f"invalid {exc.title}: {text}", expected=False)
+        return Failure(f"invalid {exc.title}: {summary(exc)}", expected=False)
     if isinstance(exc, OSError):
         return explain_os_error(exc, out)
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""

@@ -161,10 +161,12 @@ def execute(args: SolveCommand, console: Console) -> int:
     if local_repo is not None and not args.include_dirty:
         notice = dirty_notice(uncommitted_paths(local_repo))
         if notice:
-            Console(stderr=True).print(f"[yellow]{notice}[/]")
+            Console(stderr=True, soft_wrap=True).print(f"[yellow]{notice}[/]")
     out = args.out or Path(tempfile.mkdtemp(prefix="devagent-run-"))
     stop = threading.Event()
-    diagnostics = Console(stderr=True)  # progress and the live view; results go to `console`
+    diagnostics = Console(
+        stderr=True, soft_wrap=True
+    )  # progress and the live view; results go to `console`
     view = None if args.json or args.quiet else LiveView(diagnostics)
     opts = SolveOptions(
         issue=issue_text,

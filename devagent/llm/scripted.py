@@ -14,6 +14,7 @@ from devagent.llm.errors import ScriptError
 from devagent.llm.runtime import parse_arguments
 from devagent.llm.tokens import estimate_messages_tokens, estimate_tokens
 from devagent.llm.types import Completion, Message, StopReason, ToolCall, ToolSpec, Usage
+from devagent.problems import summary
 
 
 class ScriptedCall(BaseModel):
@@ -57,7 +58,7 @@ def _validate(items: Iterable[Any], where: str) -> list[ScriptedReply]:
         try:
             replies.append(ScriptedReply.model_validate(item))
         except ValidationError as exc:
-            raise ScriptError(f"{where}: reply {index} is invalid: {exc}") from exc
+            raise ScriptError(f"{where}: reply {index} is invalid: {summary(exc)}") from exc
     return replies
 
 
