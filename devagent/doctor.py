@@ -39,14 +39,35 @@ def check_docker() -> tuple[Check, object | None]:
     return Check("docker daemon", True, f"reachable, server {version}"), client
 
 
-def check_image(client: object | None, image: str) -> Check:
+def check_recipes() -> tuple[Check, str | None]:
+    """The image recipes shipped in the installed `sandbox` package, and their hash."""
+    from sandbox.errors import ImageBuildError
+    from sandbox.images import IMAGES_DIR, base_recipe_hash
+
+    try:
+        digest = base_recipe_hash()
+    except ImageBuildError as exc:
+        fix = "reinstall devagent (pip install --force-reinstall)"
+        return Check("image recipes", False, str(exc), fix), None
+    return Check("image recipes", True, str(IMAGES_DIR)), digest
+
+
+def check_image(client: object | None, image: str, recipe_hash: str | None = None) -> Check:
+    """Whether `image` exists and, given `recipe_hash`, was built from these recipes."""
+    from sandbox.imagebuild import HASH_LABEL
+
     if client is None:
         return Check("base image", False, "unknown (no daemon)", "make setup")
     try:
         found = client.images.get(image)  # type: ignore[attr-defined]
     except Exception:
         return Check("base image", False, f"{image} missing", "devagent images ensure")
-    return Check("base image", True, f"{image} ({found.short_id.split(':')[-1]})")
+    detail = f"{image} ({found.short_id.split(':')[-1]})"
+    label = (found.labels or {}).get(HASH_LABEL)
+    if recipe_hash is None or label == recipe_hash:
+        return Check("base image", True, detail)
+    stale = f"{detail}, built from other recipes: the next run rebuilds it"
+    return Check("base image", True, stale, "devagent images ensure")
 
 
 def check_git() -> Check:
@@ -83,10 +104,12 @@ def check_repo(cwd: Path) -> Check:
 
 def run_checks(env: Mapping[str, str], cwd: Path, image: str) -> list[Check]:
     docker_check, client = check_docker()
+    recipes_check, recipe_hash = check_recipes()
     return [
         check_python(),
         docker_check,
-        check_image(client, image),
+        recipes_check,
+        check_image(client, image, recipe_hash),
         check_git(),
         check_providers(env),
         check_forge(env),

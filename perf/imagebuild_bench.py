@@ -31,7 +31,7 @@ reported apart. The installers alternate which goes first from task to task. Ima
 under `devagent-imgbench/` and labelled `devagent.imgbench`; only those are removed (at the end,
 and leftovers of an earlier run at the start); nothing is pruned.
 
-A third column can time uv with the recipe of images/python as of `--before` (exported with git
+A third column can time uv with the python recipe as of `--before` (exported with git
 archive; off by default: see BEFORE).
 
     python perf/imagebuild_bench.py [--tasks id,id] [--no-fully-cold] [--before REV]
@@ -79,7 +79,7 @@ from sandbox.pyversion import choose_python, python_hints  # noqa: E402
 REPOSITORY = "devagent-imgbench"
 LABEL = "devagent.imgbench"
 BEFORE = ""
-"""A commit whose images/python recipe to time as a third column ('' for none). Only recipes
+"""A commit whose python recipe to time as a third column ('' for none). Only recipes
 that read the current build context's layout (spec and manifests under devagent/) work: the
 recipe before 8 of the steps were merged (9e3b92c) does not."""
 
@@ -143,7 +143,7 @@ def remove_bench_images(client: docker.DockerClient) -> None:
 
 @dataclass(frozen=True)
 class Recipe:
-    """One way of building: an installer and the images/ directory whose recipe is used, or
+    """One way of building: an installer and the recipes directory whose recipe is used, or
     (`legacy`) a whole older devagent exported with git archive, run as it was."""
 
     name: str
@@ -202,12 +202,17 @@ def legacy_build(client: docker.DockerClient, code: Path, tree: Path, name: str)
 
 
 def export_images(rev: str, dest: Path) -> Path:
-    """images/python as of `rev` (git archive), for the uv recipe before this benchmark."""
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", rev, "images/python"], capture_output=True, check=True
-    )
+    """The python recipe as of `rev` (git archive), for the uv recipe before this benchmark:
+    sandbox/recipes/python, or images/python in revisions before the recipes became package
+    data."""
+    folder = "sandbox/recipes"
+    probe = ["git", "-C", str(ROOT), "cat-file", "-e", f"{rev}:{folder}/python"]
+    if subprocess.run(probe, capture_output=True).returncode != 0:
+        folder = "images"
+    export = ["git", "-C", str(ROOT), "archive", rev, f"{folder}/python"]
+    archive = subprocess.run(export, capture_output=True, check=True)
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
-    return dest / "images"
+    return dest / folder
 
 
 def row(label: str, took: dict[str, float], names: list[str]) -> str:
@@ -306,7 +311,7 @@ def main() -> None:
     parser.add_argument("--tasks", default="", help="comma-separated task ids (default: all)")
     parser.add_argument("--no-fully-cold", action="store_true", help="skip the fully cold build")
     parser.add_argument(
-        "--before", default=BEFORE, help="also time uv with images/ of this rev ('': none)"
+        "--before", default=BEFORE, help="also time uv with the recipes of this rev ('': none)"
     )
     parser.add_argument(
         "--today", default=TODAY, help=f"also time the pip build of this rev ({TODAY}; '')"

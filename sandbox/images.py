@@ -1,9 +1,9 @@
 """Sandbox images: the base image, its offline rootfs bootstrap, and per-repository env images.
 
-`ensure_base_image` builds `devagent/base:latest` from images/base/Dockerfile, on top of
+`ensure_base_image` builds `devagent/base:latest` from recipes/base/Dockerfile, on top of
 `debian:bookworm-slim` when a registry can be reached, otherwise on a rootfs made with
-debootstrap from the host's Debian mirror (images/bootstrap-rootfs.sh). `ensure_env_image` builds
-`devagent/env:<hash>` for a repository from images/<toolchain>/Dockerfile, its dependency
+debootstrap from the host's Debian mirror (recipes/bootstrap-rootfs.sh). `ensure_env_image` builds
+`devagent/env:<hash>` for a repository from recipes/<toolchain>/Dockerfile, its dependency
 manifests and the host's index configuration. Every image carries the hash of what it was built
 from as a label, so an unchanged recipe is never built twice.
 """
@@ -14,6 +14,7 @@ import functools
 import subprocess
 import tempfile
 from collections import deque
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,9 @@ from sandbox.toolchain import (
     manifest_parts,
 )
 
-IMAGES_DIR = Path(__file__).resolve().parent.parent / "images"
+IMAGES_DIR = Path(str(resources.files("sandbox").joinpath("recipes")))
+"""The image recipes, package data of `sandbox` (sandbox/recipes/): the same files in a checkout,
+an installed wheel or `pip install .`. Docker builds need them as a directory on disk."""
 BASE_TAG = "devagent/base:latest"
 ROOTFS_REPOSITORY = "devagent/rootfs"
 ROOTFS_TAG = "devagent/rootfs:bookworm"
@@ -106,7 +109,8 @@ def base_recipe_hash(images_dir: Path = IMAGES_DIR, suite: str = DEFAULT_SUITE) 
     if missing:
         raise ImageBuildError(
             f"image recipes not found: {', '.join(missing)} under {images_dir} "
-            "(run from a devagent checkout, or pass images_dir=)",
+            "(the sandbox package is installed without its recipes: reinstall it, or pass "
+            "images_dir=)",
             step="read recipes",
         )
     parts = [(name, (images_dir / name).read_bytes()) for name in names]
@@ -123,7 +127,7 @@ def ensure_base_image(
     suite: str = DEFAULT_SUITE,
 ) -> str:
     """Make sure the base image of Debian `suite` (`devagent/base:latest` for bookworm) exists
-    and matches images/base; return its image id.
+    and matches recipes/base; return its image id.
 
     `host` defaults to this host's configuration (apt mirror for the build and the bootstrap).
     `rebuild` rebuilds the base image without the layer cache; a cached offline rootfs is still

@@ -1,8 +1,8 @@
 """Python env images in two layers: dependencies (cached by manifests, spec, date, base) and the
 project installed editable from its tree (cached by what the install reads), plus their report.
 
-The dependency image `devagent/envdeps:<hash>` is built from images/python/Dockerfile with the
-manifests of `deps_repo`; the env image `devagent/env:<hash>` from images/python/project.Dockerfile
+The dependency image `devagent/envdeps:<hash>` is built from recipes/python/Dockerfile with the
+manifests of `deps_repo`; the env image `devagent/env:<hash>` from recipes/python/project.Dockerfile
 with `repo`'s tree (without .git) copied to /workspace. At run time the checkout is bind-mounted
 over that /workspace, so the editable install imports whatever the checkout holds: editing a
 module does not need a new image. The project layer is therefore keyed by `build_inputs_hash`,

@@ -40,3 +40,11 @@ def test_secrets_only_in_the_devagent_step_and_no_persisted_credentials():
     with_secrets = [s for s in steps() if "secrets." in str(s)]
     assert [s["run"] for s in with_secrets] == ["devagent ci --label devagent --repo ."]
     assert set(with_secrets[0]["env"]) == {"GITHUB_TOKEN", "OPENAI_API_KEY", "DEVAGENT_MODEL"}
+
+
+def test_devagent_is_installed_as_a_package_never_from_a_checkout_of_its_source():
+    checkouts = [s for s in steps() if s.get("uses", "").startswith("actions/checkout")]
+    assert [c.get("with", {}).get("repository") for c in checkouts] == [None]
+    (install,) = [s for s in steps() if s.get("name") == "Install devagent"]
+    assert install["run"].startswith("pipx install ")
+    assert install["env"] == {"DEVAGENT_PACKAGE": "${{ vars.DEVAGENT_PACKAGE }}"}
