@@ -31,6 +31,8 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 OWN_PROCESSES = 6
 """What a sandbox runs when idle: the keep-alive and its sleep, two shells and their exec roots.
 A sentinel reporting more (a one-shot exec adds its own two) means a command left some behind."""
+KILL_WAIT_S = 30.0
+"""How long `kill_session` waits for the control shell (a sweep may hold it)."""
 
 
 class CommandRunner:
@@ -115,6 +117,11 @@ class CommandRunner:
             return True
 
         return self._control.kill(*running, wait_s=5, wanted=still_running)
+
+    def kill_session(self, sid: int) -> bool:
+        """Stop, then kill, every process of session `sid` (its leader too), from any thread
+        (e.g. a process started over its own exec socket); False when the kill failed."""
+        return self._control.kill(sid, include_leader=True, wait_s=KILL_WAIT_S)
 
     def _exec_session(
         self, command: str, timeout: float, cwd: str | None, env: dict[str, str], cap: OutputCap
