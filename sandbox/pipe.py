@@ -8,6 +8,7 @@ user, with the sandbox's environment and no other); `LocalPipe` runs it on the h
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import signal
@@ -199,8 +200,9 @@ class LocalPipe:
         self._stderr.start()
 
     def _drain_stderr(self) -> None:
-        assert self._proc.stderr is not None
-        while chunk := self._proc.stderr.read1(65536):
+        stderr = self._proc.stderr
+        assert isinstance(stderr, io.BufferedReader)
+        while chunk := stderr.read1(65536):
             self._tail.feed(chunk)
 
     def write(self, data: bytes) -> None:
@@ -209,9 +211,10 @@ class LocalPipe:
         self._proc.stdin.flush()
 
     def read(self) -> bytes:
-        assert self._proc.stdout is not None
+        stdout = self._proc.stdout
+        assert isinstance(stdout, io.BufferedReader)
         try:
-            return self._proc.stdout.read1(65536)
+            return stdout.read1(65536)
         except (OSError, ValueError):
             return b""
 

@@ -1,0 +1,45 @@
+"""A tiny MCP server on the SDK's server API (`MCPServer`, formerly FastMCP), run over stdio on
+the host. Tools: add, echo_env, danger, crash (exits the process), huge (1 MB of text)."""
+
+import os
+import sys
+
+from mcp.server.mcpserver import MCPServer
+
+server = MCPServer("calc")
+
+
+@server.tool()
+def add(a: int, b: int) -> int:
+    """Add two integers."""
+    return a + b
+
+
+@server.tool()
+def echo_env() -> str:
+    """The value of CALC_TOKEN."""
+    return "token is " + os.environ.get("CALC_TOKEN", "<unset>")
+
+
+@server.tool()
+def danger() -> str:
+    """Needs approval."""
+    return "did something dangerous"
+
+
+@server.tool()
+def crash() -> str:
+    """Exits the server."""
+    sys.stderr.write("calc: crashing on purpose\n")
+    sys.stderr.flush()
+    os._exit(3)
+
+
+@server.tool()
+def huge() -> str:
+    """Returns 1 MB of text."""
+    return "x" * (1 << 20)
+
+
+if __name__ == "__main__":
+    server.run()
