@@ -224,6 +224,8 @@ class LocalPipe:
             self._proc.stdin.close()
 
     def stderr_tail(self) -> str:
+        if self._proc.poll() is not None:  # what it wrote last may still be in the pipe
+            self._stderr.join(0.5)
         return self._tail.text()
 
     def close(self) -> None:

@@ -127,6 +127,7 @@ class McpManager:
             return await asyncio.wait_for(asyncio.shield(ready), plan.start_timeout_s)
         except TimeoutError:
             link.gone = f"it did not start within {plan.start_timeout_s:g}s"
+            ready.cancel()
             link.task.cancel()
             raise McpStartError(_with_stderr(link.gone, plan)) from None
         except McpStartError:

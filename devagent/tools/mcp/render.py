@@ -70,12 +70,14 @@ def result_text(result: dict[str, Any]) -> str:
 
 
 def clip(text: str, limit: int = MAX_OUTPUT_CHARS) -> str:
-    """`text` within the tool output cap (head and tail kept), the cut said."""
+    """`text` within the tool output cap, the cut said in it (head and tail kept; the whole
+    stays within `limit`, so that the context does not trim it again)."""
     if len(text) <= limit:
         return text
-    head, tail = text[: limit // 4], text[-(limit - limit // 4) :]
-    cut = len(text) - len(head) - len(tail)
-    return (
-        f"{head}\n[... {cut:,} of the result's {len(text):,} chars cut: the tool output cap is "
-        f"{limit:,}; ask the tool for less ...]\n{tail}"
+    note = (
+        f"\n[... {len(text):,} chars in all, the middle cut: the tool output cap is {limit:,}; "
+        "ask the tool for less ...]\n"
     )
+    room = max(limit - len(note), 0)
+    head, tail = text[: room // 4], text[len(text) - (room - room // 4) :]
+    return f"{head}{note}{tail}"

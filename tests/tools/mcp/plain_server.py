@@ -1,6 +1,7 @@
 """A tiny MCP server in plain Python (standard library only: the sandbox image has no SDK),
-speaking newline-delimited JSON-RPC over stdio. Tools: add, echo_env, danger, crash (exits the
-process), huge (1 MB of text). `--no-start` exits at once, as a server that never starts."""
+speaking newline-delimited JSON-RPC over stdio. Tools: add, echo_env, danger, forbidden, crash
+(exits the process), huge (1 MB of text). `--no-start` exits at once: a server that never
+starts."""
 
 import json
 import os
@@ -19,8 +20,9 @@ TOOLS = [
     *(
         {"name": name, "description": text, "inputSchema": {"type": "object"}}
         for name, text in (
-            ("echo_env", "The value of CALC_TOKEN."),
+            ("echo_env", "The value of CALC_SETTING."),
             ("danger", "Needs approval."),
+            ("forbidden", "Not in the config."),
             ("crash", "Exits the server."),
             ("huge", "Returns 1 MB of text."),
         )
@@ -36,9 +38,9 @@ def call(name, args):
     if name == "add":
         return text(str(args["a"] + args["b"]))
     if name == "echo_env":
-        return text("token is " + os.environ.get("CALC_TOKEN", "<unset>"))
-    if name == "danger":
-        return text("did something dangerous")
+        return text("token is " + os.environ.get("CALC_SETTING", "<unset>"))
+    if name in ("danger", "forbidden"):
+        return text(f"{name} ran")
     if name == "crash":
         sys.stderr.write("calc: crashing on purpose\n")
         sys.stderr.flush()

@@ -1,5 +1,5 @@
 """A tiny MCP server on the SDK's server API (`MCPServer`, formerly FastMCP), run over stdio on
-the host. Tools: add, echo_env, danger, crash (exits the process), huge (1 MB of text)."""
+the host. Tools: add, echo_env, danger, forbidden, crash (exits the process), huge (1 MB)."""
 
 import os
 import sys
@@ -17,14 +17,20 @@ def add(a: int, b: int) -> int:
 
 @server.tool()
 def echo_env() -> str:
-    """The value of CALC_TOKEN."""
-    return "token is " + os.environ.get("CALC_TOKEN", "<unset>")
+    """The value of CALC_SETTING."""
+    return "token is " + os.environ.get("CALC_SETTING", "<unset>")
 
 
 @server.tool()
 def danger() -> str:
     """Needs approval."""
-    return "did something dangerous"
+    return "danger ran"
+
+
+@server.tool()
+def forbidden() -> str:
+    """Not in the config."""
+    return "forbidden ran"
 
 
 @server.tool()
