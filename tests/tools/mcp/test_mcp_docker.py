@@ -74,3 +74,14 @@ def test_closing_stops_the_server_in_the_sandbox(sandbox) -> None:
     with open_mcp(calc_config(SERVER), sandbox, {}, host_allowed=False) as mcp:
         assert "mcp__calc__add" in mcp.tools
     assert sandbox.exec("ps -e -o args | grep -c '[p]lain_server'").output.strip() == "0"
+
+
+def test_the_sweep_after_a_command_spares_a_server_s_children_not_the_command_s(sandbox) -> None:
+    spawning = ["bash", "-c", "sleep 300 & exec python3 /workspace/plain_server.py"]
+    with open_mcp(calc_config(spawning), sandbox, {}, host_allowed=False) as mcp:
+        assert "mcp__calc__add" in mcp.tools
+        assert sandbox.exec("sleep 301 & echo left running").ok  # swept after it
+        count = "ps -e -o args | grep -c '^sleep {}'"
+        assert sandbox.exec(count.format(301)).output.strip() == "0"
+        assert sandbox.exec(count.format(300)).output.strip() == "1"
+    assert sandbox.exec(count.format(300)).output.strip() == "0"  # closing stopped its session
