@@ -80,5 +80,6 @@ def recorded_mcp_tools(path: Path) -> dict[str, Tool]:
             spec.get("parameters") or {"type": "object"},
             fn,
             listed=bool(spec.get("listed", True)),
+            asks=bool(spec.get("asks", False)),
         )
     return tools

@@ -44,7 +44,7 @@ class McpTools:
         recording) and the warnings."""
         specs = [
             {"name": t.name, "description": t.description, "parameters": t.parameters}
-            | {"listed": t.listed}
+            | {"listed": t.listed, "asks": t.asks}
             for t in self.tools.values()
         ]
         return {"tools": specs, "warnings": list(self.warnings)}
@@ -73,7 +73,8 @@ def open_mcp(
     can_ask: bool = False,
 ) -> McpTools:
     """Start the servers of `config` (`environ`: the host environment their `env` names are
-    read from) and build their tools; `can_ask`: a person approves `ask` tools (a chat)."""
+    read from) and build their tools; `can_ask`: a person approves each call of an `ask` tool
+    (a chat: such tools are listed, with `Tool.asks`); else they are refused."""
     out = McpTools()
     if not config.servers:
         return out
@@ -176,7 +177,7 @@ def _tool(
     text = description(server, remote.description)
     if policy == "allow" or (policy == "ask" and can_ask):
         fn = _caller(manager, server, remote.name, config.call_timeout_s)
-        return Tool(name, text, object_schema(remote.schema), fn)
+        return Tool(name, text, object_schema(remote.schema), fn, asks=policy == "ask")
     return Tool(name, text, ANY_OBJECT, _refusal(server, remote.name, policy), listed=False)
 
 

@@ -1,5 +1,6 @@
 """A tiny MCP server on the SDK's server API (`MCPServer`, formerly FastMCP), run over stdio on
-the host. Tools: add, echo_env, danger, forbidden, crash (exits the process), huge (1 MB)."""
+the host (stdio, or streamable HTTP with `--http PORT`). Tools: add, echo_env, danger, forbidden,
+crash (exits the process), huge (1 MB)."""
 
 import os
 import sys
@@ -48,4 +49,7 @@ def huge() -> str:
 
 
 if __name__ == "__main__":
-    server.run()
+    if len(sys.argv) == 3 and sys.argv[1] == "--http":  # streamable HTTP on 127.0.0.1:PORT/mcp
+        server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]))
+    else:
+        server.run()

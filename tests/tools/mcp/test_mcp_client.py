@@ -4,6 +4,8 @@ in a container). Crashes, servers that never start, and huge results."""
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -18,6 +20,7 @@ from devagent.tools.run import MAX_OUTPUT_CHARS
 from sandbox.local import LocalSandbox
 from tests.tools.mcp.servers import (
     PLAIN_SERVER,
+    SDK_SERVER,
     SECRET,
     SECRET_VAR,
     calc_config,
@@ -126,3 +129,48 @@ def test_no_servers_no_sdk_import(tmp_path: Path) -> None:
     with open_mcp(McpConfig(), LocalSandbox(tmp_path), {}, host_allowed=True) as mcp:
         assert mcp.tools == {} and mcp.warnings == []
     assert not any(name == "mcp" or name.startswith("mcp.") for name in set(sys.modules) - before)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def http_server() -> Iterator[str]:
+    """The SDK server over streamable HTTP on a loopback port; its URL."""
+    port = _free_port()
+    proc = subprocess.Popen(
+        [sys.executable, str(SDK_SERVER), "--http", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}/mcp"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def test_a_streamable_http_server_is_reached_from_the_host(http_server: str, tmp_path: Path):
+    server = {
+        "url": http_server,
+        "env": [SECRET_VAR],
+        "headers": {"X-Calc": f"${{{SECRET_VAR}}}"},
+        "tools": {"add": "allow"},
+    }
+    config = McpConfig.model_validate({"servers": {"calc": server}})
+    sandbox = LocalSandbox(tmp_path)
+    with open_mcp(config, sandbox, ENVIRON, host_allowed=True) as mcp:
+        ctx = ToolContext(workspace=tmp_path, sandbox=sandbox)
+        assert mcp.tools["mcp__calc__add"]({"a": 20, "b": 22}, ctx).text == "42"
+        assert mcp.secrets == [SECRET]
+    with open_mcp(config, sandbox, ENVIRON, host_allowed=False) as mcp:
+        assert mcp.tools == {}  # not in ci
