@@ -48,6 +48,9 @@ class CommandRunner:
         self._running: tuple[int, bool] | None = None
         """(session id, kill its leader too) of the command running now, for `interrupt`."""
         self._interrupted = False
+        self.pipes = 0
+        """Processes started over their own exec (`DockerSandbox.open_pipe`) and running: they
+        count in the process count that says whether a command left something behind."""
 
     @classmethod
     def open(cls, container: SandboxContainer) -> CommandRunner:
@@ -150,7 +153,7 @@ class CommandRunner:
         if reply.shell_exited:  # the command exited the shell; its trap said where it was
             self._restart_shell(shell, pwd=reply.pwd)
             return reply.exit_code, reply.timed_out, True
-        if reply.processes != OWN_PROCESSES:
+        if reply.processes != OWN_PROCESSES + self.pipes:
             self._sweep()
         return reply.exit_code, reply.timed_out, False
 
@@ -177,7 +180,7 @@ class CommandRunner:
         try:
             self._running = (channel.read_started(timeout), True)
             reply = channel.read_reply(cap, timeout=max(deadline - time.monotonic(), 0.001))
-            code, left_over = reply.exit_code, reply.processes != OWN_PROCESSES + 2
+            code, left_over = reply.exit_code, reply.processes != OWN_PROCESSES + 2 + self.pipes
         except TimeoutError:
             timed_out, left_over = True, True
             if channel.pid:

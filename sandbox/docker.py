@@ -143,9 +143,16 @@ class DockerSandbox:
         if runner is None or box is None:
             raise SandboxError("sandbox not started; use `with DockerSandbox(...) as sb:`")
         try:
-            return DockerPipe.open(box, argv, runner.kill_session, env=env, cwd=cwd)
+            pipe = DockerPipe.open(box, argv, runner.kill_session, env=env, cwd=cwd)
         except docker.errors.APIError as exc:
             raise SandboxError(f"could not start {argv[0]!r}: {exc.explanation}") from exc
+        runner.pipes += 1  # until it ends: then commands leave one process fewer behind
+
+        def ended() -> None:
+            runner.pipes -= 1
+
+        pipe.on_end = ended
+        return pipe
 
     # files -------------------------------------------------------------------------------
     def put(self, path: str, data: bytes) -> None:

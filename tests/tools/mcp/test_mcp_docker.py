@@ -37,9 +37,9 @@ def test_a_server_in_the_sandbox_answers_and_survives_the_commands_between_calls
     mcp, ctx = calc
     assert mcp.warnings == []
     assert mcp.tools["mcp__calc__add"]({"a": 2, "b": 3}, ctx).text == "5"
-    ran = ctx.sandbox.exec("sleep 0.1 & echo started")  # the sweep after it spares the server
-    assert ran.ok
+    assert ctx.sandbox.exec("sleep 301 & echo started").ok  # the sweep after it spares the server
     assert ctx.sandbox.exec("ps -e -o args | grep -c '[p]lain_server'").output.strip() == "1"
+    assert ctx.sandbox.exec("ps -e -o args | grep -c '^sleep 301'").output.strip() == "0"
     assert mcp.tools["mcp__calc__add"]({"a": 40, "b": 2}, ctx).text == "42"
     assert mcp.tools["mcp__calc__echo_env"]({}, ctx).text == f"token is {SECRET}"
 
@@ -57,7 +57,8 @@ def test_huge_and_crash_in_the_sandbox(calc) -> None:
     crashed = mcp.tools["mcp__calc__crash"]({}, ctx)
     assert not crashed.ok and "exited during the call" in crashed.text
     assert "crashing on purpose" in crashed.text
-    assert ctx.sandbox.exec("echo still usable").output.strip() == "still usable"
+    assert ctx.sandbox.exec("sleep 302 & echo still usable").output.strip() == "still usable"
+    assert ctx.sandbox.exec("ps -e -o args | grep -c '^sleep 302'").output.strip() == "0"
 
 
 @pytest.mark.parametrize(
