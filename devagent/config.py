@@ -20,6 +20,7 @@ from devagent.agent.budget import BudgetConfig
 from devagent.agent.config import AgentConfig
 from devagent.errors import DevagentError
 from devagent.problems import Problem, dotted, key_line, located, problems, toml_position
+from devagent.tools.mcp.config import McpConfig
 from sandbox.envspec import EnvironmentSpec, EnvironmentSpecError, load_environment
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,9 @@ class Settings(BaseModel):
     """A run's limits (40 steps, 2M tokens, $3, 30 min unless set)."""
     cache_dir: Path = Path.home() / ".cache" / "devagent"
     """Repo-map index, memory across runs."""
+    mcp: McpConfig = Field(default_factory=McpConfig)
+    """MCP servers whose tools the agent may call (`[mcp.servers.NAME]`; only from the person's
+    own config: a repository's is ignored)."""
     environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
     """How the sandbox image is set up (the `[environment]` table; a repository may set it:
     its commands run at image build time, never with the agent's sandbox policy)."""

@@ -40,6 +40,8 @@ from devagent.earlybox import SlotStart
 from devagent.errors import DevagentError
 from devagent.llm.types import Model
 from devagent.tools.base import Tool, ToolContext
+from devagent.tools.mcp.config import McpConfig
+from devagent.tools.mcp.session import open_mcp
 from devagent.tools.registry import build_tools
 from devagent.tools.repomap import render_map
 from devagent.tools.run import detect_test_command
@@ -98,6 +100,12 @@ class SolveOptions:
     environment: EnvironmentSpec | None = None
     """The repository's [environment]: image setup, sandbox variables, default test command."""
     on_progress: Callable[[str], None] = lambda message: None
+    mcp: McpConfig = field(default_factory=McpConfig)
+    """The person's MCP servers (never a repository's)."""
+    mcp_environ: Mapping[str, str] = field(default_factory=dict)
+    """The host environment the servers' `env` names are read from."""
+    mcp_host: bool = True
+    """Start the servers that run on the host (False in `devagent ci`)."""
 
 
 @dataclass
@@ -204,16 +212,19 @@ def _run_in_workspace(
                     sandbox, task.goal_checks(), timeout=opts.agent.check_timeout
                 )
             memory = MemoryStore.in_cache_dir(opts.cache_dir) if opts.cache_dir else None
+            if opts.mcp.servers:
+                opts.on_progress("starting the MCP servers")
+            mcp = open_mcp(opts.mcp, sandbox, opts.mcp_environ, host_allowed=opts.mcp_host)
             request = SolveRequest(
                 task=task,
                 model=opts.model,
-                tools=build_tools(),
+                tools={**build_tools(), **mcp.tools},
                 sandbox=sandbox,
                 workspace=ws,
                 out=opts.out,
                 budget=budget,
                 config=opts.agent,
-                secrets=opts.secrets,
+                secrets=(*opts.secrets, *mcp.secrets),
                 stop=opts.stop,
                 memory=memory,
                 repo_key=str(opts.repo),
@@ -225,12 +236,14 @@ def _run_in_workspace(
                     "base": ws.base,
                     "image": image,
                     "model": opts.model.name,
+                    **({"mcp": mcp.describe()} if opts.mcp.servers else {}),
                 },
             )
             opts.on_progress("the agent is working")
             try:
                 result = run_agent(request)
             finally:
+                mcp.close()
                 if memory is not None:
                     memory.close()
             return SolveOutcome(result, ws.base, ws.diff(since_start=True), image, prechecks)

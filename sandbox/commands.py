@@ -31,6 +31,8 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 OWN_PROCESSES = 6
 """What a sandbox runs when idle: the keep-alive and its sleep, two shells and their exec roots.
 A sentinel reporting more (a one-shot exec adds its own two) means a command left some behind."""
+KILL_WAIT_S = 30.0
+"""How long `kill_session` waits for the control shell (a sweep may hold it)."""
 
 
 class CommandRunner:
@@ -46,6 +48,9 @@ class CommandRunner:
         self._running: tuple[int, bool] | None = None
         """(session id, kill its leader too) of the command running now, for `interrupt`."""
         self._interrupted = False
+        self.pipes = 0
+        """Processes started over their own exec (`DockerSandbox.open_pipe`) and running: they
+        count in the process count that says whether a command left something behind."""
 
     @classmethod
     def open(cls, container: SandboxContainer) -> CommandRunner:
@@ -116,6 +121,11 @@ class CommandRunner:
 
         return self._control.kill(*running, wait_s=5, wanted=still_running)
 
+    def kill_session(self, sid: int) -> bool:
+        """Stop, then kill, every process of session `sid` (its leader too), from any thread
+        (e.g. a process started over its own exec socket); False when the kill failed."""
+        return self._control.kill(sid, include_leader=True, wait_s=KILL_WAIT_S)
+
     def _exec_session(
         self, command: str, timeout: float, cwd: str | None, env: dict[str, str], cap: OutputCap
     ) -> tuple[int, bool, bool]:
@@ -143,7 +153,7 @@ class CommandRunner:
         if reply.shell_exited:  # the command exited the shell; its trap said where it was
             self._restart_shell(shell, pwd=reply.pwd)
             return reply.exit_code, reply.timed_out, True
-        if reply.processes != OWN_PROCESSES:
+        if reply.processes != OWN_PROCESSES + self.pipes:
             self._sweep()
         return reply.exit_code, reply.timed_out, False
 
@@ -170,7 +180,7 @@ class CommandRunner:
         try:
             self._running = (channel.read_started(timeout), True)
             reply = channel.read_reply(cap, timeout=max(deadline - time.monotonic(), 0.001))
-            code, left_over = reply.exit_code, reply.processes != OWN_PROCESSES + 2
+            code, left_over = reply.exit_code, reply.processes != OWN_PROCESSES + 2 + self.pipes
         except TimeoutError:
             timed_out, left_over = True, True
             if channel.pid:

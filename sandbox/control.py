@@ -30,7 +30,12 @@ KILL_FN = r"""__da_kill() {
   return 0
 }
 __da_sweep() {
-  local keep1=$1 keep2=$2 pass sig d p st rest found killed=0
+  local keep1=$1 keep2=$2 pass sig d p st rest found killed=0 roots=" "
+  for d in /proc/[0-9]*; do
+    read -r st 2>/dev/null < "$d/stat" || continue
+    rest=${st##*) }; set -- $rest
+    [ "$2" = 0 ] && roots+="${d#/proc/} "
+  done
   for pass in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
     found=
     for sig in STOP KILL; do
@@ -39,7 +44,7 @@ __da_sweep() {
         [ "$p" = 1 ] || [ "$p" = "$keep1" ] || [ "$p" = "$keep2" ] || [ "$p" = "$$" ] && continue
         read -r st 2>/dev/null < "$d/stat" || continue
         rest=${st##*) }; set -- $rest
-        [ "$2" = 0 ] || [ "$4" = 1 ] && continue
+        [ "$2" = 0 ] || [ "$4" = 1 ] || [[ "$roots" == *" $4 "* ]] && continue
         kill -"$sig" "$p" 2>/dev/null && found=1 killed=4
       done
     done
@@ -57,7 +62,9 @@ __da_sweep() {
 `__da_kill SID SIG [all]` signals every process of session SID (the leader only with `all`).
 `__da_sweep PID PID` stops, then kills, in passes until a pass finds nothing, every process but
 PID 1's session (the keep-alive), the exec roots (parent 0: started from outside by
-`docker exec`), the two PIDs given (the shells) and itself: what a command left running,
+`docker exec`) and the sessions they lead (an exec'd process's children, e.g. an MCP server's:
+a command's processes can never join them), the two PIDs given (the shells) and itself: what a
+command left running,
 `setsid` children and fork bombs included. It returns 3 when the first PID (the session shell)
 is gone or orphaned (its exec stream is closed), 4 when it killed something, 5 when processes
 were still being made after every pass, else 0 (see `Sweep`)."""

@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self
 
@@ -27,6 +27,7 @@ from sandbox.config import SandboxConfig
 from sandbox.container import SandboxContainer
 from sandbox.errors import SandboxError, SandboxStartError
 from sandbox.files import copy_tree, tar_one_file, untar_one_file
+from sandbox.pipe import DockerPipe
 from sandbox.shell import ShellClosed, sh_quote
 
 __all__ = ["DockerSandbox", "SandboxConfig"]
@@ -126,6 +127,32 @@ class DockerSandbox:
         command was running or the control shell was busy for seconds."""
         runner = self._runner
         return runner.interrupt() if runner is not None else False
+
+    def open_pipe(
+        self,
+        argv: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        cwd: str | None = None,
+    ) -> DockerPipe:
+        """Start `argv` beside the shells, its stdin and stdout a byte pipe (e.g. an MCP server
+        speaking over stdio). It runs as the sandbox user with the sandbox's environment plus
+        `env`; `close()` on the pipe (or on the sandbox) stops it. Like any process an exec
+        started, the sweep after a command leaves it running, but not its child processes."""
+        runner, box = self._runner, self._box
+        if runner is None or box is None:
+            raise SandboxError("sandbox not started; use `with DockerSandbox(...) as sb:`")
+        try:
+            pipe = DockerPipe.open(box, argv, runner.kill_session, env=env, cwd=cwd)
+        except docker.errors.APIError as exc:
+            raise SandboxError(f"could not start {argv[0]!r}: {exc.explanation}") from exc
+        runner.pipes += 1  # until it ends: then commands leave one process fewer behind
+
+        def ended() -> None:
+            runner.pipes -= 1
+
+        pipe.on_end = ended
+        return pipe
 
     # files -------------------------------------------------------------------------------
     def put(self, path: str, data: bytes) -> None:

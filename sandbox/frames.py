@@ -6,15 +6,25 @@ import contextlib
 import socket
 import struct
 import time
+from collections.abc import Callable
+
+STDERR = 2
+"""The stream type byte of a frame that carries the process's standard error."""
 
 
 class FrameSocket:
-    """Reads the payload of Docker's multiplexed stream (8-byte headers) from a raw socket."""
+    """Reads the payload of Docker's multiplexed stream (8-byte headers) from a raw socket.
 
-    def __init__(self, sock: socket.socket) -> None:
+    With `on_stderr`, standard-error frames go there instead of into the payload."""
+
+    def __init__(
+        self, sock: socket.socket, on_stderr: Callable[[bytes], None] | None = None
+    ) -> None:
         self.sock = sock
         self._raw = bytearray()
         self._frame_left = 0
+        self._frame_stream = 1
+        self._on_stderr = on_stderr
 
     def send(self, data: bytes) -> None:
         self.sock.sendall(data)
@@ -45,11 +55,15 @@ class FrameSocket:
             if self._frame_left == 0:
                 if len(self._raw) < 8:
                     break
+                self._frame_stream = self._raw[0]
                 (self._frame_left,) = struct.unpack(">I", self._raw[4:8])
                 del self._raw[:8]
                 continue
             n = min(self._frame_left, len(self._raw))
-            out += self._raw[:n]
+            if self._on_stderr is not None and self._frame_stream == STDERR:
+                self._on_stderr(bytes(self._raw[:n]))
+            else:
+                out += self._raw[:n]
             del self._raw[:n]
             self._frame_left -= n
         return bytes(out)

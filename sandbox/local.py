@@ -12,12 +12,13 @@ import shlex
 import signal
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Self
 
 from sandbox.base import WORKDIR, ExecResult
 from sandbox.output import OutputCap
+from sandbox.pipe import LocalPipe
 
 
 class LocalSandbox:
@@ -87,6 +88,18 @@ class LocalSandbox:
             duration_s=time.monotonic() - started,
             dropped_bytes=cap.dropped,
         )
+
+    def open_pipe(
+        self,
+        argv: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        cwd: str | None = None,
+    ) -> LocalPipe:
+        """Start `argv` in the directory (a host process, NOT isolated) with a byte pipe to its
+        stdin and stdout; `close()` on the pipe stops it."""
+        home = {"HOME": str(self.root)}
+        return LocalPipe(argv, env={**home, **(env or {})}, cwd=self._host_path(cwd or WORKDIR))
 
     def put(self, path: str, data: bytes) -> None:
         target = self._host_path(path)

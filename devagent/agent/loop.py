@@ -110,7 +110,9 @@ class Agent:
         """Take `task`: the tools, their context, and the `start` record (`start`: more of its
         fields, e.g. a chat's own config)."""
         self.task, self.tools = task, self._tools()
-        self.specs = [ToolSpec(t.name, t.description, t.parameters) for t in self.tools.values()]
+        self.specs = [
+            ToolSpec(t.name, t.description, t.parameters) for t in self.tools.values() if t.listed
+        ]
         given = self.io.context
         if given is not None and given.sandbox is self.sandbox:
             self.ctx = given

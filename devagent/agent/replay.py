@@ -11,6 +11,7 @@ from devagent.agent.budget import Budget, BudgetConfig
 from devagent.agent.config import AgentConfig
 from devagent.agent.errors import ReplayExhausted
 from devagent.agent.loop import Agent
+from devagent.agent.mcpreplay import recorded_mcp_tools
 from devagent.agent.seams import AgentIO
 from devagent.agent.task import RunResult, Task
 from devagent.agent.text import normalize_for_compare
@@ -129,8 +130,10 @@ def first_divergence(
 def replay(
     path: Path, tools: Mapping[str, Tool], sandbox: Sandbox, io: AgentIO | None = None
 ) -> ReplayReport:
-    """Re-run the recorded replies of `path` against `sandbox` (fresh, at the same base)."""
+    """Re-run the recorded replies of `path` against `sandbox` (fresh, at the same base). MCP
+    tools answer with their recorded results (`devagent.agent.mcpreplay`)."""
     recording = load_recording(path)
+    tools = {**tools, **recorded_mcp_tools(path)}
     io = io or AgentIO()
     budget_config = BudgetConfig(**{**recording.start.get("budget", {}), "max_time_s": None})
     config = AgentConfig(**recording.start.get("config", {}))

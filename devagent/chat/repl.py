@@ -4,6 +4,7 @@ y/n/e approvals, Ctrl-C (stops the turn) and Ctrl-D (ends the session)."""
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -80,7 +81,8 @@ class TerminalUI:
         return self._ask("apply this change? [y/n/e] ")
 
     def approve_command(self, call: ToolCall, concern: str) -> Decision:
-        command = escape(str(call.arguments.get("command")))
+        shown = call.arguments.get("command") if call.name == "run" else _call_text(call)
+        command = escape(str(shown))
         self.console.print(f"[bold]the agent wants to run:[/] {command}")
         self.console.print(f"[yellow]asking first: {escape(concern)}[/]")
         return self._ask("run it? [y/n/e] ")
@@ -204,3 +206,8 @@ def line_history(path: Path | None):  # type: ignore[no-untyped-def]
         with contextlib.suppress(OSError):
             path.parent.mkdir(parents=True, exist_ok=True)
             readline.write_history_file(path)
+
+
+def _call_text(call: ToolCall) -> str:
+    """A tool call other than `run` as the person reads it: its name and arguments."""
+    return f"{call.name} {json.dumps(call.arguments, ensure_ascii=False)}"

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from devagent.agent.budget import Budget, BudgetConfig
+from devagent.agent.mcpreplay import recorded_mcp_tools
 from devagent.agent.replay import RecordedModel, ReplayReport, first_divergence, load_recording
 from devagent.agent.seams import WorkspaceLike
 from devagent.agent.task import RunResult
@@ -58,6 +59,7 @@ def replay_session(
     recording = load_recording(path)
     if not is_chat(recording.start):
         raise DevagentError(f"{path} is not a chat session's trajectory")
+    tools = {**tools, **recorded_mcp_tools(path)}  # MCP calls answered from the recording
     records = list(read_trajectory(path))
     config = ChatConfig(**recording.start["chat"])
     budget = Budget(BudgetConfig(**{**recording.start.get("budget", {}), "max_time_s": None}))

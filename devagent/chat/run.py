@@ -25,6 +25,8 @@ from devagent.config import ChatConfig, Settings, load_settings
 from devagent.delivery import user_git
 from devagent.llm import default_model_spec
 from devagent.llm.types import Message, Model
+from devagent.tools.mcp.config import McpConfig
+from devagent.tools.mcp.session import McpTools, open_mcp
 from devagent.tools.registry import build_tools
 from devagent.workspace import Workspace
 from sandbox.config import SandboxConfig
@@ -82,6 +84,10 @@ class ChatSetup:
     build: Callable[[str], Model]
     redactor: Redactor
     chat: ChatConfig
+    mcp: McpConfig
+    """The person's MCP servers; their `ask` tools ask the person before each call."""
+    environ: Mapping[str, str]
+    """Where the servers' `env` names are read from."""
     """The session's config: the settings' [chat] table, the flags over it."""
 
 
@@ -122,9 +128,13 @@ def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> ChatSetup:
     return ChatSetup(
         state, store, workspace, slot, model,
         build=lambda name: model_named(name, settings, env=env),
-        redactor=Redactor(secret_values_from_env(env)),
-        chat=chat,
+        redactor=Redactor([*secret_values_from_env(env), *_mcp_secrets(settings.mcp, env)]),
+        chat=chat, mcp=settings.mcp, environ=env,
     )  # fmt: skip
+
+
+def _mcp_secrets(config: McpConfig, env: Mapping[str, str]) -> list[str]:
+    return [value for server in config.env_values(env).values() for value in server.values()]
 
 
 def run_chat(args: argparse.Namespace, environ: Mapping[str, str] | None = None) -> int:
@@ -141,7 +151,9 @@ def run_chat(args: argparse.Namespace, environ: Mapping[str, str] | None = None)
     return 0
 
 
-def _session(args: argparse.Namespace, setup: ChatSetup, trajectory: Trajectory) -> ChatSession:
+def _session(
+    args: argparse.Namespace, setup: ChatSetup, trajectory: Trajectory, mcp: McpTools
+) -> ChatSession:
     state = setup.state
     state.test_command = args.test_cmd or state.test_command or setup.chat.test_command
     config = setup.chat.model_copy(update={"test_command": state.test_command})
@@ -149,7 +161,8 @@ def _session(args: argparse.Namespace, setup: ChatSetup, trajectory: Trajectory)
     limits = {"max_steps": None, "max_tokens": None, "max_time_s": None, "max_usd": args.max_usd}
     budget = Budget(BudgetConfig(**limits))
     session = ChatSession(
-        setup.model, build_tools(CHAT_TOOLS), setup.slot.sandbox, budget, setup.workspace,
+        setup.model, {**build_tools(CHAT_TOOLS), **mcp.tools}, setup.slot.sandbox, budget,
+        setup.workspace,
         trajectory=trajectory, config=config, cache_dir=setup.store.root / "index",
     )  # fmt: skip
     session.restart_sandbox = setup.slot.restart
@@ -158,14 +171,20 @@ def _session(args: argparse.Namespace, setup: ChatSetup, trajectory: Trajectory)
     image = setup.slot.config.image
     meta = {"repo": state.repo, "base": state.base, "image": image, "model": setup.model.name,
             "session": state.id, "resumed": bool(args.resume)}  # fmt: skip
+    if setup.mcp.servers:
+        meta["mcp"] = mcp.describe()
     session.record("meta", meta=meta)
     return session
 
 
 def _serve(args: argparse.Namespace, setup: ChatSetup, console: Console) -> None:
     state, store = setup.state, setup.store
-    with store.open_trajectory(state.id, setup.redactor) as trajectory:
-        session = _session(args, setup, trajectory)
+    sandbox = setup.slot.sandbox
+    with (
+        store.open_trajectory(state.id, setup.redactor) as trajectory,
+        open_mcp(setup.mcp, sandbox, setup.environ, host_allowed=True, can_ask=True) as mcp,
+    ):
+        session = _session(args, setup, trajectory, mcp)
 
         def save() -> None:
             state.patch = setup.workspace.diff()

@@ -27,6 +27,7 @@ from devagent.chat.changes import (
 from devagent.chat.turn import (
     INTERRUPTED,
     REDIRECTED,
+    REJECTED_CALL,
     REJECTED_COMMAND,
     REJECTED_EDIT,
     Answered,
@@ -176,8 +177,9 @@ class ChatSession(Agent):
         workspace before a call that may change it."""
         assert self.ui is not None
         self.ui.tool_started(call)
-        if call.parse_error is None and call.name == "run":
-            refused = self._confirm_command(call)
+        tool = self.tools.get(call.name)
+        if call.parse_error is None and (call.name == "run" or (tool and tool.asks)):
+            refused = self._confirm_command(call) if call.name == "run" else self._confirm(call)
             if refused is not None:
                 self.ui.show_tool(call, refused)
                 return refused
@@ -212,6 +214,15 @@ class ChatSession(Agent):
             return Observation.failure(REJECTED_COMMAND)
         self.ctx.command_timeout = max(limit, timeout or 0.0)
         return None
+
+    def _confirm(self, call: ToolCall) -> Observation | None:
+        """Ask first for a tool the person's config marks `ask` (an MCP tool); None to run it."""
+        assert self.ui is not None
+        decision = self.ui.approve_command(call, f"your config asks before each {call.name} call")
+        self._record("decision", tool_call_id=call.id, decision=decision.kind)
+        if decision.kind == "edit":
+            return self._redirect(decision)
+        return None if decision.approved else Observation.failure(REJECTED_CALL)
 
     def _approve_change(self, call: ToolCall, observation: Observation) -> Observation:
         snapshot, before = self._before

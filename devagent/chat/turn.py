@@ -46,6 +46,7 @@ REJECTED_EDIT = (
     "they would like instead, or take another approach."
 )
 REJECTED_COMMAND = "The person declined to run this command; it was not run."
+REJECTED_CALL = "The person declined this tool call; it was not made."
 REDIRECTED = "Not applied: the person stopped this turn with a new instruction (next message)."
 INTERRUPTED = "Interrupted by the person (Ctrl-C); the call did not complete."
 

@@ -189,6 +189,9 @@ def execute(args: SolveCommand, console: Console) -> int:
         base=args.base,
         include_dirty=args.include_dirty,
         secrets=secrets_from_env(),
+        mcp=settings.mcp,
+        mcp_environ=os.environ,
+        mcp_host=not args.headless,  # `devagent ci` starts no server on the host
         stop=stop,
         listeners=[view] if view else [],
         cache_dir=settings.cache_dir,

@@ -48,6 +48,11 @@ class Tool:
     parameters: dict[str, Any]
     """JSON schema of the arguments (an object schema)."""
     fn: ToolFn
+    listed: bool = True
+    """Shown to the model. An unlisted tool still answers a call by its name (e.g. an MCP
+    tool the person's config does not allow answers with the refusal and its reason)."""
+    asks: bool = False
+    """Each call needs the person's approval first (a chat asks; nothing else lists it)."""
 
     def __call__(self, args: dict[str, Any], ctx: ToolContext) -> Observation:
         return self.fn(args, ctx)
