@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -122,9 +122,22 @@ class RepoInstructions:
         if allowed <= 0:
             return None
         text, truncated = cap_tokens(raw.strip(), allowed)
+        if not text:
+            return None
         instruction = Instruction(rel, text, scope, estimate_tokens(text), truncated)
         self.loaded.append(instruction)
         return instruction
+
+
+def report_section(records: Sequence[dict[str, Any]]) -> list[str]:
+    """The report's lines on the instruction files read (`Instruction.to_record()`)."""
+    if not records:
+        return []
+    lines = ["## Repository instructions", ""]
+    for r in records:
+        cut = ", cut to fit" if r["truncated"] else ""
+        lines.append(f"- `{r['path']}` ({r['scope']}, about {r['tokens']} tokens{cut})")
+    return [*lines, ""]
 
 
 def _read(workspace: Path, rel: str) -> str | None:
@@ -137,7 +150,8 @@ def _read(workspace: Path, rel: str) -> str | None:
 
 
 def cap_tokens(text: str, tokens: int) -> tuple[str, bool]:
-    """`text` cut at a line end so that its estimate fits `tokens`; whether it was cut."""
+    """`text` cut at a line end so that its estimate fits `tokens` ("" when not even a line
+    fits); whether it was cut."""
     if estimate_tokens(text) <= tokens:
         return text, False
     marker = "\n[... the rest of this file was cut to fit the instructions budget ...]"
@@ -145,7 +159,7 @@ def cap_tokens(text: str, tokens: int) -> tuple[str, bool]:
     head = text[: max(room, 0)]
     if "\n" in head:
         head = head[: head.rindex("\n")]
-    return head.rstrip() + marker, True
+    return (head.rstrip() + marker if head.strip() else ""), True
 
 
 def ancestors(path: str) -> list[str]:

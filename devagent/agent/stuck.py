@@ -97,6 +97,16 @@ class Detection:
         return asdict(self)
 
 
+def report_section(detections: Sequence[dict[str, Any]]) -> list[str]:
+    """The report's lines on the loop checks (`Detection.to_dict()` records); [] when none."""
+    if not detections:
+        return []
+    lines = ["## Loop checks", ""]
+    for d in detections:
+        lines.append(f"{d['number']}. {d['pattern']}: {d['detail']} -> {d['response']}")
+    return [*lines, ""]
+
+
 def digest(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
