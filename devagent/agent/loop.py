@@ -269,11 +269,14 @@ class Agent:
     # -- between steps: nested instructions and the loop watch ---------------------------------
 
     def _after_step(self) -> None:
+        """Nested AGENTS.md files of the directories this step entered, then the loop watch
+        (a nudge, a fresh context, or `Stuck`)."""
         seen, self._seen = self._seen, []
         for found in self.instructions.enter(p for c, o in seen for p in touched_paths(c, o)):
             self.context.add_user(found.prompt())
             self._record("instructions", **found.to_record())
-        patch = self._patch_digest() if may_change_files(seen) else None
+        watching = self.config.stuck.enabled and may_change_files(seen)
+        patch = self._patch_digest() if watching else None
         detection = self.stuck.feed(step_record(seen, self.tools, patch))
         if detection is None:
             return
