@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from devagent.agent.actions import NO_CALL, may_change_files, step_record
 from devagent.agent.stuck import (
     Action,
     Detection,
@@ -13,6 +14,9 @@ from devagent.agent.stuck import (
     digest,
     report_section,
 )
+from devagent.llm.types import ToolCall
+from devagent.tools.base import Observation
+from tests.agent.fakes import fake_tools
 
 BASE = digest("")
 
@@ -163,3 +167,21 @@ def test_report_section_lists_the_detections() -> None:
     assert lines[0] == "## Loop checks"
     assert lines[2].startswith("1. repeat: `run` {} 3 times") and lines[2].endswith("-> nudge")
     assert report_section([]) == []
+
+
+def test_step_records_from_the_loops_calls() -> None:
+    tools = fake_tools()
+    run = ToolCall("1", "run", {"command": "pytest", "timeout": 5})
+    bad_args = ToolCall("2", "run", {"cmd": "ls"})
+    unknown = ToolCall("3", "rnu", {"command": "ls"})
+    garbled = ToolCall("4", "run", {}, parse_error="invalid JSON", raw_arguments="{")
+    seen = [(c, Observation.failure("took 1.5s")) for c in (run, bad_args, unknown, garbled)]
+    record = step_record(seen, tools, "p1")
+    assert [a.malformed for a in record.actions] == [False, True, True, True]
+    assert record.actions[0].arguments == '{"command": "pytest", "timeout": 5}'
+    assert record.actions[0].outcome == "took <duration>"
+    assert record.patch == "p1"
+    assert step_record([], tools, None) == StepRecord((NO_CALL,), None)
+    assert may_change_files(seen)
+    view = ToolCall("5", "view", {"path": "x"})
+    assert not may_change_files([(view, Observation("x"))])
