@@ -227,7 +227,16 @@ class Agent:
         turns = self.context.compact(self._summarize)
         if turns:
             self._record("note", text=f"summarized {turns} older turns")
+            self._show_instructions_again()
         return turns
+
+    def _show_instructions_again(self) -> None:
+        """Nested instructions that a summary replaced are added back (root ones stay in the
+        system prompt)."""
+        present = {m.content for m in self.context.history}
+        for prompt in (i.prompt() for i in self.instructions.nested()):
+            if prompt not in present:
+                self.context.add_user(prompt)
 
     def _summarize(self, messages: list[Message]) -> str:
         prompt = render("summarize.j2", transcript=transcript(messages))

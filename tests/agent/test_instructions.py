@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from devagent.agent.config import AgentConfig
+from devagent.agent.context import ContextConfig
 from devagent.agent.instructions import (
     InstructionsConfig,
     RepoInstructions,
@@ -15,6 +17,7 @@ from devagent.agent.instructions import (
     report_section,
     touched_paths,
 )
+from devagent.agent.loop import ContextOverflowError
 from devagent.agent.report import render_report
 from devagent.agent.task import Task
 from devagent.agent.trajectory import read_trajectory
@@ -210,3 +213,33 @@ def test_nested_agents_md_appears_when_the_agent_enters_the_directory(tmp_path: 
     assert [(r["path"], r["step"]) for r in recorded] == [("AGENTS.md", 0), ("pkg/AGENTS.md", 2)]
     report = render_report(task, result)
     assert "## Repository instructions" in report and "- `pkg/AGENTS.md` (nested" in report
+
+
+class OverflowOnceModel(ScriptedTestModel):
+    """Reports a context overflow on its fourth call, like a provider would."""
+
+    def complete(self, messages, tools, *, max_tokens=4096, temperature=0.0):  # type: ignore[no-untyped-def]
+        if len(self.requests) == 3 and not getattr(self, "overflowed", False):
+            self.overflowed = True
+            raise ContextOverflowError("prompt is too long")
+        return super().complete(messages, tools, max_tokens=max_tokens, temperature=temperature)
+
+
+def test_nested_instructions_survive_a_summary_of_older_turns(tmp_path: Path) -> None:
+    model = OverflowOnceModel(
+        [
+            [call("run", command="cd pkg && cat mod.py")],
+            [call("run", command="echo two")],
+            [call("run", command="echo three")],
+            "pkg/mod.py holds x = 1.",  # the summary
+            [call("submit", summary="s")],
+        ]
+    )
+    config = AgentConfig(context=ContextConfig(keep_recent_turns=1))
+    agent, _ = make_agent(repo_with_instructions(tmp_path / "repo"), model, config=config)
+    agent.run(Task(issue="x"))
+    summary_request, after = model.requests[3], model.requests[4]
+    assert len(summary_request) == 1 and NESTED_RULES in summary_request[0].content
+    assert "Summary of the earlier part" in after[2].content
+    assert sum(NESTED_RULES in m.content for m in after) == 1
+    assert after[-1].role == "user" and NESTED_RULES in after[-1].content
