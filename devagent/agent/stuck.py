@@ -132,6 +132,7 @@ class StuckDetector:
         self._window = _Window(states=[start_patch] if start_patch is not None else [])
 
     def feed(self, step: StepRecord) -> Detection | None:
+        """Take the next step; the detection it completes (also kept in `detections`)."""
         if not self.config.enabled:
             return None
         window = self._window
@@ -156,7 +157,7 @@ class StuckDetector:
 
     def _keep(self) -> int:
         c = self.config
-        return max(c.repeat, 2 * c.alternation, c.malformed, 64)
+        return max(c.repeat, 2 * c.alternation, c.malformed, 4 * c.same_error, 64)
 
     def _track_patch(self, patch: str | None) -> bool:
         """Note the workspace state; True when it changed."""
