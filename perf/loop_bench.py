@@ -23,10 +23,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from devagent.agent.budget import Budget, BudgetConfig  # noqa: E402
+from devagent.agent.config import AgentConfig  # noqa: E402
 from devagent.agent.forkpatch import sandbox_diff  # noqa: E402
 from devagent.agent.loop import Agent  # noqa: E402
 from devagent.agent.redact import Redactor  # noqa: E402
 from devagent.agent.seams import AgentIO  # noqa: E402
+from devagent.agent.stuck import StuckConfig  # noqa: E402
 from devagent.agent.task import Task  # noqa: E402
 from devagent.agent.trajectory import Trajectory  # noqa: E402
 from devagent.llm.types import Completion, Message, ToolCall, Usage  # noqa: E402
@@ -105,6 +107,7 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=50)
     parser.add_argument("--sandbox", choices=("local", "docker"), default="local")
     parser.add_argument("--image", default="devagent/base:latest")
+    parser.add_argument("--no-watch", action="store_true", help="switch the loop watch off")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="loop-bench-") as tmp:
         repo = tiny_repo(Path(tmp) / "repo")
@@ -117,8 +120,13 @@ def main() -> int:
             trajectory=Trajectory(Path(tmp) / "out" / "trajectory.jsonl", redactor),
         )
         budget = Budget(BudgetConfig(max_steps=args.steps + 5))
+        # The model only looks around: the loop watch stays on (its cost is part of the
+        # overhead), with the no-progress check beyond the run so that it does not stop it.
+        stuck = StuckConfig(enabled=not args.no_watch, no_progress_steps=args.steps + 10)
+        config = AgentConfig(stuck=stuck)
         try:
-            result = Agent(model, fake_tools(), sandbox, budget, io=io).run(Task(issue="bench"))
+            agent = Agent(model, fake_tools(), sandbox, budget, io=io, config=config)
+            result = agent.run(Task(issue="bench"))
         finally:
             sandbox.close()
         size = io.trajectory.path.stat().st_size if io.trajectory.path else 0

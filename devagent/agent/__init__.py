@@ -14,8 +14,10 @@ from devagent.agent.errors import (
     GaveUp,
     Interrupted,
     ReplayExhausted,
+    Stuck,
     Submitted,
 )
+from devagent.agent.instructions import InstructionsConfig
 from devagent.agent.issue import IssueError, IssueSpec, parse_duration, parse_issue
 from devagent.agent.loop import Agent
 from devagent.agent.memory import MemoryStore, learned_facts
@@ -24,6 +26,7 @@ from devagent.agent.replay import ReplayReport, replay
 from devagent.agent.seams import AgentIO
 from devagent.agent.signals import stop_on_sigint
 from devagent.agent.solve import SolveRequest, exit_code, run_agent
+from devagent.agent.stuck import StuckConfig
 from devagent.agent.task import RunResult, Task
 from devagent.agent.trajectory import Trajectory, read_trajectory
 
@@ -38,6 +41,7 @@ __all__ = [
     "CheckResult",
     "ContextConfig",
     "GaveUp",
+    "InstructionsConfig",
     "Interrupted",
     "IssueError",
     "IssueSpec",
@@ -47,6 +51,8 @@ __all__ = [
     "ReplayReport",
     "RunResult",
     "SolveRequest",
+    "Stuck",
+    "StuckConfig",
     "Submitted",
     "Task",
     "Trajectory",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from devagent.agent.context import ContextConfig
+from devagent.agent.instructions import InstructionsConfig
+from devagent.agent.stuck import StuckConfig
 
 
 class AgentConfig(BaseModel):
@@ -23,3 +25,7 @@ class AgentConfig(BaseModel):
     max_output_tokens: int = Field(default=4096, ge=1)
     temperature: float = 0.0
     context: ContextConfig = Field(default_factory=ContextConfig)
+    stuck: StuckConfig = Field(default_factory=StuckConfig)
+    """Loop and no-progress detection: thresholds and the nudge / fresh context / stop ladder."""
+    instructions: InstructionsConfig = Field(default_factory=InstructionsConfig)
+    """The repository's AGENTS.md (root and nested) in the prompt, within a token cap."""

@@ -72,6 +72,10 @@ class Context:
                 self.history[i] = replace(message, tool_calls=calls)
                 return
 
+    def restart(self, text: str) -> None:
+        """Start the history over from one user message (a fresh context after a loop)."""
+        self.history = [Message("user", text)]
+
     def unanswered(self) -> list[ToolCall]:
         """The calls of the latest reply that no tool result answers yet."""
         replies = [i for i, m in enumerate(self.history) if m.role == "assistant"]

@@ -4,7 +4,8 @@ AgentStop                 ends a run; `status` is what the run records
 ├── Submitted             the goal checks passed after a `submit`      -> solved
 ├── GaveUp                the run ended without verified checks        -> unsolved
 ├── BudgetExhausted       a budget (steps, tokens, usd, time) ran out  -> budget_exhausted
-└── Interrupted           the person asked to stop (Ctrl-C)            -> interrupted
+├── Interrupted           the person asked to stop (Ctrl-C)            -> interrupted
+└── Stuck                 the loop watch saw the run go in circles     -> stuck
 
 ReplayExhausted is not a stop: a replayed run asked for more model replies than were recorded.
 """
@@ -48,6 +49,12 @@ class Interrupted(AgentStop):
     """The stop flag was set (first Ctrl-C): the current step finished, then the run ended."""
 
     status = "interrupted"
+
+
+class Stuck(AgentStop):
+    """The run looped or stalled after a nudge and a fresh context (see `agent.stuck`)."""
+
+    status = "stuck"
 
 
 class ReplayExhausted(DevagentError):

@@ -9,17 +9,20 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
+from devagent.agent.actions import may_change_files, step_record
 from devagent.agent.budget import Budget
 from devagent.agent.calls import dispatch
 from devagent.agent.checks import CheckResult, all_passed, run_checks, score
 from devagent.agent.config import AgentConfig
 from devagent.agent.context import Context, transcript
 from devagent.agent.delegate import ChildOutcome, Delegation, delegate_tool
-from devagent.agent.errors import AgentStop, GaveUp, Interrupted, Submitted
+from devagent.agent.errors import AgentStop, GaveUp, Interrupted, Stuck, Submitted
 from devagent.agent.gate import regression_gate
+from devagent.agent.instructions import RepoInstructions, touched_paths
 from devagent.agent.plan import Plan, plan_tool
 from devagent.agent.prompts import render
 from devagent.agent.seams import AgentIO, host_workspace
+from devagent.agent.stuck import Detection, StuckDetector, digest
 from devagent.agent.submit import submit_tool
 from devagent.agent.task import RunResult, Task
 from devagent.agent.testfiles import patch_paths
@@ -67,6 +70,10 @@ class Agent:
         """The tool call being dispatched now (None between calls): a Ctrl-C handler can let
         it end by itself (a watcher stops its sandbox command) instead of raising into it."""
         self._children = itertools.count(1)
+        self.stuck = StuckDetector(self.config.stuck)
+        self.instructions = RepoInstructions(self.io.workspace, self.config.instructions)
+        self._seen: list[tuple[ToolCall, Observation]] = []
+        """This step's calls and what they returned (redacted), for `_after_step`."""
 
     @property
     def label(self) -> str:
@@ -138,6 +145,11 @@ class Agent:
 
     def _initial_context(self, task: Task) -> Context:
         child = bool(self.lineage)
+        if self.config.stuck.enabled:
+            self.stuck = StuckDetector(self.config.stuck, start_patch=self._patch_digest())
+        root = self.instructions.root()
+        if root is not None:
+            self._record("instructions", **root.to_record())
         system = render(
             "system.j2",
             child=child,
@@ -146,6 +158,7 @@ class Agent:
             write_repro=self._suite_is_goal(),
             gated=self._gated(),
             memory=task.memory,
+            instructions=root.prompt() if root else "",
         )
         issue = render("issue.j2", child=child, issue=task.issue, repo_map=task.repo_map)
         return Context(system, issue, self.config.context)
@@ -174,6 +187,7 @@ class Agent:
                 self._observe(call, Observation.failure(self._not_run), 0.0)
         if self._verdict is not None:
             raise self._verdict
+        self._after_step()
 
     def end_step(self, stop: AgentStop, not_run: str) -> None:
         """End the run (a chat: the turn) with `stop` once this step's calls are answered; the
@@ -215,7 +229,16 @@ class Agent:
         turns = self.context.compact(self._summarize)
         if turns:
             self._record("note", text=f"summarized {turns} older turns")
+            self._show_instructions_again()
         return turns
+
+    def _show_instructions_again(self) -> None:
+        """Nested instructions that a summary replaced are added back (root ones stay in the
+        system prompt)."""
+        present = {m.content for m in self.context.history}
+        for prompt in (i.prompt() for i in self.instructions.nested()):
+            if prompt not in present:
+                self.context.add_user(prompt)
 
     def _summarize(self, messages: list[Message]) -> str:
         prompt = render("summarize.j2", transcript=transcript(messages))
@@ -243,6 +266,7 @@ class Agent:
     def _observe(self, call: ToolCall, observation: Observation, duration_s: float) -> None:
         text = self.io.trajectory.redactor.text(observation.text)
         shown = self.context.add_observation(call, text, is_error=not observation.ok)
+        self._seen.append((call, replace(observation, text=text)))
         self._record(
             "observation",
             tool_call_id=call.id,
@@ -252,6 +276,50 @@ class Agent:
             data=observation.data,
             duration_s=round(duration_s, 4),
         )
+
+    # -- between steps: nested instructions and the loop watch ---------------------------------
+
+    def _after_step(self) -> None:
+        """Nested AGENTS.md files of the directories this step entered, then the loop watch
+        (a nudge, a fresh context, or `Stuck`)."""
+        seen, self._seen = self._seen, []
+        for found in self.instructions.enter(p for c, o in seen for p in touched_paths(c, o)):
+            self.context.add_user(found.prompt())
+            self._record("instructions", **found.to_record())
+        watching = self.config.stuck.enabled and may_change_files(seen)
+        patch = self._patch_digest() if watching else None
+        detection = self.stuck.feed(step_record(seen, self.tools, patch))
+        if detection is None:
+            return
+        self._record("stuck", **detection.to_dict())
+        if detection.response == "stop":
+            raise Stuck(f"{detection.detail} (loop check {detection.number})")
+        if detection.response == "fresh_context":
+            self._fresh_context(detection)
+        else:
+            self._say(render("stuck_nudge.j2", detection=detection))
+
+    def _fresh_context(self, detection: Detection) -> None:
+        """Replace the history by a summary of it and what went in circles."""
+        try:
+            summary = self._summarize(self.context.history)
+        except DevagentError as exc:
+            summary = f"(no summary: {exc})"
+        text = render(
+            "stuck_restart.j2",
+            detection=detection,
+            earlier=self.stuck.detections[:-1],
+            summary=summary,
+            instructions=[i.prompt() for i in self.instructions.nested()],
+        )
+        self.context.restart(text)
+        self._record("note", text=text)
+
+    def _patch_digest(self) -> str | None:
+        try:
+            return digest(self.io.patch_fn())
+        except (DevagentError, SandboxError):
+            return None
 
     # -- hooks: what a front end with a person in the loop overrides (devagent.chat) -----------
 
@@ -366,6 +434,8 @@ class Agent:
             summary=self.summary,
             plan=self.plan.to_list(),
             budget=self.budget.snapshot(),
+            stuck=[d.to_dict() for d in self.stuck.detections],
+            instructions=[i.to_record() for i in self.instructions.loaded],
         )
         self._record("end", **result.to_dict(), patch=patch)
         return result

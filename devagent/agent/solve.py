@@ -90,8 +90,8 @@ def run_agent(request: SolveRequest) -> RunResult:
 
 
 def exit_code(result: RunResult) -> int:
-    """0 solved; 1 not solved (unsolved, budget exhausted, interrupted); 2 the run broke on its
-    environment (model, sandbox: status `error`)."""
+    """0 solved; 1 not solved (unsolved, budget exhausted, interrupted, stuck); 2 the run broke
+    on its environment (model, sandbox: status `error`)."""
     if result.status == "error":
         return 2
     return 0 if result.solved else 1

@@ -9,7 +9,7 @@ from typing import Any
 from devagent.agent.checks import CheckResult
 from devagent.llm.types import Usage
 
-STATUSES = ("solved", "unsolved", "budget_exhausted", "error", "interrupted")
+STATUSES = ("solved", "unsolved", "budget_exhausted", "error", "interrupted", "stuck")
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,10 @@ class RunResult:
     summary: str = ""
     plan: list[dict[str, str]] = field(default_factory=list)
     budget: dict[str, Any] = field(default_factory=dict)
+    stuck: list[dict[str, Any]] = field(default_factory=list)
+    """The loop watch's detections (`Detection.to_dict()`), in order."""
+    instructions: list[dict[str, Any]] = field(default_factory=list)
+    """The repository instruction files read (`Instruction.to_record()`), in order."""
 
     @property
     def solved(self) -> bool:
@@ -82,6 +86,8 @@ class RunResult:
             "checks": [c.to_dict() for c in self.checks],
             "plan": self.plan,
             "budget": self.budget,
+            "stuck": self.stuck,
+            "instructions": self.instructions,
             "patch_bytes": len(self.patch.encode()),
             "trajectory": str(self.trajectory_path) if self.trajectory_path else None,
         }

@@ -17,8 +17,10 @@ class Trajectory:
     """Appends records such as `{"type": "completion", "completion": {...}}` to a JSONL file.
 
     Record types: start, meta, request, completion, tool_call, observation, budget, check, note,
-    end; a chat session (the same loop) adds user (the person's message), decision (their
-    answer to an approval), command (a slash command's), undo and clear.
+    stuck (a loop check: pattern, detail, response), instructions (a repository instruction file
+    read: path, scope, tokens), end; a chat session (the same loop) adds user (the person's
+    message), decision (their answer to an approval), command (a slash command's), undo and
+    clear.
     Every record gets `ts` (epoch seconds). Listeners (e.g. a live view) see each record after
     redaction; `path=None` keeps records in memory only (sub-agents and tests).
     """

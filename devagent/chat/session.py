@@ -14,6 +14,7 @@ from devagent.agent.errors import BudgetExhausted, Interrupted
 from devagent.agent.loop import Agent
 from devagent.agent.prompts import render
 from devagent.agent.seams import AgentIO, WorkspaceLike
+from devagent.agent.stuck import StuckConfig
 from devagent.agent.task import Task
 from devagent.agent.trajectory import Trajectory
 from devagent.chat.approval import EDIT_TOOLS, YES, Decision, command_concern
@@ -69,6 +70,7 @@ class ChatSession(Agent):
         agent = AgentConfig(
             max_depth=0, command_timeout=self.chat.command_timeout,
             max_output_tokens=self.chat.max_output_tokens,
+            stuck=StuckConfig(enabled=False),  # the person in the loop is the loop check
         )  # fmt: skip
         super().__init__(model, tools, sandbox, budget, io=io, config=agent)
         self.workspace = workspace

@@ -215,3 +215,13 @@ def test_secrets_in_tool_output_never_reach_the_model(tmp_path: Path) -> None:
     assert "key=[REDACTED]" in sent
     assert SECRET not in sent
     assert SECRET not in str(records)
+
+
+def test_a_chat_has_no_loop_watch(tmp_path: Path) -> None:
+    view = {"name": "view", "arguments": {"path": "calc.py"}}
+    replies = [reply("", view)] * 6 + [reply("It subtracts.")]
+    session, _, records = local_session(tmp_path, replies)
+    result = session.turn("what does add do?", FakePerson())
+    assert result.status == "answered"
+    assert [r for r in records if r["type"] == "stuck"] == []
+    assert all("Loop check" not in m.content for m in session.messages)
