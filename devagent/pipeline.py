@@ -32,6 +32,7 @@ from devagent.agent import (
 )
 from devagent.agent.checks import CheckResult, run_checks
 from devagent.agent.replay import load_recording
+from devagent.agent.resume import ResumePoint
 from devagent.agent.signals import commands_stopped_by
 from devagent.agent.trajectory import Listener
 from devagent.assembly import sandbox_config
@@ -106,6 +107,9 @@ class SolveOptions:
     """The host environment the servers' `env` names are read from."""
     mcp_host: bool = True
     """Start the servers that run on the host (False in `devagent ci`)."""
+    resume: ResumePoint | None = None
+    """Go on from an earlier run (`solve --resume`): its patch is put back on the base before
+    the sandbox starts; `out` is its folder."""
 
 
 @dataclass
@@ -191,6 +195,8 @@ def _run_in_workspace(
         if not task.checks and not task.test_command:  # the goal: the suite plus a repro test
             task = replace(task, test_command=detect_test_command(ws.tree))
         image = choose_image(opts, ws.tree, as_of=ws.base_date(), listing=ws.listing())
+        if opts.resume is not None:
+            ws.reset_to(opts.resume.patch)
         config = sandbox_config(image, ws.tree, network=opts.network, env=spec.env)
         opts.on_progress(f"starting the sandbox ({image})")
         sandbox = start.sandbox(config)
@@ -231,6 +237,7 @@ def _run_in_workspace(
                 listeners=opts.listeners,
                 cache_dir=opts.cache_dir,
                 context=ctx,
+                resume=opts.resume,
                 meta={
                     "repo": str(opts.repo),
                     "base": ws.base,

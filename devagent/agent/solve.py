@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from devagent.agent.loop import Agent
 from devagent.agent.memory import MemoryStore, learned_facts
 from devagent.agent.redact import Redactor
 from devagent.agent.report import write_outputs
+from devagent.agent.resume import ResumedAgent, ResumePoint
 from devagent.agent.seams import AgentIO, WorkspaceLike
 from devagent.agent.task import RunResult, Task
 from devagent.agent.trajectory import Listener, Trajectory
@@ -53,6 +55,9 @@ class SolveRequest:
     meta: dict[str, Any] = field(default_factory=dict)
     """Written first as a `meta` record: what `devagent replay` needs to rebuild the run's
     starting point (e.g. repo, base revision, image, tool names). Never put secrets here."""
+    resume: ResumePoint | None = None
+    """Go on from this earlier run (`solve --resume`): its trajectory is appended to (a
+    `resume` record instead of `meta`), its context and spent budget carried over."""
 
 
 def run_agent(request: SolveRequest) -> RunResult:
@@ -61,10 +66,15 @@ def run_agent(request: SolveRequest) -> RunResult:
     task = request.task
     if request.memory is not None and request.repo_key:
         task = replace(task, memory={**request.memory.recall(request.repo_key), **task.memory})
-    with Trajectory(request.out / "trajectory.jsonl", redactor) as trajectory:
+    resume = request.resume
+    path = request.out / "trajectory.jsonl"
+    with Trajectory(path, redactor, append=resume is not None) as trajectory:
         for listener in request.listeners:
             trajectory.subscribe(listener)
-        trajectory.write({"type": "meta", "agent": "0", "step": 0, "meta": request.meta})
+        if resume is None:
+            trajectory.write({"type": "meta", "agent": "0", "step": 0, "meta": request.meta})
+        else:
+            trajectory.write(resume.record(request.meta))
         io = AgentIO(
             workspace=request.workspace.tree,
             patch_fn=request.workspace.diff,
@@ -74,7 +84,7 @@ def run_agent(request: SolveRequest) -> RunResult:
             cache_dir=request.cache_dir,
             context=request.context,
         )
-        agent = Agent(
+        agent = (Agent if resume is None else partial(ResumedAgent, resume))(
             request.model,
             request.tools,
             request.sandbox,

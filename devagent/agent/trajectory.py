@@ -17,15 +17,19 @@ class Trajectory:
     """Appends records such as `{"type": "completion", "completion": {...}}` to a JSONL file.
 
     Record types: start, meta, request, completion, tool_call, observation, budget, check, note,
-    stuck (a loop check: pattern, detail, response), instructions (a repository instruction file
+    stuck (a loop check: pattern, detail, response), resume (a run taken up again: from_status,
+    spent, patch_bytes, meta), instructions (a repository instruction file
     read: path, scope, tokens), end; a chat session (the same loop) adds user (the person's
     message), decision (their answer to an approval), command (a slash command's), undo and
     clear.
     Every record gets `ts` (epoch seconds). Listeners (e.g. a live view) see each record after
-    redaction; `path=None` keeps records in memory only (sub-agents and tests).
+    redaction; `path=None` keeps records in memory only (sub-agents and tests); `append` adds
+    to an existing file (a resumed run) instead of starting it anew.
     """
 
-    def __init__(self, path: Path | None, redactor: Redactor | None = None) -> None:
+    def __init__(
+        self, path: Path | None, redactor: Redactor | None = None, *, append: bool = False
+    ) -> None:
         self.path = path
         self.redactor = redactor or Redactor()
         self.records: list[dict[str, Any]] = []
@@ -33,7 +37,7 @@ class Trajectory:
         self._file: IO[str] | None = None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = path.open("w", encoding="utf-8")
+            self._file = path.open("a" if append else "w", encoding="utf-8")
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)

@@ -8,6 +8,7 @@ import os
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,8 @@ from devagent.errors import DevagentError
 from devagent.forge.refs import is_issue_ref
 
 if TYPE_CHECKING:
+    from devagent.agent.events import ResultEvent
+    from devagent.agent.eventstream import JsonlWriter
     from devagent.pipeline import SolveOutcome
 
 SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GITHUB_TOKEN")
@@ -33,14 +36,18 @@ devagent solve issue.md --repo .                       a patch in a temp dir; yo
 devagent solve issue.md --test 'pytest -q tests/x.py'  ... checked by this command
 devagent solve issue.md --max-time 10m --max-usd 1     ... within these limits
 devagent solve gh:owner/repo#12 --repo . --pr          ... proposed as a pull request
-devagent solve issue.md --json | jq .status            the result as JSON on stdout"""
+devagent solve issue.md --json | jq .status            the result as JSON on stdout
+devagent solve issue.md --events jsonl                 one JSON event per step; the result last
+devagent solve --resume RUN_DIR --max-steps 60         go on with a stopped run"""
 
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "solve", help="take an issue to a verified patch in a sandbox", epilog=epilog(EXAMPLES)
     )
-    p.add_argument("issue", help="Markdown file, '-' for stdin, or gh:OWNER/REPO#N")
+    p.add_argument(
+        "issue", nargs="?", default="", help="Markdown file, '-' for stdin, or gh:OWNER/REPO#N"
+    )
     p.add_argument("--repo", default=".", help="local path or URL of the repository")
     p.add_argument("--base", default=None, help="revision to start from (default HEAD)")
     p.add_argument("--include-dirty", action="store_true", help="start from uncommitted changes")
@@ -53,6 +60,17 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--out", type=Path, help="output directory (default: a new temp dir)")
     p.add_argument("--json", action="store_true", help="print only the final result as JSON")
+    p.add_argument(
+        "--events",
+        choices=["jsonl"],
+        help="stdout: one JSON event per step, the result last (schema: events.schema.json)",
+    )
+    p.add_argument(
+        "--resume",
+        type=Path,
+        metavar="RUN_DIR",
+        help="go on with a stopped run from its folder (its issue, repo, base, image, model)",
+    )
     deliver.add_flags(p)
 
 
@@ -139,26 +157,51 @@ def budget_flags(args: SolveCommand) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    return execute(SolveCommand.from_args(args), console)
+    command = SolveCommand.from_args(args)
+    try:
+        return execute(command, console)
+    except Exception as exc:  # with --events the stream ends with what went wrong
+        if command.events:
+            from devagent.agent.events import ErrorEvent
+
+            event_writer().write(ErrorEvent(ts=time.time(), message=str(exc)))
+        raise
+
+
+def event_writer() -> JsonlWriter:
+    """The event stream on stdout, redacted like the run's files."""
+    from devagent.agent.eventstream import JsonlWriter
+    from devagent.agent.redact import Redactor
+
+    return JsonlWriter(sys.stdout, Redactor(secrets_from_env()))
 
 
 def execute(args: SolveCommand, console: Console) -> int:
     """Run one solve and its delivery; the exit code (0 solved, 1 not, 2 error)."""
+    from devagent.agent.eventstream import EventTranslator
     from devagent.agent.signals import stop_on_sigint
     from devagent.agent.view import LiveView
+    from devagent.commands.solveresume import resume_options, resumed_command
     from devagent.pipeline import SolveOptions, run_pipeline
     from devagent.workspace import uncommitted_paths
     from sandbox.hostconfig import cached_host_config
 
+    check_output_flags(args)
+    args, point = resumed_command(args) if args.resume else (args, None)
+    events = event_writer() if args.events else None
+    if events is not None:  # stdout carries the events only; the rest goes to stderr
+        console = Console(stderr=True, soft_wrap=True)
     local_repo = Path(args.repo).resolve() if Path(args.repo).exists() else None
     settings = load_settings(
         {"model": args.model, "image": args.image, "network": args.network}, local_repo
     )
     # pip and npm answer while the run clones (the images' keys need their configuration)
     host = in_background(cached_host_config, settings.cache_dir, environ=os.environ)
-    issue_text, forge_issue = read_issue(args.issue, args.github_api_url)
+    issue_text, forge_issue = (
+        (point.task.issue, None) if point else read_issue(args.issue, args.github_api_url)
+    )
     deliver.check_flags(args, local_repo)
-    if local_repo is not None and not args.include_dirty:
+    if local_repo is not None and not args.include_dirty and point is None:
         notice = dirty_notice(uncommitted_paths(local_repo))
         if notice:
             Console(stderr=True, soft_wrap=True).print(f"[yellow]{notice}[/]")
@@ -167,7 +210,10 @@ def execute(args: SolveCommand, console: Console) -> int:
     diagnostics = Console(
         stderr=True, soft_wrap=True
     )  # progress and the live view; results go to `console`
-    view = None if args.json or args.quiet else LiveView(diagnostics)
+    view = None if args.json or args.quiet or events else LiveView(diagnostics)
+    listeners: list[Any] = [view] if view else []
+    if events is not None:
+        listeners.append(EventTranslator(events.write))
     opts = SolveOptions(
         issue=issue_text,
         repo=local_repo or args.repo,
@@ -193,7 +239,7 @@ def execute(args: SolveCommand, console: Console) -> int:
         mcp_environ=os.environ,
         mcp_host=not args.headless,  # `devagent ci` starts no server on the host
         stop=stop,
-        listeners=[view] if view else [],
+        listeners=listeners,
         cache_dir=settings.cache_dir,
         keep_workspace=True,
         host=host,
@@ -203,6 +249,8 @@ def execute(args: SolveCommand, console: Console) -> int:
             else lambda m: diagnostics.print(f"[dim]· {m}[/]")
         ),
     )
+    if point is not None:
+        opts = resume_options(opts, point)
     if opts.model.name.startswith("scripted:") and not args.json:
         diagnostics.print(
             f"[yellow]Model: {opts.model.name} — replies scripted in advance, not a live model.[/]"
@@ -215,7 +263,46 @@ def execute(args: SolveCommand, console: Console) -> int:
         else:
             outcome = run_pipeline(opts)
     delivered = deliver.deliver(args, local_repo, outcome, issue_text, forge_issue, console)
-    return finish(args, console, outcome, out, delivered)
+    code = finish(args, console, outcome, out, delivered)
+    if events is not None:
+        events.write(result_event(outcome, out, delivered, code))
+    return code
+
+
+def check_output_flags(args: SolveCommand) -> None:
+    """An issue or --resume (not both: the run has its issue); --json or --events."""
+    if not args.issue and args.resume is None:
+        raise DevagentError(
+            "give the ISSUE (a Markdown file, '-' or gh:OWNER/REPO#N), or --resume RUN_DIR"
+        )
+    if args.json and args.events:
+        raise DevagentError(
+            "--json and --events do not go together: the event stream ends with the result "
+            "(its `result` event)"
+        )
+
+
+def result_event(outcome: SolveOutcome, out: Path, delivered: dict, exit_code: int) -> ResultEvent:
+    """The stream's last event: how the run ended and where its files are."""
+    from devagent.agent.events import ResultEvent
+
+    result = outcome.result
+    return ResultEvent(
+        ts=time.time(),
+        status=result.status,
+        solved=result.solved,
+        reason=result.reason,
+        exit_code=exit_code,
+        out=str(out),
+        patch=str(out / "patch.diff"),
+        report=str(out / "report.md"),
+        trajectory=str(out / "trajectory.jsonl"),
+        steps=result.steps,
+        tokens=result.usage.total_tokens,
+        cost_usd=round(result.cost_usd, 6),
+        duration_s=round(result.duration_s, 3),
+        delivered={k: str(v) for k, v in delivered.items()},
+    )
 
 
 def dirty_notice(left_out: list[str]) -> str:
