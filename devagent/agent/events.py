@@ -42,7 +42,7 @@ class StartEvent(BaseEvent):
     tools: list[str]
     checks: list[str]
     """The goal checks (empty: the test command plus a reproduction test)."""
-    budget: dict[str, float | None]
+    budget: dict[str, int | float | None]
     """The limits: max_steps, max_tokens, max_usd, max_time_s (null: unlimited)."""
 
 
@@ -52,7 +52,7 @@ class ResumeEvent(BaseEvent):
     type: Literal["resume"] = "resume"
     from_status: str
     """How the earlier run ended (`interrupted` when it recorded no end)."""
-    spent: dict[str, float]
+    spent: dict[str, int | float]
     """What the earlier run used: steps, tokens, usd, time (seconds)."""
     patch_bytes: int
     """Size of the workspace patch put back before the run goes on."""
@@ -116,7 +116,7 @@ class StepEvent(BaseEvent):
     input_tokens: int
     output_tokens: int
     cost_usd: float
-    budget_left: dict[str, float | None]
+    budget_left: dict[str, int | float | None]
     """Left after the step: steps, tokens, usd, time (seconds); null: unlimited."""
 
 

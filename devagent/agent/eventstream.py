@@ -148,7 +148,8 @@ class EventTranslator:
             self._asked.discard(agent)
             message = completion.get("message") or {}
             text = str(message.get("content") or "")
-            self._steps[agent] = _Step(agent, int(record.get("step", 0)), record["ts"], text)
+            step = int(record.get("step", 0)) + 1  # recorded before the step is counted
+            self._steps[agent] = _Step(agent, step, record["ts"], text)
         current = self._steps.get(agent)
         if current is not None:
             current.charge(completion)
