@@ -100,7 +100,8 @@ class CheckVerdict(BaseModel):
 
 
 class StepEvent(BaseEvent):
-    """One model call and everything it led to: tool calls, observations, checks."""
+    """One model call and everything it led to: tool calls, observations, checks (sent once
+    the step is over: `ts` is when the next one began or the run ended)."""
 
     type: Literal["step"] = "step"
     agent: str

@@ -54,7 +54,6 @@ class _Step:
 
     agent: str
     step: int
-    ts: float
     text: str
     input_tokens: int = 0
     output_tokens: int = 0
@@ -70,9 +69,9 @@ class _Step:
         self.output_tokens += int(usage.get("output_tokens", 0))
         self.cost_usd = round(self.cost_usd + float(completion.get("cost_usd", 0.0)), 6)
 
-    def event(self, task: str | None) -> StepEvent:
+    def event(self, task: str | None, ts: float) -> StepEvent:
         return StepEvent(
-            ts=self.ts,
+            ts=ts,
             task=task,
             agent=self.agent,
             step=self.step,
@@ -139,7 +138,7 @@ class EventTranslator:
         )
 
     def _on_request(self, record: dict[str, Any], agent: str) -> None:
-        self._flush(agent)
+        self._flush(agent, record["ts"])
         self._asked.add(agent)
 
     def _on_completion(self, record: dict[str, Any], agent: str) -> None:
@@ -149,7 +148,7 @@ class EventTranslator:
             message = completion.get("message") or {}
             text = str(message.get("content") or "")
             step = int(record.get("step", 0)) + 1  # recorded before the step is counted
-            self._steps[agent] = _Step(agent, step, record["ts"], text)
+            self._steps[agent] = _Step(agent, step, text)
         current = self._steps.get(agent)
         if current is not None:
             current.charge(completion)
@@ -218,7 +217,7 @@ class EventTranslator:
             self._steps[agent].stuck = str(record.get("detail", record.get("pattern", "")))
 
     def _on_end(self, record: dict[str, Any], agent: str) -> None:
-        self._flush(agent)
+        self._flush(agent, record["ts"])
         self._asked.discard(agent)
         if agent != "0":
             return
@@ -236,10 +235,11 @@ class EventTranslator:
             )
         )
 
-    def _flush(self, agent: str) -> None:
+    def _flush(self, agent: str, ts: float) -> None:
+        """Emit the agent's step, over at `ts` (its next model call or its end)."""
         current = self._steps.pop(agent, None)
         if current is not None:
-            self.emit(current.event(self.task))
+            self.emit(current.event(self.task, ts))
 
 
 class JsonlWriter:
