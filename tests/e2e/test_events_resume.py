@@ -100,3 +100,23 @@ def test_resume_refuses_when_the_base_commit_is_gone(solve, devagent, buggy_repo
     result = devagent("solve", "--resume", str(out), "--max-steps", "6")
     assert result.returncode == 2
     assert "no longer has the run's base commit" in result.stderr
+
+
+def test_bench_events_are_tagged_with_their_task_and_end_with_the_totals(devagent, tmp_path):
+    tasks = Path(__file__).parents[2] / "tasks"
+    ids = ["cli-wordcount", "dotenv-inline-comments"]
+    out = tmp_path / "bench"
+    args = [str(tasks / i) for i in ids]
+    result = devagent(
+        "bench", *args, "--model", "oracle", "-j", "2", "--out", str(out), "--events", "jsonl"
+    )
+    assert result.returncode == 0, result.stderr
+    events = [parse_event(line) for line in result.stdout.splitlines()]
+    assert events[-1].type == "bench_result" and events[-1].totals["resolved"] == 2
+    assert all(e.task in ids for e in events[:-1])
+    for task in ids:
+        mine = [e for e in events if e.task == task]
+        assert (mine[0].type, mine[-1].type) == ("start", "task_result")
+        records = read_trajectory(out / "runs" / task / "trajectory.jsonl")
+        budget = [r for r in records if r["type"] == "budget"]
+        assert len([e for e in mine if isinstance(e, StepEvent)]) == len(budget)
