@@ -35,8 +35,6 @@ class ResumePoint:
     task: Task
     budget: dict[str, Any]
     """The run's budget limits (`BudgetConfig` fields)."""
-    config: dict[str, Any]
-    """The run's `AgentConfig`."""
     status: str
     reason: str
     patch: str
@@ -119,7 +117,6 @@ def resume_point(
         meta=_meta(records),
         task=Task.from_dict(starts[0]["task"]),
         budget=dict(starts[-1].get("budget") or {}),
-        config=dict(starts[-1].get("config") or {}),
         status=str(end.get("status")) if end else "interrupted",
         reason=str(end.get("reason", "")) if end else "the run recorded no end",
         patch=str(patch),
