@@ -4,6 +4,11 @@ scripted model, the CLI as a subprocess."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -120,3 +125,55 @@ def test_bench_events_are_tagged_with_their_task_and_end_with_the_totals(devagen
         records = read_trajectory(out / "runs" / task / "trajectory.jsonl")
         budget = [r for r in records if r["type"] == "budget"]
         assert len([e for e in mine if isinstance(e, StepEvent)]) == len(budget)
+
+
+def test_an_interrupted_run_resumes_where_it_stopped(
+    devagent, buggy_repo, issue_file, script, tmp_path
+):
+    """Ctrl-C during a 300 s command; the resumed run goes on with the replies after it."""
+    replies = [
+        FIX[1],
+        {"content": "wait", "tool_calls": [{"name": "run", "arguments": {"command": "sleep 300"}}]},
+        NOTE,
+        FIX[2],
+    ]
+    out = tmp_path / "out"
+    argv = ["solve", str(issue_file), "--repo", str(buggy_repo), "--model", script(replies)]
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "devagent.cli",
+            *argv,
+            *BASE,
+            "--out",
+            str(out),
+            "--events",
+            "jsonl",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "DEVAGENT_CACHE_DIR": str(tmp_path / "cache")},
+    )
+    trajectory = out / "trajectory.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and "sleep 300" not in (
+        trajectory.read_text() if trajectory.exists() else ""
+    ):
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    stdout, _ = proc.communicate(timeout=120)
+    last = parse_event(stdout.splitlines()[-1])
+    assert isinstance(last, ResultEvent) and last.status == "interrupted"
+    again = devagent(
+        "solve", "--resume", str(out), "--events", "jsonl",
+        extra={"DEVAGENT_CACHE_DIR": str(tmp_path / "cache")},
+    )  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    events = [parse_event(line) for line in again.stdout.splitlines()]
+    assert events[0].type == "resume" and events[0].from_status == "interrupted"
+    steps = [[c.name for c in e.calls] for e in events if isinstance(e, StepEvent)]
+    assert steps == [["create"], ["submit"]]
+    patch = (out / "patch.diff").read_text()
+    assert "+    return a + b" in patch and "+add adds" in patch
