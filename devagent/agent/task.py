@@ -64,6 +64,9 @@ class RunResult:
     summary: str = ""
     plan: list[dict[str, str]] = field(default_factory=list)
     budget: dict[str, Any] = field(default_factory=dict)
+    dirty_paths: tuple[str, ...] = ()
+    """The person's uncommitted changes the run started from (--include-dirty): part of the
+    starting point, never of `patch` (they are in OUT/dirty.diff)."""
 
     @property
     def solved(self) -> bool:
@@ -83,5 +86,6 @@ class RunResult:
             "plan": self.plan,
             "budget": self.budget,
             "patch_bytes": len(self.patch.encode()),
+            "dirty_paths": list(self.dirty_paths),
             "trajectory": str(self.trajectory_path) if self.trajectory_path else None,
         }
