@@ -208,7 +208,7 @@ def finish(
         )
         console.print(f"patch: {out / 'patch.diff'}   report: {out / 'report.md'}")
         if result.dirty_paths:
-            console.print(dirty_line(result.dirty_paths, out / "dirty.diff"))
+            console.print(dirty_line(result.dirty_paths, out / "dirty.diff"), soft_wrap=True)
         for key, value in delivered.items():
             console.print(f"{key}: {value}")
     if result.status == "error":
