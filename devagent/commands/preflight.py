@@ -12,6 +12,7 @@ from devagent.agent.budget import parse_duration
 from devagent.commands.solvecmd import SolveCommand
 from devagent.delivery import is_checked_out
 from devagent.errors import DevagentError
+from devagent.forge.refs import is_issue_ref
 from devagent.gitcmd import is_branch_name
 from devagent.workspace import WorkspaceError, resolve_revision
 
@@ -24,6 +25,8 @@ class FlagError(DevagentError):
 
 def check_request(args: SolveCommand, local_repo: Path | None) -> None:
     """Refuse, before any work, a solve that cannot run or deliver as asked (`FlagError`)."""
+    if args.issue != "-" and not is_issue_ref(args.issue) and not Path(args.issue).is_file():
+        raise FlagError(f"issue file not found: {args.issue}")
     check_budget_flags(args)
     if args.out is not None:
         check_out(args.out)
