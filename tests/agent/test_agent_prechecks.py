@@ -67,6 +67,10 @@ def test_exit_126_and_127_are_the_commands_that_cannot_run() -> None:
         return CheckResult("./t.sh", passed=code == 0, exit_code=code, output_tail=output)
 
     assert unrunnable([check(0), check(1), check(2)]) is None
+    bash = check(127, "1e48b6b7a3c146de: line 1: nosuchtool: command not found\n")
+    assert unrunnable_reason(bash).endswith(
+        "(exit 127: command not found): nosuchtool: command not found"
+    )
     found = unrunnable([check(1), check(126, "sh: 1: ./t.sh: Permission denied\n")])
     assert found is not None
     assert unrunnable_reason(found) == (
