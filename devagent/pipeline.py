@@ -93,9 +93,6 @@ class SolveOptions:
     host: HostIndexConfig | Future[HostIndexConfig] | None = None
     """The host's package indexes (baked into images): given, being read (a future), or None to
     read them when an image is needed."""
-    precheck: bool = False
-    """Run the goal checks once before the agent starts (a task whose goal already passes is
-    broken); the results come back in `SolveOutcome.prechecks`."""
     repo_map_tokens: int = 1024
     environment: EnvironmentSpec | None = None
     """The repository's [environment]: image setup, sandbox variables, default test command."""
@@ -112,11 +109,20 @@ class SolveOptions:
 class SolveOutcome:
     result: RunResult
     base: str
-    """The commit the patch applies to."""
+    """The commit the run started from."""
     patch_since_start: str
-    """The patch without the user's carried-over uncommitted changes (for --apply)."""
+    """The agent's change alone, from the starting point (= `result.patch`; for --apply,
+    whose tree already holds the person's uncommitted changes)."""
     image: str
     prechecks: list[CheckResult] = field(default_factory=list)
+    """The goal checks as run once before the agent started (a goal that already passes, or
+    cannot run, shows here)."""
+    dirty: str = ""
+    """The person's uncommitted changes the run started from (--include-dirty), against
+    `base`: OUT/dirty.diff."""
+    patch_since_base: str = ""
+    """The person's carried-over changes and the agent's together, against `base` (what
+    --branch and --pr commit on it)."""
 
 
 def build_task(opts: SolveOptions) -> tuple[Task, BudgetConfig]:
@@ -205,12 +211,9 @@ def _run_in_workspace(
                 started.result()
                 reported.result()
             task = replace(task, repo_map=repo_map)
-            prechecks = []
-            if opts.precheck:
-                opts.on_progress("running the goal checks before any change")
-                prechecks = run_checks(
-                    sandbox, task.goal_checks(), timeout=opts.agent.check_timeout
-                )
+            if task.goal_checks():
+                opts.on_progress("running the goal checks once before the agent starts")
+            prechecks = run_checks(sandbox, task.goal_checks(), timeout=opts.agent.check_timeout)
             memory = MemoryStore.in_cache_dir(opts.cache_dir) if opts.cache_dir else None
             if opts.mcp.servers:
                 opts.on_progress("starting the MCP servers")
@@ -231,6 +234,7 @@ def _run_in_workspace(
                 listeners=opts.listeners,
                 cache_dir=opts.cache_dir,
                 context=ctx,
+                prechecks=prechecks,
                 meta={
                     "repo": str(opts.repo),
                     "base": ws.base,
@@ -246,7 +250,9 @@ def _run_in_workspace(
                 mcp.close()
                 if memory is not None:
                     memory.close()
-            return SolveOutcome(result, ws.base, ws.diff(since_start=True), image, prechecks)
+            dirty = ws.dirty_diff()
+            whole = ws.diff() if dirty else result.patch
+            return SolveOutcome(result, ws.base, result.patch, image, prechecks, dirty, whole)
 
 
 @contextlib.contextmanager

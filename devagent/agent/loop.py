@@ -376,6 +376,9 @@ class Agent:
         self._keep_if_best(results, patch)
         if all_passed(results) and not self.task.checks and not patch.strip():
             return Observation.failure(render("repro_missing.j2", command=commands[0]))
+        if all_passed(results) and not patch.strip():  # passing is not the agent's doing
+            self._verdict = GaveUp("the goal checks pass, but the agent changed nothing")
+            return Observation(render("no_change.j2", results=results))
         if all_passed(results):
             self._verdict = Submitted("the goal checks passed")
             return Observation(render("checks_passed.j2", results=results))

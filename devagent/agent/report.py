@@ -48,10 +48,17 @@ def render_report(task: Task, result: RunResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_outputs(out: Path, task: Task, result: RunResult, redactor: Redactor) -> dict[str, Path]:
-    """Write report.md, result.json and patch.diff into `out`; return their paths."""
+def write_outputs(
+    out: Path, task: Task, result: RunResult, redactor: Redactor, *, dirty: str = ""
+) -> dict[str, Path]:
+    """Write report.md, result.json and patch.diff (the agent's change only) into `out`, and
+    dirty.diff when the run started from the person's uncommitted changes (`dirty`); return
+    their paths."""
     out.mkdir(parents=True, exist_ok=True)
     paths = {name: out / name for name in ("report.md", "result.json", "patch.diff")}
+    if dirty:
+        paths["dirty.diff"] = out / "dirty.diff"
+        paths["dirty.diff"].write_text(redactor.text(dirty), encoding="utf-8")
     paths["report.md"].write_text(redactor.text(render_report(task, result)), encoding="utf-8")
     payload = redactor.value(result.to_dict())
     paths["result.json"].write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")

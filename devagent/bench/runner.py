@@ -154,7 +154,6 @@ def run_task(task: Task, opts: BenchOptions) -> TaskOutcome:
             budget_defaults=opts.budget_defaults,
             image=image,
             environment=task.config.environment,
-            precheck=True,
             cache_dir=opts.cache_dir,
             secrets=opts.secrets,
             host=opts.host,

@@ -160,7 +160,8 @@ def deliver(
         done.update(_propose(args, repo, outcome, report, forge_issue, author))
     elif args.branch:
         message = commit_message(report.issue_title, status=result.status, summary=report.summary)
-        sha = commit_to_branch(repo, result.patch, args.branch, message, author, base=outcome.base)
+        patch = outcome.patch_since_base or result.patch  # on the base: the person's too
+        sha = commit_to_branch(repo, patch, args.branch, message, author, base=outcome.base)
         if args.checkout:
             check_out_branch(repo, args.branch)
         done["branch"] = f"{args.branch} at {sha[:12]}"
@@ -201,7 +202,7 @@ def _propose(
         user_repo=repo,
         owner=owner,
         repo=name,
-        patch=outcome.result.patch,
+        patch=outcome.patch_since_base or outcome.result.patch,
         report=report,
         author=author,
         base_branch=args.base_branch or current_branch(repo),

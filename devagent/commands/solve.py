@@ -8,6 +8,7 @@ import os
 import sys
 import tempfile
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,6 +18,7 @@ from devagent.assembly import run_model
 from devagent.background import in_background
 from devagent.commands import deliver
 from devagent.commands.flags import duration_text, epilog
+from devagent.commands.preflight import check_request
 from devagent.commands.solvecmd import SolveCommand
 from devagent.config import load_settings
 from devagent.errors import DevagentError
@@ -151,13 +153,21 @@ def execute(args: SolveCommand, console: Console) -> int:
     from sandbox.hostconfig import cached_host_config
 
     local_repo = Path(args.repo).resolve() if Path(args.repo).exists() else None
+    check_request(args, local_repo)  # flags, budgets, branch names, --out: before any work
+    deliver.check_flags(args, local_repo)
     settings = load_settings(
         {"model": args.model, "image": args.image, "network": args.network}, local_repo
+    )
+    model = run_model(  # the spec and its credentials, before the clone
+        settings,
+        model=args.model,
+        base_url=args.base_url,
+        tool_protocol=args.tool_protocol,
+        background=True,
     )
     # pip and npm answer while the run clones (the images' keys need their configuration)
     host = in_background(cached_host_config, settings.cache_dir, environ=os.environ)
     issue_text, forge_issue = read_issue(args.issue, args.github_api_url)
-    deliver.check_flags(args, local_repo)
     if local_repo is not None and not args.include_dirty:
         notice = dirty_notice(uncommitted_paths(local_repo))
         if notice:
@@ -172,13 +182,7 @@ def execute(args: SolveCommand, console: Console) -> int:
         issue=issue_text,
         repo=local_repo or args.repo,
         out=out,
-        model=run_model(
-            settings,
-            model=args.model,
-            base_url=args.base_url,
-            tool_protocol=args.tool_protocol,
-            background=True,
-        ),
+        model=model,
         checks=args.test + settings.test_commands,
         budget=budget_flags(args),
         budget_defaults=settings.budget.model_dump(),
@@ -229,6 +233,16 @@ def dirty_notice(left_out: list[str]) -> str:
     )
 
 
+def dirty_line(paths: Sequence[str], dirty_diff: Path) -> str:
+    """The line that says the person's own uncommitted changes were the starting point and
+    where they are: never in the agent's patch."""
+    more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+    return (
+        f"started from your uncommitted changes ({', '.join(paths[:3])}{more}): they are in "
+        f"{dirty_diff}, not in the patch"
+    )
+
+
 def finish(
     args: SolveCommand, console: Console, outcome: SolveOutcome, out: Path, delivered: dict
 ) -> int:
@@ -250,6 +264,8 @@ def finish(
             f"${result.cost_usd:.4f} · {result.duration_s:.1f}s"
         )
         console.print(f"patch: {out / 'patch.diff'}   report: {out / 'report.md'}")
+        if result.dirty_paths:
+            console.print(dirty_line(result.dirty_paths, out / "dirty.diff"), soft_wrap=True)
         for key, value in delivered.items():
             console.print(f"{key}: {value}")
     if result.status == "error":

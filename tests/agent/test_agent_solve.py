@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-from functools import partial
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
 from devagent.agent.budget import BudgetConfig
-from devagent.agent.forkpatch import sandbox_diff
 from devagent.agent.issue import IssueError, parse_duration, parse_issue
 from devagent.agent.memory import MemoryStore
 from devagent.agent.replay import load_recording
@@ -23,21 +21,12 @@ from sandbox.local import LocalSandbox
 from tests.agent.fakes import (
     CHECK,
     FIXED_CALC,
+    DirWorkspace,
     ScriptedTestModel,
     call,
     fake_tools,
-    reset_to,
     tiny_repo,
 )
-
-
-class DirWorkspace:
-    """A stand-in for `devagent.workspace.Workspace` over a git directory."""
-
-    def __init__(self, path: Path) -> None:
-        self.tree = path
-        self.diff = partial(sandbox_diff, LocalSandbox(path))
-        self.reset_to = partial(reset_to, path)
 
 
 def _request(tmp_path: Path, model: ScriptedTestModel, memory: MemoryStore) -> SolveRequest:
