@@ -92,7 +92,7 @@ def assert_refused_before_any_work(result, tmp_path: Path, repo: Path, server: H
         (["--max-usd", "nan"], "--max-usd must be a finite number above 0, not nan"),
         (["--max-usd", "inf"], "--max-usd must be a finite number above 0, not inf"),
         (["--max-time", "0s"], "--max-time must be a duration above 0"),
-        (["--max-time", "soon"], "--max-time must be a duration above 0"),
+        (["--max-time", "soon"], "argument --max-time: cannot read duration 'soon'"),
         (["--branch", "bad..name"], "--branch 'bad..name' is not a valid branch name"),
         (["--branch=-x"], "--branch '-x' is not a valid branch name"),
         (["--branch", "main"], "--branch main is checked out in"),
@@ -106,7 +106,7 @@ def test_a_flag_that_cannot_work_is_one_line_naming_it_before_any_work(
     result = solve(tmp_path, repo, server, *args)
     assert_refused_before_any_work(result, tmp_path, repo, server)
     assert error_line(result.stderr).startswith(f"error: {message}"), result.stderr
-    assert "hint: nothing was cloned" in result.stderr
+    assert "hint:" not in result.stderr  # one line: the flag and what is wrong with it
 
 
 @pytest.mark.parametrize(

@@ -18,9 +18,8 @@ from devagent.workspace import WorkspaceError, resolve_revision
 
 
 class FlagError(DevagentError):
-    """A flag's value cannot work; nothing has been done yet."""
-
-    hint = "nothing was cloned, started or asked of the model; fix the flag and rerun"
+    """A flag's value cannot work; nothing has been done yet (the one error line names the
+    flag and what is wrong with it: no hint line)."""
 
 
 def check_request(args: SolveCommand, local_repo: Path | None) -> None:

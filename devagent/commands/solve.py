@@ -158,6 +158,8 @@ def execute(args: SolveCommand, console: Console) -> int:
     settings = load_settings(
         {"model": args.model, "image": args.image, "network": args.network}, local_repo
     )
+    # a file's front matter is checked before the model; a forge issue is fetched after it
+    issue = None if is_issue_ref(args.issue) else read_issue(args.issue, args.github_api_url)
     model = run_model(  # the spec and its credentials, before the clone
         settings,
         model=args.model,
@@ -167,7 +169,7 @@ def execute(args: SolveCommand, console: Console) -> int:
     )
     # pip and npm answer while the run clones (the images' keys need their configuration)
     host = in_background(cached_host_config, settings.cache_dir, environ=os.environ)
-    issue_text, forge_issue = read_issue(args.issue, args.github_api_url)
+    issue_text, forge_issue = issue or read_issue(args.issue, args.github_api_url)
     if local_repo is not None and not args.include_dirty:
         notice = dirty_notice(uncommitted_paths(local_repo))
         if notice:

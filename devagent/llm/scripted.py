@@ -45,7 +45,9 @@ def load_script(path: Path) -> list[ScriptedReply]:
     """Replies from a YAML or JSON file holding a list (JSON is YAML, so one parser reads both)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+    except OSError as exc:
+        raise ScriptError(f"cannot read script {path}: {exc.strerror or exc}") from exc
+    except yaml.YAMLError as exc:
         raise ScriptError(f"cannot read script {path}: {exc}") from exc
     if not isinstance(data, list):
         raise ScriptError(f"script {path} must be a list of replies")
