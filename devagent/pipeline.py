@@ -109,6 +109,13 @@ class SolveOutcome:
     """The patch without the user's carried-over uncommitted changes (for --apply)."""
     image: str
     prechecks: list[CheckResult] = field(default_factory=list)
+    out: Path | None = None
+    """The run folder: patch.diff, report.md, result.json, trajectory.jsonl."""
+
+    @property
+    def patch_path(self) -> str:
+        """Where the run's patch is, for a person to read or apply."""
+        return str(self.out / "patch.diff") if self.out is not None else "OUT/patch.diff"
 
 
 def build_task(opts: SolveOptions) -> tuple[Task, BudgetConfig]:
@@ -233,7 +240,8 @@ def _run_in_workspace(
             finally:
                 if memory is not None:
                     memory.close()
-            return SolveOutcome(result, ws.base, ws.diff(since_start=True), image, prechecks)
+            patch = ws.diff(since_start=True)
+            return SolveOutcome(result, ws.base, patch, image, prechecks, opts.out)
 
 
 @contextlib.contextmanager

@@ -83,7 +83,7 @@ def run_agent(request: SolveRequest) -> RunResult:
             config=request.config,
         )
         result = agent.run(task)
-    write_outputs(request.out, task, result, redactor)
+    write_outputs(request.out, task, result, redactor, request.meta)
     if request.memory is not None and request.repo_key:
         request.memory.remember(request.repo_key, learned_facts(task, result))
     return result

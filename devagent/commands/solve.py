@@ -21,6 +21,7 @@ from devagent.commands.solvecmd import SolveCommand
 from devagent.config import load_settings
 from devagent.errors import DevagentError
 from devagent.forge.refs import is_issue_ref
+from devagent.units import count, duration, usd
 
 if TYPE_CHECKING:
     from devagent.pipeline import SolveOutcome
@@ -211,7 +212,17 @@ def execute(args: SolveCommand, console: Console) -> int:
             diagnostics.print()
         else:
             outcome = run_pipeline(opts)
-    delivered = deliver.deliver(args, local_repo, outcome, issue_text, forge_issue, console)
+    try:
+        delivered = deliver.deliver(args, local_repo, outcome, issue_text, forge_issue, console)
+    except DevagentError:  # the run's summary first, so the person knows where the patch is
+        finish(
+            args,
+            console,
+            outcome,
+            out,
+            {"delivery": f"failed; the patch is in {out / 'patch.diff'}"},
+        )
+        raise
     return finish(args, console, outcome, out, delivered)
 
 
@@ -243,12 +254,13 @@ def finish(
                 f"  {'[green]pass[/]' if check.passed else '[red]FAIL[/]'}  {check.command}"
             )
         console.print(
-            f"steps {result.steps} · tokens {result.usage.total_tokens} · "
-            f"${result.cost_usd:.4f} · {result.duration_s:.1f}s"
+            f"steps {result.steps} · tokens {count(result.usage.total_tokens)} · "
+            f"{usd(result.cost_usd)} · {duration(result.duration_s)}"
         )
+        console.print(f"run folder: {out}", highlight=False)
         console.print(f"patch: {out / 'patch.diff'}   report: {out / 'report.md'}")
         for key, value in delivered.items():
-            console.print(f"{key}: {value}")
+            console.print(f"{key}: {value}", highlight=False)
     if result.status == "error":
         return 2
     return 0 if result.solved else 1
