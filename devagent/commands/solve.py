@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -147,6 +148,7 @@ def execute(args: SolveCommand, console: Console) -> int:
     """Run one solve and its delivery; the exit code (0 solved, 1 not, 2 error)."""
     from devagent.agent.signals import stop_on_sigint
     from devagent.agent.view import LiveView
+    from devagent.commands.progress import SetupProgress
     from devagent.pipeline import SolveOptions, run_pipeline
     from devagent.workspace import uncommitted_paths
     from sandbox.hostconfig import cached_host_config
@@ -168,7 +170,10 @@ def execute(args: SolveCommand, console: Console) -> int:
     diagnostics = Console(
         stderr=True, soft_wrap=True
     )  # progress and the live view; results go to `console`
-    view = None if args.json or args.quiet else LiveView(diagnostics)
+    shown = not (args.json or args.quiet)
+    log = out / "image-build.log"
+    setup = SetupProgress(diagnostics, log_path=log, verbose=args.verbose) if shown else None
+    view = LiveView(diagnostics, before_start=setup.close) if setup else None
     opts = SolveOptions(
         issue=issue_text,
         repo=local_repo or args.repo,
@@ -195,23 +200,17 @@ def execute(args: SolveCommand, console: Console) -> int:
         cache_dir=settings.cache_dir,
         keep_workspace=True,
         host=host,
-        on_progress=(
-            (lambda m: None)
-            if args.json or args.quiet
-            else lambda m: diagnostics.print(f"[dim]· {m}[/]")
-        ),
+        on_progress=setup or (lambda m: None),
     )
     if opts.model.name.startswith("scripted:") and not args.json:
         diagnostics.print(
             f"[yellow]Model: {opts.model.name} — replies scripted in advance, not a live model.[/]"
         )
-    with stop_on_sigint(stop):
-        if view is not None:
-            with view:
-                outcome = run_pipeline(opts)
-            diagnostics.print()
-        else:
-            outcome = run_pipeline(opts)
+    with stop_on_sigint(stop), contextlib.ExitStack() as shown_while_running:
+        if setup is not None and view is not None:
+            shown_while_running.enter_context(setup)  # closed when the agent starts, or here
+            shown_while_running.enter_context(view)
+        outcome = run_pipeline(opts)
     try:
         delivered = deliver.deliver(args, local_repo, outcome, issue_text, forge_issue, console)
     except DevagentError:  # the run's summary first, so the person knows where the patch is
