@@ -23,7 +23,7 @@ def duration(seconds: float) -> str:
     return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
-def clock(seconds: float) -> str:
+def stopwatch(seconds: float) -> str:
     """A ticking clock: `7s`, `2m03s`, `1h05m` (compact, for one-line progress)."""
     whole = max(int(seconds), 0)
     if whole < 60:

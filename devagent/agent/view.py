@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from devagent.agent.actions import describe_call, describe_outcome, one_line
-from devagent.units import amount, clock, duration
+from devagent.units import amount, duration, stopwatch
 
 PLAN_MARKS = {"done": "✓", "in_progress": "▸", "pending": "·"}
 SHOWN_DURATION_S = 1.0
@@ -139,11 +139,11 @@ class LiveView:
     def status_line(self) -> Text:
         """`step 4 · waiting for the model… 12s · 1m03s in all`."""
         now = self.clock()
-        total = f" · {clock(now - self.started)} in all" if self.started is not None else ""
+        total = f" · {stopwatch(now - self.started)} in all" if self.started is not None else ""
         return Text.assemble(
             (f"step {self.step} · ", "bold"),
             self.doing,
-            (f" {clock(now - self.since)}", "yellow"),
+            (f" {stopwatch(now - self.since)}", "yellow"),
             (total, "dim"),
         )
 

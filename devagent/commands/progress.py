@@ -20,7 +20,7 @@ from rich.spinner import Spinner
 from rich.text import Text
 
 from devagent.agent.actions import one_line
-from devagent.units import clock, duration
+from devagent.units import duration, stopwatch
 from sandbox.imagebuild import BuildOutput
 
 _STEP = re.compile(r"^Step (\d+)/(\d+) : (?:RUN )?(.*)$")
@@ -70,7 +70,7 @@ class SetupLine:
     def line(self) -> str:
         """`building environment image · step 3/5 pip install -e . · 12s`."""
         step = f" · step {self.step[0]}/{self.step[1]} {self.step[2]}" if self.step else ""
-        return f"{self.phase}{step} · {clock(self.clock() - self.since)}"
+        return f"{self.phase}{step} · {stopwatch(self.clock() - self.since)}"
 
 
 class SetupProgress:
