@@ -14,10 +14,11 @@ WIDTH = 90
 _SPACE = re.compile(r"\s+")
 
 
-def one_line(text: str, width: int = WIDTH) -> str:
-    """`text` on one line: whitespace runs (newlines included) become one space, cut at
-    `width` with `…`."""
-    flat = escape_name(_SPACE.sub(" ", text).strip())
+def one_line(text: str, width: int = WIDTH, *, newline: str = " ") -> str:
+    """`text` on one line: each line's whitespace runs become one space, lines are joined with
+    `newline` (a command's show as ` ⏎ `), and the whole is cut at `width` with `…`."""
+    lines = [_SPACE.sub(" ", line).strip() for line in text.splitlines()]
+    flat = escape_name(newline.join(line for line in lines if line))
     return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
 
 
@@ -45,7 +46,7 @@ def describe_call(name: str, args: Mapping[str, Any]) -> str:
     """`view src/x.py:10-40`, `run pytest -q`, `apply_patch a.py, b.py`: the tool and what it
     was pointed at, on one line (a multi-line command shows as one)."""
     detail = _detail(name, args) if isinstance(args, Mapping) else ""
-    return one_line(f"{name} {detail}".strip())
+    return one_line(f"{name} {detail}".strip(), newline=" ⏎ ")
 
 
 def describe_outcome(ok: bool, data: Mapping[str, Any] | None, text: str) -> str:

@@ -256,8 +256,9 @@ def finish(
             f"steps {result.steps} · tokens {count(result.usage.total_tokens)} · "
             f"{usd(result.cost_usd)} · {duration(result.duration_s)}"
         )
-        console.print(f"run folder: {out}", highlight=False)
-        console.print(f"patch: {out / 'patch.diff'}   report: {out / 'report.md'}")
+        for name, path in (("run folder", out), ("patch", out / "patch.diff")):
+            console.print(f"{name}: {path}", highlight=False, soft_wrap=True)
+        console.print(f"report: {out / 'report.md'}", highlight=False, soft_wrap=True)
         for key, value in delivered.items():
             console.print(f"{key}: {value}", highlight=False)
     if result.status == "error":

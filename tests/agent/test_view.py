@@ -69,7 +69,7 @@ def test_each_finished_action_is_one_transcript_line(tmp_path: Path) -> None:
     )
     lines = [line.rstrip() for line in text.splitlines()]
     assert lines[0] == "  model test:scripted"
-    assert "  ✓ run echo one echo two" in lines
+    assert "  ✓ run echo one ⏎ echo two" in lines
     assert "  ✗ run exit 3 (exit 3)" in lines
     assert "  ✓ plan (1 steps)" in lines and "      ▸ fix add" in lines
     assert "  ✓ write_file calc.py" in lines
@@ -140,8 +140,8 @@ def test_a_view_never_entered_draws_nothing_live_and_prints_only_the_transcript(
 
 
 def test_calls_and_outcomes_read_as_short_lines() -> None:
-    assert (
-        describe_call("run", {"command": "cd src &&\n  pytest -q\n"}) == "run cd src && pytest -q"
+    assert describe_call("run", {"command": "cd src &&\n  pytest  -q\n"}) == (
+        "run cd src && ⏎ pytest -q"
     )
     assert describe_call("view", {"path": "a.py", "start_line": 10, "end_line": 40}) == (
         "view a.py:10-40"
