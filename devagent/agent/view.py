@@ -102,7 +102,7 @@ class LiveView:
             ("✓ ", "green") if ok else ("✗ ", "red"),
             (described, "cyan"),
             f" ({why})" if why else "",
-            (f" {duration(took)}", "dim") if took >= SHOWN_DURATION_S else "",
+            (f" · {duration(took)}", "dim") if took >= SHOWN_DURATION_S else "",
         )
         plan = (record.get("data") or {}).get("plan")
         if record.get("name") == "plan" and ok and isinstance(plan, list):
@@ -125,7 +125,8 @@ class LiveView:
 
     def _on_budget(self, record: dict[str, Any], agent: str) -> None:
         if agent == "0":
-            self.budget, self.step = record.get("budget") or {}, int(record.get("step") or 0)
+            self.budget = record.get("budget") or {}
+            self.step = int((self.budget.get("steps") or {}).get("used", self.step))
 
     def _on_end(self, record: dict[str, Any], agent: str) -> None:
         status = str(record.get("status", ""))
@@ -137,13 +138,13 @@ class LiveView:
     # -- the live part ---------------------------------------------------------------------
 
     def status_line(self) -> Text:
-        """`step 4 · waiting for the model… 12s · 1m03s in all`."""
+        """`step 4 · waiting for the model… · 12s · 1m03s in all` (steps taken so far)."""
         now = self.clock()
         total = f" · {stopwatch(now - self.started)} in all" if self.started is not None else ""
         return Text.assemble(
             (f"step {self.step} · ", "bold"),
             self.doing,
-            (f" {stopwatch(now - self.since)}", "yellow"),
+            (f" · {stopwatch(now - self.since)}", "yellow"),
             (total, "dim"),
         )
 

@@ -78,8 +78,10 @@ def test_each_finished_action_is_one_transcript_line(tmp_path: Path) -> None:
 
 
 def test_the_view_says_waiting_for_the_model_while_a_request_is_out(tmp_path: Path) -> None:
-    _, model, view = watched_run(tmp_path, [[call("submit", summary="nothing")]])
-    assert model.seen[0].startswith("step 0 · waiting for the model… 7s")
+    turns = [[call("run", command="true")], [call("submit", summary="nothing")]]
+    _, model, view = watched_run(tmp_path, turns)
+    assert model.seen[0].startswith("step 0 · waiting for the model… · 7s")
+    assert model.seen[1].startswith("step 1 · waiting for the model… · 7s")
     assert "waiting for the model" not in view.status_line().plain
 
 
@@ -88,9 +90,9 @@ def test_the_clock_ticks_without_events() -> None:
     view = LiveView(console(), clock=clock)
     view({"type": "start", "agent": "0", "step": 0, "model": "m"})
     view({"type": "request", "agent": "0", "step": 0})
-    assert view.status_line().plain == "step 0 · waiting for the model… 0s · 0s in all"
+    assert view.status_line().plain == "step 0 · waiting for the model… · 0s · 0s in all"
     clock.now += 65
-    assert view.status_line().plain == "step 0 · waiting for the model… 1m05s · 1m05s in all"
+    assert view.status_line().plain == "step 0 · waiting for the model… · 1m05s · 1m05s in all"
 
 
 def test_budget_bars_show_steps_tokens_dollars_and_a_ticking_time() -> None:
