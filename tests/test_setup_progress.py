@@ -9,7 +9,7 @@ from typing import Any
 
 from rich.console import Console
 
-from devagent.commands.progress import SetupLine, SetupProgress
+from devagent.commands.progress import SetupLine, SetupProgress, step_text
 from sandbox.imagebuild import BuildSpec, run_build
 
 BUILD = [
@@ -132,3 +132,16 @@ def test_the_phase_names_the_image_and_the_clock_restarts_with_each_phase() -> N
     assert line.line() == "building environment image (dependencies) · 1m15s"
     line.feed("starting the sandbox (devagent/env:ab12)")
     assert line.line() == "starting the sandbox (devagent/env:ab12) · 0s"
+
+
+def test_a_step_shows_its_first_command_with_short_paths() -> None:
+    run = (
+        "/opt/devagent-tools/bin/python /opt/devagent-tools/install_deps.py deps     "
+        "&& rm -rf /tmp/devagent-uv-cache"
+    )
+    assert step_text(run) == "python install_deps.py deps …"
+    assert step_text("pip install -e .") == "pip install -e ."
+    assert step_text("COPY --chown=agent:agent workspace/ /workspace/") == (
+        "COPY --chown=agent:agent workspace/ /workspace/"
+    )
+    assert len(step_text("LABEL devagent.image.hash=" + "0" * 64)) == 50

@@ -35,6 +35,19 @@ IMAGE_NAMES = {
 STEP_WIDTH = 50
 
 
+_ABSOLUTE = re.compile(r"(?<!\S)/(?:[\w.@+-]+/)+([\w.@+-]+)")
+_CHAIN = re.compile(r"\s+(?:&&|\|\||;)\s+|;\s+")
+
+
+def step_text(instruction: str) -> str:
+    """A Dockerfile step as a person reads it: `RUN /opt/x/bin/python /opt/x/install.py deps
+    && rm -rf /tmp/c` becomes `python install.py deps …` (the first command of a chain, paths
+    by their last part), cut to `STEP_WIDTH`."""
+    first, *rest = _CHAIN.split(instruction.strip(), maxsplit=1)
+    short = _ABSOLUTE.sub(r"\1", first) + (" …" if rest else "")
+    return one_line(short, STEP_WIDTH)
+
+
 class SetupLine:
     """The state of a run's preparation, from its progress messages (pure but for `clock`)."""
 
@@ -52,7 +65,7 @@ class SetupLine:
             step = _STEP.match(message)
             if step is None:
                 return None
-            self.step = (int(step[1]), int(step[2]), one_line(step[3], STEP_WIDTH))
+            self.step = (int(step[1]), int(step[2]), step_text(step[3]))
             return f"step {self.step[0]}/{self.step[1]} {self.step[2]}"
         building = _BUILDING.match(message)
         if building:
