@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from rich.console import Console
 
 from devagent.commands.progress import SetupLine, SetupProgress, step_text
+from sandbox.errors import ImageBuildError
 from sandbox.imagebuild import BuildSpec, run_build
 
 BUILD = [
@@ -145,3 +147,17 @@ def test_a_step_shows_its_first_command_with_short_paths() -> None:
         "COPY --chown=agent:agent workspace/ /workspace/"
     )
     assert len(step_text("LABEL devagent.image.hash=" + "0" * 64)) == 50
+
+
+def test_a_failed_preparation_names_the_build_log_and_not_ready(tmp_path: Path) -> None:
+    clock, screen = FakeClock(), Console(record=True, force_terminal=False, width=120)
+    log = tmp_path / "image-build.log"
+    with (
+        pytest.raises(ImageBuildError, match="pip failed"),
+        SetupProgress(screen, log_path=log, clock=clock) as progress,
+    ):
+        progress("building devagent/env:0123abcd: the project from /src/calc")
+        build(progress, clock, [*BUILD[:3], {"error": "pip failed"}])
+    text = screen.export_text().splitlines()
+    assert text[-1] == f"build log: {log}"
+    assert not any(line.startswith("ready") for line in text)
