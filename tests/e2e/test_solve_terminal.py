@@ -40,3 +40,13 @@ def test_a_terminal_sees_the_transcript_and_the_run_folder(
     assert f"  ✓ check {CHECK}" in text
     assert f"run folder: {out}" in text
     assert "last check" not in text and '{"' not in text
+
+
+def test_an_apply_that_fails_still_says_where_the_run_and_its_patch_are(solve, buggy_repo):
+    (buggy_repo / "calc.py").write_text("def add(a, b):\n    return b - a  # my own try\n")
+    result = solve(FIX, "--image", "devagent/base:latest", "--test", CHECK, "--apply")
+    assert result.returncode == 2
+    folder = re.search(r"^run folder: (\S+)$", result.stdout, re.M)
+    assert folder is not None, result.stdout
+    assert f"delivery: failed; the patch is in {folder[1]}/patch.diff" in result.stdout
+    assert "conflicts with uncommitted changes" in result.stderr
