@@ -164,7 +164,9 @@ class LiveView:
             total = max(float(limit), 1e-9)
             bar = ProgressBar(total=total, completed=min(used, total), width=30)
             bars.add_row(label, bar, f"{amount(kind, used)} / {amount(kind, float(limit))}")
-        return Group(self.status_line(), bars)
+        line = self.status_line()
+        line.truncate(max(self.console.width, 10), overflow="ellipsis")  # a live line must not wrap
+        return Group(line, bars)
 
     def _go_live(self) -> None:
         self.before_start()

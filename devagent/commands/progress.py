@@ -128,7 +128,10 @@ class SetupProgress:
         return self
 
     def render(self) -> Spinner:
-        self._spinner.update(text=Text(self.state.line()))
+        """The spinner and the line, cut to the terminal's width (a live line must not wrap)."""
+        text = Text(self.state.line())
+        text.truncate(max(self.console.width - 2, 10), overflow="ellipsis")
+        self._spinner.update(text=text)
         return self._spinner
 
     def _write_log(self, message: str) -> None:

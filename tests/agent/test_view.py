@@ -155,3 +155,22 @@ def test_calls_and_outcomes_read_as_short_lines() -> None:
     assert describe_outcome(False, {"summary": {"failed": 3, "errors": 0}}, "") == "3 failed"
     assert describe_outcome(False, {"timed_out": True, "exit_code": -1}, "") == "timed out"
     assert describe_outcome(True, {"exit_code": 0}, "ok") == ""
+
+
+def test_the_status_line_never_wraps_on_a_narrow_terminal() -> None:
+    narrow = Console(record=True, force_terminal=False, width=30, soft_wrap=True)
+    view = LiveView(narrow, clock=FakeClock())
+    view(
+        {
+            "type": "tool_call",
+            "agent": "0",
+            "step": 1,
+            "call": {
+                "id": "c",
+                "name": "run",
+                "arguments": {"command": "pytest -q tests/test_a_very_long_name.py"},
+            },
+        }
+    )
+    narrow.print(view.render())
+    assert narrow.export_text().splitlines()[0] == "step 0 · run pytest -q tests/…"
