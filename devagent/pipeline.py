@@ -123,6 +123,13 @@ class SolveOutcome:
     patch_since_base: str = ""
     """The person's carried-over changes and the agent's together, against `base` (what
     --branch and --pr commit on it)."""
+    out: Path | None = None
+    """The run folder: patch.diff, report.md, result.json, trajectory.jsonl."""
+
+    @property
+    def patch_path(self) -> str:
+        """Where the run's patch is, for a person to read or apply."""
+        return str(self.out / "patch.diff") if self.out is not None else "OUT/patch.diff"
 
 
 def build_task(opts: SolveOptions) -> tuple[Task, BudgetConfig]:
@@ -252,7 +259,9 @@ def _run_in_workspace(
                     memory.close()
             dirty = ws.dirty_diff()
             whole = ws.diff() if dirty else result.patch
-            return SolveOutcome(result, ws.base, result.patch, image, prechecks, dirty, whole)
+            return SolveOutcome(
+                result, ws.base, result.patch, image, prechecks, dirty, whole, opts.out
+            )
 
 
 @contextlib.contextmanager

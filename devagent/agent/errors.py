@@ -13,6 +13,7 @@ ReplayExhausted is not a stop: a replayed run asked for more model replies than 
 from __future__ import annotations
 
 from devagent.errors import DevagentError
+from devagent.units import amount
 
 
 class AgentStop(DevagentError):
@@ -39,7 +40,7 @@ class BudgetExhausted(AgentStop):
     status = "budget_exhausted"
 
     def __init__(self, kind: str, used: float, limit: float) -> None:
-        super().__init__(f"{kind} budget exhausted ({used:g} of {limit:g})")
+        super().__init__(f"{kind} budget exhausted ({amount(kind, used)} of {amount(kind, limit)})")
         self.kind = kind
         self.used = used
         self.limit = limit

@@ -9,7 +9,6 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from devagent.agent.actions import may_change_files, step_record
 from devagent.agent.budget import Budget
 from devagent.agent.calls import dispatch
 from devagent.agent.checks import CheckResult, all_passed, run_checks, score
@@ -22,6 +21,7 @@ from devagent.agent.instructions import RepoInstructions, touched_paths
 from devagent.agent.plan import Plan, plan_tool
 from devagent.agent.prompts import render
 from devagent.agent.seams import AgentIO, host_workspace
+from devagent.agent.steprecords import may_change_files, step_record
 from devagent.agent.stuck import Detection, StuckDetector, digest
 from devagent.agent.submit import submit_tool
 from devagent.agent.task import RunResult, Task

@@ -84,7 +84,7 @@ def run_agent(request: SolveRequest) -> RunResult:
         else:
             result = _cannot_start(request.prechecks, unrunnable_reason(broken), trajectory)
     result = replace(result, dirty_paths=tuple(patch_paths(dirty)))
-    write_outputs(request.out, task, result, redactor, dirty=dirty)
+    write_outputs(request.out, task, result, redactor, dirty=dirty, meta=request.meta)
     if request.memory is not None and request.repo_key and broken is None:
         request.memory.remember(request.repo_key, learned_facts(task, result))
     return result

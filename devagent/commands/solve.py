@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -23,6 +24,7 @@ from devagent.commands.solvecmd import SolveCommand
 from devagent.config import load_settings
 from devagent.errors import DevagentError
 from devagent.forge.refs import is_issue_ref
+from devagent.units import count, duration, usd
 
 if TYPE_CHECKING:
     from devagent.pipeline import SolveOutcome
@@ -148,6 +150,7 @@ def execute(args: SolveCommand, console: Console) -> int:
     """Run one solve and its delivery; the exit code (0 solved, 1 not, 2 error)."""
     from devagent.agent.signals import stop_on_sigint
     from devagent.agent.view import LiveView
+    from devagent.commands.progress import SetupProgress
     from devagent.pipeline import SolveOptions, run_pipeline
     from devagent.workspace import uncommitted_paths
     from sandbox.hostconfig import cached_host_config
@@ -179,7 +182,10 @@ def execute(args: SolveCommand, console: Console) -> int:
     diagnostics = Console(
         stderr=True, soft_wrap=True
     )  # progress and the live view; results go to `console`
-    view = None if args.json or args.quiet else LiveView(diagnostics)
+    shown = not (args.json or args.quiet)
+    log = out / "image-build.log"
+    setup = SetupProgress(diagnostics, log_path=log, verbose=args.verbose) if shown else None
+    view = LiveView(diagnostics, before_start=setup.close) if setup else None
     opts = SolveOptions(
         issue=issue_text,
         repo=local_repo or args.repo,
@@ -203,24 +209,28 @@ def execute(args: SolveCommand, console: Console) -> int:
         cache_dir=settings.cache_dir,
         keep_workspace=True,
         host=host,
-        on_progress=(
-            (lambda m: None)
-            if args.json or args.quiet
-            else lambda m: diagnostics.print(f"[dim]· {m}[/]")
-        ),
+        on_progress=setup or (lambda m: None),
     )
     if opts.model.name.startswith("scripted:") and not args.json:
         diagnostics.print(
             f"[yellow]Model: {opts.model.name} — replies scripted in advance, not a live model.[/]"
         )
-    with stop_on_sigint(stop):
-        if view is not None:
-            with view:
-                outcome = run_pipeline(opts)
-            diagnostics.print()
-        else:
-            outcome = run_pipeline(opts)
-    delivered = deliver.deliver(args, local_repo, outcome, issue_text, forge_issue, console)
+    with stop_on_sigint(stop), contextlib.ExitStack() as shown_while_running:
+        if setup is not None and view is not None:
+            shown_while_running.enter_context(setup)  # closed when the agent starts, or here
+            shown_while_running.enter_context(view)
+        outcome = run_pipeline(opts)
+    try:
+        delivered = deliver.deliver(args, local_repo, outcome, issue_text, forge_issue, console)
+    except DevagentError:  # the run's summary first, so the person knows where the patch is
+        finish(
+            args,
+            console,
+            outcome,
+            out,
+            {"delivery": f"failed; the patch is in {out / 'patch.diff'}"},
+        )
+        raise
     return finish(args, console, outcome, out, delivered)
 
 
@@ -262,14 +272,16 @@ def finish(
                 f"  {'[green]pass[/]' if check.passed else '[red]FAIL[/]'}  {check.command}"
             )
         console.print(
-            f"steps {result.steps} · tokens {result.usage.total_tokens} · "
-            f"${result.cost_usd:.4f} · {result.duration_s:.1f}s"
+            f"steps {result.steps} · tokens {count(result.usage.total_tokens)} · "
+            f"{usd(result.cost_usd)} · {duration(result.duration_s)}"
         )
-        console.print(f"patch: {out / 'patch.diff'}   report: {out / 'report.md'}")
+        for name, path in (("run folder", out), ("patch", out / "patch.diff")):
+            console.print(f"{name}: {path}", highlight=False, soft_wrap=True)
+        console.print(f"report: {out / 'report.md'}", highlight=False, soft_wrap=True)
         if result.dirty_paths:
             console.print(dirty_line(result.dirty_paths, out / "dirty.diff"), soft_wrap=True)
         for key, value in delivered.items():
-            console.print(f"{key}: {value}")
+            console.print(f"{key}: {value}", highlight=False)
     if result.status == "error":
         return 2
     return 0 if result.solved else 1

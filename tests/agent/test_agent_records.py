@@ -29,7 +29,7 @@ RESULT = RunResult(
 def test_outputs_are_written_and_redacted(tmp_path: Path) -> None:
     paths = write_outputs(tmp_path / "out", TASK, RESULT, Redactor(["sk-verysecret-1"]))
     report = paths["report.md"].read_text()
-    assert "**Status:** solved — the goal checks passed" in report
+    assert report.startswith("# devagent: solved\n\nThe goal checks passed.\n")
     assert "- Steps: 4" in report and "- Cost: $0.0123" in report
     assert "### PASS `pytest -q`" in report and "- [done] fix add" in report
     result = json.loads(paths["result.json"].read_text())

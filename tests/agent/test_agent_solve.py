@@ -117,13 +117,14 @@ def test_durations() -> None:
 
 
 def test_live_view_shows_step_action_budget_and_check() -> None:
-    view = LiveView(Console(file=io.StringIO(), width=100))
+    screen = Console(file=io.StringIO(), width=100, record=True)
+    view = LiveView(screen)
     view(
         {
             "type": "tool_call",
             "agent": "0",
             "step": 3,
-            "call": {"name": "run", "arguments": {"command": "pytest -q"}},
+            "call": {"id": "c1", "name": "run", "arguments": {"command": "pytest -q"}},
         }
     )
     view(
@@ -134,6 +135,11 @@ def test_live_view_shows_step_action_budget_and_check() -> None:
             "budget": {"steps": {"used": 3, "limit": 50}, "usd": {"used": 0.01, "limit": None}},
         }
     )
+    console = Console(file=io.StringIO(), width=100, record=True)
+    console.print(view.render())
+    text = console.export_text()
+    assert "step 3 · run pytest -q" in text
+    assert "3 / 50" in text and "unlimited" in text
     view(
         {
             "type": "check",
@@ -142,12 +148,7 @@ def test_live_view_shows_step_action_budget_and_check() -> None:
             "result": {"passed": False, "command": "pytest -q", "failing_ids": ["t::a", "t::b"]},
         }
     )
-    console = Console(file=io.StringIO(), width=100, record=True)
-    console.print(view.render())
-    text = console.export_text()
-    assert "3 (agent 0)" in text and "run pytest -q" in text
-    assert "3 / 50" in text and "unlimited" in text
-    assert "FAIL pytest -q (2 failing)" in text
+    assert screen.export_text() == "  ✗ check pytest -q (2 failing)\n"
 
 
 def test_repo_map_calls_in_a_run_parse_the_repository_once(tmp_path: Path) -> None:
