@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from devagent.agent.errors import OutputsLostError
 from devagent.agent.redact import Redactor
 from devagent.agent.task import RunResult, Task
 from devagent.agent.text import trim
@@ -46,12 +49,48 @@ def render_report(task: Task, result: RunResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_outputs(out: Path, task: Task, result: RunResult, redactor: Redactor) -> dict[str, Path]:
-    """Write report.md, result.json and patch.diff into `out`; return their paths."""
+OUTPUT_FILES = ("patch.diff", "result.json", "report.md")
+"""The run's files, most valuable first: on a full disk the patch has the best chance."""
+
+Writer = Callable[[Path, str], None]
+
+
+def write_file(path: Path, text: str) -> None:
+    """The default `Writer`: the whole text, UTF-8; a file cut short is removed, not left."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+        raise
+
+
+def write_outputs(
+    out: Path,
+    task: Task,
+    result: RunResult,
+    redactor: Redactor,
+    *,
+    lost: Mapping[str, str] | None = None,
+    write: Writer | None = None,
+) -> dict[str, Path]:
+    """Write patch.diff, result.json and report.md into `out` (in that order); return their
+    paths. A file that cannot be written (a full disk) does not stop the others; then
+    `OutputsLostError` names every file lost, those in `lost` (name: reason) included."""
+    write = write or write_file
     out.mkdir(parents=True, exist_ok=True)
-    paths = {name: out / name for name in ("report.md", "result.json", "patch.diff")}
-    paths["report.md"].write_text(redactor.text(render_report(task, result)), encoding="utf-8")
-    payload = redactor.value(result.to_dict())
-    paths["result.json"].write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    paths["patch.diff"].write_text(redactor.text(result.patch), encoding="utf-8")
-    return paths
+    texts = {
+        "patch.diff": lambda: redactor.text(result.patch),
+        "result.json": lambda: json.dumps(redactor.value(result.to_dict()), indent=2) + "\n",
+        "report.md": lambda: redactor.text(render_report(task, result)),
+    }
+    missing = dict(lost or {})
+    for name in OUTPUT_FILES:
+        try:
+            write(out / name, texts[name]())
+        except OSError as exc:
+            missing[name] = exc.strerror or str(exc)
+    if missing:
+        kept = [name for name in OUTPUT_FILES if name not in missing]
+        raise OutputsLostError(out, result.status, missing, kept)
+    return {name: out / name for name in OUTPUT_FILES}

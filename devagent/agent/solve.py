@@ -17,8 +17,9 @@ from devagent.agent.config import AgentConfig
 from devagent.agent.loop import Agent
 from devagent.agent.memory import MemoryStore, learned_facts
 from devagent.agent.redact import Redactor
-from devagent.agent.report import write_outputs
+from devagent.agent.report import Writer, write_outputs
 from devagent.agent.seams import AgentIO, WorkspaceLike
+from devagent.agent.signals import held_signals
 from devagent.agent.task import RunResult, Task
 from devagent.agent.trajectory import Listener, Trajectory
 from devagent.llm.types import Model
@@ -50,13 +51,19 @@ class SolveRequest:
     """Where tools keep their caches (the repo map's tag index) for the whole run."""
     context: ToolContext | None = None
     """The run's one tool context (see `AgentIO.context`)."""
+    write: Writer | None = None
+    """How the result files are written (None: `write_file`); tests pass a failing one."""
     meta: dict[str, Any] = field(default_factory=dict)
     """Written first as a `meta` record: what `devagent replay` needs to rebuild the run's
     starting point (e.g. repo, base revision, image, tool names). Never put secrets here."""
 
 
 def run_agent(request: SolveRequest) -> RunResult:
-    """Run the agent on the task; write trajectory.jsonl, patch.diff, report.md, result.json."""
+    """Run the agent on the task; write trajectory.jsonl, patch.diff, report.md, result.json.
+
+    A run stopped at once (`KeyboardInterrupt`: a second Ctrl-C) still writes its files from
+    what exists, the workspace's diff, with status `interrupted`, then re-raises. A file that
+    cannot be written raises `OutputsLostError` after the others are written."""
     redactor = Redactor(request.secrets)
     task = request.task
     if request.memory is not None and request.repo_key:
@@ -65,28 +72,47 @@ def run_agent(request: SolveRequest) -> RunResult:
         for listener in request.listeners:
             trajectory.subscribe(listener)
         trajectory.write({"type": "meta", "agent": "0", "step": 0, "meta": request.meta})
-        io = AgentIO(
-            workspace=request.workspace.tree,
-            patch_fn=request.workspace.diff,
-            restore_fn=request.workspace.reset_to,
-            trajectory=trajectory,
-            stop=request.stop,
-            cache_dir=request.cache_dir,
-            context=request.context,
-        )
-        agent = Agent(
-            request.model,
-            request.tools,
-            request.sandbox,
-            Budget(request.budget),
-            io=io,
-            config=request.config,
-        )
-        result = agent.run(task)
-    write_outputs(request.out, task, result, redactor)
+        agent = _agent(request, trajectory)
+        try:
+            result = agent.run(task)
+        except KeyboardInterrupt:
+            with held_signals():
+                result = agent.result_now("interrupted", "stopped at once (Ctrl-C twice)")
+                trajectory.close()
+                _write(request, task, result, trajectory)
+            raise
+    _write(request, task, result, trajectory)
     if request.memory is not None and request.repo_key:
         request.memory.remember(request.repo_key, learned_facts(task, result))
     return result
+
+
+def _agent(request: SolveRequest, trajectory: Trajectory) -> Agent:
+    io = AgentIO(
+        workspace=request.workspace.tree,
+        patch_fn=request.workspace.diff,
+        restore_fn=request.workspace.reset_to,
+        trajectory=trajectory,
+        stop=request.stop,
+        cache_dir=request.cache_dir,
+        context=request.context,
+    )
+    return Agent(
+        request.model,
+        request.tools,
+        request.sandbox,
+        Budget(request.budget),
+        io=io,
+        config=request.config,
+    )
+
+
+def _write(request: SolveRequest, task: Task, result: RunResult, trajectory: Trajectory) -> None:
+    """The result files, written whole: a Ctrl-C now would only tear them."""
+    lost = {"trajectory.jsonl": trajectory.lost} if trajectory.lost else {}
+    redactor, write = trajectory.redactor, request.write
+    with held_signals():
+        write_outputs(request.out, task, result, redactor, lost=lost, write=write)
 
 
 def exit_code(result: RunResult) -> int:

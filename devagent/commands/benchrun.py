@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from devagent.agent import stop_on_sigint
+from devagent.agent.signals import stop_on_signals
 from devagent.assembly import run_model
 from devagent.bench.oracle import ORACLE, build_oracle
 from devagent.bench.realmirror import materialize, not_a_fix
@@ -117,7 +117,7 @@ def live_run(
     table = ProgressTable(ids)
     opts.on_update = table.update
     with (
-        stop_on_sigint(opts.stop),
+        stop_on_signals(opts.stop),
         Live(get_renderable=table.render, console=console, refresh_per_second=4),
     ):
         return bench()

@@ -22,9 +22,17 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
     chat = is_chat(load_recording(args.trajectory).start)
     report = replay_run(args.trajectory, args.repo, replay_session if chat else replay_agent_run)
+    if report.reproduced and report.interrupted:
+        console.print(
+            f"[yellow]interrupted[/]: the run was stopped at step {report.last_step}; "
+            f"all {report.compared} observations before the stop match"
+        )
+        return 0
     if report.reproduced:
         console.print(f"[green]reproduced[/]: all {report.compared} observations match")
         return 0
+    if report.interrupted:
+        console.print(f"[dim]the recorded run was interrupted at step {report.last_step}[/]")
     div = report.divergence
     if div is None:
         console.print(f"[red]incomplete[/]: compared {report.compared} of {report.expected}")

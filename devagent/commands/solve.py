@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from devagent.pipeline import SolveOutcome
 
 SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GITHUB_TOKEN")
+STOPPING = "stopping after this step — Ctrl-C again to stop now"
+"""Said at once on the first Ctrl-C (or SIGTERM)."""
 
 
 def add_parser(sub: Any) -> None:
@@ -92,7 +94,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 def execute(args: SolveCommand, console: Console) -> int:
     """Run one solve and its delivery; the exit code (0 solved, 1 not, 2 error)."""
-    from devagent.agent.signals import stop_on_sigint
+    from devagent.agent.signals import stop_on_signals
     from devagent.agent.view import LiveView
     from devagent.pipeline import SolveOptions, run_pipeline
     from devagent.workspace import uncommitted_paths
@@ -150,13 +152,18 @@ def execute(args: SolveCommand, console: Console) -> int:
         diagnostics.print(
             f"[yellow]Model: {opts.model.name} — replies scripted in advance, not a live model.[/]"
         )
-    with stop_on_sigint(stop):
-        if view is not None:
-            with view:
+    with stop_on_signals(stop, lambda: diagnostics.print(f"[yellow]{STOPPING}[/]")):
+        try:
+            if view is not None:
+                with view:
+                    outcome = run_pipeline(opts)
+                diagnostics.print()
+            else:
                 outcome = run_pipeline(opts)
-            diagnostics.print()
-        else:
-            outcome = run_pipeline(opts)
+        except KeyboardInterrupt:
+            if (out / "result.json").exists():
+                diagnostics.print(f"stopped now; what the run had is in {out}")
+            raise
     delivered = deliver.deliver(args, local_repo, outcome, issue_text, forge_issue, console)
     return finish(args, console, outcome, out, delivered)
 
