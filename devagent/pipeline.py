@@ -32,7 +32,7 @@ from devagent.agent import (
 )
 from devagent.agent.checks import CheckResult, run_checks
 from devagent.agent.replay import load_recording
-from devagent.agent.signals import commands_stopped_by
+from devagent.agent.signals import closed_whole, commands_stopped_by
 from devagent.agent.trajectory import Listener
 from devagent.assembly import sandbox_config
 from devagent.background import in_background
@@ -186,7 +186,7 @@ def _run_in_workspace(
         config = sandbox_config(image, ws.tree, network=opts.network, env=spec.env)
         opts.on_progress(f"starting the sandbox ({image})")
         sandbox = start.sandbox(config)
-        with contextlib.closing(sandbox), commands_stopped_by(opts.stop, lambda: sandbox):
+        with closed_whole(sandbox), commands_stopped_by(opts.stop, lambda: sandbox):
             # The daemon starts the container and reads the image's report while this thread
             # maps the repository: the map reads the tree before anything runs in it.
             with ThreadPoolExecutor(max_workers=2, thread_name_prefix="devagent-start") as pool:

@@ -10,6 +10,10 @@ from types import FrameType
 from typing import Protocol, runtime_checkable
 
 
+class Closeable(Protocol):
+    def close(self) -> None: ...
+
+
 @runtime_checkable
 class Interruptible(Protocol):
     """A sandbox whose running command another thread can stop (`DockerSandbox`)."""
@@ -49,6 +53,17 @@ def held_signals() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+@contextmanager
+def closed_whole(resource: Closeable) -> Iterator[None]:
+    """Like `contextlib.closing`, but `resource.close()` runs under `held_signals`: a Ctrl-C
+    cannot cut a container's removal short and leave it behind."""
+    try:
+        yield
+    finally:
+        with held_signals():
+            resource.close()
 
 
 @contextmanager

@@ -161,8 +161,10 @@ def execute(args: SolveCommand, console: Console) -> int:
             else:
                 outcome = run_pipeline(opts)
         except KeyboardInterrupt:
+            if view is not None:
+                diagnostics.print()
             if (out / "result.json").exists():
-                diagnostics.print(f"stopped now; what the run had is in {out}")
+                diagnostics.print(f"stopped now; the patch, result and report are in {out}")
             raise
     delivered = deliver.deliver(args, local_repo, outcome, issue_text, forge_issue, console)
     return finish(args, console, outcome, out, delivered)
