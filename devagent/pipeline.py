@@ -150,7 +150,10 @@ def write_environment(image: str, out: Path) -> None:
         report = env_report(image)
     except (SandboxError, docker.errors.DockerException) as exc:
         report = {"image": image, "error": f"no environment report: {exc}"}
-    (out / "environment.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    try:
+        (out / "environment.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    except OSError as exc:  # a full disk: the run goes on; the files that matter come later
+        log.warning("environment.json could not be written in %s: %s", out, exc.strerror)
 
 
 def repo_map_for(task: Task, ctx: ToolContext, tokens: int) -> str:
