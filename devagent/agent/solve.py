@@ -17,7 +17,7 @@ from devagent.agent.config import AgentConfig
 from devagent.agent.loop import Agent
 from devagent.agent.memory import MemoryStore, learned_facts
 from devagent.agent.redact import Redactor
-from devagent.agent.report import Writer, write_outputs
+from devagent.agent.report import write_outputs
 from devagent.agent.seams import AgentIO, WorkspaceLike
 from devagent.agent.signals import held_signals
 from devagent.agent.task import RunResult, Task
@@ -51,8 +51,6 @@ class SolveRequest:
     """Where tools keep their caches (the repo map's tag index) for the whole run."""
     context: ToolContext | None = None
     """The run's one tool context (see `AgentIO.context`)."""
-    write: Writer | None = None
-    """How the result files are written (None: `write_file`); tests pass a failing one."""
     meta: dict[str, Any] = field(default_factory=dict)
     """Written first as a `meta` record: what `devagent replay` needs to rebuild the run's
     starting point (e.g. repo, base revision, image, tool names). Never put secrets here."""
@@ -110,9 +108,8 @@ def _agent(request: SolveRequest, trajectory: Trajectory) -> Agent:
 def _write(request: SolveRequest, task: Task, result: RunResult, trajectory: Trajectory) -> None:
     """The result files, written whole: a Ctrl-C now would only tear them."""
     lost = {"trajectory.jsonl": trajectory.lost} if trajectory.lost else {}
-    redactor, write = trajectory.redactor, request.write
     with held_signals():
-        write_outputs(request.out, task, result, redactor, lost=lost, write=write)
+        write_outputs(request.out, task, result, trajectory.redactor, lost=lost)
 
 
 def exit_code(result: RunResult) -> int:
