@@ -39,7 +39,7 @@ class BudgetExhausted(AgentStop):
     status = "budget_exhausted"
 
     def __init__(self, kind: str, used: float, limit: float) -> None:
-        super().__init__(f"{kind} budget exhausted ({used:g} of {limit:g})")
+        super().__init__(f"{kind} budget exhausted ({round(used, 2):g} of {limit:g})")
         self.kind = kind
         self.used = used
         self.limit = limit
