@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from collections.abc import Callable, Iterator
@@ -87,7 +88,8 @@ def _sigint(
         again = stop.is_set()
         stop.set()
         if not again:
-            on_first()
+            with contextlib.suppress(Exception):  # a closed stderr must not raise in here
+                on_first()
         if again or not ends_on_stop():
             raise KeyboardInterrupt
 
