@@ -26,6 +26,9 @@ from devagent.llm.types import Model
 from devagent.tools.base import Tool, ToolContext
 from sandbox import Sandbox
 
+STOPPED_AT_ONCE = "stopped at once (a second Ctrl-C or SIGTERM)"
+"""The reason a run stopped by `KeyboardInterrupt` records."""
+
 
 @dataclass
 class SolveRequest:
@@ -75,7 +78,7 @@ def run_agent(request: SolveRequest) -> RunResult:
             result = agent.run(task)
         except KeyboardInterrupt:
             with held_signals():
-                result = agent.result_now("interrupted", "stopped at once (Ctrl-C twice)")
+                result = agent.result_now("interrupted", STOPPED_AT_ONCE)
                 trajectory.close()
                 _write(request, task, result, trajectory)
             raise

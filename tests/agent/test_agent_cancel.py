@@ -20,7 +20,7 @@ from devagent.agent.forkpatch import sandbox_diff
 from devagent.agent.replay import replay
 from devagent.agent.seams import AgentIO
 from devagent.agent.signals import stop_on_signals
-from devagent.agent.solve import SolveRequest, run_agent
+from devagent.agent.solve import STOPPED_AT_ONCE, SolveRequest, run_agent
 from devagent.agent.task import Task
 from devagent.agent.trajectory import Trajectory, read_trajectory
 from devagent.llm import ModelConfig, build_model
@@ -115,7 +115,7 @@ def test_a_second_ctrl_c_still_writes_the_patch_result_and_report(tmp_path: Path
     assert "+    return a + b" in (out / "patch.diff").read_text()
     result = _result(out)
     assert (result["status"], result["steps"]) == ("interrupted", 2)
-    assert "Ctrl-C twice" in result["reason"]
+    assert result["reason"] == STOPPED_AT_ONCE
     assert "**Status:** interrupted" in (out / "report.md").read_text()
     end = list(read_trajectory(out / "trajectory.jsonl"))[-1]
     assert (end["type"], end["status"]) == ("end", "interrupted")

@@ -16,6 +16,7 @@ from pathlib import Path
 import docker
 import pytest
 
+from devagent.agent.solve import STOPPED_AT_ONCE
 from devagent.commands.solve import STOPPING
 from tests.e2e.scenario import BUGGY, CHECK, FIX
 from tests.llm.fakes import HangingServer
@@ -179,6 +180,18 @@ def test_a_second_ctrl_c_stops_at_once_and_keeps_the_fix_already_made(start):
     assert "+    return a + b" in (solve.out / "patch.diff").read_text()
     assert solve.result()["status"] == "interrupted"
     assert (solve.out / "report.md").exists()
+    assert solve.containers_left() == []
+
+
+def test_a_second_signal_in_the_middle_of_a_step_writes_what_exists(start):
+    solve = start(EDIT_THEN_WAIT)
+    solve.wait_for(lambda: _command_running(solve), "the sleep 60 command")
+    solve.signal(signal.SIGTERM)  # two signals that cannot merge into one, while the
+    solve.signal(signal.SIGINT)  # command runs: the second lands before the step ends
+    assert solve.exit_code(timeout=60) == 130, solve.stderr
+    assert solve.result()["reason"] == STOPPED_AT_ONCE
+    assert "+    return a + b" in (solve.out / "patch.diff").read_text()
+    assert "interrupted" in (solve.out / "report.md").read_text()
     assert solve.containers_left() == []
 
 
