@@ -32,7 +32,7 @@ from devagent.agent import (
 )
 from devagent.agent.checks import CheckResult, run_checks
 from devagent.agent.replay import load_recording
-from devagent.agent.signals import commands_stopped_by
+from devagent.agent.signals import closed_whole, commands_stopped_by
 from devagent.agent.trajectory import Listener
 from devagent.assembly import sandbox_config
 from devagent.background import in_background
@@ -171,7 +171,10 @@ def write_environment(image: str, out: Path) -> None:
         report = env_report(image)
     except (SandboxError, docker.errors.DockerException) as exc:
         report = {"image": image, "error": f"no environment report: {exc}"}
-    (out / "environment.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    try:
+        (out / "environment.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    except OSError as exc:  # a full disk: the run goes on; the files that matter come later
+        log.warning("environment.json could not be written in %s: %s", out, exc.strerror)
 
 
 def repo_map_for(task: Task, ctx: ToolContext, tokens: int) -> str:
@@ -207,7 +210,7 @@ def _run_in_workspace(
         config = sandbox_config(image, ws.tree, network=opts.network, env=spec.env)
         opts.on_progress(f"starting the sandbox ({image})")
         sandbox = start.sandbox(config)
-        with contextlib.closing(sandbox), commands_stopped_by(opts.stop, lambda: sandbox):
+        with closed_whole(sandbox), commands_stopped_by(opts.stop, lambda: sandbox):
             # The daemon starts the container and reads the image's report while this thread
             # maps the repository: the map reads the tree before anything runs in it.
             with ThreadPoolExecutor(max_workers=2, thread_name_prefix="devagent-start") as pool:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from devagent.agent import instructions, stuck
 from devagent.agent.checks import CheckResult
+from devagent.agent.errors import OutputsLostError
 from devagent.agent.redact import Redactor
 from devagent.agent.task import RunResult, Task
 from devagent.agent.testfiles import patch_paths
@@ -142,26 +144,68 @@ def _next(result: RunResult, facts: RunFacts) -> list[str]:
     return lines
 
 
+OUTPUT_FILES = ("patch.diff", "result.json", "report.md")
+"""The run's files, most valuable first: on a full disk the patch has the best chance."""
+
+Writer = Callable[[Path, str], None]
+
+
+def write_file(path: Path, text: str) -> None:
+    """The default `Writer`: the whole text, UTF-8; a file cut short is removed, not left."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError:
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class RunExtras:
+    """What the run's files say beyond its result."""
+
+    dirty: str = ""
+    """The person's uncommitted changes the run started from (--include-dirty): dirty.diff."""
+    meta: Mapping[str, Any] = field(default_factory=dict)
+    """The run's meta record (model, repo, base), for the report."""
+    lost: Mapping[str, str] = field(default_factory=dict)
+    """Files already lost (name: reason), e.g. a trajectory the disk had no room for."""
+
+
 def write_outputs(
     out: Path,
     task: Task,
     result: RunResult,
     redactor: Redactor,
-    *,
-    dirty: str = "",
-    meta: Mapping[str, Any] | None = None,
+    extras: RunExtras | None = None,
+    write: Writer | None = None,
 ) -> dict[str, Path]:
-    """Write report.md, result.json and patch.diff (the agent's change only) into `out`, and
-    dirty.diff when the run started from the person's uncommitted changes (`dirty`); return
-    their paths. `meta`: the run's meta record (model, repo, base), for the report."""
+    """Write patch.diff (the agent's change only), result.json and report.md into `out` (in
+    that order), and dirty.diff when the run started from the person's uncommitted changes;
+    return their paths. A file that cannot be written (a full disk) does not stop the others;
+    then `OutputsLostError` names every file lost, `extras.lost` included."""
+    extras = extras or RunExtras()
+    dirty, meta, lost = extras.dirty, extras.meta, extras.lost
+    write = write or write_file
     out.mkdir(parents=True, exist_ok=True)
-    paths = {name: out / name for name in ("report.md", "result.json", "patch.diff")}
+    texts = {
+        "patch.diff": lambda: redactor.text(result.patch),
+        "result.json": lambda: json.dumps(redactor.value(result.to_dict()), indent=2) + "\n",
+        "report.md": lambda: redactor.text(
+            render_report(task, result, RunFacts.from_meta(out, meta or {}))
+        ),
+    }
+    names = list(OUTPUT_FILES)
     if dirty:
-        paths["dirty.diff"] = out / "dirty.diff"
-        paths["dirty.diff"].write_text(redactor.text(dirty), encoding="utf-8")
-    report = render_report(task, result, RunFacts.from_meta(out, meta or {}))
-    paths["report.md"].write_text(redactor.text(report), encoding="utf-8")
-    payload = redactor.value(result.to_dict())
-    paths["result.json"].write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
-    paths["patch.diff"].write_text(redactor.text(result.patch), encoding="utf-8")
-    return paths
+        texts["dirty.diff"] = lambda: redactor.text(dirty)
+        names.append("dirty.diff")
+    missing = dict(lost or {})
+    for name in names:
+        try:
+            write(out / name, texts[name]())
+        except OSError as exc:
+            missing[name] = exc.strerror or str(exc)
+    if missing:
+        kept = [name for name in names if name not in missing]
+        raise OutputsLostError(out, result.status, missing, kept)
+    return {name: out / name for name in names}

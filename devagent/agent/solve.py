@@ -19,14 +19,18 @@ from devagent.agent.config import AgentConfig
 from devagent.agent.loop import Agent
 from devagent.agent.memory import MemoryStore, learned_facts
 from devagent.agent.redact import Redactor
-from devagent.agent.report import write_outputs
+from devagent.agent.report import RunExtras, write_outputs
 from devagent.agent.seams import AgentIO, WorkspaceLike
+from devagent.agent.signals import held_signals
 from devagent.agent.task import RunResult, Task
 from devagent.agent.testfiles import patch_paths
 from devagent.agent.trajectory import Listener, Trajectory
 from devagent.llm.types import Model, Usage
 from devagent.tools.base import Tool, ToolContext
 from sandbox import Sandbox
+
+STOPPED_AT_ONCE = "stopped at once (a second Ctrl-C or SIGTERM)"
+"""The reason a run stopped by `KeyboardInterrupt` records."""
 
 
 @dataclass
@@ -65,7 +69,11 @@ class SolveRequest:
 def run_agent(request: SolveRequest) -> RunResult:
     """Run the agent on the task; write trajectory.jsonl, patch.diff (the agent's change, from
     the starting point), report.md, result.json, and dirty.diff (the person's carried-over
-    changes, with --include-dirty)."""
+    changes, with --include-dirty).
+
+    A run stopped at once (`KeyboardInterrupt`: a second Ctrl-C) still writes its files from
+    what exists, the workspace's diff, with status `interrupted`, then re-raises. A file that
+    cannot be written raises `OutputsLostError` after the others are written."""
     redactor = Redactor(request.secrets)
     task = request.task
     if request.memory is not None and request.repo_key:
@@ -80,18 +88,25 @@ def run_agent(request: SolveRequest) -> RunResult:
             trajectory.write({**record, "result": check.to_dict()})
         broken = unrunnable(request.prechecks)
         if broken is None:
-            result = _run_loop(request, task, trajectory)
+            agent = _agent(request, task, trajectory)
+            try:
+                result = agent.run(task)
+            except KeyboardInterrupt:
+                with held_signals():
+                    result = agent.result_now("interrupted", STOPPED_AT_ONCE)
+                    trajectory.close()
+                    _write(request, task, result, trajectory, dirty)
+                raise
         else:
             result = _cannot_start(request.prechecks, unrunnable_reason(broken), trajectory)
-    result = replace(result, dirty_paths=tuple(patch_paths(dirty)))
-    write_outputs(request.out, task, result, redactor, dirty=dirty, meta=request.meta)
+    result = _write(request, task, result, trajectory, dirty)
     if request.memory is not None and request.repo_key and broken is None:
         request.memory.remember(request.repo_key, learned_facts(task, result))
     return result
 
 
-def _run_loop(request: SolveRequest, task: Task, trajectory: Trajectory) -> RunResult:
-    """The agent's run; its patch and restore points are relative to the starting point."""
+def _agent(request: SolveRequest, task: Task, trajectory: Trajectory) -> Agent:
+    """The agent; its patch and restore points are relative to the starting point."""
     io = AgentIO(
         workspace=request.workspace.tree,
         patch_fn=partial(request.workspace.diff, since_start=True),
@@ -111,7 +126,7 @@ def _run_loop(request: SolveRequest, task: Task, trajectory: Trajectory) -> RunR
     )
     if request.prechecks and not task.checks:  # the suite is the goal: its run before any change
         agent.baseline = request.prechecks[0]
-    return agent.run(task)
+    return agent
 
 
 def _cannot_start(
@@ -131,6 +146,19 @@ def _cannot_start(
         reason=reason,
     )
     trajectory.write({"type": "end", "agent": "0", "step": 0, **result.to_dict(), "patch": ""})
+    return result
+
+
+def _write(
+    request: SolveRequest, task: Task, result: RunResult, trajectory: Trajectory, dirty: str
+) -> RunResult:
+    """The result files, written whole (a Ctrl-C now would only tear them); the result with
+    the person's carried-over paths."""
+    result = replace(result, dirty_paths=tuple(patch_paths(dirty)))
+    lost = {"trajectory.jsonl": trajectory.lost} if trajectory.lost else {}
+    with held_signals():
+        extras = RunExtras(dirty=dirty, meta=request.meta, lost=lost)
+        write_outputs(request.out, task, result, trajectory.redactor, extras)
     return result
 
 

@@ -19,7 +19,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from devagent.agent import stop_on_sigint
+from devagent.agent.signals import stop_on_signals
 from devagent.assembly import run_model
 from devagent.bench.oracle import ORACLE, build_oracle
 from devagent.bench.progress import BenchTally
@@ -168,7 +168,7 @@ def live_run(
     table = ProgressTable(ids)
     opts.on_update, opts.on_outcome = table.update, table.finished
     with (
-        stop_on_sigint(opts.stop),
+        stop_on_signals(opts.stop),
         Live(get_renderable=table.render, console=console, refresh_per_second=4),
     ):
         return bench()

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from devagent.pipeline import SolveOutcome
 
 SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GITHUB_TOKEN")
+STOPPING = "stopping after this step — Ctrl-C again to stop now"
+"""Said at once on the first Ctrl-C (or SIGTERM)."""
 
 
 EXAMPLES = """
@@ -148,7 +150,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 def execute(args: SolveCommand, console: Console) -> int:
     """Run one solve and its delivery; the exit code (0 solved, 1 not, 2 error)."""
-    from devagent.agent.signals import stop_on_sigint
+    from devagent.agent.signals import stop_on_signals
     from devagent.agent.view import LiveView
     from devagent.commands.progress import SetupProgress
     from devagent.pipeline import SolveOptions, run_pipeline
@@ -211,15 +213,25 @@ def execute(args: SolveCommand, console: Console) -> int:
         host=host,
         on_progress=setup or (lambda m: None),
     )
-    if opts.model.name.startswith("scripted:") and not args.json:
+    if opts.model.name.startswith("scripted:") and not (args.json or args.quiet):
         diagnostics.print(
             f"[yellow]Model: {opts.model.name} — replies scripted in advance, not a live model.[/]"
         )
-    with stop_on_sigint(stop), contextlib.ExitStack() as shown_while_running:
+
+    def say_stopping() -> None:
+        diagnostics.print(f"[yellow]{STOPPING}[/]")
+
+    with stop_on_signals(stop, say_stopping), contextlib.ExitStack() as shown_while_running:
         if setup is not None and view is not None:
             shown_while_running.enter_context(setup)  # closed when the agent starts, or here
             shown_while_running.enter_context(view)
-        outcome = run_pipeline(opts)
+        try:
+            outcome = run_pipeline(opts)
+        except KeyboardInterrupt:
+            shown_while_running.close()
+            if (out / "result.json").exists():
+                diagnostics.print(f"stopped now; the patch, result and report are in {out}")
+            raise
     try:
         delivered = deliver.deliver(args, local_repo, outcome, issue_text, forge_issue, console)
     except DevagentError:  # the run's summary first, so the person knows where the patch is

@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from devagent.llm.errors import ScriptError
+from devagent.llm.limits import CallLimits
 from devagent.llm.runtime import parse_arguments
 from devagent.llm.tokens import estimate_messages_tokens, estimate_tokens
 from devagent.llm.types import Completion, Message, StopReason, ToolCall, ToolSpec, Usage
@@ -104,6 +105,7 @@ class ScriptedModel:
         *,
         max_tokens: int = 4096,
         temperature: float = 0.0,
+        limits: CallLimits | None = None,
     ) -> Completion:
         if self.repeat_last and self.position >= len(self.replies) > 0:
             self.position = len(self.replies) - 1
@@ -196,6 +198,7 @@ class ReplayModel:
         *,
         max_tokens: int = 4096,
         temperature: float = 0.0,
+        limits: CallLimits | None = None,
     ) -> Completion:
         if self.position >= len(self.completions):
             raise ScriptError(

@@ -249,11 +249,11 @@ def test_secret_in_host_env_never_reaches_the_trajectory(
 class OverflowOnceModel(ScriptedTestModel):
     """Reports a context overflow on its fourth call, like a provider would."""
 
-    def complete(self, messages, tools, *, max_tokens=4096, temperature=0.0):  # type: ignore[no-untyped-def]
+    def complete(self, messages, tools, **kwargs):  # type: ignore[no-untyped-def]
         if len(self.requests) == 3 and not getattr(self, "overflowed", False):
             self.overflowed = True
             raise ContextOverflowError("prompt is too long")
-        return super().complete(messages, tools, max_tokens=max_tokens, temperature=temperature)
+        return super().complete(messages, tools, **kwargs)
 
 
 def test_context_overflow_summarizes_older_turns_and_retries(tmp_path: Path) -> None:
