@@ -116,7 +116,7 @@ def test_a_second_ctrl_c_still_writes_the_patch_result_and_report(tmp_path: Path
     result = _result(out)
     assert (result["status"], result["steps"]) == ("interrupted", 2)
     assert result["reason"] == STOPPED_AT_ONCE
-    assert "**Status:** interrupted" in (out / "report.md").read_text()
+    assert (out / "report.md").read_text().startswith("# devagent: interrupted")
     end = list(read_trajectory(out / "trajectory.jsonl"))[-1]
     assert (end["type"], end["status"]) == ("end", "interrupted")
 
