@@ -163,8 +163,10 @@ def _seconds(records: list[dict[str, Any]], end: dict[str, Any] | None) -> float
 
 
 def _baseline(main: list[dict[str, Any]]) -> CheckResult | None:
+    """The first goal check run before any change (the loop uses it when the suite is the
+    goal; the pipeline's prechecks of a resumed run replace it)."""
     for r in main:
-        if r.get("type") == "check" and r.get("phase") == "baseline":
+        if r.get("type") == "check" and r.get("phase") in ("baseline", "precheck"):
             data = dict(r["result"])
             data["failing_ids"] = tuple(data.get("failing_ids") or ())
             return CheckResult(**data)

@@ -68,6 +68,9 @@ class RunResult:
     """The loop watch's detections (`Detection.to_dict()`), in order."""
     instructions: list[dict[str, Any]] = field(default_factory=list)
     """The repository instruction files read (`Instruction.to_record()`), in order."""
+    dirty_paths: tuple[str, ...] = ()
+    """The person's uncommitted changes the run started from (--include-dirty): part of the
+    starting point, never of `patch` (they are in OUT/dirty.diff)."""
 
     @property
     def solved(self) -> bool:
@@ -89,5 +92,6 @@ class RunResult:
             "stuck": self.stuck,
             "instructions": self.instructions,
             "patch_bytes": len(self.patch.encode()),
+            "dirty_paths": list(self.dirty_paths),
             "trajectory": str(self.trajectory_path) if self.trajectory_path else None,
         }

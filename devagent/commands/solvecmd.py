@@ -57,6 +57,8 @@ class SolveCommand:
     """`jsonl`: stdout carries only events, one JSON object per line, the result last."""
     resume: Path | None = None
     """A run folder to go on from (the issue, repo, base, image and model are the run's)."""
+    verbose: bool = False
+    """-v: the whole image build log on the screen too (it is always in OUT/image-build.log)."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, **given: object) -> SolveCommand:

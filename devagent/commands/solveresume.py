@@ -34,6 +34,12 @@ def resumed_command(args: SolveCommand) -> tuple[SolveCommand, ResumePoint]:
     if args.out is not None and args.out.resolve() != args.resume.resolve():
         raise ResumeError("--resume writes into RUN_DIR; leave out --out")
     point = load_resume_point(args.resume)
+    dirty = args.resume / "dirty.diff"
+    if dirty.is_file() and dirty.read_text(encoding="utf-8").strip():
+        raise ResumeError(
+            "the run started from uncommitted changes (--include-dirty, see dirty.diff); "
+            "such a run cannot be resumed yet"
+        )
     repo = args.repo if args.repo != "." else str(point.meta.get("repo") or ".")
     base = str(point.meta.get("base") or "")
     if not base:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import threading
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -22,24 +21,23 @@ from devagent.agent.events import (
     schema_text,
 )
 from devagent.agent.eventstream import EventTranslator, JsonlWriter
-from devagent.agent.forkpatch import sandbox_diff
 from devagent.agent.redact import Redactor
 from devagent.agent.solve import SolveRequest, run_agent
 from devagent.agent.task import Task
 from devagent.agent.trajectory import read_trajectory
 from sandbox.local import LocalSandbox
-from tests.agent.fakes import CHECK, FIXED_CALC, ScriptedTestModel, call, fake_tools, reset_to
+from tests.agent.fakes import (
+    CHECK,
+    FIXED_CALC,
+    DirWorkspace,
+    ScriptedTestModel,
+    call,
+    fake_tools,
+)
 from tests.agent.fakes import tiny_repo as make_repo
 
 SCHEMA = Path(__file__).parents[2] / "devagent" / "agent" / "events.schema.json"
 SECRET = "sk-events-secret-0123456789"
-
-
-class DirWorkspace:
-    def __init__(self, path: Path) -> None:
-        self.tree = path
-        self.diff = partial(sandbox_diff, LocalSandbox(path))
-        self.reset_to = partial(reset_to, path)
 
 
 def solve_with_events(tmp_path: Path, turns: list[Any], task: str | None = None) -> list[str]:

@@ -4,13 +4,11 @@ agent that goes on with the recorded conversation, workspace and spent budget.""
 from __future__ import annotations
 
 import json
-from functools import partial
 from pathlib import Path
 
 import pytest
 
 from devagent.agent.budget import BudgetConfig
-from devagent.agent.forkpatch import sandbox_diff
 from devagent.agent.resume import (
     NOT_RUN,
     ResumeError,
@@ -23,7 +21,15 @@ from devagent.agent.task import Task
 from devagent.agent.trajectory import read_trajectory
 from devagent.commands.solveresume import check_budget
 from sandbox.local import LocalSandbox
-from tests.agent.fakes import CHECK, FIXED_CALC, ScriptedTestModel, call, fake_tools, reset_to
+from tests.agent.fakes import (
+    CHECK,
+    FIXED_CALC,
+    DirWorkspace,
+    ScriptedTestModel,
+    call,
+    fake_tools,
+    reset_to,
+)
 from tests.agent.fakes import tiny_repo as make_repo
 
 TURNS = [
@@ -33,13 +39,6 @@ TURNS = [
     [call("submit", summary="fixed")],
 ]
 META = {"repo": "/src/tiny", "base": "abc123", "image": "img", "model": "test:scripted"}
-
-
-class DirWorkspace:
-    def __init__(self, path: Path) -> None:
-        self.tree = path
-        self.diff = partial(sandbox_diff, LocalSandbox(path))
-        self.reset_to = partial(reset_to, path)
 
 
 def request(repo: Path, out: Path, model: ScriptedTestModel, max_steps: int) -> SolveRequest:
