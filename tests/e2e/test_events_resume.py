@@ -79,6 +79,8 @@ def test_resume_goes_on_after_a_step_budget_with_the_remaining_replies(solve, de
     assert json.loads((out / "result.json").read_text())["status"] == "solved"
     kinds = [r["type"] for r in read_trajectory(out / "trajectory.jsonl")]
     assert kinds.count("resume") == 1 and kinds.count("end") == 2
+    replayed = devagent("replay", str(out / "trajectory.jsonl"))  # both parts, one run
+    assert replayed.returncode == 0 and "reproduced" in replayed.stdout, replayed.stdout
 
 
 def test_resume_refuses_a_spent_budget_a_solved_run_and_a_missing_folder(solve, devagent, tmp_path):
