@@ -74,6 +74,7 @@ class Agent:
         self.instructions = RepoInstructions(self.io.workspace, self.config.instructions)
         self._seen: list[tuple[ToolCall, Observation]] = []
         """This step's calls and what they returned (redacted), for `_after_step`."""
+        self.hooks = self.io.hooks.session(self.sandbox, self.io.workspace, self._record)
 
     @property
     def label(self) -> str:
@@ -249,6 +250,8 @@ class Agent:
 
     def _execute(self, call: ToolCall) -> None:
         reviewed = self.review(call)
+        if isinstance(reviewed, ToolCall):  # a PreToolUse hook's block answers it instead
+            reviewed = self.hooks.before_tool(reviewed)
         if isinstance(reviewed, Observation):
             self._record("tool_call", call=call.to_dict(), run=False)
             self._observe(call, reviewed, 0.0)
@@ -261,6 +264,7 @@ class Agent:
         observation = dispatch(reviewed, self.tools, self.ctx)
         self.running = None
         duration_s = time.perf_counter() - started
+        observation = self.hooks.after_tool(reviewed, observation)
         self._observe(reviewed, self.reviewed(reviewed, observation), duration_s)
 
     def _observe(self, call: ToolCall, observation: Observation, duration_s: float) -> None:
@@ -361,6 +365,9 @@ class Agent:
 
     def _submit(self, summary: str) -> Observation:
         self.summary = summary
+        refused = self.hooks.before_submit(summary, self.running)
+        if refused is not None:
+            return refused
         commands = self.task.goal_checks()
         if not commands:
             self._verdict = GaveUp("submitted without goal checks (unverified)")
@@ -417,6 +424,8 @@ class Agent:
     def _finish(self, stop: Exception, duration_s: float) -> RunResult:
         status = stop.status if isinstance(stop, AgentStop) else "error"
         reason = str(stop) if isinstance(stop, AgentStop) else f"{type(stop).__name__}: {stop}"
+        if not self.lineage:
+            self.hooks.at_stop(status, reason)
         try:
             patch = self._final_patch(status)
         except (DevagentError, SandboxError) as exc:
@@ -436,6 +445,7 @@ class Agent:
             budget=self.budget.snapshot(),
             stuck=[d.to_dict() for d in self.stuck.detections],
             instructions=[i.to_record() for i in self.instructions.loaded],
+            hooks=list(self.io.hooks.runs),
         )
         self._record("end", **result.to_dict(), patch=patch)
         return result
@@ -452,6 +462,7 @@ class Agent:
             trajectory=self.io.trajectory,
             stop=self.io.stop,
             cache_dir=self.io.cache_dir,
+            hooks=self.io.hooks,
         )
         child = Agent(
             self.model, self.base_tools, fork or self.sandbox, self.budget.carve(share),

@@ -10,6 +10,7 @@ from typing import Any
 from devagent.agent.budget import Budget, BudgetConfig
 from devagent.agent.config import AgentConfig
 from devagent.agent.errors import ReplayExhausted
+from devagent.agent.hookrun import RecordedHooks
 from devagent.agent.loop import Agent
 from devagent.agent.mcpreplay import recorded_mcp_tools
 from devagent.agent.seams import AgentIO
@@ -131,10 +132,12 @@ def replay(
     path: Path, tools: Mapping[str, Tool], sandbox: Sandbox, io: AgentIO | None = None
 ) -> ReplayReport:
     """Re-run the recorded replies of `path` against `sandbox` (fresh, at the same base). MCP
-    tools answer with their recorded results (`devagent.agent.mcpreplay`)."""
+    tools answer with their recorded results (`devagent.agent.mcpreplay`); hooks with their
+    recorded decisions (`RecordedHooks`: no hook runs again)."""
     recording = load_recording(path)
     tools = {**tools, **recorded_mcp_tools(path)}
     io = io or AgentIO()
+    io.hooks = RecordedHooks(read_trajectory(path))
     budget_config = BudgetConfig(**{**recording.start.get("budget", {}), "max_time_s": None})
     config = AgentConfig(**recording.start.get("config", {}))
     agent = Agent(

@@ -68,6 +68,8 @@ class RunResult:
     """The loop watch's detections (`Detection.to_dict()`), in order."""
     instructions: list[dict[str, Any]] = field(default_factory=list)
     """The repository instruction files read (`Instruction.to_record()`), in order."""
+    hooks: list[dict[str, Any]] = field(default_factory=list)
+    """The hooks that ran (`HookRun.to_record()`), in order."""
 
     @property
     def solved(self) -> bool:
@@ -88,6 +90,7 @@ class RunResult:
             "budget": self.budget,
             "stuck": self.stuck,
             "instructions": self.instructions,
+            "hooks": self.hooks,
             "patch_bytes": len(self.patch.encode()),
             "trajectory": str(self.trajectory_path) if self.trajectory_path else None,
         }
