@@ -69,7 +69,7 @@ class HookGroup(BaseModel):
     @classmethod
     def _compiles(cls, matcher: str) -> str:
         try:
-            re.compile(matcher)
+            re.compile("" if matcher == "*" else matcher)
         except re.error as exc:
             raise ValueError(f"not a regular expression: {exc}") from exc
         return matcher
