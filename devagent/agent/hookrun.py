@@ -34,6 +34,7 @@ from devagent.agent.hooks import (
     HooksConfigError,
     Verdict,
     clip,
+    fitted,
     hooks_of,
     matching,
     parse_hooks_file,
@@ -49,6 +50,8 @@ log = logging.getLogger(__name__)
 
 Record = Callable[..., None]
 """The loop's `_record(kind, **fields)`."""
+ENV_CHUNK = 100_000
+"""Characters of the payload per environment variable (Linux takes 128 KiB per variable)."""
 HOST_ENV = ("PATH", "HOME", "LANG", "LC_ALL", "TMPDIR")
 """What a host hook gets of the host's environment, besides the names its `env` lists."""
 
@@ -65,23 +68,32 @@ class Ran:
     duration_s: float
 
 
-def run_in_sandbox(sandbox: Sandbox, command: HookCommand, payload: bytes, event: str) -> Ran:
-    """Run `command` in a fresh shell of `sandbox` (in /workspace) with `payload` on stdin."""
+def run_in_sandbox(sandbox: Sandbox, command: HookCommand, payload: str, event: str) -> Ran:
+    """Run `command` in a fresh shell of `sandbox` (in /workspace) with `payload` on stdin.
+
+    `payload` (ASCII JSON) travels in environment variables of at most `ENV_CHUNK` characters
+    (a file cannot be copied into the sandbox's /tmp: it is a tmpfs, which Docker's archive API
+    does not see); the wrapper writes them into a file and unsets them before the hook runs."""
     nonce = uuid.uuid4().hex
     tmp, mark = f"/tmp/.devagent-hook-{nonce}", f"--devagent-hook-{nonce}--"
+    chunks = [payload[i : i + ENV_CHUNK] for i in range(0, len(payload), ENV_CHUNK)] or [""]
+    names = [f"DEVAGENT_HOOK_PAYLOAD_{i}" for i in range(len(chunks))]
     script = (
+        f"umask 077; mkdir -p {tmp} && printf '%s' "
+        + " ".join(f'"${name}"' for name in names)
+        + f" >{tmp}/in.json || exit 125; unset {' '.join(names)}; "
         f'bash -c "$DEVAGENT_HOOK_COMMAND" <{tmp}/in.json >{tmp}/out 2>{tmp}/err; rc=$?; '
         f"head -c {OUTPUT_LIMIT} {tmp}/out; printf '\\n{mark}\\n'; "
         f"head -c {OUTPUT_LIMIT} {tmp}/err; rm -rf {tmp}; exit $rc"
     )
     env = {
+        **dict(zip(names, chunks, strict=True)),
         "DEVAGENT_HOOK_COMMAND": command.command,
         "DEVAGENT_HOOK_EVENT": event,
         "DEVAGENT_PROJECT_DIR": WORKDIR,
     }
     started = time.monotonic()
     try:
-        sandbox.put(f"{tmp}/in.json", payload)
         result = sandbox.exec(script, timeout=command.timeout, cwd=WORKDIR, env=env, session=False)
         if result.timed_out:
             sandbox.exec(f"rm -rf {tmp}", timeout=30, session=False)
@@ -171,9 +183,9 @@ class Hooks:
             on_host = hook.command.where == "host"
             cwd = str(at.workspace) if on_host else WORKDIR
             payload = {"session_id": self.session_id, "hook_event_name": event, "cwd": cwd}
-            data = json.dumps({**payload, **fields}, ensure_ascii=False, default=str).encode()
+            data = json.dumps(fitted({**payload, **fields}), default=str)  # ASCII
             if on_host:
-                ran = run_on_host(hook.command, data, at.workspace, self.environ, event)
+                ran = run_on_host(hook.command, data.encode(), at.workspace, self.environ, event)
             else:
                 ran = run_in_sandbox(at.sandbox, hook.command, data, event)
             if ran.exit_code is None and not ran.timed_out:

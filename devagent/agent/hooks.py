@@ -25,6 +25,10 @@ REPO_HOOKS_FILE = ".devagent/hooks.json"
 """Where a repository keeps its hooks (they run only in the sandbox)."""
 OUTPUT_LIMIT = 16384
 """Bytes of a hook's stdout and of its stderr that are kept."""
+PAYLOAD_LIMIT = 1_000_000
+"""Characters of JSON a hook's payload may have; past that, long strings in it are clipped."""
+CLIPPED_STRING = 16384
+"""How long each string of an oversized payload's `tool_input` and `tool_response` stays."""
 
 
 class HooksConfigError(DevagentError):
@@ -228,8 +232,28 @@ def json_block(stdout: str) -> str | None:
     return None
 
 
+def fitted(payload: dict[str, Any], limit: int = PAYLOAD_LIMIT) -> dict[str, Any]:
+    """`payload`, or when its JSON is longer than `limit` a copy with the strings of its
+    `tool_input` and `tool_response` clipped (and `"clipped": true`); if that is still too long,
+    without them."""
+    if len(json.dumps(payload, default=str)) <= limit:
+        return payload
+    small = {**payload, "clipped": True}
+    for key in ("tool_input", "tool_response"):
+        if isinstance(small.get(key), dict):
+            small[key] = {k: _clip_value(v) for k, v in small[key].items()}
+    if len(json.dumps(small, default=str)) <= limit:
+        return small
+    return {k: v for k, v in small.items() if k not in ("tool_input", "tool_response")}
+
+
+def _clip_value(value: Any) -> Any:
+    return clip(value, CLIPPED_STRING) if isinstance(value, str) else value
+
+
 def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 12] + " […clipped]"
+    mark = " […clipped]"
+    return text if len(text) <= limit else text[: limit - len(mark)] + mark
 
 
 def report_section(runs: Sequence[dict[str, Any]]) -> list[str]:

@@ -18,6 +18,7 @@ from devagent.agent.hooks import (
     HookEvents,
     HooksConfig,
     HooksConfigError,
+    fitted,
     hooks_of,
     json_block,
     matching,
@@ -257,3 +258,12 @@ def test_host_hooks_get_the_payload_on_stdin_and_a_minimal_environment(tmp_path:
     assert payload["hook_event_name"] == "PreToolUse" and payload["cwd"] == str(repo)
     env = (seen / "env").read_text()
     assert "SEEN_DIR=" in env and "sk-secret" not in env
+
+
+def test_an_oversized_payload_is_clipped_not_dropped() -> None:
+    payload = {"tool_name": "create", "tool_input": {"path": "a", "content": "x" * 50_000}}
+    assert fitted(payload, limit=100_000) == payload
+    small = fitted(payload, limit=20_000)
+    assert small["clipped"] is True and small["tool_input"]["path"] == "a"
+    assert len(small["tool_input"]["content"]) == 16384
+    assert "tool_input" not in fitted(payload, limit=1000)
