@@ -43,6 +43,10 @@ def repo(tmp_path: Path) -> Path:
     path = tmp_path / "repo"
     path.mkdir()
     subprocess.run(["git", "init", "-q", str(path)], check=True)
+    (path / "README").write_text("a repository with one commit\n")
+    git = ["git", "-C", str(path), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "one"], check=True)
     return path
 
 

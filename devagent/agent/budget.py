@@ -138,6 +138,15 @@ class Budget:
             for kind, (used, limit) in self._used_and_limits().items()
         }
 
+    def time_left(self) -> float | None:
+        """Seconds of wall time left here or in any ancestor, whichever ends first (None:
+        unlimited): the deadline every model request and command must end by."""
+        own = self.remaining()["time"]
+        parent = self._parent.time_left() if self._parent is not None else None
+        if own is None or parent is None:
+            return parent if own is None else own
+        return min(own, parent)
+
     def carve(self, share: float) -> Budget:
         """A child budget holding `share` of what remains of each limit; it charges this one."""
         share = min(max(share, 0.0), 1.0)

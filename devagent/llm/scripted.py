@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from devagent.llm.errors import ScriptError
+from devagent.llm.limits import CallLimits
 from devagent.llm.runtime import parse_arguments
 from devagent.llm.tokens import estimate_messages_tokens, estimate_tokens
 from devagent.llm.types import Completion, Message, StopReason, ToolCall, ToolSpec, Usage
@@ -45,7 +46,9 @@ def load_script(path: Path) -> list[ScriptedReply]:
     """Replies from a YAML or JSON file holding a list (JSON is YAML, so one parser reads both)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+    except OSError as exc:
+        raise ScriptError(f"cannot read script {path}: {exc.strerror or exc}") from exc
+    except yaml.YAMLError as exc:
         raise ScriptError(f"cannot read script {path}: {exc}") from exc
     if not isinstance(data, list):
         raise ScriptError(f"script {path} must be a list of replies")
@@ -102,6 +105,7 @@ class ScriptedModel:
         *,
         max_tokens: int = 4096,
         temperature: float = 0.0,
+        limits: CallLimits | None = None,
     ) -> Completion:
         if self.repeat_last and self.position >= len(self.replies) > 0:
             self.position = len(self.replies) - 1
@@ -194,6 +198,7 @@ class ReplayModel:
         *,
         max_tokens: int = 4096,
         temperature: float = 0.0,
+        limits: CallLimits | None = None,
     ) -> Completion:
         if self.position >= len(self.completions):
             raise ScriptError(
