@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -180,14 +180,7 @@ class Hooks:
     ) -> Verdict | None:
         """Run the hooks of `event` on `tool` in order; the first block's verdict (Stop: None)."""
         for index, hook in enumerate(matching(self.hooks, event, tool)):
-            on_host = hook.command.where == "host"
-            cwd = str(at.workspace) if on_host else WORKDIR
-            payload = {"session_id": self.session_id, "hook_event_name": event, "cwd": cwd}
-            data = json.dumps(fitted({**payload, **fields}), default=str)  # ASCII
-            if on_host:
-                ran = run_on_host(hook.command, data.encode(), at.workspace, self.environ, event)
-            else:
-                ran = run_in_sandbox(at.sandbox, hook.command, data, event)
+            ran = self._run(hook, fields, at)
             if ran.exit_code is None and not ran.timed_out:
                 found = Verdict("error", ran.stderr)
             else:
@@ -219,6 +212,16 @@ class Hooks:
             if found.decision == "block" and event != "Stop":
                 return found
         return None
+
+    def _run(self, hook: Hook, fields: dict[str, Any], at: HookSession) -> Ran:
+        """Run one hook where it says, its payload `fields` plus the session, event and cwd."""
+        on_host = hook.command.where == "host"
+        cwd = str(at.workspace) if on_host else WORKDIR
+        payload = {"session_id": self.session_id, "hook_event_name": hook.event, "cwd": cwd}
+        data = json.dumps(fitted({**payload, **fields}), default=str)  # ASCII
+        if on_host:
+            return run_on_host(hook.command, data.encode(), at.workspace, self.environ, hook.event)
+        return run_in_sandbox(at.sandbox, hook.command, data, hook.event)
 
 
 class HookSession:
@@ -263,38 +266,6 @@ class HookSession:
     def at_stop(self, status: str, reason: str) -> None:
         """The run ended: the Stop hooks run; their output is recorded only."""
         self.hooks.fire("Stop", "", "", {"status": status, "reason": reason}, self)
-
-
-class RecordedHooks(Hooks):
-    """Hooks at replay: each event answered with the decisions recorded for it; nothing runs.
-
-    Why not run them again: a host hook must never run from a trajectory file (it is not the
-    person's config), and a sandbox hook may depend on time or state. What replay checks is the
-    agent's side: the same replies meet the same decisions."""
-
-    def __init__(self, records: Iterable[dict[str, Any]]) -> None:
-        super().__init__()
-        self.recorded: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
-        for rec in records:
-            if rec.get("type") == "hook":
-                key = (str(rec.get("event")), str(rec.get("tool")), str(rec.get("call_id")))
-                self.recorded.setdefault(key, []).append(rec)
-
-    def fire(
-        self, event: Event, tool: str, call_id: str, fields: dict[str, Any], at: HookSession
-    ) -> Verdict | None:
-        del fields
-        queue = self.recorded.get((event, tool, call_id), [])
-        found = None
-        while queue and (found is None or queue[0].get("index", 0) != 0):
-            rec = queue.pop(0)
-            fields = {k: v for k, v in rec.items() if k in HookRun.__dataclass_fields__}
-            self.runs.append(fields)
-            at.record("hook", **fields, replayed=True)
-            found = found or Verdict("allow")
-            if rec.get("decision") == "block" and event != "Stop":
-                return Verdict("block", str(rec.get("reason", "")))
-        return None
 
 
 def build_hooks(

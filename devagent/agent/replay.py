@@ -10,7 +10,7 @@ from typing import Any
 from devagent.agent.budget import Budget, BudgetConfig
 from devagent.agent.config import AgentConfig
 from devagent.agent.errors import ReplayExhausted
-from devagent.agent.hookrun import RecordedHooks
+from devagent.agent.hookreplay import RecordedHooks
 from devagent.agent.loop import Agent
 from devagent.agent.mcpreplay import recorded_mcp_tools
 from devagent.agent.seams import AgentIO
