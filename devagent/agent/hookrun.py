@@ -2,10 +2,11 @@
 says so, on the host), its payload on stdin, its verdict recorded.
 
 The payload holds what the model wrote (a tool call's arguments): it is hostile text. It never
-reaches a shell command line: in the sandbox it is written into a file with `Sandbox.put` and
-redirected to the hook's stdin; on the host it is written to the hook's stdin pipe. The hook's
+reaches a shell command line: for the sandbox it travels in environment variables, which a fixed
+wrapper writes into a file (`printf '%s' "$VAR"`: an expansion is not evaluated again) and
+redirects to the hook's stdin; on the host it is written to the hook's stdin pipe. The hook's
 command line comes from configuration and reaches the sandbox's bash through an environment
-variable, so no quoting is involved either.
+variable as well, so no quoting is involved anywhere.
 """
 
 from __future__ import annotations
