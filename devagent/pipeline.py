@@ -31,6 +31,8 @@ from devagent.agent import (
     run_agent,
 )
 from devagent.agent.checks import CheckResult, run_checks
+from devagent.agent.hookrun import build_hooks
+from devagent.agent.hooks import HooksConfig
 from devagent.agent.replay import load_recording
 from devagent.agent.resume import ResumePoint
 from devagent.agent.signals import closed_whole, commands_stopped_by
@@ -104,6 +106,12 @@ class SolveOptions:
     """The host environment the servers' `env` names are read from."""
     mcp_host: bool = True
     """Start the servers that run on the host (False in `devagent ci`)."""
+    hooks: HooksConfig = field(default_factory=HooksConfig)
+    """The person's hooks (the repository's .devagent/hooks.json is read from the workspace)."""
+    hooks_host: bool = False
+    """Run the person's hooks that ask for the host (`devagent solve`; never `devagent ci`)."""
+    hooks_environ: Mapping[str, str] = field(default_factory=dict)
+    """The host environment that host hooks' `env` names are read from."""
     resume: ResumePoint | None = None
     """Go on from an earlier run (`solve --resume`): its patch is put back on the base once
     the goal checks ran there; `out` is its folder."""
@@ -234,6 +242,9 @@ def _run_in_workspace(
             if opts.mcp.servers:
                 opts.on_progress("starting the MCP servers")
             mcp = open_mcp(opts.mcp, sandbox, opts.mcp_environ, host_allowed=opts.mcp_host)
+            hooks = build_hooks(
+                opts.hooks, ws.tree, host_allowed=opts.hooks_host, environ=opts.hooks_environ
+            )
             request = SolveRequest(
                 task=task,
                 model=opts.model,
@@ -251,6 +262,7 @@ def _run_in_workspace(
                 cache_dir=opts.cache_dir,
                 context=ctx,
                 prechecks=prechecks,
+                hooks=hooks,
                 resume=opts.resume,
                 meta={
                     "repo": str(opts.repo),
@@ -258,6 +270,7 @@ def _run_in_workspace(
                     "image": image,
                     "model": opts.model.name,
                     **({"mcp": mcp.describe()} if opts.mcp.servers else {}),
+                    **({"hooks": hooks.describe()} if hooks.hooks or hooks.warnings else {}),
                 },
             )
             opts.on_progress("the agent is working")

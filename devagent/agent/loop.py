@@ -86,6 +86,7 @@ class Agent:
         """This step's calls and what they returned (redacted), for `_after_step`."""
         self.started = time.monotonic()
         """When `run` began (monotonic)."""
+        self.hooks = self.io.hooks.session(self.sandbox, self.io.workspace, self._record)
 
     @property
     def label(self) -> str:
@@ -280,6 +281,8 @@ class Agent:
 
     def _execute(self, call: ToolCall) -> None:
         reviewed = self.review(call)
+        if isinstance(reviewed, ToolCall):  # a PreToolUse hook's block answers it instead
+            reviewed = self.hooks.before_tool(reviewed)
         if isinstance(reviewed, Observation):
             self._record("tool_call", call=call.to_dict(), run=False)
             self._observe(call, reviewed, 0.0)
@@ -293,6 +296,7 @@ class Agent:
         self.running = None
         duration_s = time.perf_counter() - started
         stopped = self.io.stop.is_set()  # its command may have been stopped: not replayable
+        observation = self.hooks.after_tool(reviewed, observation)
         self._observe(reviewed, self.reviewed(reviewed, observation), duration_s, stopped)
 
     def _observe(
@@ -396,6 +400,9 @@ class Agent:
 
     def _submit(self, summary: str) -> Observation:
         self.summary = summary
+        refused = self.hooks.before_submit(summary, self.running)
+        if refused is not None:
+            return refused
         commands = self.task.goal_checks()
         if not commands:
             self._verdict = GaveUp("submitted without goal checks (unverified)")
@@ -455,6 +462,8 @@ class Agent:
     def _finish(self, stop: Exception, duration_s: float) -> RunResult:
         status = stop.status if isinstance(stop, AgentStop) else "error"
         reason = str(stop) if isinstance(stop, AgentStop) else f"{type(stop).__name__}: {stop}"
+        if not self.lineage and not self.io.stop.is_set():  # a person's stop: no more commands
+            self.hooks.at_stop(status, reason)
         try:
             patch = self._final_patch(status)
         except (DevagentError, SandboxError) as exc:
@@ -489,6 +498,7 @@ class Agent:
             budget=self.budget.snapshot(),
             stuck=[d.to_dict() for d in self.stuck.detections],
             instructions=[i.to_record() for i in self.instructions.loaded],
+            hooks=list(self.io.hooks.runs),
         )
 
     # -- sub-agents -----------------------------------------------------------------------------
@@ -503,6 +513,7 @@ class Agent:
             trajectory=self.io.trajectory,
             stop=self.io.stop,
             cache_dir=self.io.cache_dir,
+            hooks=self.io.hooks,
         )
         child = Agent(
             self.model, self.base_tools, fork or self.sandbox, self.budget.carve(share),

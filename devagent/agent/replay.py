@@ -10,6 +10,7 @@ from typing import Any
 from devagent.agent.budget import Budget, BudgetConfig
 from devagent.agent.config import AgentConfig
 from devagent.agent.errors import ReplayExhausted
+from devagent.agent.hookreplay import RecordedHooks
 from devagent.agent.loop import Agent
 from devagent.agent.mcpreplay import recorded_mcp_tools
 from devagent.agent.seams import AgentIO
@@ -155,11 +156,13 @@ def replay(
     path: Path, tools: Mapping[str, Tool], sandbox: Sandbox, io: AgentIO | None = None
 ) -> ReplayReport:
     """Re-run the recorded replies of `path` against `sandbox` (fresh, at the same base). MCP
-    tools answer with their recorded results (`devagent.agent.mcpreplay`). A run that was
-    stopped early is replayed up to the same point, then stopped the same way."""
+    tools answer with their recorded results (`devagent.agent.mcpreplay`); hooks with their
+    recorded decisions (`RecordedHooks`: no hook runs again). A run that was stopped early is
+    replayed up to the same point, then stopped the same way."""
     recording = load_recording(path)
     tools = {**tools, **recorded_mcp_tools(path)}
     io = io or AgentIO()
+    io.hooks = RecordedHooks(read_trajectory(path))
     expected = recording.replayable
     if recording.interrupted:
         stop_after_observations(io, len(expected))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from devagent.agent.forkpatch import sandbox_diff
+from devagent.agent.hookrun import Hooks
 from devagent.agent.trajectory import Trajectory
 from devagent.tools.base import ToolContext
 from sandbox import Sandbox
@@ -32,6 +33,8 @@ class AgentIO:
     context: ToolContext | None = None
     """The run's one tool context, when the caller made it (the pipeline's, which made the
     first map); the loop sets its test command and timeout. None: the loop makes it."""
+    hooks: Hooks = field(default_factory=Hooks)
+    """The run's hooks (`devagent.agent.hookrun.build_hooks`); none by default."""
 
 
 class WorkspaceLike(Protocol):

@@ -16,6 +16,7 @@ from typing import Any
 from devagent.agent.budget import Budget, BudgetConfig
 from devagent.agent.checks import CheckResult, unrunnable, unrunnable_reason
 from devagent.agent.config import AgentConfig
+from devagent.agent.hookrun import Hooks
 from devagent.agent.loop import Agent
 from devagent.agent.memory import MemoryStore, learned_facts
 from devagent.agent.redact import Redactor
@@ -58,6 +59,8 @@ class SolveRequest:
     """Where tools keep their caches (the repo map's tag index) for the whole run."""
     context: ToolContext | None = None
     """The run's one tool context (see `AgentIO.context`)."""
+    hooks: Hooks = field(default_factory=Hooks)
+    """The run's hooks (`devagent.agent.hookrun.build_hooks`)."""
     meta: dict[str, Any] = field(default_factory=dict)
     """Written first as a `meta` record: what `devagent replay` needs to rebuild the run's
     starting point (e.g. repo, base revision, image, tool names). Never put secrets here."""
@@ -124,6 +127,7 @@ def _agent(request: SolveRequest, task: Task, trajectory: Trajectory) -> Agent:
         stop=request.stop,
         cache_dir=request.cache_dir,
         context=request.context,
+        hooks=request.hooks,
     )
     make = Agent if request.resume is None else partial(ResumedAgent, request.resume)
     agent = make(

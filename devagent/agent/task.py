@@ -71,6 +71,8 @@ class RunResult:
     dirty_paths: tuple[str, ...] = ()
     """The person's uncommitted changes the run started from (--include-dirty): part of the
     starting point, never of `patch` (they are in OUT/dirty.diff)."""
+    hooks: list[dict[str, Any]] = field(default_factory=list)
+    """The hooks that ran (`HookRun.to_record()`), in order."""
 
     @property
     def solved(self) -> bool:
@@ -91,6 +93,7 @@ class RunResult:
             "budget": self.budget,
             "stuck": self.stuck,
             "instructions": self.instructions,
+            "hooks": self.hooks,
             "patch_bytes": len(self.patch.encode()),
             "dirty_paths": list(self.dirty_paths),
             "trajectory": str(self.trajectory_path) if self.trajectory_path else None,

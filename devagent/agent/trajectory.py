@@ -22,8 +22,9 @@ class Trajectory:
 
     Record types: start, meta, request, completion, tool_call, observation, budget, check, note,
     stuck (a loop check: pattern, detail, response), resume (a run taken up again: from_status,
-    spent, patch_bytes, meta), instructions (a repository instruction file
-    read: path, scope, tokens), end; a chat session (the same loop) adds user (the person's
+    spent, patch_bytes, meta), instructions (a repository instruction file read: path, scope,
+    tokens), hook (a hook run: event, command, where, decision, reason, output), end; a chat
+    session (the same loop) adds user (the person's
     message), decision (their answer to an approval), command (a slash command's), undo and
     clear.
     Every record gets `ts` (epoch seconds). Listeners (e.g. a live view) see each record after

@@ -233,6 +233,9 @@ def execute(args: SolveCommand, console: Console) -> int:
         mcp=settings.mcp,
         mcp_environ=os.environ,
         mcp_host=not args.headless,  # `devagent ci` starts no server on the host
+        hooks=settings.hooks,
+        hooks_host=not args.headless,  # nor runs a hook on the host
+        hooks_environ=os.environ,
         stop=stop,
         listeners=head.listeners(view),
         cache_dir=settings.cache_dir,
