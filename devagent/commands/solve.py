@@ -165,7 +165,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
         return execute(command, console)
     except Exception as exc:  # with --events the stream ends with what went wrong
         if command.events:
-            from devagent.commands.headless import stream_error
+            from devagent.commands.eventsresume import stream_error
 
             stream_error(exc, secrets_from_env())
         raise
@@ -175,13 +175,13 @@ def execute(args: SolveCommand, console: Console) -> int:
     """Run one solve and its delivery; the exit code (0 solved, 1 not, 2 error)."""
     from devagent.agent.signals import stop_on_signals
     from devagent.agent.view import LiveView
-    from devagent.commands.headless import headless
+    from devagent.commands.eventsresume import events_and_resume
     from devagent.commands.progress import SetupProgress
     from devagent.pipeline import SolveOptions, run_pipeline
     from devagent.workspace import uncommitted_paths
     from sandbox.hostconfig import cached_host_config
 
-    args, head, console = headless(args, console, secrets_from_env())
+    args, extra, console = events_and_resume(args, console, secrets_from_env())
     local_repo = Path(args.repo).resolve() if Path(args.repo).exists() else None
     check_request(args, local_repo)  # flags, budgets, branch names, --out: before any work
     deliver.check_flags(args, local_repo)
@@ -189,7 +189,7 @@ def execute(args: SolveCommand, console: Console) -> int:
         {"model": args.model, "image": args.image, "network": args.network}, local_repo
     )
     # a file's front matter is checked before the model; a forge issue is fetched after it
-    issue = head.issue() or (
+    issue = extra.issue() or (
         None if is_issue_ref(args.issue) else read_issue(args.issue, args.github_api_url)
     )
     model = run_model(  # the spec and its credentials, before the clone
@@ -202,7 +202,7 @@ def execute(args: SolveCommand, console: Console) -> int:
     # pip and npm answer while the run clones (the images' keys need their configuration)
     host = in_background(cached_host_config, settings.cache_dir, environ=os.environ)
     issue_text, forge_issue = issue or read_issue(args.issue, args.github_api_url)
-    if local_repo is not None and not args.include_dirty and not head.point:
+    if local_repo is not None and not args.include_dirty and not extra.point:
         notice = dirty_notice(uncommitted_paths(local_repo))
         if notice:
             Console(stderr=True, soft_wrap=True).print(f"[yellow]{notice}[/]")
@@ -211,7 +211,7 @@ def execute(args: SolveCommand, console: Console) -> int:
     diagnostics = Console(
         stderr=True, soft_wrap=True
     )  # progress and the live view; results go to `console`
-    shown = not (args.json or args.quiet or head.events)
+    shown = not (args.json or args.quiet or extra.events)
     log = out / "image-build.log"
     setup = SetupProgress(diagnostics, log_path=log, verbose=args.verbose) if shown else None
     view = LiveView(diagnostics, before_start=setup.close) if setup else None
@@ -237,13 +237,13 @@ def execute(args: SolveCommand, console: Console) -> int:
         hooks_host=not args.headless,  # nor runs a hook on the host
         hooks_environ=os.environ,
         stop=stop,
-        listeners=head.listeners(view),
+        listeners=extra.listeners(view),
         cache_dir=settings.cache_dir,
         keep_workspace=True,
         host=host,
         on_progress=setup or (lambda m: None),
     )
-    opts = head.options(opts)
+    opts = extra.options(opts)
     if opts.model.name.startswith("scripted:") and not (args.json or args.quiet):
         diagnostics.print(
             f"[yellow]Model: {opts.model.name} — replies scripted in advance, not a live model.[/]"
@@ -274,7 +274,7 @@ def execute(args: SolveCommand, console: Console) -> int:
             {"delivery": f"failed; the patch is in {out / 'patch.diff'}"},
         )
         raise
-    return head.finished(finish(args, console, outcome, out, delivered), outcome, out, delivered)
+    return extra.finished(finish(args, console, outcome, out, delivered), outcome, out, delivered)
 
 
 def dirty_notice(left_out: list[str]) -> str:

@@ -1,5 +1,5 @@
 """What `solve --events` and `solve --resume` add to a solve: the event stream on stdout, and
-the command made to go on from a run folder (`Headless`)."""
+the command made to go on from a run folder (`EventsAndResume`)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 
 @dataclass
-class Headless:
+class EventsAndResume:
     """A solve's event stream (None without --events) and resume point (None without
     --resume)."""
 
@@ -54,9 +54,9 @@ class Headless:
         return code
 
 
-def headless(
+def events_and_resume(
     args: SolveCommand, console: Console, secrets: Sequence[str]
-) -> tuple[SolveCommand, Headless, Console]:
+) -> tuple[SolveCommand, EventsAndResume, Console]:
     """--resume and --events: the command made to go on from the run folder, and the event
     stream; with it stdout carries the events only (the `console` returned is stderr)."""
     from devagent.commands.solveresume import resumed_command
@@ -64,9 +64,9 @@ def headless(
     check_output_flags(args)
     args, point = resumed_command(args) if args.resume else (args, None)
     if not args.events:
-        return args, Headless(point=point), console
+        return args, EventsAndResume(point=point), console
     events = JsonlWriter(sys.stdout, Redactor(secrets))
-    return args, Headless(events, point), Console(stderr=True, soft_wrap=True)
+    return args, EventsAndResume(events, point), Console(stderr=True, soft_wrap=True)
 
 
 def check_output_flags(args: SolveCommand) -> None:
