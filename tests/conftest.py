@@ -1,12 +1,15 @@
-"""Test policy: tests marked `docker` run against a real daemon.
+"""Test policy: tests marked `docker` run against a real daemon, tests marked `browser` in a
+real headless chromium.
 
-Locally, without a daemon, they are skipped with the reason. In CI (`CI=true`) a missing daemon
-ends the session with an error instead: CI must prove the Docker paths, never skip them.
+Locally, without a daemon (or chromium), they are skipped with the reason. In CI (`CI=true`) a
+missing one ends the session with an error instead: CI must prove those paths, never skip them.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+from typing import Any
 
 import pytest
 
@@ -24,6 +27,7 @@ def _daemon_problem() -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    _require(items, "browser", _browser_problem, "`make setup` installs chromium")
     docker_items = [item for item in items if item.get_closest_marker("docker")]
     if not docker_items:
         return
@@ -37,6 +41,33 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         )
     skip = pytest.mark.skip(reason=f"{problem}; run `make setup` to start one")
     for item in docker_items:
+        item.add_marker(skip)
+
+
+def _browser_problem() -> str | None:
+    """Why the browser tests cannot run here (tests/pages/conftest.py drives it), or None."""
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        return "selenium is not installed (pip install -e '.[dev]')"
+    missing = [name for name in ("chromium", "chromedriver") if shutil.which(name) is None]
+    if missing:
+        return f"{' and '.join(missing)} not found (Debian: chromium, chromium-driver)"
+    return None
+
+
+def _require(items: list[pytest.Item], marker: str, problem_of: Any, hint: str) -> None:
+    """Skip the items marked `marker` when `problem_of()` names a problem; in CI, fail."""
+    marked = [item for item in items if item.get_closest_marker(marker)]
+    problem = problem_of() if marked else None
+    if problem is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        raise pytest.UsageError(
+            f"CI=true but {problem}: the {marker} tests must run in CI. {hint}."
+        )
+    skip = pytest.mark.skip(reason=f"{problem}; {hint}")
+    for item in marked:
         item.add_marker(skip)
 
 

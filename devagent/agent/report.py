@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from devagent.agent.task import RunResult, Task
 from devagent.agent.testfiles import patch_paths
 from devagent.agent.text import trim
 from devagent.units import count, duration, usd
+
+log = logging.getLogger(__name__)
 
 DIFF_LINES = 400
 """A longer patch is shown up to here in report.md; the whole of it is in OUT/patch.diff."""
@@ -146,7 +149,9 @@ def _next(result: RunResult, facts: RunFacts) -> list[str]:
 
 
 OUTPUT_FILES = ("patch.diff", "result.json", "report.md")
-"""The run's files, most valuable first: on a full disk the patch has the best chance."""
+"""The run's files, most valuable first: on a full disk the patch has the best chance. The run
+page (report.html) comes after them and is never counted lost."""
+PAGE_NAME = "report.html"
 
 Writer = Callable[[Path, str], None]
 
@@ -182,9 +187,10 @@ def write_outputs(
     write: Writer | None = None,
 ) -> dict[str, Path]:
     """Write patch.diff (the agent's change only), result.json and report.md into `out` (in
-    that order), and dirty.diff when the run started from the person's uncommitted changes;
-    return their paths. A file that cannot be written (a full disk) does not stop the others;
-    then `OutputsLostError` names every file lost, `extras.lost` included."""
+    that order), and dirty.diff when the run started from the person's uncommitted changes,
+    then the run page (report.html; a warning when it fails); return their paths. A file that
+    cannot be written (a full disk) does not stop the others; then `OutputsLostError` names
+    every file lost, `extras.lost` included (never the page)."""
     extras = extras or RunExtras()
     dirty, meta, lost = extras.dirty, extras.meta, extras.lost
     write = write or write_file
@@ -206,7 +212,22 @@ def write_outputs(
             write(out / name, texts[name]())
         except OSError as exc:
             missing[name] = exc.strerror or str(exc)
+    paths = {name: out / name for name in names if name not in missing}
+    page = _write_page(out, redactor, texts["patch.diff"](), write)
     if missing:
         kept = [name for name in names if name not in missing]
         raise OutputsLostError(out, result.status, missing, kept)
-    return {name: out / name for name in names}
+    return {**paths, PAGE_NAME: page} if page is not None else paths
+
+
+def _write_page(out: Path, redactor: Redactor, patch: str, write: Writer) -> Path | None:
+    """OUT/report.html, written after the run's own files; a page that cannot be rendered or
+    written is a warning, never a lost run (its path, else None)."""
+    from devagent.pages.run import run_page_html
+
+    try:
+        write(out / PAGE_NAME, run_page_html(out, redact=redactor.text, patch=patch))
+    except Exception as exc:  # a view of the run: whatever breaks it must not cost the run
+        log.warning("the run page %s was not written: %s", out / PAGE_NAME, exc)
+        return None
+    return out / PAGE_NAME

@@ -96,6 +96,7 @@ def test_the_stop_flag_ends_a_hung_model_call(tmp_path: Path) -> None:
     assert (result.status, result.reason) == ("interrupted", "stopped by the user")
     assert sorted(p.name for p in request.out.iterdir()) == [
         "patch.diff",
+        "report.html",
         "report.md",
         "result.json",
         "trajectory.jsonl",
@@ -117,6 +118,7 @@ def test_a_second_ctrl_c_still_writes_the_patch_result_and_report(tmp_path: Path
     assert (result["status"], result["steps"]) == ("interrupted", 2)
     assert result["reason"] == STOPPED_AT_ONCE
     assert (out / "report.md").read_text().startswith("# devagent: interrupted")
+    assert "<title>devagent: interrupted</title>" in (out / "report.html").read_text()
     end = list(read_trajectory(out / "trajectory.jsonl"))[-1]
     assert (end["type"], end["status"]) == ("end", "interrupted")
 

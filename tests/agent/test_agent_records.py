@@ -76,3 +76,23 @@ def test_memory_offers_facts_to_the_next_run_on_the_same_repo(tmp_path: Path) ->
             "check `pytest -q`": "takes about 1.2s (exit 0)",
         }
         assert store.recall("repo-b") == {}
+
+
+def test_a_run_page_that_cannot_be_written_is_a_warning_not_a_lost_run(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    def full_at_the_page(path: Path, text: str) -> None:
+        if path.name == "report.html":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        path.write_text(text)
+
+    paths = write_outputs(tmp_path, TASK, RESULT, Redactor(), write=full_at_the_page)
+    assert sorted(paths) == ["patch.diff", "report.md", "result.json"]
+    assert "the run page" in caplog.text and "No space left on device" in caplog.text
+
+
+def test_the_run_page_follows_the_files_and_is_redacted(tmp_path: Path) -> None:
+    paths = write_outputs(tmp_path, TASK, RESULT, Redactor(["sk-verysecret-1"]))
+    page = paths["report.html"].read_text()
+    assert "<title>devagent: solved</title>" in page
+    assert "sk-verysecret-1" not in page and "[REDACTED]" in page

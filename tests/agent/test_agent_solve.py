@@ -63,6 +63,7 @@ def test_solve_writes_every_output_and_remembers_the_repo(tmp_path: Path) -> Non
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == [
         "patch.diff",
+        "report.html",
         "report.md",
         "result.json",
         "trajectory.jsonl",
@@ -70,6 +71,8 @@ def test_solve_writes_every_output_and_remembers_the_repo(tmp_path: Path) -> Non
     assert "+    return a + b" in (out / "patch.diff").read_text()
     assert json.loads((out / "result.json").read_text())["status"] == "solved"
     assert "sk-solve-secret-42" not in (out / "report.md").read_text()
+    page = (out / "report.html").read_text()
+    assert "sk-solve-secret-42" not in page and "fixed with [REDACTED" in page
     assert "environment: plain python3" in model.requests[0][0].content
     assert seen[:2] == ["meta", "start"] and seen[-1] == "end"
     assert load_recording(out / "trajectory.jsonl").meta == {"repo": "/src/tiny", "base": "abc123"}

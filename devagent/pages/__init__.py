@@ -1,0 +1,1 @@
+"""Self-contained HTML pages about runs: one file each, styles and charts inline, no network."""
