@@ -20,7 +20,7 @@ from devagent.pages.timeline import Timeline, build_timeline
 from devagent.units import count, duration, usd
 
 PAGE_NAME = "report.html"
-SECTIONS = ("verdict", "checks", "issue", "changes", "timeline", "charts", "next")
+SECTIONS = ("verdict", "checks", "issue", "changes", "charts", "timeline", "next")
 """The page's sections, by element id, in order."""
 
 Redact = Callable[[str], str]
@@ -112,8 +112,8 @@ def render_run_body(run: RunRecords) -> Markup:
         _checks(run.result.get("checks") or []),
         _section("issue", "Issue", excerpt(_issue(run.records), chars=4000, lines=60)),
         _section("changes", "Changes", render_diff(run.patch)),
-        _section("timeline", "Steps", render_lanes(timeline)),
         _section("charts", "Charts", _charts(timeline)),
+        _section("timeline", "Steps", render_lanes(timeline)),
         _section("next", "Next", _next(run, meta)),
     ]
     return join(sections)

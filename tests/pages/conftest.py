@@ -18,6 +18,7 @@ import pytest
 
 ARTIFACTS = Path(os.environ.get("DEVAGENT_TEST_ARTIFACTS", "out/test-artifacts"))
 """Where the page tests keep their screenshots (CI uploads this folder)."""
+WINDOW = (1280, 1400)
 
 
 class Browser:
@@ -39,11 +40,15 @@ class Browser:
                 urls.append(message["params"]["request"]["url"])
         return urls
 
-    def screenshot(self, name: str) -> Path:
-        """A PNG of the window, kept under `ARTIFACTS`."""
+    def screenshot(self, name: str, height: int = WINDOW[1]) -> Path:
+        """A PNG of the window's top `height` pixels, kept under `ARTIFACTS`."""
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / name
-        self.driver.save_screenshot(str(path))
+        self.driver.set_window_size(WINDOW[0], height)
+        try:
+            self.driver.save_screenshot(str(path))
+        finally:
+            self.driver.set_window_size(*WINDOW)
         return path
 
 
@@ -58,7 +63,7 @@ def browser() -> Iterator[Browser]:
         "--headless=new",
         "--no-sandbox",  # root in CI containers
         "--disable-dev-shm-usage",
-        "--window-size=1280,1400",
+        f"--window-size={WINDOW[0]},{WINDOW[1]}",
         "--proxy-server=127.0.0.1:9",
         "--host-resolver-rules=MAP * ~NOTFOUND",
         "--disable-background-networking",
