@@ -18,7 +18,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from devagent import __version__
-from devagent.commands import bench, chat, ci, completion, images, replay, sessions, solve
+from devagent.commands import bench, chat, ci, completion, images, replay, report, sessions, solve
 from devagent.commands import config as config_command
 from devagent.commands.failure import explain
 from devagent.commands.flags import Parser, deprecated, duration, epilog, use_formatter
@@ -38,6 +38,7 @@ devagent doctor                             check docker, the base image, git an
 devagent solve issue.md --repo .            one issue to a verified patch
 devagent solve gh:owner/repo#12 --pr        ... proposed as a pull request
 devagent chat --repo .                      pair programming in the terminal
+devagent report out/run --open              a run's page: verdict, diff, steps, charts
 devagent sessions                           saved chat sessions and how to resume them
 devagent bench tasks/ --model oracle -j 4   run the bundled tasks
 devagent images prune --dry-run             env images unused for 14 days
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     solve.add_parser(sub)
     replay.add_parser(sub)
+    report.add_parser(sub)
     ci.add_parser(sub)
     chat.add_parser(sub)
     sessions.add_parser(sub)
@@ -159,6 +161,7 @@ HANDLERS = {
     "sandbox": cmd_sandbox,
     "solve": lambda args: solve.run(args, console),
     "replay": lambda args: replay.run(args, console),
+    "report": lambda args: report.run(args, console),
     "ci": lambda args: ci.run(args, console),
     "chat": chat.run,
     "bench": lambda args: bench.run(args, console),

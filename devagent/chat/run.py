@@ -4,6 +4,7 @@ store) around the terminal loop. The only chat module that reads the environment
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import shutil
 from collections.abc import Callable, Mapping
@@ -31,6 +32,8 @@ from devagent.tools.registry import build_tools
 from devagent.workspace import Workspace
 from sandbox.config import SandboxConfig
 from sandbox.docker import DockerSandbox
+
+log = logging.getLogger(__name__)
 
 CHAT_TOOLS = ["view", "search", "find_symbol", "repo_map", "apply_patch", "replace", "create",
               "run", "run_tests"]  # fmt: skip
@@ -147,8 +150,23 @@ def run_chat(args: argparse.Namespace, environ: Mapping[str, str] | None = None)
     finally:
         setup.slot.close()
         shutil.rmtree(setup.workspace.root, ignore_errors=True)
+    page = session_page(setup.store.path(setup.state.id), setup.redactor, setup.state.patch)
+    if page is not None:
+        console.print(f"session page: {escape(str(page))}")
     console.print(f"session saved; continue it with: devagent chat --resume {setup.state.id}")
     return 0
+
+
+def session_page(folder: Path, redactor: Redactor, patch: str) -> Path | None:
+    """The session's page (folder/report.html, its current change as the diff); one that
+    cannot be written is a warning, never a lost session."""
+    from devagent.pages.run import write_run_page
+
+    try:
+        return write_run_page(folder, redact=redactor.text, patch=patch)
+    except Exception as exc:  # a view of the session: whatever breaks it must not cost it
+        log.warning("the session page in %s was not written: %s", folder, exc)
+        return None
 
 
 def _session(

@@ -55,10 +55,13 @@ def test_ask_approve_undo_test_apply_exit(tmp_path: Path) -> None:
     ask(child, "/apply")
     child.expect_exact("applied to")
     ask(child, "/exit")
-    session_id(child)
+    child.expect_exact("session page: ")
+    sid = session_id(child)
     child.expect(pexpect.EOF)
     assert (repo / "calc.py").read_text() == FIXED
     assert containers_of(child.pid) == []
+    page = (tmp_path / "sessions" / sid / "report.html").read_text()
+    assert "add() is broken, please fix it" in page and "+    return a + b" in page
 
 
 def test_rejected_change_lands_nowhere(tmp_path: Path) -> None:
