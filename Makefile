@@ -5,9 +5,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup venv docker hosttools testshells image images test demo lint bench perf clean
+.PHONY: setup venv docker hosttools browser testshells image images test demo lint bench perf clean
 
-setup: venv docker hosttools image
+setup: venv docker hosttools browser image
 
 venv: $(STAMP)
 
@@ -23,6 +23,9 @@ docker:
 
 hosttools:
 	@bash images/ensure-host-tools.sh
+
+browser:
+	@bash images/ensure-browser.sh
 
 image: venv docker
 	@$(BIN)/devagent images ensure

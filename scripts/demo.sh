@@ -31,4 +31,10 @@ echo "----- $OUT/patch.diff -----"
 cat "$OUT/patch.diff"
 echo "----- the user's repository is untouched: -----"
 git -C "$REPO" status --short && git -C "$REPO" log --oneline
+echo
+if [ -f "$OUT/report.html" ]; then
+    echo "run page (open it in a browser): $(realpath "$OUT/report.html")"
+else
+    echo "no run page was written (see the warnings above); the report: $OUT/report.md"
+fi
 exit $status

@@ -3,7 +3,6 @@ charts render, nothing is requested from outside, and a screenshot is kept."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -35,7 +34,10 @@ def test_every_section_is_present_and_nothing_is_requested_from_outside(browser,
 def test_the_diff_and_the_charts_render(browser, run_page):  # type: ignore[no-untyped-def]
     browser.open(run_page)
     added = browser.driver.find_elements(By.CSS_SELECTOR, "#changes tr.add td.mono")
-    assert [cell.text for cell in added] == ["+    # was a - b: <the bug> & its fix", "+    return a + b"]
+    assert [cell.text for cell in added] == [
+        "+    # was a - b: <the bug> & its fix",
+        "+    return a + b",
+    ]
     assert added[0].value_of_css_property("background-color") == "rgba(218, 251, 225, 1)"
     charts = browser.driver.find_elements(By.CSS_SELECTOR, "#charts svg")
     assert len(charts) == 3
