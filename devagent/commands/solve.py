@@ -321,6 +321,8 @@ def finish(
         for name, path in (("run folder", out), ("patch", out / "patch.diff")):
             console.print(f"{name}: {path}", highlight=False, soft_wrap=True)
         console.print(f"report: {out / 'report.md'}", highlight=False, soft_wrap=True)
+        if (out / "report.html").is_file():
+            console.print(f"run page: {out / 'report.html'}", highlight=False, soft_wrap=True)
         if result.dirty_paths:
             console.print(dirty_line(result.dirty_paths, out / "dirty.diff"), soft_wrap=True)
         for key, value in delivered.items():

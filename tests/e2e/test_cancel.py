@@ -25,7 +25,7 @@ from tests.support import git
 pytestmark = pytest.mark.docker
 BASE = ["--image", "devagent/base:latest", "--test", CHECK]
 ROOT = Path(__file__).resolve().parents[2]
-FILES = ["patch.diff", "report.md", "result.json", "trajectory.jsonl"]
+FILES = ["patch.diff", "report.html", "report.md", "result.json", "trajectory.jsonl"]
 EDIT_THEN_WAIT = [
     FIX[1],  # replace a - b with a + b
     {"content": "Waiting.", "tool_calls": [{"name": "run", "arguments": {"command": "sleep 60"}}]},

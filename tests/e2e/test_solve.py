@@ -28,6 +28,7 @@ def test_solved_run_writes_outputs_and_leaves_the_repo_untouched(solve, buggy_re
     assert payload["checks"][0]["passed"] is True
     assert "+    return a + b" in (out / "patch.diff").read_text()
     assert "solved" in (out / "report.md").read_text()
+    assert "<title>devagent: solved</title>" in (out / "report.html").read_text()
     assert json.loads((out / "result.json").read_text())["status"] == "solved"
     assert (buggy_repo / "calc.py").read_text() == BUGGY
     assert git(buggy_repo, "status", "--porcelain") == ""
