@@ -10,6 +10,8 @@ from devagent.pages.shell import Markup, esc, excerpt, fold, join, tag
 from devagent.pages.timeline import Event, Step, Timeline
 from devagent.units import count, duration, usd
 
+PHASES = {"precheck": "before the change:", "baseline": "baseline:"}
+"""How checks run before the agent's change are labelled (their failing is expected)."""
 ARGS_CHARS = 160
 """Tool arguments longer than this (as JSON) fold."""
 
@@ -72,7 +74,7 @@ def _event(event: Event) -> Markup:
     if kind == "check":
         result = record.get("result") or {}
         passed = bool(result.get("passed"))
-        phase = record.get("phase", "check")
+        phase = PHASES.get(str(record.get("phase", "")), "check")
         ids = ", ".join(result.get("failing_ids") or [])
         text = f"{result.get('command', '')} → exit {result.get('exit_code')}" + (
             f"; failing: {ids}" if ids else ""

@@ -19,6 +19,8 @@ __all__ = ["Markup", "esc", "excerpt", "fold", "join", "page", "tag", "write_pag
 EXCERPT_CHARS = 600
 """An observation longer than this (or than `EXCERPT_LINES`) shows its start and folds the rest."""
 EXCERPT_LINES = 12
+WHOLE_CHARS = 20_000
+"""The folded whole of a text stops here (the trajectory keeps all of it): a page stays light."""
 
 
 @cache
@@ -69,7 +71,11 @@ def excerpt(text: str, *, chars: int = EXCERPT_CHARS, lines: int = EXCERPT_LINES
         return tag("pre", text)
     more = text.count("\n") + 1
     summary = f"whole output ({more} lines, {len(text):,} characters)"
-    return join([tag("pre", head + " …"), fold(summary, tag("pre", text))])
+    whole = text
+    if len(text) > WHOLE_CHARS:
+        left = len(text) - WHOLE_CHARS
+        whole = f"{text[:WHOLE_CHARS]}\n… {left:,} more characters in trajectory.jsonl"
+    return join([tag("pre", head + " …"), fold(summary, tag("pre", whole))])
 
 
 def page(title: str, body: Markup | str) -> str:

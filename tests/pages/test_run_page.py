@@ -64,3 +64,13 @@ def test_devagent_report_on_a_folder_that_is_no_run_says_so(
 ) -> None:
     assert cli.main(["report", str(tmp_path)]) == 2
     assert "has no trajectory.jsonl: not a devagent run folder" in capsys.readouterr().err
+
+
+def test_a_check_before_the_change_is_labelled_so_and_not_red() -> None:
+    from devagent.pages.lanes import render_lanes
+
+    check = {"command": "pytest", "passed": False, "exit_code": 1, "failing_ids": ["t::a"]}
+    records = [{"type": "check", "agent": "0", "step": 0, "phase": "precheck", "result": check}]
+    html = render_lanes(build_timeline(records))
+    assert '<span class="badge note">before the change: failed</span>' in html
+    assert "pytest → exit 1; failing: t::a" in html

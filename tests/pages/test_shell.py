@@ -46,3 +46,9 @@ def test_a_page_that_cannot_be_written_leaves_nothing(tmp_path: Path) -> None:
         write_page(target, "t", "body")
     assert raised.value.errno == errno.ENOSPC
     assert not target.exists() and not target.is_symlink()
+
+
+def test_the_folded_whole_of_a_huge_text_is_cut_with_a_pointer() -> None:
+    html = excerpt("x" * 50_000)
+    assert "… 30,000 more characters in trajectory.jsonl" in html
+    assert len(html) < 21_000
