@@ -79,9 +79,8 @@ def _event(event: Event) -> Markup:
         text = f"{result.get('command', '')} → exit {result.get('exit_code')}" + (
             f"; failing: {ids}" if ids else ""
         )
-        return _marked(
-            "pass" if passed else "fail", f"{phase} {'passed' if passed else 'failed'}", text
-        )
+        cls = "pass" if passed else "note" if phase != "check" else "fail"
+        return _marked(cls, f"{phase} {'passed' if passed else 'failed'}", text)
     if kind == "user":
         return _marked("pass", "person", str(record.get("text", "")))
     return _marked("note", kind, _event_text(record))
