@@ -31,6 +31,18 @@ class Browser:
         self.driver.get_log("performance")  # forget what earlier pages requested
         self.driver.get(path.resolve().as_uri())
 
+    def find_all(self, css: str) -> list[Any]:
+        """The elements matching a CSS selector (selenium WebElements)."""
+        from selenium.webdriver.common.by import By
+
+        return list(self.driver.find_elements(By.CSS_SELECTOR, css))
+
+    def find(self, css: str) -> Any:
+        """The first element matching a CSS selector; NoSuchElementException when none."""
+        from selenium.webdriver.common.by import By
+
+        return self.driver.find_element(By.CSS_SELECTOR, css)
+
     def requested_urls(self) -> list[str]:
         """Every URL the page asked for since `open` (the page's own file included)."""
         urls = []
