@@ -68,7 +68,7 @@ def test_broken_task_is_flagged(serial_and_parallel):
 
 
 def test_oracle_resolves_sound_tasks_with_checks_and_patch(serial_and_parallel):
-    serial, _, _ = serial_and_parallel
+    serial, _, base = serial_and_parallel
     lru = next(o for o in serial.outcomes if o.id == "lru-cache-eviction")
     assert lru.status == "resolved"
     assert [(c.name, c.passed) for c in lru.prechecks] == [
@@ -77,6 +77,8 @@ def test_oracle_resolves_sound_tasks_with_checks_and_patch(serial_and_parallel):
     ]
     assert "move_to_end" in lru.patch
     assert lru.steps == 3
+    page = (base / "serial" / "runs" / "lru-cache-eviction" / "report.html").read_text()
+    assert "<title>devagent: solved</title>" in page and "move_to_end" in page
 
 
 def test_parallel_results_equal_serial(serial_and_parallel):
