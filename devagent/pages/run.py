@@ -99,7 +99,8 @@ def _rendered(run_dir: Path, redact: Redact | None, patch: str | None) -> tuple[
 
 
 def _title(run: RunRecords) -> str:
-    status = run.result.get("status") or "in progress"
+    chat = any(r.get("type") == "user" for r in run.records)
+    status = run.result.get("status") or ("chat session" if chat else "in progress")
     return f"devagent: {status}"
 
 
@@ -139,7 +140,7 @@ def _issue(records: list[dict[str, Any]]) -> str:
 
 def _verdict(run: RunRecords, meta: Mapping[str, Any], timeline: Timeline) -> Markup:
     result = run.result
-    status = str(result.get("status") or "in progress")
+    status = _title(run).removeprefix("devagent: ")
     usage = result.get("usage") or {}
     steps = timeline.steps
     tokens = usage.get("total_tokens") or sum(s.input_tokens + s.output_tokens for s in steps)

@@ -74,3 +74,17 @@ def test_a_check_before_the_change_is_labelled_so_and_not_red() -> None:
     html = render_lanes(build_timeline(records))
     assert '<span class="badge note">before the change: failed</span>' in html
     assert "pytest → exit 1; failing: t::a" in html
+
+
+def test_devagent_report_on_a_chat_session_shows_its_current_change(tmp_path: Path) -> None:
+    from devagent.pages.sample import SAMPLE_PATCH
+
+    session = tmp_path / "20261202-080000-abc123"
+    session.mkdir()
+    user = {"type": "user", "agent": "0", "step": 0, "text": "please fix add", "ts": 1.0}
+    (session / "trajectory.jsonl").write_text(json.dumps(user) + "\n")
+    (session / "session.json").write_text(json.dumps({"id": session.name, "patch": SAMPLE_PATCH}))
+    assert cli.main(["report", str(session)]) == 0
+    html = (session / "report.html").read_text()
+    assert "please fix add" in html and "+    return a + b" in html
+    assert "<title>devagent: chat session</title>" in html
