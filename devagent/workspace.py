@@ -407,6 +407,14 @@ class Workspace:
         against = self.start if since_start else self.base
         return worktree_diff(self.git, against, self._index).decode("utf-8", "surrogateescape")
 
+    def diff_of(self, tree: Path) -> str:
+        """The patch of another work tree (a fork's copy of this one) against the base, made
+        like `diff()` by host-side git; this workspace's index is only read (its stat data
+        does not match the copy, so every file of the copy is hashed: cost grows with the
+        tree's size)."""
+        git = HardenedGit(work_tree=tree, git_dir=self.root / "git")
+        return worktree_diff(git, self.base, self._index).decode("utf-8", "surrogateescape")
+
     def changed_files(self) -> list[str]:
         """Paths (relative to the tree) that differ from the base, sorted."""
         with snapshot_index(self.git, self._index) as env:

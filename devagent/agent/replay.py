@@ -84,18 +84,33 @@ class ReplayReport:
 
 
 def load_recording(path: Path) -> Recording:
+    """The run's recording; of a run of parallel attempts, the chosen attempt's (its start,
+    its replies and observations and its sub-agents', named by the `attempts` record)."""
     records = list(read_trajectory(path))
-    starts = [r for r in records if r.get("type") == "start" and r.get("agent") == "0"]
+    chosen = next(
+        (str(r["chosen"]) for r in records if r.get("type") == "attempts" and r.get("chosen")),
+        "",
+    )
+    label = chosen or "0"
+    starts = [r for r in records if r.get("type") == "start" and r.get("agent") == label]
     if not starts:
         raise DevagentError(f"{path} has no start record: not a devagent trajectory")
+    meta: dict[str, Any] = next((r.get("meta", {}) for r in records if r.get("type") == "meta"), {})
+    if chosen:
+        records = [r for r in records if of_agent(str(r.get("agent", "")), chosen)]
     return Recording(
         start=starts[0],
         completions=[
             Completion.from_dict(r["completion"]) for r in records if r.get("type") == "completion"
         ],
         observations=[r for r in records if r.get("type") == "observation"],
-        meta=next((r.get("meta", {}) for r in records if r.get("type") == "meta"), {}),
+        meta=meta,
     )
+
+
+def of_agent(agent: str, label: str) -> bool:
+    """Whether a record's `agent` is `label` or one of its sub-agents ('0.a2', '0.a2.1')."""
+    return agent == label or agent.startswith(label + ".")
 
 
 def _divergence(index: int, want: Mapping[str, Any], got: Mapping[str, Any]) -> Divergence:

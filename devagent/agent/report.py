@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from devagent.agent import instructions, stuck
+from devagent.agent import attempts, instructions, stuck
 from devagent.agent.redact import Redactor
 from devagent.agent.task import RunResult, Task
 from devagent.agent.text import trim
@@ -41,6 +41,7 @@ def render_report(task: Task, result: RunResult) -> str:
         lines += [f"- failing: `{test_id}`" for test_id in check.failing_ids]
         lines += ["", "```", trim(check.output_tail, 3000), "```", ""]
     lines += stuck.report_section(result.stuck) + instructions.report_section(result.instructions)
+    lines += attempts.report_section(result.attempts)
     lines += ["## Plan", ""]
     lines += [f"- [{s['status']}] {s['step']}" for s in result.plan] or ["No plan recorded."]
     if result.summary:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from devagent.agent.attempts import Attempts, TreeDiffing, run_attempts
 from devagent.agent.budget import Budget, BudgetConfig
 from devagent.agent.config import AgentConfig
 from devagent.agent.loop import Agent
@@ -74,19 +75,36 @@ def run_agent(request: SolveRequest) -> RunResult:
             cache_dir=request.cache_dir,
             context=request.context,
         )
-        agent = Agent(
-            request.model,
-            request.tools,
-            request.sandbox,
-            Budget(request.budget),
-            io=io,
-            config=request.config,
-        )
-        result = agent.run(task)
+        if request.config.attempts > 1:
+            result = run_attempts(_attempts(request, task, io))
+        else:
+            agent = Agent(
+                request.model,
+                request.tools,
+                request.sandbox,
+                Budget(request.budget),
+                io=io,
+                config=request.config,
+            )
+            result = agent.run(task)
     write_outputs(request.out, task, result, redactor)
     if request.memory is not None and request.repo_key:
         request.memory.remember(request.repo_key, learned_facts(task, result))
     return result
+
+
+def _attempts(request: SolveRequest, task: Task, io: AgentIO) -> Attempts:
+    ws = request.workspace
+    return Attempts(
+        task=task,
+        model=request.model,
+        tools=dict(request.tools),
+        sandbox=request.sandbox,
+        budget=Budget(request.budget),
+        io=io,
+        config=request.config,
+        diff_of=ws.diff_of if isinstance(ws, TreeDiffing) else None,
+    )
 
 
 def exit_code(result: RunResult) -> int:

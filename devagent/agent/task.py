@@ -68,6 +68,9 @@ class RunResult:
     """The loop watch's detections (`Detection.to_dict()`), in order."""
     instructions: list[dict[str, Any]] = field(default_factory=list)
     """The repository instruction files read (`Instruction.to_record()`), in order."""
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    """Parallel attempts (`--attempts N`), one dict each (`AttemptOutcome.to_dict()`); empty
+    for a run of one attempt."""
 
     @property
     def solved(self) -> bool:
@@ -88,6 +91,7 @@ class RunResult:
             "budget": self.budget,
             "stuck": self.stuck,
             "instructions": self.instructions,
+            **({"attempts": self.attempts} if self.attempts else {}),
             "patch_bytes": len(self.patch.encode()),
             "trajectory": str(self.trajectory_path) if self.trajectory_path else None,
         }

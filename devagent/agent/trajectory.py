@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,9 +19,10 @@ class Trajectory:
 
     Record types: start, meta, request, completion, tool_call, observation, budget, check, note,
     stuck (a loop check: pattern, detail, response), instructions (a repository instruction file
-    read: path, scope, tokens), end; a chat session (the same loop) adds user (the person's
-    message), decision (their answer to an approval), command (a slash command's), undo and
-    clear.
+    read: path, scope, tokens), attempts (parallel attempts: their count, then which was chosen
+    and each one's outcome; the attempts' records carry their labels, '0.a1'...), end; a chat
+    session (the same loop) adds user (the person's message), decision (their answer to an
+    approval), command (a slash command's), undo and clear.
     Every record gets `ts` (epoch seconds). Listeners (e.g. a live view) see each record after
     redaction; `path=None` keeps records in memory only (sub-agents and tests).
     """
@@ -31,6 +33,8 @@ class Trajectory:
         self.records: list[dict[str, Any]] = []
         self._listeners: list[Listener] = []
         self._file: IO[str] | None = None
+        self._lock = threading.RLock()
+        """Attempts running at once write to one trajectory from their threads."""
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._file = path.open("w", encoding="utf-8")
@@ -39,16 +43,18 @@ class Trajectory:
         self._listeners.append(listener)
 
     def write(self, record: dict[str, Any]) -> dict[str, Any]:
-        clean = self.redactor.value({**record, "ts": round(time.time(), 3)})
-        self.records.append(clean)
-        if self._file is not None:
-            # A second pass over the line catches secrets inside non-JSON values (`default=str`).
-            line = self.redactor.text(json.dumps(clean, ensure_ascii=False, default=str))
-            self._file.write(line + "\n")
-            self._file.flush()
-        for listener in self._listeners:
-            listener(clean)
-        return clean
+        """Append one record (thread-safe: records and listener calls never interleave)."""
+        with self._lock:
+            clean = self.redactor.value({**record, "ts": round(time.time(), 3)})
+            self.records.append(clean)
+            if self._file is not None:
+                # A second pass over the line catches secrets in non-JSON values (`default=str`).
+                line = self.redactor.text(json.dumps(clean, ensure_ascii=False, default=str))
+                self._file.write(line + "\n")
+                self._file.flush()
+            for listener in self._listeners:
+                listener(clean)
+            return clean
 
     def close(self) -> None:
         if self._file is not None:

@@ -23,6 +23,7 @@ from devagent.errors import DevagentError
 from devagent.forge.refs import is_issue_ref
 
 if TYPE_CHECKING:
+    from devagent.agent.config import AgentConfig
     from devagent.pipeline import SolveOutcome
 
 SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GITHUB_TOKEN")
@@ -79,6 +80,24 @@ def add_budget_flags(p: argparse.ArgumentParser) -> None:
         metavar="DURATION",
         help="wall time, e.g. 90s, 10m, 1h30m",
     )
+    g.add_argument(
+        "--attempts",
+        type=attempt_count,
+        metavar="N",
+        help="N attempts at once on forked sandboxes, each with 1/N of the steps, tokens and "
+        "USD (wall time shared); the one whose checks pass is kept (1-8, default 1)",
+    )
+
+
+def attempt_count(text: str) -> int:
+    """--attempts: an integer from 1 to 8."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 8:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 8, got {text!r}")
+    return value
 
 
 def add_model_flags(p: argparse.ArgumentParser, *, oracle: bool = False) -> None:
@@ -182,7 +201,7 @@ def execute(args: SolveCommand, console: Console) -> int:
         checks=args.test + settings.test_commands,
         budget=budget_flags(args),
         budget_defaults=settings.budget.model_dump(),
-        agent=settings.agent,
+        agent=with_attempts(settings.agent, args.attempts),
         image=settings.image,
         environment=settings.environment,
         network=settings.network,
@@ -216,6 +235,11 @@ def execute(args: SolveCommand, console: Console) -> int:
             outcome = run_pipeline(opts)
     delivered = deliver.deliver(args, local_repo, outcome, issue_text, forge_issue, console)
     return finish(args, console, outcome, out, delivered)
+
+
+def with_attempts(agent: AgentConfig, attempts: int | None) -> AgentConfig:
+    """The settings' agent config, with --attempts when given (it wins over `agent.attempts`)."""
+    return agent if attempts is None else agent.model_copy(update={"attempts": attempts})
 
 
 def dirty_notice(left_out: list[str]) -> str:
