@@ -199,15 +199,20 @@ def _attempt(run: Attempts, index: int, snapshot: str, budget: Budget) -> Attemp
 def _harness_checks(
     run: Attempts, agent: Agent, fork: Sandbox, result: RunResult, patch_fn: Callable[[], str]
 ) -> tuple[list[CheckResult], bool]:
-    """The goal checks run by the harness on the attempt's final tree, and whether it passes.
-    When the goal is the suite (judged against its baseline), or the tree no longer holds the
-    kept patch, the attempt's own last checks of that patch stand, and `solved` is the verdict."""
+    """The goal checks the harness ran on the attempt's final tree, and whether they pass.
+
+    A solved attempt's checks were just run by the harness on that very tree (`submit`); they
+    stand. Other attempts whose tree holds their final patch get the checks run now. When the
+    goal is the suite (judged against its baseline), or the tree no longer holds the final
+    patch (a better earlier one was kept), the attempt's own last checks of that patch stand."""
+    if result.status == "solved" or not run.task.checks:
+        return result.checks, result.status == "solved"
     try:
         holds_patch = result.status != "error" and patch_fn() == result.patch
     except (DevagentError, SandboxError):
         holds_patch = False
-    if not run.task.checks or not holds_patch:
-        return result.checks, result.status == "solved"
+    if not holds_patch:
+        return result.checks, False
     checks = run_checks(fork, run.task.checks, timeout=run.config.check_timeout)
     for check in checks:
         agent.io.trajectory.write(
