@@ -23,6 +23,7 @@ from devagent.agent.checks import CheckResult, all_passed, run_checks, score
 from devagent.agent.config import AgentConfig
 from devagent.agent.loop import Agent
 from devagent.agent.seams import AgentIO, host_workspace
+from devagent.agent.signals import commands_stopped_by
 from devagent.agent.task import RunResult, Task
 from devagent.errors import DevagentError
 from devagent.llm.types import Model
@@ -189,7 +190,8 @@ def _attempt(run: Attempts, index: int, snapshot: str, budget: Budget) -> Attemp
         agent = Agent(attempt_model(run.model, index), run.tools, fork, budget, io=io,
                       config=run.config)  # fmt: skip
         agent.root_label = LABEL.format(index + 1)
-        result = agent.run(run.task)
+        with commands_stopped_by(run.io.stop, lambda: fork):  # Ctrl-C stops the fork's command
+            result = agent.run(run.task)
         checks, passed = _harness_checks(run, agent, fork, result, patch_fn)
         return AttemptOutcome(index, result, checks, passed, started, time.time())
     finally:
@@ -205,7 +207,7 @@ def _harness_checks(
     stand. Other attempts whose tree holds their final patch get the checks run now. When the
     goal is the suite (judged against its baseline), or the tree no longer holds the final
     patch (a better earlier one was kept), the attempt's own last checks of that patch stand."""
-    if result.status == "solved" or not run.task.checks:
+    if result.status == "solved" or not run.task.checks or run.io.stop.is_set():
         return result.checks, result.status == "solved"
     try:
         holds_patch = result.status != "error" and patch_fn() == result.patch

@@ -287,3 +287,24 @@ def test_attempts_outside_one_to_eight_is_a_usage_error(
         cli.main(["solve", str(tmp_path / "issue.md"), "--attempts", value])
     assert exit_.value.code == 2
     assert "--attempts: expected a whole number from 1 to 8" in capsys.readouterr().err
+
+
+def test_a_stop_ends_every_attempt_and_runs_no_more_checks(tmp_path: Path) -> None:
+    script = [
+        [call("meet")],
+        [call("write_file", path="calc.py", content=BROKEN_CALC)],
+        [call("submit", summary="never sent")],
+    ]
+    run, _ = attempts_run(tmp_path, 2, [script, script])
+    run.tools["write_file"] = Tool(
+        "write_file", "Write a file.", {"type": "object"}, lambda a, c: stop_now(run)
+    )
+    result = run_attempts(run)
+    assert [a["status"] for a in result.attempts] == ["interrupted", "interrupted"]
+    assert result.status == "interrupted"
+    assert not [r for r in run.io.trajectory.records if r["type"] == "check"]
+
+
+def stop_now(run: Attempts) -> Observation:
+    run.io.stop.set()
+    return Observation("stopping")
