@@ -26,7 +26,7 @@ from devagent.commands.images import BASE_IMAGE
 from devagent.errors import DevagentError
 from devagent.logs import setup_logging
 
-console = Console()
+console = Console(soft_wrap=not sys.stdout.isatty())  # a result line is never cut in a file
 err_console = Console(stderr=True, soft_wrap=True, highlight=False)
 """Diagnostics: errors, hints, progress. Never wraps a line (a redirected stderr would be cut
 at 80 columns otherwise)."""

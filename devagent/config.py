@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from devagent.agent.budget import BudgetConfig
 from devagent.agent.config import AgentConfig
+from devagent.agent.hooks import HooksConfig
 from devagent.errors import DevagentError
 from devagent.problems import Problem, dotted, key_line, located, problems, toml_position
 from devagent.tools.mcp.config import McpConfig
@@ -73,6 +74,10 @@ class Settings(BaseModel):
     mcp: McpConfig = Field(default_factory=McpConfig)
     """MCP servers whose tools the agent may call (`[mcp.servers.NAME]`; only from the person's
     own config: a repository's is ignored)."""
+    hooks: HooksConfig = Field(default_factory=HooksConfig)
+    """Your hooks (`[[hooks.PreToolUse]]` tables, or `file` = a hooks.json); they run in the
+    sandbox unless one says `where = "host"` (never in `devagent ci`). A repository's hooks
+    come only from its .devagent/hooks.json and run only in the sandbox."""
     environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
     """How the sandbox image is set up (the `[environment]` table; a repository may set it:
     its commands run at image build time, never with the agent's sandbox policy)."""

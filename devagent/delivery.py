@@ -109,6 +109,12 @@ def apply_to_tree(user_repo: Path, patch: str) -> ApplyResult:
     return ApplyResult(files=files, three_way=True)
 
 
+def is_checked_out(user_repo: Path, branch: str) -> bool:
+    """Whether `branch` is checked out in any worktree of the user's repository (delivery
+    would refuse to replace it)."""
+    return f"refs/heads/{branch}" in _checked_out_branches(user_git(user_repo))
+
+
 def _checked_out_branches(git: HardenedGit) -> set[str]:
     out = git.run("worktree", "list", "--porcelain").text
     return {line.removeprefix("branch ") for line in out.splitlines() if line.startswith("branch ")}

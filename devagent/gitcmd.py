@@ -23,6 +23,7 @@ import logging
 import os
 import re
 import subprocess
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -246,3 +247,13 @@ def hostile_overrides(git: HardenedGit) -> tuple[tuple[str, str], ...]:
                 found.append((key, safe))
                 break
     return tuple(found)
+
+
+def is_branch_name(name: str) -> bool:
+    """Whether git takes `name` for a new branch (`git check-ref-format --branch`), asked in an
+    empty directory outside any repository, with the hardening above and no config file."""
+    with tempfile.TemporaryDirectory(prefix="devagent-refname-") as scratch:
+        git = HardenedGit(work_tree=Path(scratch))
+        ceiling = {"GIT_CEILING_DIRECTORIES": str(Path(scratch).parent)}
+        done = git.run("check-ref-format", "--branch", name, env=ceiling, check=False)
+    return done.returncode == 0

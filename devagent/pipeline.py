@@ -31,8 +31,10 @@ from devagent.agent import (
     run_agent,
 )
 from devagent.agent.checks import CheckResult, run_checks
+from devagent.agent.hookrun import build_hooks
+from devagent.agent.hooks import HooksConfig
 from devagent.agent.replay import load_recording
-from devagent.agent.signals import commands_stopped_by
+from devagent.agent.signals import closed_whole, commands_stopped_by
 from devagent.agent.trajectory import Listener
 from devagent.assembly import sandbox_config
 from devagent.background import in_background
@@ -93,9 +95,6 @@ class SolveOptions:
     host: HostIndexConfig | Future[HostIndexConfig] | None = None
     """The host's package indexes (baked into images): given, being read (a future), or None to
     read them when an image is needed."""
-    precheck: bool = False
-    """Run the goal checks once before the agent starts (a task whose goal already passes is
-    broken); the results come back in `SolveOutcome.prechecks`."""
     repo_map_tokens: int = 1024
     environment: EnvironmentSpec | None = None
     """The repository's [environment]: image setup, sandbox variables, default test command."""
@@ -106,17 +105,39 @@ class SolveOptions:
     """The host environment the servers' `env` names are read from."""
     mcp_host: bool = True
     """Start the servers that run on the host (False in `devagent ci`)."""
+    hooks: HooksConfig = field(default_factory=HooksConfig)
+    """The person's hooks (the repository's .devagent/hooks.json is read from the workspace)."""
+    hooks_host: bool = False
+    """Run the person's hooks that ask for the host (`devagent solve`; never `devagent ci`)."""
+    hooks_environ: Mapping[str, str] = field(default_factory=dict)
+    """The host environment that host hooks' `env` names are read from."""
 
 
 @dataclass
 class SolveOutcome:
     result: RunResult
     base: str
-    """The commit the patch applies to."""
+    """The commit the run started from."""
     patch_since_start: str
-    """The patch without the user's carried-over uncommitted changes (for --apply)."""
+    """The agent's change alone, from the starting point (= `result.patch`; for --apply,
+    whose tree already holds the person's uncommitted changes)."""
     image: str
     prechecks: list[CheckResult] = field(default_factory=list)
+    """The goal checks as run once before the agent started (a goal that already passes, or
+    cannot run, shows here)."""
+    dirty: str = ""
+    """The person's uncommitted changes the run started from (--include-dirty), against
+    `base`: OUT/dirty.diff."""
+    patch_since_base: str = ""
+    """The person's carried-over changes and the agent's together, against `base` (what
+    --branch and --pr commit on it)."""
+    out: Path | None = None
+    """The run folder: patch.diff, report.md, result.json, trajectory.jsonl."""
+
+    @property
+    def patch_path(self) -> str:
+        """Where the run's patch is, for a person to read or apply."""
+        return str(self.out / "patch.diff") if self.out is not None else "OUT/patch.diff"
 
 
 def build_task(opts: SolveOptions) -> tuple[Task, BudgetConfig]:
@@ -158,7 +179,10 @@ def write_environment(image: str, out: Path) -> None:
         report = env_report(image)
     except (SandboxError, docker.errors.DockerException) as exc:
         report = {"image": image, "error": f"no environment report: {exc}"}
-    (out / "environment.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    try:
+        (out / "environment.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
+    except OSError as exc:  # a full disk: the run goes on; the files that matter come later
+        log.warning("environment.json could not be written in %s: %s", out, exc.strerror)
 
 
 def repo_map_for(task: Task, ctx: ToolContext, tokens: int) -> str:
@@ -194,7 +218,7 @@ def _run_in_workspace(
         config = sandbox_config(image, ws.tree, network=opts.network, env=spec.env)
         opts.on_progress(f"starting the sandbox ({image})")
         sandbox = start.sandbox(config)
-        with contextlib.closing(sandbox), commands_stopped_by(opts.stop, lambda: sandbox):
+        with closed_whole(sandbox), commands_stopped_by(opts.stop, lambda: sandbox):
             # The daemon starts the container and reads the image's report while this thread
             # maps the repository: the map reads the tree before anything runs in it.
             with ThreadPoolExecutor(max_workers=2, thread_name_prefix="devagent-start") as pool:
@@ -205,16 +229,16 @@ def _run_in_workspace(
                 started.result()
                 reported.result()
             task = replace(task, repo_map=repo_map)
-            prechecks = []
-            if opts.precheck:
-                opts.on_progress("running the goal checks before any change")
-                prechecks = run_checks(
-                    sandbox, task.goal_checks(), timeout=opts.agent.check_timeout
-                )
+            if task.goal_checks():
+                opts.on_progress("running the goal checks once before the agent starts")
+            prechecks = run_checks(sandbox, task.goal_checks(), timeout=opts.agent.check_timeout)
             memory = MemoryStore.in_cache_dir(opts.cache_dir) if opts.cache_dir else None
             if opts.mcp.servers:
                 opts.on_progress("starting the MCP servers")
             mcp = open_mcp(opts.mcp, sandbox, opts.mcp_environ, host_allowed=opts.mcp_host)
+            hooks = build_hooks(
+                opts.hooks, ws.tree, host_allowed=opts.hooks_host, environ=opts.hooks_environ
+            )
             request = SolveRequest(
                 task=task,
                 model=opts.model,
@@ -231,12 +255,15 @@ def _run_in_workspace(
                 listeners=opts.listeners,
                 cache_dir=opts.cache_dir,
                 context=ctx,
+                prechecks=prechecks,
+                hooks=hooks,
                 meta={
                     "repo": str(opts.repo),
                     "base": ws.base,
                     "image": image,
                     "model": opts.model.name,
                     **({"mcp": mcp.describe()} if opts.mcp.servers else {}),
+                    **({"hooks": hooks.describe()} if hooks.hooks or hooks.warnings else {}),
                 },
             )
             opts.on_progress("the agent is working")
@@ -246,7 +273,11 @@ def _run_in_workspace(
                 mcp.close()
                 if memory is not None:
                     memory.close()
-            return SolveOutcome(result, ws.base, ws.diff(since_start=True), image, prechecks)
+            dirty = ws.dirty_diff()
+            whole = ws.diff() if dirty else result.patch
+            return SolveOutcome(
+                result, ws.base, result.patch, image, prechecks, dirty, whole, opts.out
+            )
 
 
 @contextlib.contextmanager

@@ -150,6 +150,13 @@ def _resolve(git: HardenedGit, rev: str) -> str:
         raise WorkspaceError(f"unknown revision {rev!r} in {git.work_tree}") from exc
 
 
+def resolve_revision(repo: str | Path, rev: str) -> str | None:
+    """The commit `rev` names in a local repository (None for a URL: known only once cloned);
+    `WorkspaceError` when it names none."""
+    user = _local_repo(repo)
+    return None if user is None else _resolve(user, rev)
+
+
 def uncommitted_paths(repo: str | Path) -> list[str]:
     """What `git status` shows changed, staged or untracked (not ignored) in a local repository
     ([] for a URL): what a run without --include-dirty leaves out."""
@@ -408,12 +415,21 @@ class Workspace:
         return worktree_diff(self.git, against, self._index).decode("utf-8", "surrogateescape")
 
     def diff_of(self, tree: Path) -> str:
-        """The patch of another work tree (a fork's copy of this one) against the base, made
-        like `diff()` by host-side git; this workspace's index is only read (its stat data
-        does not match the copy, so every file of the copy is hashed: cost grows with the
-        tree's size)."""
+        """The patch of another work tree (a fork's copy of this one) against the starting
+        point, made like `diff(since_start=True)` by host-side git; this workspace's index is
+        only read (its stat data does not match the copy, so every file of the copy is hashed:
+        cost grows with the tree's size)."""
         git = HardenedGit(work_tree=tree, git_dir=self.root / "git")
-        return worktree_diff(git, self.base, self._index).decode("utf-8", "surrogateescape")
+        return worktree_diff(git, self.start, self._index).decode("utf-8", "surrogateescape")
+
+    def dirty_diff(self) -> str:
+        """The person's carried-over uncommitted changes: the starting point against the base
+        ("" without include_dirty, or when there were none)."""
+        if self.start == self.base:
+            return ""
+        args = ("diff", *DIFF_OPTIONS, self.base, self.start, "--")
+        out = self.git.run(*args, timeout=GIT_TIMEOUT_S).stdout
+        return out.decode("utf-8", "surrogateescape")
 
     def changed_files(self) -> list[str]:
         """Paths (relative to the tree) that differ from the base, sorted."""
@@ -422,12 +438,14 @@ class Workspace:
             out = self.git.run(*args, "--ignore-submodules=all", self.base, env=env).text
         return sorted(p for p in out.split("\0") if p)
 
-    def reset_to(self, patch: str) -> None:
-        """Make the tree exactly base + `patch` (ignored files, e.g. build output, are kept)."""
+    def reset_to(self, patch: str, *, since_start: bool = False) -> None:
+        """Make the tree exactly base + `patch` (ignored files, e.g. build output, are kept);
+        `since_start`: the starting point (the person's carried-over changes) + `patch`."""
         self.git.run("reset", "--quiet", "--hard", self.base)
         self.git.run("clean", "--quiet", "--force", "-d")
-        if patch:
-            self.apply(patch)
+        for part in (self.dirty_diff() if since_start else "", patch):
+            if part:
+                self.apply(part)
         self._restore_ownership()
 
     def apply(self, patch: str) -> None:

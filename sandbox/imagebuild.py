@@ -21,11 +21,20 @@ from sandbox.client import DAEMON_HINT
 from sandbox.errors import DaemonUnavailableError, ImageBuildError
 
 Progress = Callable[[str], None]
+"""Told messages about the work (`building devagent/env:…`) and, as `BuildOutput`, every line
+a build prints."""
 HASH_LABEL = "devagent.image.hash"
 TAIL_LINES = 30
 _STEP = re.compile(r"^Step \d+/\d+ : (.*)$")
 _BUILT = re.compile(r"^Successfully built ([0-9a-f]+)$")
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+class BuildOutput(str):
+    """A line a build printed (docker's `Step 3/5 : RUN …`, pip's, debootstrap's), as opposed to
+    a message about the build: a progress display shows the steps and logs the rest."""
+
+    __slots__ = ()
 
 
 class BuildLog:
@@ -119,7 +128,7 @@ def run_build(
         for chunk in stream:
             for line in log.feed(chunk):
                 if on_progress is not None:
-                    on_progress(line)
+                    on_progress(BuildOutput(line))
     except docker.errors.APIError as exc:
         log.error = str(exc.explanation or exc)
         raise log.failure(tag) from exc

@@ -33,6 +33,7 @@ from sandbox.hostconfig import (
 from sandbox.imagebuild import (
     HASH_LABEL,
     TAIL_LINES,
+    BuildOutput,
     BuildSpec,
     Progress,
     labelled_image,
@@ -227,7 +228,7 @@ def _run_streamed(argv: list[str], *, step: str, say: Progress) -> None:
         for raw in proc.stdout:
             line = raw.rstrip()
             tail.append(line)
-            say(line)
+            say(BuildOutput(line))
     if proc.returncode != 0:
         log_tail = "\n".join(tail)
         raise ImageBuildError(

@@ -43,6 +43,10 @@ def repo(tmp_path: Path) -> Path:
     path = tmp_path / "repo"
     path.mkdir()
     subprocess.run(["git", "init", "-q", str(path)], check=True)
+    (path / "README").write_text("a repository with one commit\n")
+    git = ["git", "-C", str(path), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "one"], check=True)
     return path
 
 
@@ -173,3 +177,17 @@ def test_log_warnings_go_to_stderr(repo, issue, capsys):
     _, out, err = run_main(solve(issue, repo), capsys)
     assert out == ""
     assert "security policy a repository may not set" in err
+
+
+def test_a_long_result_line_is_not_wrapped_when_stdout_is_redirected(tmp_path):
+    config = tmp_path / ("c" * 120) / "config.toml"
+    config.parent.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "devagent.cli", "config", "set", "model", "openai:gpt-4o"],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "DEVAGENT_CONFIG": str(config)},
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"model set in {config}\n"

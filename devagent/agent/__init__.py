@@ -1,7 +1,8 @@
 """The agent loop: prompts, context, budget, plan, sub-agents, trajectory.
 
 The CLI's entry points: `parse_issue` -> `Task`, `run_agent(SolveRequest)` -> `RunResult` (with
-`exit_code`), `stop_on_sigint`, `replay`; the live view is `devagent.agent.view.LiveView`.
+`exit_code`), `stop_on_signals` (Ctrl-C and SIGTERM), `replay`; the live view is
+`devagent.agent.view.LiveView`.
 """
 
 from devagent.agent.budget import Budget, BudgetConfig
@@ -13,6 +14,7 @@ from devagent.agent.errors import (
     BudgetExhausted,
     GaveUp,
     Interrupted,
+    OutputsLostError,
     ReplayExhausted,
     Stuck,
     Submitted,
@@ -24,7 +26,7 @@ from devagent.agent.memory import MemoryStore, learned_facts
 from devagent.agent.redact import Redactor, secret_values_from_env
 from devagent.agent.replay import ReplayReport, replay
 from devagent.agent.seams import AgentIO
-from devagent.agent.signals import stop_on_sigint
+from devagent.agent.signals import stop_on_sigint, stop_on_signals
 from devagent.agent.solve import SolveRequest, exit_code, run_agent
 from devagent.agent.stuck import StuckConfig
 from devagent.agent.task import RunResult, Task
@@ -46,6 +48,7 @@ __all__ = [
     "IssueError",
     "IssueSpec",
     "MemoryStore",
+    "OutputsLostError",
     "Redactor",
     "ReplayExhausted",
     "ReplayReport",
@@ -65,4 +68,5 @@ __all__ = [
     "run_agent",
     "secret_values_from_env",
     "stop_on_sigint",
+    "stop_on_signals",
 ]

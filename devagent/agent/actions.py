@@ -1,51 +1,68 @@
-"""The stuck detector's step records, built from the loop's tool calls and observations."""
+"""One-line descriptions of tool calls and their outcomes, for people watching a run. Pure."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Mapping
+from typing import Any
 
-from devagent.agent.calls import argument_problem
-from devagent.agent.stuck import Action, StepRecord
-from devagent.agent.text import normalize_for_compare
-from devagent.llm.types import ToolCall
-from devagent.tools.base import Observation, Tool
+from devagent.agent.testfiles import patch_paths
+from devagent.tools.names import escape_name
 
-READ_ONLY_TOOLS = frozenset({"view", "search", "find_symbol", "repo_map", "plan", "submit"})
-"""Tools that never change the workspace: after a step of only these, its patch is not read."""
-TEST_TOOLS = frozenset({"run_tests", "submit"})
-"""Tools whose observation is a test result."""
-NO_CALL = Action(name="", arguments="", outcome="(no tool call)", ok=False, malformed=True)
-"""A reply without any tool call: counted with the malformed calls."""
-
-Seen = Sequence[tuple[ToolCall, Observation]]
+WIDTH = 90
+"""The longest description; longer ones end in `…`."""
+_SPACE = re.compile(r"\s+")
 
 
-def is_malformed(call: ToolCall, tools: Mapping[str, Tool]) -> bool:
-    """The call could not be run as sent: unparsable, an unknown tool, or bad arguments."""
-    tool = tools.get(call.name)
-    if call.parse_error is not None or tool is None:
-        return True
-    return argument_problem(tool.parameters, call.arguments) is not None
+def one_line(text: str, width: int = WIDTH, *, newline: str = " ") -> str:
+    """`text` on one line: each line's whitespace runs become one space, lines are joined with
+    `newline` (a command's show as ` ⏎ `), and the whole is cut at `width` with `…`."""
+    lines = [_SPACE.sub(" ", line).strip() for line in text.splitlines()]
+    flat = escape_name(newline.join(line for line in lines if line))
+    return flat if len(flat) <= width else flat[: width - 1].rstrip() + "…"
 
 
-def action_of(call: ToolCall, observation: Observation, tools: Mapping[str, Tool]) -> Action:
-    arguments = json.dumps(call.arguments, sort_keys=True, ensure_ascii=False, default=str)
-    return Action(
-        name=call.name,
-        arguments=arguments,
-        outcome=normalize_for_compare(observation.text),
-        ok=observation.ok,
-        malformed=is_malformed(call, tools),
-        test_result=call.name in TEST_TOOLS,
-    )
+def _detail(name: str, args: Mapping[str, Any]) -> str:
+    if name == "view":
+        path, start, end = args.get("path", "."), args.get("start_line"), args.get("end_line")
+        return f"{path}:{start}-{end or ''}" if start else str(path)
+    if name == "search":
+        where = args.get("path") or "."
+        return f'"{args.get("pattern", "")}"' + (f" in {where}" if where != "." else "")
+    if name == "apply_patch":
+        return ", ".join(patch_paths(str(args.get("patch", "")))) or "(no file)"
+    if name == "run_tests":
+        selection = args.get("selection") or []
+        return " ".join([selection] if isinstance(selection, str) else map(str, selection))
+    if name == "plan":
+        return f"({len(args.get('steps') or [])} steps)"
+    for key in ("command", "path", "name", "goal", "focus"):
+        if isinstance(args.get(key), str):
+            return str(args[key])
+    return ""
 
 
-def step_record(seen: Seen, tools: Mapping[str, Tool], patch: str | None) -> StepRecord:
-    """One step: its calls in order (or `NO_CALL`), and the patch digest read after it."""
-    actions = tuple(action_of(call, observation, tools) for call, observation in seen)
-    return StepRecord(actions or (NO_CALL,), patch)
+def describe_call(name: str, args: Mapping[str, Any]) -> str:
+    """`view src/x.py:10-40`, `run pytest -q`, `apply_patch a.py, b.py`: the tool and what it
+    was pointed at, on one line (a multi-line command shows as one)."""
+    detail = _detail(name, args) if isinstance(args, Mapping) else ""
+    return one_line(f"{name} {detail}".strip(), newline=" ⏎ ")
 
 
-def may_change_files(seen: Seen) -> bool:
-    return any(call.name not in READ_ONLY_TOOLS for call, _ in seen)
+def describe_outcome(ok: bool, data: Mapping[str, Any] | None, text: str) -> str:
+    """What to say after a call's description: `""` when it went well, else a short reason:
+    `exit 1`, `timed out`, `3 failed`, or the first line of the observation."""
+    data = data or {}
+    if ok:
+        return ""
+    if data.get("timed_out"):
+        return "timed out"
+    summary = data.get("summary")
+    if isinstance(summary, Mapping) and (summary.get("failed") or summary.get("errors")):
+        parts = [f"{summary[k]} {k}" for k in ("failed", "errors") if summary.get(k)]
+        return ", ".join(parts)
+    code = data.get("exit_code")
+    if isinstance(code, int) and code != 0:
+        return f"exit {code}"
+    first = text.strip().splitlines()[:1]
+    return one_line(first[0], 70) if first else "failed"

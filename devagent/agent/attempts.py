@@ -48,7 +48,8 @@ class AttemptModel(Protocol):
 
 @runtime_checkable
 class TreeDiffing(Protocol):
-    """A workspace that makes the patch of a fork's copy of its tree (`Workspace.diff_of`)."""
+    """A workspace that makes the patch of a fork's copy of its tree against its starting point
+    (`Workspace.diff_of`)."""
 
     def diff_of(self, tree: Path) -> str: ...
 
@@ -142,8 +143,11 @@ class Attempts:
     """The run's: its trajectory, stop event and caches; `restore_fn` adopts the kept patch."""
     config: AgentConfig
     diff_of: Callable[[Path], str] | None = None
-    """The patch of a fork's work tree against the base, made on the host
+    """The patch of a fork's work tree against the starting point, made on the host
     (`Workspace.diff_of`); None: git inside the fork (`io.fork_patch_fn`)."""
+    baseline: CheckResult | None = None
+    """The suite's run before any change, when the suite is the goal (each attempt's baseline;
+    None: each attempt runs it in its fork when it needs it)."""
 
 
 def run_attempts(run: Attempts) -> RunResult:
@@ -186,10 +190,12 @@ def _attempt(run: Attempts, index: int, snapshot: str, budget: Budget) -> Attemp
             trajectory=run.io.trajectory,
             stop=run.io.stop,
             cache_dir=run.io.cache_dir,
+            hooks=run.io.hooks,
         )
         agent = Agent(attempt_model(run.model, index), run.tools, fork, budget, io=io,
                       config=run.config)  # fmt: skip
         agent.root_label = LABEL.format(index + 1)
+        agent.baseline = run.baseline
         with commands_stopped_by(run.io.stop, lambda: fork):  # Ctrl-C stops the fork's command
             result = agent.run(run.task)
         checks, passed = _harness_checks(run, agent, fork, result, patch_fn)

@@ -142,18 +142,27 @@ class Budget:
             for kind, (used, limit) in self._used_and_limits().items()
         }
 
+    def time_left(self) -> float | None:
+        """Seconds of wall time left here or in any ancestor, whichever ends first (None:
+        unlimited): the deadline every model request and command must end by."""
+        own = self.remaining()["time"]
+        parent = self._parent.time_left() if self._parent is not None else None
+        if own is None or parent is None:
+            return parent if own is None else own
+        return min(own, parent)
+
     def carve(self, share: float, *, share_time: bool = True) -> Budget:
         """A child budget holding `share` of what remains of each limit; it charges this one.
         `share_time=False`: the child may use all the remaining wall time (children that run at
         the same time share the clock, not split it)."""
         share = min(max(share, 0.0), 1.0)
         left = self.remaining()
-        steps, time_left = left["steps"], left["time"]
+        steps, seconds = left["steps"], left["time"]
         config = BudgetConfig(
             max_steps=None if steps is None else max(int(steps * share), 1),
             max_tokens=None if left["tokens"] is None else int(left["tokens"] * share),
             max_usd=None if left["usd"] is None else left["usd"] * share,
-            max_time_s=None if time_left is None else time_left * (share if share_time else 1),
+            max_time_s=None if seconds is None else seconds * (share if share_time else 1),
             wrap_up_at=self.config.wrap_up_at,
         )
         return Budget(config, clock=self._clock, parent=self)

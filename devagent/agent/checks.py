@@ -149,3 +149,27 @@ def score(results: Sequence[CheckResult]) -> tuple[int, int]:
 
 def all_passed(results: Sequence[CheckResult]) -> bool:
     return bool(results) and all(r.passed for r in results)
+
+
+_SCRIPT_LINE = re.compile(r"^\S+: line \d+: ")
+CANNOT_RUN = {126: "cannot be run", 127: "command not found"}
+"""Exit codes with which the shell says a command never ran: an environment fault."""
+
+
+def unrunnable(results: Sequence[CheckResult]) -> CheckResult | None:
+    """The first check whose command never ran (exit 126 or 127), if any."""
+    return next(
+        (r for r in results if r.exit_code in CANNOT_RUN and not r.timed_out and not r.passed),
+        None,
+    )
+
+
+def unrunnable_reason(check: CheckResult) -> str:
+    """One line naming the command that could not run, its exit code and the shell's word."""
+    said = next((line for line in reversed(check.output_tail.splitlines()) if line.strip()), "")
+    said = _SCRIPT_LINE.sub("", said)  # bash names the sandbox's script file: noise here
+    meaning = CANNOT_RUN.get(check.exit_code, "did not run")
+    return (
+        f"the goal check `{check.command}` cannot run in the sandbox "
+        f"(exit {check.exit_code}: {meaning})" + (f": {said.strip()}" if said else "")
+    )

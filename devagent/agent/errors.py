@@ -8,11 +8,13 @@ AgentStop                 ends a run; `status` is what the run records
 └── Stuck                 the loop watch saw the run go in circles     -> stuck
 
 ReplayExhausted is not a stop: a replayed run asked for more model replies than were recorded.
+OutputsLostError is not a stop either: the run ended, but some of its files could not be written.
 """
 
 from __future__ import annotations
 
 from devagent.errors import DevagentError
+from devagent.units import amount
 
 
 class AgentStop(DevagentError):
@@ -39,7 +41,7 @@ class BudgetExhausted(AgentStop):
     status = "budget_exhausted"
 
     def __init__(self, kind: str, used: float, limit: float) -> None:
-        super().__init__(f"{kind} budget exhausted ({used:g} of {limit:g})")
+        super().__init__(f"{kind} budget exhausted ({amount(kind, used)} of {amount(kind, limit)})")
         self.kind = kind
         self.used = used
         self.limit = limit
@@ -59,3 +61,18 @@ class Stuck(AgentStop):
 
 class ReplayExhausted(DevagentError):
     """A replay asked for more model replies than the trajectory holds."""
+
+
+class OutputsLostError(DevagentError):
+    """Some of a run's files could not be written (a full disk); the others were kept."""
+
+    hint = "free some disk space (or pass --out on another disk); the files kept are complete"
+
+    def __init__(self, out: object, status: str, lost: dict[str, str], kept: list[str]) -> None:
+        reasons = "; ".join(sorted(set(lost.values())))
+        kept_text = ", ".join(kept) if kept else "nothing"
+        super().__init__(
+            f"the run ended {status}, but {', '.join(lost)} could not be written in {out} "
+            f"({reasons}); kept: {kept_text}"
+        )
+        self.status, self.lost, self.kept = status, lost, kept

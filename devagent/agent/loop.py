@@ -4,29 +4,39 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
 from typing import Any
 
-from devagent.agent.actions import may_change_files, step_record
 from devagent.agent.budget import Budget
 from devagent.agent.calls import dispatch
 from devagent.agent.checks import CheckResult, all_passed, run_checks, score
 from devagent.agent.config import AgentConfig
 from devagent.agent.context import Context, transcript
 from devagent.agent.delegate import ChildOutcome, Delegation, delegate_tool
-from devagent.agent.errors import AgentStop, GaveUp, Interrupted, Stuck, Submitted
+from devagent.agent.errors import (
+    AgentStop,
+    BudgetExhausted,
+    GaveUp,
+    Interrupted,
+    Stuck,
+    Submitted,
+)
 from devagent.agent.gate import regression_gate
 from devagent.agent.instructions import RepoInstructions, touched_paths
 from devagent.agent.plan import Plan, plan_tool
 from devagent.agent.prompts import render
 from devagent.agent.seams import AgentIO, host_workspace
+from devagent.agent.steprecords import may_change_files, step_record
 from devagent.agent.stuck import Detection, StuckDetector, digest
 from devagent.agent.submit import submit_tool
 from devagent.agent.task import RunResult, Task
 from devagent.agent.testfiles import patch_paths
 from devagent.errors import DevagentError
+from devagent.llm.errors import ModelCancelledError, ModelDeadlineError
+from devagent.llm.limits import CallLimits
 from devagent.llm.types import Completion, Message, Model, ToolCall, ToolSpec
 from devagent.tools.base import Observation, Tool, ToolContext
 from sandbox import Sandbox, SandboxError
@@ -76,6 +86,9 @@ class Agent:
         self.instructions = RepoInstructions(self.io.workspace, self.config.instructions)
         self._seen: list[tuple[ToolCall, Observation]] = []
         """This step's calls and what they returned (redacted), for `_after_step`."""
+        self.started = time.monotonic()
+        """When `run` began (monotonic)."""
+        self.hooks = self.io.hooks.session(self.sandbox, self.io.workspace, self._record)
 
     @property
     def label(self) -> str:
@@ -100,7 +113,7 @@ class Agent:
     # -- the run --------------------------------------------------------------------------------
 
     def run(self, task: Task) -> RunResult:
-        started = time.monotonic()
+        self.started = started = time.monotonic()
         self._begin(task)
         try:
             if self._suite_is_goal() and self.baseline is None and not self.lineage:
@@ -216,16 +229,31 @@ class Agent:
     def _call_model(self) -> Completion:
         messages = self.context.messages(self.plan.render())
         self._record("request", messages=[m.to_dict() for m in messages])
-        completion = self.model.complete(
-            messages,
-            self.specs,
-            max_tokens=self.config.max_output_tokens,
-            temperature=self.config.temperature,
-        )
+        with self._bounded():
+            completion = self.model.complete(
+                messages,
+                self.specs,
+                max_tokens=self.config.max_output_tokens,
+                temperature=self.config.temperature,
+                limits=CallLimits.within(self.budget.time_left(), self.io.stop),
+            )
         self.budget.record(completion.usage, completion.cost_usd)
         self._record("completion", completion=completion.to_dict())
         self._record("budget", budget=self.budget.snapshot())
         return completion
+
+    @contextmanager
+    def _bounded(self) -> Iterator[None]:
+        """A model request cut short by the stop flag or the time budget ends the run as
+        `interrupted` or `budget_exhausted`, like a stop seen between steps."""
+        try:
+            yield
+        except ModelCancelledError as exc:
+            raise Interrupted("stopped by the user") from exc
+        except ModelDeadlineError as exc:
+            self.budget.check()  # the time budget, as BudgetExhausted("time", ...)
+            limit = self.budget.config.max_time_s or 0.0
+            raise BudgetExhausted("time", self.budget.elapsed(), limit) from exc
 
     def _compact(self) -> int:
         turns = self.context.compact(self._summarize)
@@ -244,13 +272,19 @@ class Agent:
 
     def _summarize(self, messages: list[Message]) -> str:
         prompt = render("summarize.j2", transcript=transcript(messages))
-        completion = self.model.complete([Message("user", prompt)], [], max_tokens=2048)
+        limits = CallLimits.within(self.budget.time_left(), self.io.stop)
+        with self._bounded():
+            completion = self.model.complete(
+                [Message("user", prompt)], [], max_tokens=2048, limits=limits
+            )
         self.budget.record(completion.usage, completion.cost_usd, step=False)
         self._record("completion", completion=completion.to_dict())
         return completion.message.content
 
     def _execute(self, call: ToolCall) -> None:
         reviewed = self.review(call)
+        if isinstance(reviewed, ToolCall):  # a PreToolUse hook's block answers it instead
+            reviewed = self.hooks.before_tool(reviewed)
         if isinstance(reviewed, Observation):
             self._record("tool_call", call=call.to_dict(), run=False)
             self._observe(call, reviewed, 0.0)
@@ -263,9 +297,13 @@ class Agent:
         observation = dispatch(reviewed, self.tools, self.ctx)
         self.running = None
         duration_s = time.perf_counter() - started
-        self._observe(reviewed, self.reviewed(reviewed, observation), duration_s)
+        stopped = self.io.stop.is_set()  # its command may have been stopped: not replayable
+        observation = self.hooks.after_tool(reviewed, observation)
+        self._observe(reviewed, self.reviewed(reviewed, observation), duration_s, stopped)
 
-    def _observe(self, call: ToolCall, observation: Observation, duration_s: float) -> None:
+    def _observe(
+        self, call: ToolCall, observation: Observation, duration_s: float, stopped: bool = False
+    ) -> None:
         text = self.io.trajectory.redactor.text(observation.text)
         shown = self.context.add_observation(call, text, is_error=not observation.ok)
         self._seen.append((call, replace(observation, text=text)))
@@ -277,6 +315,7 @@ class Agent:
             text=shown.content,
             data=observation.data,
             duration_s=round(duration_s, 4),
+            **({"stopped": True} if stopped else {}),
         )
 
     # -- between steps: nested instructions and the loop watch ---------------------------------
@@ -363,6 +402,9 @@ class Agent:
 
     def _submit(self, summary: str) -> Observation:
         self.summary = summary
+        refused = self.hooks.before_submit(summary, self.running)
+        if refused is not None:
+            return refused
         commands = self.task.goal_checks()
         if not commands:
             self._verdict = GaveUp("submitted without goal checks (unverified)")
@@ -378,6 +420,9 @@ class Agent:
         self._keep_if_best(results, patch)
         if all_passed(results) and not self.task.checks and not patch.strip():
             return Observation.failure(render("repro_missing.j2", command=commands[0]))
+        if all_passed(results) and not patch.strip():  # passing is not the agent's doing
+            self._verdict = GaveUp("the goal checks pass, but the agent changed nothing")
+            return Observation(render("no_change.j2", results=results))
         if all_passed(results):
             self._verdict = Submitted("the goal checks passed")
             return Observation(render("checks_passed.j2", results=results))
@@ -419,11 +464,28 @@ class Agent:
     def _finish(self, stop: Exception, duration_s: float) -> RunResult:
         status = stop.status if isinstance(stop, AgentStop) else "error"
         reason = str(stop) if isinstance(stop, AgentStop) else f"{type(stop).__name__}: {stop}"
+        if not self.lineage and not self.io.stop.is_set():  # a person's stop: no more commands
+            self.hooks.at_stop(status, reason)
         try:
             patch = self._final_patch(status)
         except (DevagentError, SandboxError) as exc:
             patch, reason = "", f"{reason}; patch unavailable: {exc}"
-        result = RunResult(
+        result = self._result(status, reason, patch, duration_s)
+        self._record("end", **result.to_dict(), patch=patch)
+        return result
+
+    def result_now(self, status: str, reason: str) -> RunResult:
+        """The run as it stands, for when `run` was cut short by an exception (a second
+        Ctrl-C): the workspace's diff as it is now, the checks seen so far, no final checks."""
+        try:
+            patch = self.io.patch_fn()
+        except (DevagentError, SandboxError, OSError) as exc:
+            patch, reason = "", f"{reason}; patch unavailable: {exc}"
+        duration_s = time.monotonic() - self.started
+        return self._result(status, reason, patch, duration_s)
+
+    def _result(self, status: str, reason: str, patch: str, duration_s: float) -> RunResult:
+        return RunResult(
             status=status,
             patch=patch,
             checks=self.checks,
@@ -438,9 +500,8 @@ class Agent:
             budget=self.budget.snapshot(),
             stuck=[d.to_dict() for d in self.stuck.detections],
             instructions=[i.to_record() for i in self.instructions.loaded],
+            hooks=list(self.io.hooks.runs),
         )
-        self._record("end", **result.to_dict(), patch=patch)
-        return result
 
     # -- sub-agents -----------------------------------------------------------------------------
 
@@ -454,6 +515,7 @@ class Agent:
             trajectory=self.io.trajectory,
             stop=self.io.stop,
             cache_dir=self.io.cache_dir,
+            hooks=self.io.hooks,
         )
         child = Agent(
             self.model, self.base_tools, fork or self.sandbox, self.budget.carve(share),

@@ -10,6 +10,7 @@ from typing import Any
 from devagent.agent.budget import Budget, BudgetConfig
 from devagent.agent.config import AgentConfig
 from devagent.agent.errors import ReplayExhausted
+from devagent.agent.hookreplay import RecordedHooks
 from devagent.agent.loop import Agent
 from devagent.agent.mcpreplay import recorded_mcp_tools
 from devagent.agent.seams import AgentIO
@@ -17,6 +18,7 @@ from devagent.agent.task import RunResult, Task
 from devagent.agent.text import normalize_for_compare
 from devagent.agent.trajectory import read_trajectory
 from devagent.errors import DevagentError
+from devagent.llm.limits import CallLimits
 from devagent.llm.types import Completion, Message, ToolSpec
 from devagent.tools.base import Tool
 from sandbox import Sandbox
@@ -37,8 +39,9 @@ class RecordedModel:
         *,
         max_tokens: int = 4096,
         temperature: float = 0.0,
+        limits: CallLimits | None = None,
     ) -> Completion:
-        del messages, tools, max_tokens, temperature
+        del messages, tools, max_tokens, temperature, limits
         if self.served >= len(self._completions):
             raise ReplayExhausted(f"all {self.served} recorded replies used; the run diverged")
         self.served += 1
@@ -54,6 +57,20 @@ class Recording:
     observations: list[dict[str, Any]]
     meta: dict[str, Any]
     """The `meta` record `solve` wrote (repo, base, image...), {} if none."""
+    status: str = ""
+    """The run's status from its `end` record; "" when it has none (the process was killed)."""
+    last_step: int = 0
+    """The step the recording ends on."""
+
+    @property
+    def interrupted(self) -> bool:
+        """The run was stopped before its end (Ctrl-C, SIGTERM, or killed)."""
+        return self.status in ("interrupted", "")
+
+    @property
+    def replayable(self) -> list[dict[str, Any]]:
+        """The observations a replay can reproduce: not those of calls the stop cut short."""
+        return [o for o in self.observations if not o.get("stopped")]
 
     @property
     def task(self) -> Task:
@@ -77,6 +94,10 @@ class ReplayReport:
     expected: int
     divergence: Divergence | None
     result: RunResult
+    interrupted: bool = False
+    """The recorded run was stopped early; the replay stopped at the same point."""
+    last_step: int = 0
+    """The step the recording ends on."""
 
     @property
     def reproduced(self) -> bool:
@@ -91,13 +112,13 @@ def load_recording(path: Path) -> Recording:
         (str(r["chosen"]) for r in records if r.get("type") == "attempts" and r.get("chosen")),
         "",
     )
-    label = chosen or "0"
-    starts = [r for r in records if r.get("type") == "start" and r.get("agent") == label]
-    if not starts:
-        raise DevagentError(f"{path} has no start record: not a devagent trajectory")
     meta: dict[str, Any] = next((r.get("meta", {}) for r in records if r.get("type") == "meta"), {})
     if chosen:
         records = [r for r in records if of_agent(str(r.get("agent", "")), chosen)]
+    mine = [r for r in records if r.get("agent") == (chosen or "0") and "type" in r]
+    starts = [r for r in mine if r["type"] == "start"]
+    if not starts:
+        raise DevagentError(f"{path} has no start record: not a devagent trajectory")
     return Recording(
         start=starts[0],
         completions=[
@@ -105,6 +126,8 @@ def load_recording(path: Path) -> Recording:
         ],
         observations=[r for r in records if r.get("type") == "observation"],
         meta=meta,
+        status=next((str(r.get("status", "")) for r in reversed(mine) if r["type"] == "end"), ""),
+        last_step=max((int(r.get("step", 0)) for r in mine), default=0),
     )
 
 
@@ -116,9 +139,9 @@ def of_agent(agent: str, label: str) -> bool:
 def _divergence(index: int, want: Mapping[str, Any], got: Mapping[str, Any]) -> Divergence:
     return Divergence(
         index=index,
-        agent=str(want.get("agent", "?")),
-        step=int(want.get("step", -1)),
-        tool=str(want.get("name", "?")),
+        agent=str(want.get("agent", got.get("agent", "?"))),
+        step=int(want.get("step", got.get("step", -1))),
+        tool=str(want.get("name", got.get("name", "?"))),
         expected=str(want.get("text", "<no observation>")),
         actual=str(got.get("text", "<no observation>")),
     )
@@ -146,10 +169,16 @@ def replay(
     path: Path, tools: Mapping[str, Tool], sandbox: Sandbox, io: AgentIO | None = None
 ) -> ReplayReport:
     """Re-run the recorded replies of `path` against `sandbox` (fresh, at the same base). MCP
-    tools answer with their recorded results (`devagent.agent.mcpreplay`)."""
+    tools answer with their recorded results (`devagent.agent.mcpreplay`); hooks with their
+    recorded decisions (`RecordedHooks`: no hook runs again). A run that was stopped early is
+    replayed up to the same point, then stopped the same way."""
     recording = load_recording(path)
     tools = {**tools, **recorded_mcp_tools(path)}
     io = io or AgentIO()
+    io.hooks = RecordedHooks(read_trajectory(path))
+    expected = recording.replayable
+    if recording.interrupted:
+        stop_after_observations(io, len(expected))
     budget_config = BudgetConfig(**{**recording.start.get("budget", {}), "max_time_s": None})
     config = AgentConfig(**recording.start.get("config", {}))
     agent = Agent(
@@ -162,5 +191,24 @@ def replay(
     )
     result = agent.run(recording.task)
     actual = [r for r in io.trajectory.records if r.get("type") == "observation"]
-    compared, divergence = first_divergence(recording.observations, actual)
-    return ReplayReport(compared, len(recording.observations), divergence, result)
+    if recording.interrupted:
+        actual = actual[: len(expected)]  # what ran after the point of the stop is not compared
+    compared, divergence = first_divergence(expected, actual)
+    return ReplayReport(
+        compared, len(expected), divergence, result, recording.interrupted, recording.last_step
+    )
+
+
+def stop_after_observations(io: AgentIO, count: int) -> None:
+    """Set `io.stop` once the run has made `count` observations (at once for 0)."""
+    seen = [0]
+
+    def listen(record: dict[str, Any]) -> None:
+        if record.get("type") == "observation":
+            seen[0] += 1
+            if seen[0] >= count:
+                io.stop.set()
+
+    if count == 0:
+        io.stop.set()
+    io.trajectory.subscribe(listen)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Protocol
 
 from devagent.agent.forkpatch import sandbox_diff
+from devagent.agent.hookrun import Hooks
 from devagent.agent.trajectory import Trajectory
 from devagent.tools.base import ToolContext
 from sandbox import Sandbox
@@ -32,6 +33,8 @@ class AgentIO:
     context: ToolContext | None = None
     """The run's one tool context, when the caller made it (the pipeline's, which made the
     first map); the loop sets its test command and timeout. None: the loop makes it."""
+    hooks: Hooks = field(default_factory=Hooks)
+    """The run's hooks (`devagent.agent.hookrun.build_hooks`); none by default."""
 
 
 class WorkspaceLike(Protocol):
@@ -45,7 +48,11 @@ class WorkspaceLike(Protocol):
 
     def diff(self, *, since_start: bool = False) -> str: ...
 
-    def reset_to(self, patch: str) -> None: ...
+    def dirty_diff(self) -> str:
+        """The person's carried-over uncommitted changes ("" when the run starts at a commit)."""
+        ...
+
+    def reset_to(self, patch: str, *, since_start: bool = False) -> None: ...
 
 
 def host_workspace(sandbox: Sandbox, default: Path) -> Path:

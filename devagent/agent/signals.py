@@ -1,13 +1,18 @@
-"""Ctrl-C: SIGINT turned into a stop flag, and a stop flag into stopped sandbox commands."""
+"""Ctrl-C and SIGTERM turned into a stop flag, and a stop flag into stopped sandbox commands."""
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from types import FrameType
 from typing import Protocol, runtime_checkable
+
+
+class Closeable(Protocol):
+    def close(self) -> None: ...
 
 
 @runtime_checkable
@@ -17,12 +22,49 @@ class Interruptible(Protocol):
     def interrupt(self) -> bool: ...
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
 @contextmanager
-def stop_on_sigint(stop: threading.Event) -> Iterator[threading.Event]:
-    """While active, the first SIGINT sets `stop` (the loop finishes its step, then ends as
-    `interrupted`); a second SIGINT raises `KeyboardInterrupt` as usual. Main thread only."""
-    with _sigint(stop, lambda: True):
+def stop_on_signals(
+    stop: threading.Event, on_first: Callable[[], None] = lambda: None
+) -> Iterator[threading.Event]:
+    """While active, the first SIGINT or SIGTERM sets `stop` and calls `on_first()` (the CLI
+    says what is happening); the loop stops the running command, ends the step, then the run
+    as `interrupted`. A second one raises `KeyboardInterrupt` at once. Main thread only."""
+    with _sigint(stop, lambda: True, on_first, STOP_SIGNALS):
         yield stop
+
+
+def stop_on_sigint(stop: threading.Event) -> AbstractContextManager[threading.Event]:
+    """`stop_on_signals` without a notice (its first name)."""
+    return stop_on_signals(stop)
+
+
+@contextmanager
+def held_signals() -> Iterator[None]:
+    """While active, SIGINT and SIGTERM are ignored: the files that a stopped run leaves
+    (patch, result, report) are written whole. Does nothing off the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextmanager
+def closed_whole(resource: Closeable) -> Iterator[None]:
+    """Like `contextlib.closing`, but `resource.close()` runs under `held_signals`: a Ctrl-C
+    cannot cut a container's removal short and leave it behind."""
+    try:
+        yield
+    finally:
+        with held_signals():
+            resource.close()
 
 
 @contextmanager
@@ -35,19 +77,28 @@ def interrupt_on_sigint(stop: threading.Event, ends_on_stop: Callable[[], bool])
 
 
 @contextmanager
-def _sigint(stop: threading.Event, ends_on_stop: Callable[[], bool]) -> Iterator[None]:
+def _sigint(
+    stop: threading.Event,
+    ends_on_stop: Callable[[], bool],
+    on_first: Callable[[], None] = lambda: None,
+    signals: tuple[signal.Signals, ...] = (signal.SIGINT,),
+) -> Iterator[None]:
     def handler(signum: int, frame: FrameType | None) -> None:
         del signum, frame
         again = stop.is_set()
         stop.set()
+        if not again:
+            with contextlib.suppress(Exception):  # a closed stderr must not raise in here
+                on_first()
         if again or not ends_on_stop():
             raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGINT, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in signals}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 @contextmanager

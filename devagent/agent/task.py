@@ -68,6 +68,11 @@ class RunResult:
     """The loop watch's detections (`Detection.to_dict()`), in order."""
     instructions: list[dict[str, Any]] = field(default_factory=list)
     """The repository instruction files read (`Instruction.to_record()`), in order."""
+    dirty_paths: tuple[str, ...] = ()
+    """The person's uncommitted changes the run started from (--include-dirty): part of the
+    starting point, never of `patch` (they are in OUT/dirty.diff)."""
+    hooks: list[dict[str, Any]] = field(default_factory=list)
+    """The hooks that ran (`HookRun.to_record()`), in order."""
     attempts: list[dict[str, Any]] = field(default_factory=list)
     """Parallel attempts (`--attempts N`), one dict each (`AttemptOutcome.to_dict()`); empty
     for a run of one attempt."""
@@ -92,6 +97,8 @@ class RunResult:
             "stuck": self.stuck,
             "instructions": self.instructions,
             **({"attempts": self.attempts} if self.attempts else {}),
+            "hooks": self.hooks,
             "patch_bytes": len(self.patch.encode()),
+            "dirty_paths": list(self.dirty_paths),
             "trajectory": str(self.trajectory_path) if self.trajectory_path else None,
         }

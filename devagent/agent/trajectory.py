@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -10,6 +12,8 @@ from pathlib import Path
 from typing import IO, Any
 
 from devagent.agent.redact import Redactor
+
+log = logging.getLogger(__name__)
 
 Listener = Callable[[dict[str, Any]], None]
 
@@ -19,12 +23,15 @@ class Trajectory:
 
     Record types: start, meta, request, completion, tool_call, observation, budget, check, note,
     stuck (a loop check: pattern, detail, response), instructions (a repository instruction file
-    read: path, scope, tokens), attempts (parallel attempts: their count, then which was chosen
-    and each one's outcome; the attempts' records carry their labels, '0.a1'...), end; a chat
-    session (the same loop) adds user (the person's message), decision (their answer to an
-    approval), command (a slash command's), undo and clear.
+    read: path, scope, tokens), hook (a hook run: event, command, where, decision, reason,
+    output), attempts (parallel attempts: their count, then which was chosen and each one's
+    outcome; the attempts' records carry their labels, '0.a1'...), end; a chat session (the
+    same loop) adds user (the person's message), decision (their answer to an approval),
+    command (a slash command's), undo and clear.
     Every record gets `ts` (epoch seconds). Listeners (e.g. a live view) see each record after
-    redaction; `path=None` keeps records in memory only (sub-agents and tests).
+    redaction; `path=None` keeps records in memory only (sub-agents and tests). A file that
+    cannot be written to any more (a full disk) does not stop the run: `lost` says why, and
+    the records go on in memory.
     """
 
     def __init__(self, path: Path | None, redactor: Redactor | None = None) -> None:
@@ -35,6 +42,8 @@ class Trajectory:
         self._file: IO[str] | None = None
         self._lock = threading.RLock()
         """Attempts running at once write to one trajectory from their threads."""
+        self.lost: str | None = None
+        """Why the file stopped being written (e.g. 'No space left on device'), else None."""
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._file = path.open("w", encoding="utf-8")
@@ -50,15 +59,29 @@ class Trajectory:
             if self._file is not None:
                 # A second pass over the line catches secrets in non-JSON values (`default=str`).
                 line = self.redactor.text(json.dumps(clean, ensure_ascii=False, default=str))
-                self._file.write(line + "\n")
-                self._file.flush()
+                try:
+                    self._file.write(line + "\n")
+                    self._file.flush()
+                except OSError as exc:
+                    self._lose(exc)
             for listener in self._listeners:
                 listener(clean)
             return clean
 
+    def _lose(self, exc: OSError) -> None:
+        self.lost = exc.strerror or str(exc)
+        log.warning("trajectory %s no longer written: %s", self.path, self.lost)
+        file, self._file = self._file, None
+        with contextlib.suppress(OSError):
+            if file is not None:
+                file.close()
+
     def close(self) -> None:
         if self._file is not None:
-            self._file.close()
+            try:
+                self._file.close()
+            except OSError as exc:
+                self._lose(exc)
             self._file = None
 
     def __enter__(self) -> Trajectory:

@@ -44,6 +44,8 @@ _IMAGE_LOCK = threading.Lock()
 
 OnUpdate = Callable[[str, str], None]
 """(task id, what it is doing or how it ended)."""
+OnOutcome = Callable[[TaskOutcome, bool], None]
+"""(a task's outcome, whether it was resumed from an earlier run's results)."""
 
 
 @dataclass
@@ -64,6 +66,7 @@ class BenchOptions:
     """Values scrubbed from trajectories and reports."""
     stop: threading.Event = field(default_factory=threading.Event)
     on_update: OnUpdate = lambda task_id, message: None
+    on_outcome: OnOutcome = lambda outcome, resumed: None
 
 
 @dataclass(frozen=True)
@@ -154,7 +157,6 @@ def run_task(task: Task, opts: BenchOptions) -> TaskOutcome:
             budget_defaults=opts.budget_defaults,
             image=image,
             environment=task.config.environment,
-            precheck=True,
             cache_dir=opts.cache_dir,
             secrets=opts.secrets,
             host=opts.host,
@@ -211,6 +213,7 @@ def run_jobs(jobs: Sequence[BenchJob], opts: BenchOptions) -> BenchRun:
         earlier = {}
     for task_id in earlier:
         opts.on_update(task_id, f"skipped: {earlier[task_id].status} in an earlier run")
+        opts.on_outcome(earlier[task_id], True)
     lock = threading.Lock()
 
     def work(job: BenchJob) -> TaskOutcome:
@@ -219,6 +222,7 @@ def run_jobs(jobs: Sequence[BenchJob], opts: BenchOptions) -> BenchRun:
             with lock:
                 append_result(results_path, outcome)
         opts.on_update(job.id, f"done: {outcome.status} · {outcome.steps} steps")
+        opts.on_outcome(outcome, False)
         return outcome
 
     with ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:

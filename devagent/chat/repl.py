@@ -13,6 +13,7 @@ from rich.markdown import Markdown
 from rich.markup import escape
 from rich.syntax import Syntax
 
+from devagent.agent.actions import describe_call, describe_outcome
 from devagent.agent.signals import commands_stopped_by, interrupt_on_sigint
 from devagent.chat.approval import Decision, parse_answer
 from devagent.chat.commands import CommandEnv, CommandResult, is_command, run_command
@@ -20,7 +21,6 @@ from devagent.chat.session import ChatSession
 from devagent.chat.turn import TurnResult
 from devagent.llm.types import ToolCall
 from devagent.tools.base import Observation
-from devagent.tools.names import escape_name
 
 try:  # not on every platform; without it input still works, minus history and editing
     import readline
@@ -50,10 +50,7 @@ def read_message(read: ReadLine) -> str:
 
 
 def _summary(call: ToolCall) -> str:
-    args = call.arguments
-    detail = args.get("command") or args.get("path") or args.get("query") or args.get("name")
-    text = f"{call.name} {escape_name(detail)}" if isinstance(detail, str) else call.name
-    return text if len(text) <= 100 else text[:97] + "..."
+    return describe_call(call.name, call.arguments)
 
 
 class TerminalUI:
@@ -71,8 +68,8 @@ class TerminalUI:
 
     def show_tool(self, call: ToolCall, observation: Observation) -> None:
         mark = "[green]✓[/]" if observation.ok else "[red]✗[/]"
-        first = observation.text.strip().splitlines()[:1]
-        note = f" [dim]{escape(first[0][:80])}[/]" if first and not observation.ok else ""
+        why = describe_outcome(observation.ok, observation.data, observation.text)
+        note = f" [dim]({escape(why)})[/]" if why else ""
         self.console.print(f"  {mark} [cyan]{escape(_summary(call))}[/]{note}", highlight=False)
 
     def approve_edit(self, call: ToolCall, diff: str) -> Decision:

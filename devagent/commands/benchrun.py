@@ -14,16 +14,18 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
+from rich.text import Text
 
-from devagent.agent import stop_on_sigint
+from devagent.agent.signals import stop_on_signals
 from devagent.assembly import run_model
 from devagent.bench.oracle import ORACLE, build_oracle
+from devagent.bench.progress import BenchTally
 from devagent.bench.realmirror import materialize, not_a_fix
 from devagent.bench.realtask import is_real_suite, load_real_tasks
-from devagent.bench.report import REPORT_FILE, RESULTS_FILE, totals
+from devagent.bench.report import REPORT_FILE, RESULTS_FILE, TaskOutcome, totals
 from devagent.bench.runner import BenchJob, BenchOptions, BenchRun, run_bench, run_jobs
 from devagent.bench.swebench import (
     SwebenchInstance,
@@ -36,38 +38,55 @@ from devagent.bench.swebench import (
 )
 from devagent.bench.swebench_run import agent_jobs, export_task, prediction_jobs
 from devagent.bench.task import load_tasks
+from devagent.commands.progress import SetupLine
 from devagent.commands.solve import secrets_from_env
 from devagent.config import Settings, load_settings
 from devagent.errors import DevagentError
+from devagent.units import stopwatch
 from sandbox.hostconfig import read_host_config
+from sandbox.imagebuild import BuildOutput
 
 
 class ProgressTable:
-    """One line per task: what it is doing or how it ended, and its time so far."""
+    """The run's progress (n/N done, resolved so far, ETA) over one line per task: what it is
+    doing (an image build as its step n/N, not its output) or how it ended, and its time."""
 
-    def __init__(self, ids: list[str]) -> None:
+    def __init__(self, ids: list[str], clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.tally = BenchTally(len(ids), clock)
         self._lock = threading.Lock()
         self._rows: dict[str, list[Any]] = {i: ["queued", None, None] for i in ids}
+        self._setup: dict[str, SetupLine] = {}
 
     def update(self, task_id: str, message: str) -> None:
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             row = self._rows.setdefault(task_id, ["", None, None])
-            row[0] = message
+            setup = self._setup.setdefault(task_id, SetupLine(self.clock))
+            if setup.feed(message) is None and isinstance(message, BuildOutput):
+                return
+            row[0] = (
+                f"{setup.phase} · step {setup.step[0]}/{setup.step[1]}" if setup.step else message
+            )
             row[1] = row[1] or now
             if message.startswith(("done", "skipped")):
                 row[2] = now
 
-    def render(self) -> Table:
+    def finished(self, outcome: TaskOutcome, resumed: bool) -> None:
+        with self._lock:
+            self.tally.add(outcome, resumed=resumed)
+
+    def render(self) -> Group:
         table = Table(show_header=True, header_style="bold", box=None)
         for column in ("task", "status", "time"):
             table.add_column(column)
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             for task_id, (message, started, ended) in self._rows.items():
-                elapsed = "" if started is None else f"{(ended or now) - started:.0f}s"
+                elapsed = "" if started is None else stopwatch((ended or now) - started)
                 table.add_row(task_id, _coloured(message), elapsed)
-        return table
+            head = Text(self.tally.line(), style="bold")
+        return Group(head, table)
 
 
 def _coloured(message: str) -> str:
@@ -147,9 +166,9 @@ def live_run(
     console: Console, opts: BenchOptions, ids: list[str], bench: Callable[[], BenchRun]
 ) -> BenchRun:
     table = ProgressTable(ids)
-    opts.on_update = table.update
+    opts.on_update, opts.on_outcome = table.update, table.finished
     with (
-        stop_on_sigint(opts.stop),
+        stop_on_signals(opts.stop),
         Live(get_renderable=table.render, console=console, refresh_per_second=4),
     ):
         return bench()

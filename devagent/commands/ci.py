@@ -15,6 +15,7 @@ from rich.console import Console
 
 from devagent.commands import deliver, solve
 from devagent.commands.flags import epilog
+from devagent.commands.preflight import check_budget_flags, check_out
 from devagent.commands.solvecmd import DEFAULT_AUTHOR, SolveCommand
 from devagent.config import load_settings
 from devagent.errors import DevagentError
@@ -49,6 +50,9 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    check_budget_flags(args)  # before the event is read or anyone is asked
+    if args.out is not None:
+        check_out(args.out)
     event_path = os.environ.get("GITHUB_EVENT_PATH")
     token = os.environ.get("GITHUB_TOKEN")
     if not event_path or not Path(event_path).is_file():

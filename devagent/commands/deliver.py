@@ -145,7 +145,8 @@ def deliver(
         result.patch, max_deletions=getattr(args, "max_deletions", DEFAULT_MAX_DELETIONS)
     )
     if concerns and not getattr(args, "allow_sensitive", False):
-        confirm_sensitive(concerns, console, headless=getattr(args, "headless", False))
+        headless = getattr(args, "headless", False)
+        confirm_sensitive(concerns, console, headless=headless, patch_path=outcome.patch_path)
     model = getattr(args, "model", "") or ""
     report = run_report(outcome, issue_text, forge_issue, model, tuple(map(str, concerns)))
     if args.apply:
@@ -155,23 +156,26 @@ def deliver(
                 " (three-way)" if applied.three_way else ""
             )
         else:
-            done["applied"] = "no: the run was not solved (the patch is in OUT/patch.diff)"
+            done["applied"] = f"no: the run was not solved (the patch is in {outcome.patch_path})"
     if args.pr:
         done.update(_propose(args, repo, outcome, report, forge_issue, author))
     elif args.branch:
         message = commit_message(report.issue_title, status=result.status, summary=report.summary)
-        sha = commit_to_branch(repo, result.patch, args.branch, message, author, base=outcome.base)
+        patch = outcome.patch_since_base or result.patch  # on the base: the person's too
+        sha = commit_to_branch(repo, patch, args.branch, message, author, base=outcome.base)
         if args.checkout:
             check_out_branch(repo, args.branch)
         done["branch"] = f"{args.branch} at {sha[:12]}"
     return done
 
 
-def confirm_sensitive(concerns: list[Concern], console: Console, *, headless: bool) -> None:
+def confirm_sensitive(
+    concerns: list[Concern], console: Console, *, headless: bool, patch_path: str = "OUT/patch.diff"
+) -> None:
     """Ask the person at the terminal; refuse (DevagentError) in CI, without a terminal, or
     on any answer but yes. Nothing has been delivered when this raises."""
     listed = "; ".join(str(c) for c in concerns)
-    hint = "review OUT/patch.diff; rerun with --allow-sensitive to deliver it anyway"
+    hint = f"review {patch_path}; rerun with --allow-sensitive to deliver it anyway"
     if headless or not sys.stdin.isatty():
         raise DevagentError(
             f"delivery refused: the patch needs a person's review ({listed}); {hint}"
@@ -181,7 +185,7 @@ def confirm_sensitive(concerns: list[Concern], console: Console, *, headless: bo
         console.print(f"  - {concern}", markup=False)
     answer = console.input("Deliver it anyway? [y/N] ").strip().lower()
     if answer not in ("y", "yes"):
-        raise DevagentError(f"delivery declined ({listed}); the patch is in OUT/patch.diff")
+        raise DevagentError(f"delivery declined ({listed}); the patch is in {patch_path}")
 
 
 def _propose(
@@ -201,7 +205,7 @@ def _propose(
         user_repo=repo,
         owner=owner,
         repo=name,
-        patch=outcome.result.patch,
+        patch=outcome.patch_since_base or outcome.result.patch,
         report=report,
         author=author,
         base_branch=args.base_branch or current_branch(repo),

@@ -42,6 +42,7 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         payload = {
             "reproduced": report.reproduced,
+            "interrupted": report.interrupted,
             "compared": report.compared,
             "expected": report.expected,
             "divergence": None
@@ -50,9 +51,17 @@ def run(args: argparse.Namespace, console: Console) -> int:
         }
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return 0 if report.reproduced else 1
+    if report.reproduced and report.interrupted:
+        console.print(
+            f"[yellow]interrupted[/]: the run was stopped at step {report.last_step}; "
+            f"all {report.compared} observations before the stop match"
+        )
+        return 0
     if report.reproduced:
         console.print(f"[green]reproduced[/]: all {report.compared} observations match")
         return 0
+    if report.interrupted:
+        console.print(f"[dim]the recorded run was interrupted at step {report.last_step}[/]")
     if div is None:
         console.print(f"[red]incomplete[/]: compared {report.compared} of {report.expected}")
         return 1

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import tempfile
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,16 +19,20 @@ from devagent.assembly import run_model
 from devagent.background import in_background
 from devagent.commands import deliver
 from devagent.commands.flags import duration_text, epilog
+from devagent.commands.preflight import check_request
 from devagent.commands.solvecmd import SolveCommand
 from devagent.config import load_settings
 from devagent.errors import DevagentError
 from devagent.forge.refs import is_issue_ref
+from devagent.units import count, duration, usd
 
 if TYPE_CHECKING:
     from devagent.agent.config import AgentConfig
     from devagent.pipeline import SolveOutcome
 
 SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GITHUB_TOKEN")
+STOPPING = "stopping after this step — Ctrl-C again to stop now"
+"""Said at once on the first Ctrl-C (or SIGTERM)."""
 
 
 EXAMPLES = """
@@ -163,20 +169,31 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 def execute(args: SolveCommand, console: Console) -> int:
     """Run one solve and its delivery; the exit code (0 solved, 1 not, 2 error)."""
-    from devagent.agent.signals import stop_on_sigint
+    from devagent.agent.signals import stop_on_signals
     from devagent.agent.view import LiveView
+    from devagent.commands.progress import SetupProgress
     from devagent.pipeline import SolveOptions, run_pipeline
     from devagent.workspace import uncommitted_paths
     from sandbox.hostconfig import cached_host_config
 
     local_repo = Path(args.repo).resolve() if Path(args.repo).exists() else None
+    check_request(args, local_repo)  # flags, budgets, branch names, --out: before any work
+    deliver.check_flags(args, local_repo)
     settings = load_settings(
         {"model": args.model, "image": args.image, "network": args.network}, local_repo
     )
+    # a file's front matter is checked before the model; a forge issue is fetched after it
+    issue = None if is_issue_ref(args.issue) else read_issue(args.issue, args.github_api_url)
+    model = run_model(  # the spec and its credentials, before the clone
+        settings,
+        model=args.model,
+        base_url=args.base_url,
+        tool_protocol=args.tool_protocol,
+        background=True,
+    )
     # pip and npm answer while the run clones (the images' keys need their configuration)
     host = in_background(cached_host_config, settings.cache_dir, environ=os.environ)
-    issue_text, forge_issue = read_issue(args.issue, args.github_api_url)
-    deliver.check_flags(args, local_repo)
+    issue_text, forge_issue = issue or read_issue(args.issue, args.github_api_url)
     if local_repo is not None and not args.include_dirty:
         notice = dirty_notice(uncommitted_paths(local_repo))
         if notice:
@@ -186,18 +203,15 @@ def execute(args: SolveCommand, console: Console) -> int:
     diagnostics = Console(
         stderr=True, soft_wrap=True
     )  # progress and the live view; results go to `console`
-    view = None if args.json or args.quiet else LiveView(diagnostics)
+    shown = not (args.json or args.quiet)
+    log = out / "image-build.log"
+    setup = SetupProgress(diagnostics, log_path=log, verbose=args.verbose) if shown else None
+    view = LiveView(diagnostics, before_start=setup.close) if setup else None
     opts = SolveOptions(
         issue=issue_text,
         repo=local_repo or args.repo,
         out=out,
-        model=run_model(
-            settings,
-            model=args.model,
-            base_url=args.base_url,
-            tool_protocol=args.tool_protocol,
-            background=True,
-        ),
+        model=model,
         checks=args.test + settings.test_commands,
         budget=budget_flags(args),
         budget_defaults=settings.budget.model_dump(),
@@ -211,29 +225,46 @@ def execute(args: SolveCommand, console: Console) -> int:
         mcp=settings.mcp,
         mcp_environ=os.environ,
         mcp_host=not args.headless,  # `devagent ci` starts no server on the host
+        hooks=settings.hooks,
+        hooks_host=not args.headless,  # nor runs a hook on the host
+        hooks_environ=os.environ,
         stop=stop,
         listeners=[view] if view else [],
         cache_dir=settings.cache_dir,
         keep_workspace=True,
         host=host,
-        on_progress=(
-            (lambda m: None)
-            if args.json or args.quiet
-            else lambda m: diagnostics.print(f"[dim]· {m}[/]")
-        ),
+        on_progress=setup or (lambda m: None),
     )
-    if opts.model.name.startswith("scripted:") and not args.json:
+    if opts.model.name.startswith("scripted:") and not (args.json or args.quiet):
         diagnostics.print(
             f"[yellow]Model: {opts.model.name} — replies scripted in advance, not a live model.[/]"
         )
-    with stop_on_sigint(stop):
-        if view is not None:
-            with view:
-                outcome = run_pipeline(opts)
-            diagnostics.print()
-        else:
+
+    def say_stopping() -> None:
+        diagnostics.print(f"[yellow]{STOPPING}[/]")
+
+    with stop_on_signals(stop, say_stopping), contextlib.ExitStack() as shown_while_running:
+        if setup is not None and view is not None:
+            shown_while_running.enter_context(setup)  # closed when the agent starts, or here
+            shown_while_running.enter_context(view)
+        try:
             outcome = run_pipeline(opts)
-    delivered = deliver.deliver(args, local_repo, outcome, issue_text, forge_issue, console)
+        except KeyboardInterrupt:
+            shown_while_running.close()
+            if (out / "result.json").exists():
+                diagnostics.print(f"stopped now; the patch, result and report are in {out}")
+            raise
+    try:
+        delivered = deliver.deliver(args, local_repo, outcome, issue_text, forge_issue, console)
+    except DevagentError:  # the run's summary first, so the person knows where the patch is
+        finish(
+            args,
+            console,
+            outcome,
+            out,
+            {"delivery": f"failed; the patch is in {out / 'patch.diff'}"},
+        )
+        raise
     return finish(args, console, outcome, out, delivered)
 
 
@@ -250,6 +281,16 @@ def dirty_notice(left_out: list[str]) -> str:
     return (
         f"Your uncommitted changes ({', '.join(left_out[:3])}{more}) are left out: the run "
         "starts from the last commit. --include-dirty starts from them."
+    )
+
+
+def dirty_line(paths: Sequence[str], dirty_diff: Path) -> str:
+    """The line that says the person's own uncommitted changes were the starting point and
+    where they are: never in the agent's patch."""
+    more = f" and {len(paths) - 3} more" if len(paths) > 3 else ""
+    return (
+        f"started from your uncommitted changes ({', '.join(paths[:3])}{more}): they are in "
+        f"{dirty_diff}, not in the patch"
     )
 
 
@@ -270,12 +311,16 @@ def finish(
                 f"  {'[green]pass[/]' if check.passed else '[red]FAIL[/]'}  {check.command}"
             )
         console.print(
-            f"steps {result.steps} · tokens {result.usage.total_tokens} · "
-            f"${result.cost_usd:.4f} · {result.duration_s:.1f}s"
+            f"steps {result.steps} · tokens {count(result.usage.total_tokens)} · "
+            f"{usd(result.cost_usd)} · {duration(result.duration_s)}"
         )
-        console.print(f"patch: {out / 'patch.diff'}   report: {out / 'report.md'}")
+        for name, path in (("run folder", out), ("patch", out / "patch.diff")):
+            console.print(f"{name}: {path}", highlight=False, soft_wrap=True)
+        console.print(f"report: {out / 'report.md'}", highlight=False, soft_wrap=True)
+        if result.dirty_paths:
+            console.print(dirty_line(result.dirty_paths, out / "dirty.diff"), soft_wrap=True)
         for key, value in delivered.items():
-            console.print(f"{key}: {value}")
+            console.print(f"{key}: {value}", highlight=False)
     if result.status == "error":
         return 2
     return 0 if result.solved else 1

@@ -55,6 +55,8 @@ class SolveCommand:
     """No one to ask (CI): a delivery that needs a yes is refused instead."""
     quiet: bool = False
     """-q: no progress and no live view; the result and errors only."""
+    verbose: bool = False
+    """-v: the whole image build log on the screen too (it is always in OUT/image-build.log)."""
 
     @classmethod
     def from_args(cls, args: argparse.Namespace, **given: object) -> SolveCommand:

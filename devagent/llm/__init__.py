@@ -6,7 +6,9 @@ from devagent.llm.errors import (
     BadModelRequestError,
     BadResponseError,
     ContextOverflowError,
+    ModelCancelledError,
     ModelConfigError,
+    ModelDeadlineError,
     ModelError,
     ModelNotFoundError,
     ProviderUnavailableError,
@@ -20,6 +22,7 @@ from devagent.llm.factory import (
     default_model_spec,
     model_config_from_env,
 )
+from devagent.llm.limits import CallLimits
 from devagent.llm.pricing import PriceTable
 from devagent.llm.retry import Retrier
 from devagent.llm.runtime import ModelRuntime
@@ -48,12 +51,15 @@ __all__ = [
     "AuthenticationError",
     "BadModelRequestError",
     "BadResponseError",
+    "CallLimits",
     "Completion",
     "ContextOverflowError",
     "Message",
     "Model",
+    "ModelCancelledError",
     "ModelConfig",
     "ModelConfigError",
+    "ModelDeadlineError",
     "ModelError",
     "ModelNotFoundError",
     "ModelPrice",

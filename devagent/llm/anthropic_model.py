@@ -8,6 +8,7 @@ from typing import Any
 import anthropic
 
 from devagent.llm.errors import BadResponseError, ModelError
+from devagent.llm.limits import CallLimits, request_timeout
 from devagent.llm.runtime import ModelRuntime, parse_arguments
 from devagent.llm.translate import translate_connection, translate_status
 from devagent.llm.types import Completion, Message, StopReason, ToolCall, ToolSpec, Usage
@@ -123,6 +124,7 @@ class AnthropicModel:
         *,
         max_tokens: int = 4096,
         temperature: float = 0.0,
+        limits: CallLimits | None = None,
     ) -> Completion:
         request: dict[str, Any] = {
             "model": self.model,
@@ -134,7 +136,10 @@ class AnthropicModel:
         if tools:
             request["tools"] = to_anthropic_tools(tools)
         start = self._runtime.clock()
-        response = self._runtime.retrier.call(lambda: self._send(request))
+        limits = limits or CallLimits()
+        response = self._runtime.retrier.call(
+            lambda: self._send(request, limits), limits, self.name
+        )
         latency = self._runtime.clock() - start
         usage = parse_anthropic_usage(response.usage)
         return Completion(
@@ -147,9 +152,9 @@ class AnthropicModel:
             model=response.model or self.model,
         )
 
-    def _send(self, request: dict[str, Any]) -> Any:
+    def _send(self, request: dict[str, Any], limits: CallLimits) -> Any:
         try:
-            response = self._client.messages.create(**request)
+            response = self._client.messages.create(**{**request, **self._timeout(limits)})
         except json.JSONDecodeError as exc:
             raise BadResponseError(f"{self.name}: the response is not valid JSON") from exc
         except anthropic.APIStatusError as exc:
@@ -161,6 +166,10 @@ class AnthropicModel:
         if not hasattr(response, "content"):
             raise BadResponseError(f"{self.name}: the response is not a Messages API reply")
         return response
+
+    def _timeout(self, limits: CallLimits) -> dict[str, Any]:
+        """A per-request timeout when the deadline comes before the client's own timeout."""
+        return request_timeout(self._client.timeout, limits)
 
     def _status_error(self, exc: anthropic.APIStatusError) -> ModelError:
         body = exc.body if isinstance(exc.body, dict) else {}

@@ -13,6 +13,7 @@ from concurrent.futures import Future
 from typing import Any
 
 from devagent.background import in_background
+from devagent.llm.limits import CallLimits
 from devagent.llm.types import Completion, Message, Model, ToolSpec
 
 
@@ -36,8 +37,11 @@ class BackgroundModel:
         *,
         max_tokens: int = 4096,
         temperature: float = 0.0,
+        limits: CallLimits | None = None,
     ) -> Completion:
-        return self.model.complete(messages, tools, max_tokens=max_tokens, temperature=temperature)
+        return self.model.complete(
+            messages, tools, max_tokens=max_tokens, temperature=temperature, limits=limits
+        )
 
     def __getattr__(self, attr: str) -> Any:
         if attr.startswith("__") or attr in ("_made", "name"):

@@ -9,6 +9,8 @@
     ├── TransientModelError         worth retrying; raised as-is once the retry bound is reached
     │   ├── RateLimitError          429 (and Anthropic's 529 "overloaded")
     │   └── ProviderUnavailableError  5xx, connection refused or reset, timeout
+    ├── ModelCancelledError         the stop flag was set while waiting (Ctrl-C); never retried
+    ├── ModelDeadlineError          the run's time budget ran out before an answer; never retried
     ├── ModelConfigError            no model configured, unknown spec, missing key
     └── ScriptError                 a scripted or replayed model ran out or saw the unexpected
 
@@ -64,6 +66,16 @@ class RateLimitError(TransientModelError):
 
 class ProviderUnavailableError(TransientModelError):
     hint = "the provider or local server is unreachable or failing; is the server running?"
+
+
+class ModelCancelledError(ModelError):
+    """The request was abandoned because the run is stopping (`CallLimits.stop`)."""
+
+
+class ModelDeadlineError(ModelError):
+    """The request had no answer by the run's deadline (`CallLimits.deadline`)."""
+
+    hint = "the time budget (--max-time) ran out while the model was answering"
 
 
 class ModelConfigError(ModelError):

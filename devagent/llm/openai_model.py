@@ -9,6 +9,7 @@ from typing import Any
 import openai
 
 from devagent.llm.errors import BadResponseError, ModelError
+from devagent.llm.limits import CallLimits, request_timeout
 from devagent.llm.runtime import ModelRuntime, parse_arguments
 from devagent.llm.tokens import estimate_messages_tokens, estimate_tokens
 from devagent.llm.translate import translate_connection, translate_status
@@ -120,6 +121,7 @@ class OpenAIModel:
         *,
         max_tokens: int = 4096,
         temperature: float = 0.0,
+        limits: CallLimits | None = None,
     ) -> Completion:
         request: dict[str, Any] = {
             "model": self.model,
@@ -131,13 +133,16 @@ class OpenAIModel:
         if tools:
             request["tools"] = to_openai_tools(tools)
         start = self._runtime.clock()
-        response = self._runtime.retrier.call(lambda: self._send(request))
+        limits = limits or CallLimits()
+        response = self._runtime.retrier.call(
+            lambda: self._send(request, limits), limits, self.name
+        )
         latency = self._runtime.clock() - start
         return self._completion(response, messages, latency)
 
-    def _send(self, request: dict[str, Any]) -> Any:
+    def _send(self, request: dict[str, Any], limits: CallLimits) -> Any:
         try:
-            response = self._client.chat.completions.create(**request)
+            response = self._client.chat.completions.create(**{**request, **self._timeout(limits)})
         except json.JSONDecodeError as exc:
             raise BadResponseError(f"{self.name}: the response is not valid JSON") from exc
         except openai.APIStatusError as exc:
@@ -149,6 +154,10 @@ class OpenAIModel:
         if not hasattr(response, "choices"):
             raise BadResponseError(f"{self.name}: the response is not a Chat Completions reply")
         return response
+
+    def _timeout(self, limits: CallLimits) -> dict[str, Any]:
+        """A per-request timeout when the deadline comes before the client's own timeout."""
+        return request_timeout(self._client.timeout, limits)
 
     def _status_error(self, exc: openai.APIStatusError) -> ModelError:
         body = exc.body if isinstance(exc.body, dict) else {}

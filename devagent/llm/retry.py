@@ -11,7 +11,8 @@ from email.utils import parsedate_to_datetime
 from typing import TypeVar
 
 from devagent.llm.config import RetryConfig
-from devagent.llm.errors import TransientModelError
+from devagent.llm.errors import ModelDeadlineError, TransientModelError
+from devagent.llm.limits import CallLimits
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -27,11 +28,16 @@ class Retrier:
     clock: Callable[[], float] = time.monotonic
     rng: random.Random = field(default_factory=random.Random)
 
-    def call(self, fn: Callable[[], T]) -> T:
+    def call(self, fn: Callable[[], T], limits: CallLimits | None = None, where: str = "") -> T:
+        """`fn()` until it succeeds, fails for good, or a bound is reached. `limits` end it
+        sooner: no attempt runs past their deadline or after their stop flag, and none waits
+        for a backoff that would end after the deadline (`where` names the model in errors)."""
+        limits = limits or CallLimits()
+        where = where or "model"
         start = self.clock()
         for attempt in range(1, self.config.max_attempts + 1):
             try:
-                return fn()
+                return limits.run(fn, where)
             except TransientModelError as exc:
                 delay = self.delay(attempt, exc.retry_after)
                 elapsed = self.clock() - start
@@ -40,8 +46,10 @@ class Retrier:
                 if elapsed + delay > self.config.max_total_s:
                     log.warning("giving up after %d attempts: %s", attempt, exc)
                     raise
+                if limits.deadline is not None and limits.time_left() == 0:
+                    raise ModelDeadlineError(f"{exc}; the time budget ran out") from exc
                 log.info("attempt %d failed (%s); retrying in %.1fs", attempt, exc, delay)
-                self.sleep(delay)
+                limits.pause(delay, where, self.sleep)
         raise AssertionError("unreachable: max_attempts >= 1")
 
     def delay(self, attempt: int, retry_after: float | None) -> float:

@@ -11,6 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from devagent.llm.errors import ScriptError
+from devagent.llm.limits import CallLimits
 from devagent.llm.runtime import parse_arguments
 from devagent.llm.tokens import estimate_messages_tokens, estimate_tokens
 from devagent.llm.types import Completion, Message, StopReason, ToolCall, ToolSpec, Usage
@@ -53,7 +54,9 @@ def load_scripts(path: Path) -> list[list[ScriptedReply]]:
     (attempt i plays script i, cycling when there are fewer scripts than attempts)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+    except OSError as exc:
+        raise ScriptError(f"cannot read script {path}: {exc.strerror or exc}") from exc
+    except yaml.YAMLError as exc:
         raise ScriptError(f"cannot read script {path}: {exc}") from exc
     if isinstance(data, dict) and set(data) == {"attempts"}:
         scripts = data["attempts"]
@@ -136,6 +139,7 @@ class ScriptedModel:
         *,
         max_tokens: int = 4096,
         temperature: float = 0.0,
+        limits: CallLimits | None = None,
     ) -> Completion:
         if self.repeat_last and self.position >= len(self.replies) > 0:
             self.position = len(self.replies) - 1
@@ -241,6 +245,7 @@ class ReplayModel:
         *,
         max_tokens: int = 4096,
         temperature: float = 0.0,
+        limits: CallLimits | None = None,
     ) -> Completion:
         if self.position >= len(self.completions):
             raise ScriptError(

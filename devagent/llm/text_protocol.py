@@ -10,6 +10,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from devagent.llm.limits import CallLimits
 from devagent.llm.types import Completion, Message, Model, ToolCall, ToolSpec
 
 _BLOCK = re.compile(
@@ -148,9 +149,12 @@ class TextToolModel:
         *,
         max_tokens: int = 4096,
         temperature: float = 0.0,
+        limits: CallLimits | None = None,
     ) -> Completion:
         wire = to_text_messages(messages, tools)
-        result = self.inner.complete(wire, [], max_tokens=max_tokens, temperature=temperature)
+        result = self.inner.complete(
+            wire, [], max_tokens=max_tokens, temperature=temperature, limits=limits
+        )
         seen = sum(len(m.tool_calls) for m in messages)
         prose, calls = parse_tool_calls(result.message.content, first_id=seen)
         message = Message(role="assistant", content=prose, tool_calls=calls)

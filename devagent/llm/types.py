@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+if TYPE_CHECKING:
+    from devagent.llm.limits import CallLimits
 
 Role = Literal["system", "user", "assistant", "tool"]
 StopReason = Literal["end_turn", "tool_use", "max_tokens", "stop_sequence", "error", "other"]
@@ -150,7 +153,9 @@ _USAGE_FIELDS = ("input_tokens", "output_tokens", "cached_tokens", "cache_write_
 
 
 class Model(Protocol):
-    """Anything that completes a conversation. `name` is the spec string, e.g. 'openai:gpt-4o'."""
+    """Anything that completes a conversation. `name` is the spec string, e.g. 'openai:gpt-4o'.
+    `limits`: when the request must end (a deadline, a stop flag); a model that waits on a
+    server honours them, raising `ModelDeadlineError` or `ModelCancelledError`."""
 
     name: str
 
@@ -161,4 +166,5 @@ class Model(Protocol):
         *,
         max_tokens: int = 4096,
         temperature: float = 0.0,
+        limits: CallLimits | None = None,
     ) -> Completion: ...

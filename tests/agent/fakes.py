@@ -125,6 +125,25 @@ def reset_to(root: Path, patch: str) -> None:
         git(root, "apply", "--binary", "-", stdin=patch)
 
 
+class DirWorkspace:
+    """A stand-in for `devagent.workspace.Workspace` over a git directory whose HEAD is the
+    starting point (no carried-over changes)."""
+
+    def __init__(self, path: Path) -> None:
+        self.tree = path
+
+    def diff(self, *, since_start: bool = False) -> str:
+        del since_start  # the start is the base
+        return sandbox_diff(LocalSandbox(self.tree))
+
+    def dirty_diff(self) -> str:
+        return ""
+
+    def reset_to(self, patch: str, *, since_start: bool = False) -> None:
+        del since_start
+        reset_to(self.tree, patch)
+
+
 class ForkableLocalSandbox(LocalSandbox):
     """A LocalSandbox whose `fork()` copies its directory (for tests of parallel attempts)."""
 

@@ -30,6 +30,7 @@ from tests.agent.fakes import (
     malformed,
     tiny_repo,
 )
+from tests.support import git
 
 HALF_CALC = BUGGY_CALC.replace("b\n", "b  # half\n", 1)
 TASK = Task(issue="`add` subtracts instead of adding.", checks=(CHECK,))
@@ -248,11 +249,11 @@ def test_secret_in_host_env_never_reaches_the_trajectory(
 class OverflowOnceModel(ScriptedTestModel):
     """Reports a context overflow on its fourth call, like a provider would."""
 
-    def complete(self, messages, tools, *, max_tokens=4096, temperature=0.0):  # type: ignore[no-untyped-def]
+    def complete(self, messages, tools, **kwargs):  # type: ignore[no-untyped-def]
         if len(self.requests) == 3 and not getattr(self, "overflowed", False):
             self.overflowed = True
             raise ContextOverflowError("prompt is too long")
-        return super().complete(messages, tools, max_tokens=max_tokens, temperature=temperature)
+        return super().complete(messages, tools, **kwargs)
 
 
 def test_context_overflow_summarizes_older_turns_and_retries(tmp_path: Path) -> None:
@@ -296,6 +297,20 @@ def test_repo_suite_mode_needs_a_change_before_it_counts(tmp_path: Path) -> None
     assert "First write a small reproduction test" in model.requests[0][0].content
     refusal = model.requests[1][-1]
     assert refusal.name == "submit" and "no change at all" in refusal.content
+
+
+def test_checks_that_pass_without_any_change_by_the_agent_are_not_solved(tmp_path: Path) -> None:
+    """Seen before: with --include-dirty the person's own fix passed the checks, the agent
+    changed nothing, and the run said `solved`."""
+    repo = tiny_repo(tmp_path / "repo")
+    (repo / "calc.py").write_text(FIXED_CALC)  # what the agent starts from already passes
+    git(repo, "commit", "-qam", "the person's fix")
+    model = ScriptedTestModel([[call("submit", summary="already works")]], repeat_last=True)
+    agent, _ = make_agent(repo, model)
+    result = agent.run(TASK)
+    assert (result.status, result.steps, result.patch) == ("unsolved", 1, "")
+    assert result.reason == "the goal checks pass, but the agent changed nothing"
+    assert [c.passed for c in result.checks] == [True]
 
 
 def test_a_broken_environment_ends_as_error_with_exit_code_2(tmp_path: Path) -> None:

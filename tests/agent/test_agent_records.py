@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 from pathlib import Path
 
+import pytest
+
 from devagent.agent.checks import CheckResult
+from devagent.agent.errors import OutputsLostError
 from devagent.agent.memory import MemoryStore, learned_facts
 from devagent.agent.redact import Redactor
 from devagent.agent.report import write_outputs
@@ -29,7 +34,7 @@ RESULT = RunResult(
 def test_outputs_are_written_and_redacted(tmp_path: Path) -> None:
     paths = write_outputs(tmp_path / "out", TASK, RESULT, Redactor(["sk-verysecret-1"]))
     report = paths["report.md"].read_text()
-    assert "**Status:** solved — the goal checks passed" in report
+    assert report.startswith("# devagent: solved\n\nThe goal checks passed.\n")
     assert "- Steps: 4" in report and "- Cost: $0.0123" in report
     assert "### PASS `pytest -q`" in report and "- [done] fix add" in report
     result = json.loads(paths["result.json"].read_text())
@@ -39,6 +44,25 @@ def test_outputs_are_written_and_redacted(tmp_path: Path) -> None:
     for path in paths.values():
         assert "sk-verysecret-1" not in path.read_text()
     assert paths["patch.diff"].read_text() == "+x = '[REDACTED]'\n"
+
+
+def test_on_a_full_disk_the_patch_is_written_first_and_the_rest_named(tmp_path: Path) -> None:
+    written: list[str] = []
+
+    def full_after_the_patch(path: Path, text: str) -> None:
+        if written:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        written.append(path.name)
+        path.write_text(text)
+
+    with pytest.raises(OutputsLostError) as lost:
+        write_outputs(tmp_path, TASK, RESULT, Redactor(), write=full_after_the_patch)
+    assert written == ["patch.diff"]
+    assert list(lost.value.lost) == ["result.json", "report.md"]
+    assert str(lost.value).startswith(
+        "the run ended solved, but result.json, report.md could not be written in"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["patch.diff"]
 
 
 def test_memory_offers_facts_to_the_next_run_on_the_same_repo(tmp_path: Path) -> None:

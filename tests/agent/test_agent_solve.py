@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import io
 import json
-from functools import partial
 from pathlib import Path
 
 import pytest
 from rich.console import Console
 
 from devagent.agent.budget import BudgetConfig
-from devagent.agent.forkpatch import sandbox_diff
 from devagent.agent.issue import IssueError, parse_duration, parse_issue
 from devagent.agent.memory import MemoryStore
 from devagent.agent.replay import load_recording
@@ -23,21 +21,12 @@ from sandbox.local import LocalSandbox
 from tests.agent.fakes import (
     CHECK,
     FIXED_CALC,
+    DirWorkspace,
     ScriptedTestModel,
     call,
     fake_tools,
-    reset_to,
     tiny_repo,
 )
-
-
-class DirWorkspace:
-    """A stand-in for `devagent.workspace.Workspace` over a git directory."""
-
-    def __init__(self, path: Path) -> None:
-        self.tree = path
-        self.diff = partial(sandbox_diff, LocalSandbox(path))
-        self.reset_to = partial(reset_to, path)
 
 
 def _request(tmp_path: Path, model: ScriptedTestModel, memory: MemoryStore) -> SolveRequest:
@@ -128,13 +117,14 @@ def test_durations() -> None:
 
 
 def test_live_view_shows_step_action_budget_and_check() -> None:
-    view = LiveView(Console(file=io.StringIO(), width=100))
+    screen = Console(file=io.StringIO(), width=100, record=True)
+    view = LiveView(screen)
     view(
         {
             "type": "tool_call",
             "agent": "0",
             "step": 3,
-            "call": {"name": "run", "arguments": {"command": "pytest -q"}},
+            "call": {"id": "c1", "name": "run", "arguments": {"command": "pytest -q"}},
         }
     )
     view(
@@ -145,6 +135,11 @@ def test_live_view_shows_step_action_budget_and_check() -> None:
             "budget": {"steps": {"used": 3, "limit": 50}, "usd": {"used": 0.01, "limit": None}},
         }
     )
+    console = Console(file=io.StringIO(), width=100, record=True)
+    console.print(view.render())
+    text = console.export_text()
+    assert "step 3 · run pytest -q" in text
+    assert "3 / 50" in text and "unlimited" in text
     view(
         {
             "type": "check",
@@ -153,12 +148,7 @@ def test_live_view_shows_step_action_budget_and_check() -> None:
             "result": {"passed": False, "command": "pytest -q", "failing_ids": ["t::a", "t::b"]},
         }
     )
-    console = Console(file=io.StringIO(), width=100, record=True)
-    console.print(view.render())
-    text = console.export_text()
-    assert "3 (agent 0)" in text and "run pytest -q" in text
-    assert "3 / 50" in text and "unlimited" in text
-    assert "FAIL pytest -q (2 failing)" in text
+    assert screen.export_text() == "  ✗ check pytest -q (2 failing)\n"
 
 
 def test_repo_map_calls_in_a_run_parse_the_repository_once(tmp_path: Path) -> None:

@@ -86,7 +86,7 @@ def test_the_report_lists_the_loop_checks(tmp_path: Path) -> None:
     agent, _ = make_agent(tiny_repo(tmp_path / "repo"), model)
     result = agent.run(TASK)
     report = render_report(TASK, result)
-    assert "**Status:** stuck" in report
+    assert report.startswith("# devagent: stuck")
     assert "## Loop checks" in report
     assert "3. repeat: `run`" in report and "-> stop" in report
     assert result.to_dict()["stuck"][0]["pattern"] == "repeat"

@@ -218,11 +218,13 @@ def test_nested_agents_md_appears_when_the_agent_enters_the_directory(tmp_path: 
 class OverflowOnceModel(ScriptedTestModel):
     """Reports a context overflow on its fourth call, like a provider would."""
 
-    def complete(self, messages, tools, *, max_tokens=4096, temperature=0.0):  # type: ignore[no-untyped-def]
+    def complete(self, messages, tools, *, max_tokens=4096, temperature=0.0, limits=None):  # type: ignore[no-untyped-def]
         if len(self.requests) == 3 and not getattr(self, "overflowed", False):
             self.overflowed = True
             raise ContextOverflowError("prompt is too long")
-        return super().complete(messages, tools, max_tokens=max_tokens, temperature=temperature)
+        return super().complete(
+            messages, tools, max_tokens=max_tokens, temperature=temperature, limits=limits
+        )
 
 
 def test_nested_instructions_survive_a_summary_of_older_turns(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from devagent.agent.actions import NO_CALL, may_change_files, step_record
+from devagent.agent.steprecords import NO_CALL, may_change_files, step_record
 from devagent.agent.stuck import (
     Action,
     Detection,

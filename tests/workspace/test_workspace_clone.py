@@ -113,6 +113,33 @@ def test_reset_to_restores_exactly_base_plus_patch(make_repo, tmp_path):
     assert ws.changed_files() == []
 
 
+def test_the_persons_changes_and_the_agents_stay_apart_with_include_dirty(make_repo, tmp_path):
+    """The agent's patch is what it changed after the start; resetting to it keeps the
+    person's carried-over edits, which `dirty_diff` holds on their own."""
+    user = make_repo(FILES)
+    write(user, {"src/app.py": "mine\n", "notes.txt": "my notes\n"})
+    ws = Workspace.create(user, tmp_path / "ws", include_dirty=True)
+    dirty = ws.dirty_diff()
+    assert "+mine" in dirty and "+my notes" in dirty
+    write(ws.tree, {"src/app.py": "mine, then the agent's\n"})
+    agent = ws.diff(since_start=True)
+    assert "-mine\n+mine, then the agent's" in agent and "notes.txt" not in agent
+    write(ws.tree, {"src/app.py": "worse\n", "stray.txt": "x\n"})
+    ws.reset_to(agent, since_start=True)
+    assert (ws.tree / "src/app.py").read_text() == "mine, then the agent's\n"
+    assert (ws.tree / "notes.txt").read_text() == "my notes\n"
+    assert not (ws.tree / "stray.txt").exists()
+    assert ws.diff(since_start=True) == agent
+    assert ws.dirty_diff() == dirty
+
+
+def test_a_run_from_a_commit_has_no_dirty_diff(make_repo, tmp_path):
+    ws = Workspace.create(make_repo(FILES), tmp_path / "ws")
+    write(ws.tree, {"src/app.py": "agent\n"})
+    assert ws.dirty_diff() == ""
+    assert ws.diff(since_start=True) == ws.diff()
+
+
 def test_apply_refuses_a_patch_that_does_not_match(make_repo, tmp_path):
     ws = Workspace.create(make_repo(FILES), tmp_path / "ws")
     write(ws.tree, {"src/app.py": "one\n"})
