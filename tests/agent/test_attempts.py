@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
+from rich.console import Console
 
 from devagent import cli
 from devagent.agent.attempts import (
@@ -31,6 +32,7 @@ from devagent.agent.replay import load_recording
 from devagent.agent.seams import AgentIO
 from devagent.agent.task import RunResult, Task
 from devagent.agent.trajectory import Trajectory
+from devagent.agent.view import LiveView
 from devagent.llm.errors import ScriptError
 from devagent.llm.scripted import ScriptedModel
 from devagent.llm.types import Message, Usage
@@ -308,3 +310,16 @@ def test_a_stop_ends_every_attempt_and_runs_no_more_checks(tmp_path: Path) -> No
 def stop_now(run: Attempts) -> Observation:
     run.io.stop.set()
     return Observation("stopping")
+
+
+def test_the_transcript_tags_each_attempts_lines_and_keeps_their_commands_apart() -> None:
+    out = Console(record=True, force_terminal=False, width=120)
+    view = LiveView(out)
+    for agent, command in (("0.a1", "echo one"), ("0.a2", "echo two")):
+        run_call = {"id": "call-0-0", "name": "run", "arguments": {"command": command}}
+        view({"type": "tool_call", "agent": agent, "call": run_call})
+    for agent in ("0.a2", "0.a1"):
+        done = {"type": "observation", "agent": agent, "tool_call_id": "call-0-0", "name": "run"}
+        view({**done, "ok": True, "text": "exit 0", "duration_s": 0.1})
+    lines = [line.strip() for line in out.export_text().splitlines()]
+    assert lines == ["a2 ✓ run echo two", "a1 ✓ run echo one"]
