@@ -167,7 +167,11 @@ def run_attempts(run: Attempts) -> RunResult:
     workers = count if run.config.attempts_in_parallel else 1
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="devagent-attempt") as pool:
         futures = [pool.submit(_attempt, run, i, snapshot, budgets[i]) for i in range(count)]
-        outcomes = [future.result() for future in futures]
+        try:
+            outcomes = [future.result() for future in futures]
+        except BaseException:  # a second Ctrl-C, or a bug in one attempt: the others stop too
+            run.io.stop.set()
+            raise
     kept = choose(outcomes)
     if run.io.restore_fn is not None:
         run.io.restore_fn(kept.result.patch)

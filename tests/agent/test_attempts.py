@@ -323,3 +323,23 @@ def test_the_transcript_tags_each_attempts_lines_and_keeps_their_commands_apart(
         view({**done, "ok": True, "text": "exit 0", "duration_s": 0.1})
     lines = [line.strip() for line in out.export_text().splitlines()]
     assert lines == ["a2 ✓ run echo two", "a1 ✓ run echo one"]
+
+
+def test_a_bug_in_one_attempt_stops_the_others_and_is_raised(tmp_path: Path) -> None:
+    waits = [[call("meet")], [call("wait")], [call("run", command="true")]]
+    run, _ = attempts_run(tmp_path, 2, [[[call("meet")], [call("boom")]], waits])
+
+    def boom(args: dict[str, Any], ctx: ToolContext) -> Observation:
+        raise RuntimeError("a bug")
+
+    def wait(args: dict[str, Any], ctx: ToolContext) -> Observation:
+        return Observation(f"stopped: {run.io.stop.wait(timeout=10)}")
+
+    run.tools["boom"] = Tool("boom", "Fail.", {"type": "object"}, boom)
+    run.tools["wait"] = Tool("wait", "Wait for a stop.", {"type": "object"}, wait)
+    with pytest.raises(RuntimeError, match="a bug"):
+        run_attempts(run)
+    records = run.io.trajectory.records
+    assert [r["text"] for r in records if r.get("name") == "wait"] == ["stopped: True"]
+    ends = [r for r in records if r["type"] == "end" and r["agent"] == "0.a2"]
+    assert [e["status"] for e in ends] == ["interrupted"]
