@@ -34,6 +34,7 @@ from devagent.agent.checks import CheckResult, run_checks
 from devagent.agent.hookrun import build_hooks
 from devagent.agent.hooks import HooksConfig
 from devagent.agent.replay import load_recording
+from devagent.agent.resume import ResumePoint
 from devagent.agent.signals import closed_whole, commands_stopped_by
 from devagent.agent.trajectory import Listener
 from devagent.assembly import sandbox_config
@@ -111,6 +112,9 @@ class SolveOptions:
     """Run the person's hooks that ask for the host (`devagent solve`; never `devagent ci`)."""
     hooks_environ: Mapping[str, str] = field(default_factory=dict)
     """The host environment that host hooks' `env` names are read from."""
+    resume: ResumePoint | None = None
+    """Go on from an earlier run (`solve --resume`): its patch is put back on the base once
+    the goal checks ran there; `out` is its folder."""
 
 
 @dataclass
@@ -232,6 +236,8 @@ def _run_in_workspace(
             if task.goal_checks():
                 opts.on_progress("running the goal checks once before the agent starts")
             prechecks = run_checks(sandbox, task.goal_checks(), timeout=opts.agent.check_timeout)
+            if opts.resume is not None:  # after the checks: they are the base's, a baseline
+                ws.reset_to(opts.resume.patch)
             memory = MemoryStore.in_cache_dir(opts.cache_dir) if opts.cache_dir else None
             if opts.mcp.servers:
                 opts.on_progress("starting the MCP servers")
@@ -257,6 +263,7 @@ def _run_in_workspace(
                 context=ctx,
                 prechecks=prechecks,
                 hooks=hooks,
+                resume=opts.resume,
                 meta={
                     "repo": str(opts.repo),
                     "base": ws.base,

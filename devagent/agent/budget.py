@@ -106,6 +106,13 @@ class Budget:
         if self._parent is not None:
             self._parent.record(usage, cost_usd, step=step)
 
+    def carry(self, steps: int, usage: Usage, usd: float, seconds: float) -> None:
+        """Count what an earlier part of the run used (`solve --resume`): its steps, tokens and
+        cost, and its wall time as time already spent."""
+        self.steps += steps
+        self.record(usage, usd, step=False)
+        self._started -= seconds
+
     def _used_and_limits(self) -> dict[str, tuple[float, float | None]]:
         c = self.config
         return {

@@ -120,7 +120,8 @@ def load_recording(path: Path) -> Recording:
     if not starts:
         raise DevagentError(f"{path} has no start record: not a devagent trajectory")
     return Recording(
-        start=starts[0],
+        # a resumed run's later start holds its larger budget (its task is the same)
+        start={**starts[0], "budget": starts[-1].get("budget", starts[0].get("budget", {}))},
         completions=[
             Completion.from_dict(r["completion"]) for r in records if r.get("type") == "completion"
         ],

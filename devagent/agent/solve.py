@@ -22,6 +22,7 @@ from devagent.agent.loop import Agent
 from devagent.agent.memory import MemoryStore, learned_facts
 from devagent.agent.redact import Redactor
 from devagent.agent.report import RunExtras, write_outputs
+from devagent.agent.resume import ResumedAgent, ResumePoint
 from devagent.agent.seams import AgentIO, WorkspaceLike
 from devagent.agent.signals import held_signals
 from devagent.agent.task import RunResult, Task
@@ -68,6 +69,9 @@ class SolveRequest:
     """The goal checks as run once before the agent starts. One that cannot run (exit 126 or
     127) ends the run as an `error` before any model call; when the suite is the goal, its
     result is the loop's baseline (the suite is not run again)."""
+    resume: ResumePoint | None = None
+    """Go on from this earlier run (`solve --resume`): its trajectory is appended to (a
+    `resume` record instead of `meta`), its context and spent budget carried over."""
 
 
 def run_agent(request: SolveRequest) -> RunResult:
@@ -83,15 +87,20 @@ def run_agent(request: SolveRequest) -> RunResult:
     if request.memory is not None and request.repo_key:
         task = replace(task, memory={**request.memory.recall(request.repo_key), **task.memory})
     dirty = request.workspace.dirty_diff()
-    with Trajectory(request.out / "trajectory.jsonl", redactor) as trajectory:
+    resume = request.resume
+    path = request.out / "trajectory.jsonl"
+    with Trajectory(path, redactor, append=resume is not None) as trajectory:
         for listener in request.listeners:
             trajectory.subscribe(listener)
-        trajectory.write({"type": "meta", "agent": "0", "step": 0, "meta": request.meta})
+        if resume is None:
+            trajectory.write({"type": "meta", "agent": "0", "step": 0, "meta": request.meta})
+        else:
+            trajectory.write(resume.record(request.meta))
         for check in request.prechecks:
             record = {"type": "check", "agent": "0", "step": 0, "phase": "precheck"}
             trajectory.write({**record, "result": check.to_dict()})
         broken = unrunnable(request.prechecks)
-        if broken is None and request.config.attempts > 1:
+        if broken is None and request.config.attempts > 1 and resume is None:
             result = run_attempts(_attempts(request, task, trajectory))
         elif broken is None:
             agent = _agent(request, task, trajectory)
@@ -126,8 +135,9 @@ def _io(request: SolveRequest, trajectory: Trajectory) -> AgentIO:
 
 
 def _agent(request: SolveRequest, task: Task, trajectory: Trajectory) -> Agent:
-    """The one agent of a run of one attempt."""
-    agent = Agent(
+    """The one agent of a run of one attempt (or of a resumed run)."""
+    make = Agent if request.resume is None else partial(ResumedAgent, request.resume)
+    agent = make(
         request.model,
         request.tools,
         request.sandbox,

@@ -22,19 +22,23 @@ class Trajectory:
     """Appends records such as `{"type": "completion", "completion": {...}}` to a JSONL file.
 
     Record types: start, meta, request, completion, tool_call, observation, budget, check, note,
-    stuck (a loop check: pattern, detail, response), instructions (a repository instruction file
-    read: path, scope, tokens), hook (a hook run: event, command, where, decision, reason,
-    output), attempts (parallel attempts: their count, then which was chosen and each one's
-    outcome; the attempts' records carry their labels, '0.a1'...), end; a chat session (the
-    same loop) adds user (the person's message), decision (their answer to an approval),
-    command (a slash command's), undo and clear.
+    stuck (a loop check: pattern, detail, response), resume (a run taken up again: from_status,
+    spent, patch_bytes, meta), instructions (a repository instruction file read: path, scope,
+    tokens), hook (a hook run: event, command, where, decision, reason, output), attempts
+    (parallel attempts: their count, then which was chosen and each one's outcome; the
+    attempts' records carry their labels, '0.a1'...), end; a chat session (the same loop) adds
+    user (the person's message), decision (their answer to an approval), command (a slash
+    command's), undo and clear.
     Every record gets `ts` (epoch seconds). Listeners (e.g. a live view) see each record after
-    redaction; `path=None` keeps records in memory only (sub-agents and tests). A file that
-    cannot be written to any more (a full disk) does not stop the run: `lost` says why, and
-    the records go on in memory.
+    redaction; `path=None` keeps records in memory only (sub-agents and tests); `append` adds
+    to an existing file (a resumed run) instead of starting it anew. A file that cannot be
+    written to any more (a full disk) does not stop the run: `lost` says why, and the records
+    go on in memory.
     """
 
-    def __init__(self, path: Path | None, redactor: Redactor | None = None) -> None:
+    def __init__(
+        self, path: Path | None, redactor: Redactor | None = None, *, append: bool = False
+    ) -> None:
         self.path = path
         self.redactor = redactor or Redactor()
         self.records: list[dict[str, Any]] = []
@@ -46,7 +50,7 @@ class Trajectory:
         """Why the file stopped being written (e.g. 'No space left on device'), else None."""
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = path.open("w", encoding="utf-8")
+            self._file = path.open("a" if append else "w", encoding="utf-8")
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)

@@ -16,6 +16,7 @@ from typing import Any
 
 from devagent.agent.checks import CheckResult
 from devagent.agent.task import RunResult
+from devagent.agent.trajectory import Listener
 from devagent.bench.evaluation import Evaluation, Grading, evaluate, fresh_checkouts
 from devagent.bench.gitrepo import materialize
 from devagent.bench.grading import Goal
@@ -67,6 +68,11 @@ class BenchOptions:
     stop: threading.Event = field(default_factory=threading.Event)
     on_update: OnUpdate = lambda task_id, message: None
     on_outcome: OnOutcome = lambda outcome, resumed: None
+    listeners_for: Callable[[str], Sequence[Listener]] = lambda task_id: ()
+    """The trajectory listeners of a task's run (e.g. its event stream), given its id."""
+    on_graded: Callable[[TaskOutcome], None] = lambda outcome: None
+    """Also told each outcome of this run as it is graded (the event stream; called from the
+    worker threads)."""
 
 
 @dataclass(frozen=True)
@@ -161,6 +167,7 @@ def run_task(task: Task, opts: BenchOptions) -> TaskOutcome:
             secrets=opts.secrets,
             host=opts.host,
             stop=opts.stop,
+            listeners=opts.listeners_for(task.id),
             on_progress=lambda message: opts.on_update(task.id, message),
         )
         outcome = run_pipeline(solve)
@@ -223,6 +230,7 @@ def run_jobs(jobs: Sequence[BenchJob], opts: BenchOptions) -> BenchRun:
                 append_result(results_path, outcome)
         opts.on_update(job.id, f"done: {outcome.status} · {outcome.steps} steps")
         opts.on_outcome(outcome, False)
+        opts.on_graded(outcome)
         return outcome
 
     with ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:

@@ -91,6 +91,7 @@ def solve_instance(instance: SwebenchInstance, repos: Path, opts: BenchOptions) 
             secrets=opts.secrets,
             host=opts.host,
             stop=opts.stop,
+            listeners=opts.listeners_for(iid),
             on_progress=lambda message: opts.on_update(iid, message),
         )
         result = run_pipeline(solve).result

@@ -20,7 +20,8 @@ devagent bench --model oracle                      check the bundled tasks with 
 devagent bench tasks/cli-wordcount -j 4 --model anthropic:claude-sonnet-4-5
 devagent bench tasks/real --model oracle           real tasks (sdists from PyPI, cached)
 devagent bench --swebench i.jsonl --repos mirrors/ --predictions p.jsonl   grade predictions
-devagent bench --model oracle --json | jq .totals  the summary as JSON; progress on stderr"""
+devagent bench --model oracle --json | jq .totals  the summary as JSON; progress on stderr
+devagent bench --model oracle --events jsonl       one JSON event per step, tagged with the task"""
 
 
 def add_parser(sub: Any) -> None:
@@ -39,6 +40,11 @@ def add_parser(sub: Any) -> None:
         "--json",
         action="store_true",
         help="print the summary as JSON on stdout (the progress table goes to stderr)",
+    )
+    p.add_argument(
+        "--events",
+        choices=["jsonl"],
+        help="stdout: one JSON event per step and per task (with its id), the totals last",
     )
     p.add_argument("--resume", action="store_true", help="skip tasks already in results.jsonl")
     p.add_argument("--swebench", type=Path, metavar="FILE", help="SWE-bench instances (JSONL)")

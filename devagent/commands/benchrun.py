@@ -19,6 +19,9 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from devagent.agent.events import BenchResultEvent, TaskResultEvent
+from devagent.agent.eventstream import EventTranslator, JsonlWriter
+from devagent.agent.redact import Redactor
 from devagent.agent.signals import stop_on_signals
 from devagent.assembly import run_model
 from devagent.bench.oracle import ORACLE, build_oracle
@@ -126,8 +129,11 @@ def run_bench_cli(args: argparse.Namespace, console: Console, settings: Any) -> 
         tasks = load_tasks(args.tasks or [Path("tasks")])
         ids = [t.id for t in tasks]
         bench = lambda: run_bench(tasks, opts)  # noqa: E731
+    events = bench_events(args, opts)
     result = live_run(Console(stderr=True), opts, ids, bench)
-    if args.json:
+    if events is not None:
+        events.write(bench_result_event(result, opts.model_name, args.out))
+    elif args.json:
         summary = bench_summary(result, opts.model_name, args.out)
         sys.stdout.write(json.dumps(summary, indent=2) + "\n")
     else:
@@ -135,6 +141,46 @@ def run_bench_cli(args: argparse.Namespace, console: Console, settings: Any) -> 
         console.print((args.out / REPORT_FILE).read_text(encoding="utf-8"), soft_wrap=True)
         console.print(f"results: {args.out / RESULTS_FILE}")
     return 0 if result.outcomes and all(o.resolved for o in result.outcomes) else 1
+
+
+def bench_events(args: argparse.Namespace, opts: BenchOptions) -> JsonlWriter | None:
+    """With --events: every task's events on stdout, tagged with its id, and its graded
+    outcome (`task_result`); None without."""
+    if not getattr(args, "events", None):
+        return None
+    if args.json:
+        raise DevagentError(
+            "--json and --events do not go together: the events end with the totals"
+        )
+    writer = JsonlWriter(sys.stdout, Redactor(opts.secrets))
+    opts.listeners_for = lambda task_id: [EventTranslator(writer.write, task=task_id)]
+    opts.on_graded = lambda outcome: writer.write(task_result_event(outcome))
+    return writer
+
+
+def task_result_event(outcome: TaskOutcome) -> TaskResultEvent:
+    return TaskResultEvent(
+        ts=time.time(),
+        task=outcome.id,
+        status=outcome.status,
+        agent_status=outcome.agent_status or "",
+        reason=outcome.reason or outcome.broken_reason,
+        steps=outcome.steps,
+        tokens=outcome.tokens,
+        cost_usd=outcome.cost_usd,
+        wall_s=outcome.wall_s,
+    )
+
+
+def bench_result_event(result: BenchRun, model: str, out: Path) -> BenchResultEvent:
+    return BenchResultEvent(
+        ts=time.time(),
+        model=model,
+        totals=asdict(totals(result.outcomes)),
+        results=str(out / RESULTS_FILE),
+        report=str(out / REPORT_FILE),
+        wall_s=round(result.wall_s, 1),
+    )
 
 
 def bench_summary(result: BenchRun, model: str, out: Path) -> dict[str, Any]:

@@ -24,7 +24,13 @@ class FlagError(DevagentError):
 
 def check_request(args: SolveCommand, local_repo: Path | None) -> None:
     """Refuse, before any work, a solve that cannot run or deliver as asked (`FlagError`)."""
-    if args.issue != "-" and not is_issue_ref(args.issue) and not Path(args.issue).is_file():
+    resumed = args.resume is not None  # the issue is the run's
+    if (
+        not resumed
+        and args.issue != "-"
+        and not is_issue_ref(args.issue)
+        and not Path(args.issue).is_file()
+    ):
         raise FlagError(f"issue file not found: {args.issue}")
     check_budget_flags(args)
     if args.out is not None:

@@ -40,14 +40,18 @@ devagent solve issue.md --repo .                       a patch in a temp dir; yo
 devagent solve issue.md --test 'pytest -q tests/x.py'  ... checked by this command
 devagent solve issue.md --max-time 10m --max-usd 1     ... within these limits
 devagent solve gh:owner/repo#12 --repo . --pr          ... proposed as a pull request
-devagent solve issue.md --json | jq .status            the result as JSON on stdout"""
+devagent solve issue.md --json | jq .status            the result as JSON on stdout
+devagent solve issue.md --events jsonl                 one JSON event per step; the result last
+devagent solve --resume RUN_DIR --max-steps 60         go on with a stopped run"""
 
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "solve", help="take an issue to a verified patch in a sandbox", epilog=epilog(EXAMPLES)
     )
-    p.add_argument("issue", help="Markdown file, '-' for stdin, or gh:OWNER/REPO#N")
+    p.add_argument(
+        "issue", nargs="?", default="", help="Markdown file, '-' for stdin, or gh:OWNER/REPO#N"
+    )
     p.add_argument("--repo", default=".", help="local path or URL of the repository")
     p.add_argument("--base", default=None, help="revision to start from (default HEAD)")
     p.add_argument("--include-dirty", action="store_true", help="start from uncommitted changes")
@@ -60,6 +64,17 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--out", type=Path, help="output directory (default: a new temp dir)")
     p.add_argument("--json", action="store_true", help="print only the final result as JSON")
+    p.add_argument(
+        "--events",
+        choices=["jsonl"],
+        help="stdout: one JSON event per step, the result last (schema: events.schema.json)",
+    )
+    p.add_argument(
+        "--resume",
+        type=Path,
+        metavar="RUN_DIR",
+        help="go on with a stopped run from its folder (its issue, repo, base, image, model)",
+    )
     deliver.add_flags(p)
 
 
@@ -164,18 +179,28 @@ def budget_flags(args: SolveCommand) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    return execute(SolveCommand.from_args(args), console)
+    command = SolveCommand.from_args(args)
+    try:
+        return execute(command, console)
+    except Exception as exc:  # with --events the stream ends with what went wrong
+        if command.events:
+            from devagent.commands.eventsresume import stream_error
+
+            stream_error(exc, secrets_from_env())
+        raise
 
 
 def execute(args: SolveCommand, console: Console) -> int:
     """Run one solve and its delivery; the exit code (0 solved, 1 not, 2 error)."""
     from devagent.agent.signals import stop_on_signals
     from devagent.agent.view import LiveView
+    from devagent.commands.eventsresume import events_and_resume
     from devagent.commands.progress import SetupProgress
     from devagent.pipeline import SolveOptions, run_pipeline
     from devagent.workspace import uncommitted_paths
     from sandbox.hostconfig import cached_host_config
 
+    args, extra, console = events_and_resume(args, console, secrets_from_env())
     local_repo = Path(args.repo).resolve() if Path(args.repo).exists() else None
     check_request(args, local_repo)  # flags, budgets, branch names, --out: before any work
     deliver.check_flags(args, local_repo)
@@ -183,7 +208,9 @@ def execute(args: SolveCommand, console: Console) -> int:
         {"model": args.model, "image": args.image, "network": args.network}, local_repo
     )
     # a file's front matter is checked before the model; a forge issue is fetched after it
-    issue = None if is_issue_ref(args.issue) else read_issue(args.issue, args.github_api_url)
+    issue = extra.issue() or (
+        None if is_issue_ref(args.issue) else read_issue(args.issue, args.github_api_url)
+    )
     model = run_model(  # the spec and its credentials, before the clone
         settings,
         model=args.model,
@@ -194,7 +221,7 @@ def execute(args: SolveCommand, console: Console) -> int:
     # pip and npm answer while the run clones (the images' keys need their configuration)
     host = in_background(cached_host_config, settings.cache_dir, environ=os.environ)
     issue_text, forge_issue = issue or read_issue(args.issue, args.github_api_url)
-    if local_repo is not None and not args.include_dirty:
+    if local_repo is not None and not args.include_dirty and not extra.point:
         notice = dirty_notice(uncommitted_paths(local_repo))
         if notice:
             Console(stderr=True, soft_wrap=True).print(f"[yellow]{notice}[/]")
@@ -203,7 +230,7 @@ def execute(args: SolveCommand, console: Console) -> int:
     diagnostics = Console(
         stderr=True, soft_wrap=True
     )  # progress and the live view; results go to `console`
-    shown = not (args.json or args.quiet)
+    shown = not (args.json or args.quiet or extra.events)
     log = out / "image-build.log"
     setup = SetupProgress(diagnostics, log_path=log, verbose=args.verbose) if shown else None
     view = LiveView(diagnostics, before_start=setup.close) if setup else None
@@ -229,12 +256,13 @@ def execute(args: SolveCommand, console: Console) -> int:
         hooks_host=not args.headless,  # nor runs a hook on the host
         hooks_environ=os.environ,
         stop=stop,
-        listeners=[view] if view else [],
+        listeners=extra.listeners(view),
         cache_dir=settings.cache_dir,
         keep_workspace=True,
         host=host,
         on_progress=setup or (lambda m: None),
     )
+    opts = extra.options(opts)
     if opts.model.name.startswith("scripted:") and not (args.json or args.quiet):
         diagnostics.print(
             f"[yellow]Model: {opts.model.name} — replies scripted in advance, not a live model.[/]"
@@ -265,7 +293,7 @@ def execute(args: SolveCommand, console: Console) -> int:
             {"delivery": f"failed; the patch is in {out / 'patch.diff'}"},
         )
         raise
-    return finish(args, console, outcome, out, delivered)
+    return extra.finished(finish(args, console, outcome, out, delivered), outcome, out, delivered)
 
 
 def with_attempts(agent: AgentConfig, attempts: int | None) -> AgentConfig:

@@ -21,7 +21,7 @@ class SolveCommand:
     """A solve and its delivery. Field names are the flags' destinations."""
 
     issue: str
-    """A Markdown file, '-' for stdin, or gh:OWNER/REPO#N."""
+    """A Markdown file, '-' for stdin, or gh:OWNER/REPO#N ("" with --resume)."""
     repo: str = "."
     base: str | None = None
     include_dirty: bool = False
@@ -55,6 +55,10 @@ class SolveCommand:
     """No one to ask (CI): a delivery that needs a yes is refused instead."""
     quiet: bool = False
     """-q: no progress and no live view; the result and errors only."""
+    events: str | None = None
+    """`jsonl`: stdout carries only events, one JSON object per line, the result last."""
+    resume: Path | None = None
+    """A run folder to go on from (the issue, repo, base, image and model are the run's)."""
     verbose: bool = False
     """-v: the whole image build log on the screen too (it is always in OUT/image-build.log)."""
 

@@ -29,6 +29,7 @@ from devagent.agent.checks import CheckResult
 from devagent.agent.config import AgentConfig
 from devagent.agent.forkpatch import sandbox_diff
 from devagent.agent.replay import load_recording
+from devagent.agent.resume import ResumeError, resume_point
 from devagent.agent.seams import AgentIO
 from devagent.agent.task import RunResult, Task
 from devagent.agent.trajectory import Trajectory
@@ -343,3 +344,12 @@ def test_a_bug_in_one_attempt_stops_the_others_and_is_raised(tmp_path: Path) -> 
     assert [r["text"] for r in records if r.get("name") == "wait"] == ["stopped: True"]
     ends = [r for r in records if r["type"] == "end" and r["agent"] == "0.a2"]
     assert [e["status"] for e in ends] == ["interrupted"]
+
+
+def test_a_run_of_parallel_attempts_is_not_resumable(tmp_path: Path) -> None:
+    records = [
+        {"type": "attempts", "agent": "0", "count": 2},
+        {"type": "start", "agent": "0.a1", "task": {"issue": "one"}},
+    ]
+    with pytest.raises(ResumeError, match="parallel attempts"):
+        resume_point(tmp_path, records, "")

@@ -110,6 +110,7 @@ def test_the_wheel_carries_every_image_recipe(wheel: Path):
     assert {"sandbox/recipes/base/Dockerfile", "sandbox/recipes/bootstrap-rootfs.sh"} <= names
     assert "devagent/llm/prices.toml" in names
     assert "devagent/agent/prompts/system.j2" in names
+    assert "devagent/agent/events.schema.json" in names  # the event stream's documented schema
 
 
 def test_the_installed_packages_come_from_the_virtualenv(venv_dir: Path, tmp_path: Path):
