@@ -161,9 +161,7 @@ def run_attempts(run: Attempts) -> RunResult:
     except NotImplementedError as exc:
         raise AttemptsError(f"--attempts needs a sandbox that can fork: {exc}") from exc
     budgets = [run.budget.carve(1 / count, share_time=False) for _ in range(count)]
-    run.io.trajectory.write(
-        {"type": "attempts", "agent": "0", "step": 0, "count": count, "snapshot": snapshot}
-    )
+    _record_start(run, snapshot)
     workers = count if run.config.attempts_in_parallel else 1
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="devagent-attempt") as pool:
         futures = [pool.submit(_attempt, run, i, snapshot, budgets[i]) for i in range(count)]
@@ -176,6 +174,21 @@ def run_attempts(run: Attempts) -> RunResult:
     if run.io.restore_fn is not None:
         run.io.restore_fn(kept.result.patch)
     return _combined(run, outcomes, kept, time.monotonic() - started)
+
+
+def _record_start(run: Attempts, snapshot: str) -> None:
+    """The run's own `start` record (the whole budget; what the live view and the event
+    stream announce), then the `attempts` record; each attempt then records its own start."""
+    trajectory = run.io.trajectory
+    trajectory.write(
+        {"type": "start", "agent": "0", "step": 0, "task": run.task.to_dict(),
+         "model": run.model.name, "tools": list(run.tools),
+         "budget": run.budget.config.model_dump(), "config": run.config.model_dump()}
+    )  # fmt: skip
+    count = run.config.attempts
+    trajectory.write(
+        {"type": "attempts", "agent": "0", "step": 0, "count": count, "snapshot": snapshot}
+    )
 
 
 def _attempt(run: Attempts, index: int, snapshot: str, budget: Budget) -> AttemptOutcome:

@@ -27,6 +27,7 @@ from devagent.agent.attempts import (
 from devagent.agent.budget import Budget, BudgetConfig
 from devagent.agent.checks import CheckResult
 from devagent.agent.config import AgentConfig
+from devagent.agent.eventstream import EventTranslator
 from devagent.agent.forkpatch import sandbox_diff
 from devagent.agent.replay import load_recording
 from devagent.agent.resume import ResumeError, resume_point
@@ -232,6 +233,8 @@ def test_attempts_run_at_once_and_the_passing_one_is_adopted(tmp_path: Path) -> 
         [call("submit", summary="right")],
     ]
     run, repo = attempts_run(tmp_path, 2, [wrong, right])
+    events: list[Any] = []
+    run.io.trajectory.subscribe(EventTranslator(events.append))
     result = run_attempts(run)
     assert [(a["label"], a["passed"], a["chosen"]) for a in result.attempts] == [
         ("0.a1", False, False),
@@ -246,6 +249,9 @@ def test_attempts_run_at_once_and_the_passing_one_is_adopted(tmp_path: Path) -> 
     ]
     assert sorted(r["agent"] for r in observations) == ["0.a1", "0.a2"]
     assert all(r["text"] == "met" for r in observations)
+    runs = [(e.type, getattr(e, "status", "")) for e in events if e.type in ("start", "end")]
+    assert runs == [("start", ""), ("end", "solved")]  # the run's, not each attempt's
+    assert {e.agent for e in events if e.type == "step"} == {"0.a1", "0.a2"}
 
 
 def test_attempts_need_a_sandbox_that_forks(tmp_path: Path) -> None:
