@@ -213,9 +213,13 @@ def _attempt(run: Attempts, index: int, snapshot: str, budget: Budget) -> Attemp
                       config=run.config)  # fmt: skip
         agent.root_label = LABEL.format(index + 1)
         agent.baseline = run.baseline
-        with commands_stopped_by(run.io.stop, lambda: fork):  # Ctrl-C stops the fork's command
-            result = agent.run(run.task)
-        checks, passed = _harness_checks(run, agent, fork, result, patch_fn)
+        try:
+            with commands_stopped_by(run.io.stop, lambda: fork):  # Ctrl-C stops its command
+                result = agent.run(run.task)
+            checks, passed = _harness_checks(run, agent, fork, result, patch_fn)
+        except OSError as exc:  # this fork's link to its container broke: the others go on
+            result = agent.result_now("error", f"the attempt's sandbox broke: {exc}")
+            checks, passed = result.checks, False
         return AttemptOutcome(index, result, checks, passed, started, time.time())
     finally:
         fork.close()
@@ -238,7 +242,10 @@ def _harness_checks(
         holds_patch = False
     if not holds_patch:
         return result.checks, False
-    checks = run_checks(fork, run.task.checks, timeout=run.config.check_timeout)
+    try:
+        checks = run_checks(fork, run.task.checks, timeout=run.config.check_timeout)
+    except SandboxError:
+        return result.checks, False
     for check in checks:
         agent.io.trajectory.write(
             {"type": "check", "agent": agent.label, "step": result.steps, "phase": "harness",

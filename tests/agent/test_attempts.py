@@ -173,6 +173,14 @@ class SnapshotLocalSandbox(LocalSandbox):
 
 
 class ForkCopy(LocalSandbox):
+    broken = False
+    """Set: every command raises OSError (a link to the container that broke)."""
+
+    def exec(self, command: str, **kwargs: Any) -> Any:
+        if self.broken:
+            raise OSError(9, "Bad file descriptor")
+        return super().exec(command, **kwargs)
+
     def close(self) -> None:
         shutil.rmtree(self.root.parent, ignore_errors=True)
 
@@ -359,3 +367,28 @@ def test_a_run_of_parallel_attempts_is_not_resumable(tmp_path: Path) -> None:
     ]
     with pytest.raises(ResumeError, match="parallel attempts"):
         resume_point(tmp_path, records, "")
+
+
+def test_an_attempt_whose_sandbox_link_breaks_is_an_error_and_the_others_go_on(
+    tmp_path: Path,
+) -> None:
+    right = [
+        [call("meet")],
+        [call("write_file", path="calc.py", content=FIXED_CALC)],
+        [call("submit", summary="right")],
+    ]
+    breaking = [[call("meet")], [call("breaks")], *[[call("run", command="true")]] * 4]
+    run, repo = attempts_run(tmp_path, 2, [breaking, right])
+
+    def breaks(args: dict[str, Any], ctx: ToolContext) -> Observation:
+        ctx.sandbox.broken = True  # type: ignore[attr-defined]
+        return Observation("the link to the container is gone from now on")
+
+    run.tools["breaks"] = Tool("breaks", "Break.", {"type": "object"}, breaks)
+    result = run_attempts(run)
+    assert [(a["status"], a["chosen"]) for a in result.attempts] == [
+        ("error", False),
+        ("solved", True),
+    ]
+    assert "sandbox broke" in result.attempts[0]["reason"]
+    assert (repo / "calc.py").read_text() == FIXED_CALC
