@@ -142,3 +142,15 @@ def test_the_agent_table_reaches_a_solve(tmp_path):
     config.write_text("[agent]\ncommand_timeout = 42\nmax_depth = 0\n")
     settings = load_settings({}, None, {"DEVAGENT_CONFIG": str(config)})
     assert (settings.agent.command_timeout, settings.agent.max_depth) == (42.0, 0)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("max_steps", "0"), ("max_tokens", "-5"), ("max_usd", "0"), ("max_usd", "nan"),
+     ("max_time", '"0s"'), ("max_time_s", "inf")],
+)  # fmt: skip
+def test_a_budget_that_cannot_run_is_refused_naming_the_file_and_key(tmp_path, key, value) -> None:
+    mine = tmp_path / "config.toml"
+    mine.write_text(f"[budget]\n{key} = {value}\n")
+    with pytest.raises(ConfigError, match=rf"config\.toml:2: budget\.{key}"):
+        load_settings({}, tmp_path, {"DEVAGENT_CONFIG": str(mine)})

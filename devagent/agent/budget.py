@@ -44,16 +44,16 @@ class BudgetConfig(BaseModel):
     settings hold the defaults below, a task's `[budget]` and an issue's front matter override
     what they set, and flags override them all."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True, allow_inf_nan=False)
 
-    max_steps: int | None = Field(default=40, ge=0)
+    max_steps: int | None = Field(default=40, gt=0)
     """Model calls (each assistant turn is one step)."""
-    max_tokens: int | None = Field(default=2_000_000, ge=0)
+    max_tokens: int | None = Field(default=2_000_000, gt=0)
     """Input plus output tokens as the provider reports them."""
-    max_usd: float | None = Field(default=3.0, ge=0)
+    max_usd: float | None = Field(default=3.0, gt=0)
     """Cost as the model layer accounts it."""
     max_time_s: Duration | None = Field(
-        default=1800.0, ge=0, validation_alias=AliasChoices("max_time_s", "max_time")
+        default=1800.0, gt=0, validation_alias=AliasChoices("max_time_s", "max_time")
     )
     """Wall time since the budget started (`max_time = "30m"` or `max_time_s = 1800`)."""
     wrap_up_at: float = Field(default=0.8, gt=0, le=1)
@@ -165,11 +165,13 @@ class Budget:
         share = min(max(share, 0.0), 1.0)
         left = self.remaining()
         steps, seconds = left["steps"], left["time"]
+        time_share = share if share_time else 1.0
         config = BudgetConfig(
             max_steps=None if steps is None else max(int(steps * share), 1),
-            max_tokens=None if left["tokens"] is None else int(left["tokens"] * share),
-            max_usd=None if left["usd"] is None else left["usd"] * share,
-            max_time_s=None if seconds is None else seconds * (share if share_time else 1),
+            # a share of nothing is the least a limit can be (every limit is above 0)
+            max_tokens=None if left["tokens"] is None else max(int(left["tokens"] * share), 1),
+            max_usd=None if left["usd"] is None else max(left["usd"] * share, 1e-9),
+            max_time_s=None if seconds is None else max(seconds * time_share, 1e-6),
             wrap_up_at=self.config.wrap_up_at,
         )
         return Budget(config, clock=self._clock, parent=self)

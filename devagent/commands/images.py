@@ -64,15 +64,15 @@ def add_parser(sub: Any) -> None:
 def run(args: argparse.Namespace, console: Console, err_console: Console) -> int:
     if args.images_command == "prune":
         return prune(args, console)
+    from devagent.commands.progress import SetupProgress
     from sandbox import images
     from sandbox.hostconfig import read_host_config
 
     host = read_host_config(environ=os.environ)
-    with err_console.status("images") as status:
+    # one progress line (the step n/N of a build); every build line with --verbose
+    with SetupProgress(err_console, verbose=getattr(args, "verbose", False)) as status:
         if args.images_command == "ensure":
-            image_id = images.ensure_base_image(
-                rebuild=args.rebuild, host=host, on_progress=status.update
-            )
+            image_id = images.ensure_base_image(rebuild=args.rebuild, host=host, on_progress=status)
             console.print(f"{BASE_IMAGE} ready ({image_id[:19]})")
         repo = args.repo if args.images_command == "ensure" else args.path
         if repo is not None:
@@ -80,7 +80,7 @@ def run(args: argparse.Namespace, console: Console, err_console: Console) -> int
 
             spec = load_settings({}, repo.resolve()).environment
             tag = images.ensure_env_image(
-                repo.resolve(), env=spec, host=host, rebuild=args.rebuild, on_progress=status.update
+                repo.resolve(), env=spec, host=host, rebuild=args.rebuild, on_progress=status
             )
             console.print(f"{tag} ready for {repo}")
     return 0

@@ -122,7 +122,7 @@ def test_time_budget_ends_the_run(tmp_path: Path) -> None:
     agent, _ = make_agent(
         tiny_repo(tmp_path / "repo"),
         _looping_model(),
-        budget=BudgetConfig(max_steps=None, max_time_s=0.0),
+        budget=BudgetConfig(max_steps=None, max_time_s=1e-9),
     )
     result = agent.run(TASK)
     assert (result.status, result.steps) == ("budget_exhausted", 0)
