@@ -55,6 +55,7 @@ perf: setup
 	$(BIN)/python perf/sandbox_bench.py
 	$(BIN)/python perf/loop_bench.py --sandbox docker
 	$(BIN)/python perf/stuck_bench.py
+	$(BIN)/python perf/attempts_bench.py
 	$(BIN)/python perf/patch_bench.py --quick
 	$(BIN)/python perf/repomap_bench.py
 	$(BIN)/python perf/firstcall_bench.py

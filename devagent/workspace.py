@@ -414,6 +414,14 @@ class Workspace:
         against = self.start if since_start else self.base
         return worktree_diff(self.git, against, self._index).decode("utf-8", "surrogateescape")
 
+    def diff_of(self, tree: Path) -> str:
+        """The patch of another work tree (a fork's copy of this one) against the starting
+        point, made like `diff(since_start=True)` by host-side git; this workspace's index is
+        only read (its stat data does not match the copy, so every file of the copy is hashed:
+        cost grows with the tree's size)."""
+        git = HardenedGit(work_tree=tree, git_dir=self.root / "git")
+        return worktree_diff(git, self.start, self._index).decode("utf-8", "surrogateescape")
+
     def dirty_diff(self) -> str:
         """The person's carried-over uncommitted changes: the starting point against the base
         ("" without include_dirty, or when there were none)."""

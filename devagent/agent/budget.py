@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable
 from typing import Annotated, Any
@@ -81,6 +82,8 @@ class Budget:
         self.steps = 0
         self.usage = Usage()
         self.usd = 0.0
+        self._lock = threading.Lock()
+        """Attempts running at once charge one parent budget from their threads."""
 
     @property
     def tokens(self) -> int:
@@ -90,15 +93,16 @@ class Budget:
         return self._clock() - self._started
 
     def record(self, usage: Usage, cost_usd: float, *, step: bool = True) -> None:
-        """Charge one model call (and every ancestor budget)."""
-        self.steps += int(step)
-        self.usage = Usage(
-            input_tokens=self.usage.input_tokens + usage.input_tokens,
-            output_tokens=self.usage.output_tokens + usage.output_tokens,
-            cached_tokens=self.usage.cached_tokens + usage.cached_tokens,
-            cache_write_tokens=self.usage.cache_write_tokens + usage.cache_write_tokens,
-        )
-        self.usd += cost_usd
+        """Charge one model call (and every ancestor budget). Thread-safe."""
+        with self._lock:
+            self.steps += int(step)
+            self.usage = Usage(
+                input_tokens=self.usage.input_tokens + usage.input_tokens,
+                output_tokens=self.usage.output_tokens + usage.output_tokens,
+                cached_tokens=self.usage.cached_tokens + usage.cached_tokens,
+                cache_write_tokens=self.usage.cache_write_tokens + usage.cache_write_tokens,
+            )
+            self.usd += cost_usd
         if self._parent is not None:
             self._parent.record(usage, cost_usd, step=step)
 
@@ -154,17 +158,20 @@ class Budget:
             return parent if own is None else own
         return min(own, parent)
 
-    def carve(self, share: float) -> Budget:
-        """A child budget holding `share` of what remains of each limit; it charges this one."""
+    def carve(self, share: float, *, share_time: bool = True) -> Budget:
+        """A child budget holding `share` of what remains of each limit; it charges this one.
+        `share_time=False`: the child may use all the remaining wall time (children that run at
+        the same time share the clock, not split it)."""
         share = min(max(share, 0.0), 1.0)
         left = self.remaining()
-        steps = left["steps"]
+        steps, seconds = left["steps"], left["time"]
+        time_share = share if share_time else 1.0
         config = BudgetConfig(
             max_steps=None if steps is None else max(int(steps * share), 1),
             # a share of nothing is the least a limit can be (every limit is above 0)
             max_tokens=None if left["tokens"] is None else max(int(left["tokens"] * share), 1),
             max_usd=None if left["usd"] is None else max(left["usd"] * share, 1e-9),
-            max_time_s=None if left["time"] is None else max(left["time"] * share, 1e-6),
+            max_time_s=None if seconds is None else max(seconds * time_share, 1e-6),
             wrap_up_at=self.config.wrap_up_at,
         )
         return Budget(config, clock=self._clock, parent=self)

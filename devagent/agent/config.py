@@ -18,6 +18,11 @@ class AgentConfig(BaseModel):
     """How deep sub-agents may nest (0: no `delegate` tool)."""
     parallel_attempts: int = Field(default=2, ge=1, le=8)
     """Attempts run on forks by `delegate(parallel=true)`."""
+    attempts: int = Field(default=1, ge=1, le=8)
+    """Whole-run attempts at once, each on its own fork with 1/N of the budget; the one whose
+    goal checks pass is kept (`devagent solve --attempts N`; `devagent.agent.attempts`)."""
+    attempts_in_parallel: bool = True
+    """Run the attempts at the same time (False: one after another, e.g. to measure)."""
     check_timeout: float = Field(default=600.0, gt=0)
     """Seconds each goal check may run."""
     command_timeout: float = Field(default=600.0, gt=0)

@@ -67,6 +67,8 @@ class Agent:
         self.config = config or AgentConfig()
         self.base_tools = dict(tools)
         self.lineage: tuple[int, ...] = ()
+        self.root_label = "0"
+        """The first part of this agent's label (a parallel attempt's: '0.a2')."""
         self.plan = Plan()
         self.steps = 0
         self.checks: list[CheckResult] = []
@@ -90,7 +92,7 @@ class Agent:
 
     @property
     def label(self) -> str:
-        return ".".join(map(str, (0, *self.lineage)))
+        return ".".join((self.root_label, *map(str, self.lineage)))
 
     def _tools(self) -> dict[str, Tool]:
         tools = dict(self.base_tools)
@@ -520,6 +522,7 @@ class Agent:
             io=io, config=self.config,
         )  # fmt: skip
         child.lineage = (*self.lineage, next(self._children))
+        child.root_label = self.root_label
         child.baseline = self.baseline
         task = Task(goal, self.task.checks, self.task.test_command, memory=self.task.memory)
         result = child.run(task)

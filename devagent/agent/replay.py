@@ -105,8 +105,17 @@ class ReplayReport:
 
 
 def load_recording(path: Path) -> Recording:
+    """The run's recording; of a run of parallel attempts, the chosen attempt's (its start,
+    its replies and observations and its sub-agents', named by the `attempts` record)."""
     records = list(read_trajectory(path))
-    mine = [r for r in records if r.get("agent") == "0" and "type" in r]
+    chosen = next(
+        (str(r["chosen"]) for r in records if r.get("type") == "attempts" and r.get("chosen")),
+        "",
+    )
+    meta: dict[str, Any] = next((r.get("meta", {}) for r in records if r.get("type") == "meta"), {})
+    if chosen:
+        records = [r for r in records if of_agent(str(r.get("agent", "")), chosen)]
+    mine = [r for r in records if r.get("agent") == (chosen or "0") and "type" in r]
     starts = [r for r in mine if r["type"] == "start"]
     if not starts:
         raise DevagentError(f"{path} has no start record: not a devagent trajectory")
@@ -117,10 +126,15 @@ def load_recording(path: Path) -> Recording:
             Completion.from_dict(r["completion"]) for r in records if r.get("type") == "completion"
         ],
         observations=[r for r in records if r.get("type") == "observation"],
-        meta=next((r.get("meta", {}) for r in records if r.get("type") == "meta"), {}),
+        meta=meta,
         status=next((str(r.get("status", "")) for r in reversed(mine) if r["type"] == "end"), ""),
         last_step=max((int(r.get("step", 0)) for r in mine), default=0),
     )
+
+
+def of_agent(agent: str, label: str) -> bool:
+    """Whether a record's `agent` is `label` or one of its sub-agents ('0.a2', '0.a2.1')."""
+    return agent == label or agent.startswith(label + ".")
 
 
 def _divergence(index: int, want: Mapping[str, Any], got: Mapping[str, Any]) -> Divergence:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devagent.agent import hooks, instructions, stuck
+from devagent.agent import attempts, hooks, instructions, stuck
 from devagent.agent.checks import CheckResult
 from devagent.agent.errors import OutputsLostError
 from devagent.agent.redact import Redactor
@@ -56,7 +56,7 @@ def render_report(task: Task, result: RunResult, facts: RunFacts | None = None) 
         lines += [_sentence(result.reason), ""]
     lines += [*_facts(result, facts), "", "## Checks", "", *_checks(result.checks)]
     lines += stuck.report_section(result.stuck) + instructions.report_section(result.instructions)
-    lines += hooks.report_section(result.hooks)
+    lines += hooks.report_section(result.hooks) + attempts.report_section(result.attempts)
     lines += ["## Changes", "", *_diff(result.patch, facts)]
     if result.plan:
         lines += ["## Plan", "", *(f"- [{s['status']}] {s['step']}" for s in result.plan), ""]

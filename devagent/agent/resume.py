@@ -93,6 +93,8 @@ def resume_point(
     run_dir: Path, records: list[dict[str, Any]], patch_file: str | None
 ) -> ResumePoint:
     """Pure: the records of a trajectory (and patch.diff's text, if any) as a `ResumePoint`."""
+    if any(r.get("type") == "attempts" for r in records):
+        raise ResumeError(f"the run in {run_dir} ran parallel attempts (--attempts): not resumable")
     main = [r for r in records if str(r.get("agent", "0")) == "0"]
     starts = [r for r in main if r.get("type") == "start"]
     if not starts:

@@ -13,6 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from devagent.agent.attempts import Attempts, TreeDiffing, run_attempts
 from devagent.agent.budget import Budget, BudgetConfig
 from devagent.agent.checks import CheckResult, unrunnable, unrunnable_reason
 from devagent.agent.config import AgentConfig
@@ -99,7 +100,9 @@ def run_agent(request: SolveRequest) -> RunResult:
             record = {"type": "check", "agent": "0", "step": 0, "phase": "precheck"}
             trajectory.write({**record, "result": check.to_dict()})
         broken = unrunnable(request.prechecks)
-        if broken is None:
+        if broken is None and request.config.attempts > 1 and resume is None:
+            result = run_attempts(_attempts(request, task, trajectory))
+        elif broken is None:
             agent = _agent(request, task, trajectory)
             try:
                 result = agent.run(task)
@@ -117,9 +120,9 @@ def run_agent(request: SolveRequest) -> RunResult:
     return result
 
 
-def _agent(request: SolveRequest, task: Task, trajectory: Trajectory) -> Agent:
-    """The agent; its patch and restore points are relative to the starting point."""
-    io = AgentIO(
+def _io(request: SolveRequest, trajectory: Trajectory) -> AgentIO:
+    """The run's links: its patch and restore points are relative to the starting point."""
+    return AgentIO(
         workspace=request.workspace.tree,
         patch_fn=partial(request.workspace.diff, since_start=True),
         restore_fn=partial(request.workspace.reset_to, since_start=True),
@@ -129,13 +132,17 @@ def _agent(request: SolveRequest, task: Task, trajectory: Trajectory) -> Agent:
         context=request.context,
         hooks=request.hooks,
     )
+
+
+def _agent(request: SolveRequest, task: Task, trajectory: Trajectory) -> Agent:
+    """The one agent of a run of one attempt (or of a resumed run)."""
     make = Agent if request.resume is None else partial(ResumedAgent, request.resume)
     agent = make(
         request.model,
         request.tools,
         request.sandbox,
         Budget(request.budget),
-        io=io,
+        io=_io(request, trajectory),
         config=request.config,
     )
     if request.prechecks and not task.checks:  # the suite is the goal: its run before any change
@@ -174,6 +181,24 @@ def _write(
         extras = RunExtras(dirty=dirty, meta=request.meta, lost=lost)
         write_outputs(request.out, task, result, trajectory.redactor, extras)
     return result
+
+
+def _attempts(request: SolveRequest, task: Task, trajectory: Trajectory) -> Attempts:
+    """Parallel attempts (`--attempts N`); their patches, like the agent's, are relative to the
+    starting point (`Workspace.diff_of`)."""
+    ws = request.workspace
+    suite_is_goal = request.prechecks and not task.checks
+    return Attempts(
+        task=task,
+        model=request.model,
+        tools=dict(request.tools),
+        sandbox=request.sandbox,
+        budget=Budget(request.budget),
+        io=_io(request, trajectory),
+        config=request.config,
+        diff_of=ws.diff_of if isinstance(ws, TreeDiffing) else None,
+        baseline=request.prechecks[0] if suite_is_goal else None,
+    )
 
 
 def exit_code(result: RunResult) -> int:

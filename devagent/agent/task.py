@@ -73,6 +73,9 @@ class RunResult:
     starting point, never of `patch` (they are in OUT/dirty.diff)."""
     hooks: list[dict[str, Any]] = field(default_factory=list)
     """The hooks that ran (`HookRun.to_record()`), in order."""
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    """Parallel attempts (`--attempts N`), one dict each (`AttemptOutcome.to_dict()`); empty
+    for a run of one attempt."""
 
     @property
     def solved(self) -> bool:
@@ -93,6 +96,7 @@ class RunResult:
             "budget": self.budget,
             "stuck": self.stuck,
             "instructions": self.instructions,
+            **({"attempts": self.attempts} if self.attempts else {}),
             "hooks": self.hooks,
             "patch_bytes": len(self.patch.encode()),
             "dirty_paths": list(self.dirty_paths),

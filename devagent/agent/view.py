@@ -27,7 +27,9 @@ SHOWN_DURATION_S = 1.0
 
 
 def _indent(agent: str) -> str:
-    return "  " * (agent.count(".") + 1)
+    """Sub-agents indented by depth; a parallel attempt's lines ('0.a2...') tagged 'a2'."""
+    pad = "  " * (agent.count(".") + 1)
+    return f"{pad}{agent.split('.')[1]} " if agent.startswith("0.a") else pad
 
 
 class LiveView:
@@ -89,11 +91,12 @@ class LiveView:
     def _on_tool_call(self, record: dict[str, Any], agent: str) -> None:
         call = record.get("call") or {}
         described = describe_call(str(call.get("name", "?")), call.get("arguments") or {})
-        self.calls[str(call.get("id"))] = described
+        self.calls[f"{agent} {call.get('id')}"] = described  # attempts reuse scripted ids
         self._now_doing(described)
 
     def _on_observation(self, record: dict[str, Any], agent: str) -> None:
-        described = self.calls.pop(str(record.get("tool_call_id")), str(record.get("name")))
+        key = f"{agent} {record.get('tool_call_id')}"
+        described = self.calls.pop(key, str(record.get("name")))
         ok = bool(record.get("ok"))
         why = describe_outcome(ok, record.get("data"), str(record.get("text", "")))
         took = float(record.get("duration_s") or 0)

@@ -27,6 +27,7 @@ from devagent.forge.refs import is_issue_ref
 from devagent.units import count, duration, usd
 
 if TYPE_CHECKING:
+    from devagent.agent.config import AgentConfig
     from devagent.pipeline import SolveOutcome
 
 SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GITHUB_TOKEN")
@@ -100,6 +101,24 @@ def add_budget_flags(p: argparse.ArgumentParser) -> None:
         metavar="DURATION",
         help="wall time, e.g. 90s, 10m, 1h30m",
     )
+    g.add_argument(
+        "--attempts",
+        type=attempt_count,
+        metavar="N",
+        help="N attempts at once on forked sandboxes, each with 1/N of the steps, tokens and "
+        "USD (wall time shared); the one whose checks pass is kept (1-8, default 1)",
+    )
+
+
+def attempt_count(text: str) -> int:
+    """--attempts: an integer from 1 to 8."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 8:
+        raise argparse.ArgumentTypeError(f"expected a whole number from 1 to 8, got {text!r}")
+    return value
 
 
 def add_model_flags(p: argparse.ArgumentParser, *, oracle: bool = False) -> None:
@@ -223,7 +242,7 @@ def execute(args: SolveCommand, console: Console) -> int:
         checks=args.test + settings.test_commands,
         budget=budget_flags(args),
         budget_defaults=settings.budget.model_dump(),
-        agent=settings.agent,
+        agent=with_attempts(settings.agent, args.attempts),
         image=settings.image,
         environment=settings.environment,
         network=settings.network,
@@ -275,6 +294,11 @@ def execute(args: SolveCommand, console: Console) -> int:
         )
         raise
     return extra.finished(finish(args, console, outcome, out, delivered), outcome, out, delivered)
+
+
+def with_attempts(agent: AgentConfig, attempts: int | None) -> AgentConfig:
+    """The settings' agent config, with --attempts when given (it wins over `agent.attempts`)."""
+    return agent if attempts is None else agent.model_copy(update={"attempts": attempts})
 
 
 def dirty_notice(left_out: list[str]) -> str:

@@ -33,6 +33,8 @@ class SolveCommand:
     max_tokens: int | None = None
     max_usd: float | None = None
     max_time: str | None = None
+    attempts: int | None = None
+    """--attempts N: parallel attempts (None: the settings' `agent.attempts`)."""
     image: str | None = None
     network: bool | None = None
     out: Path | None = None

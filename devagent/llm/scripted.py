@@ -43,16 +43,33 @@ class ScriptedReply(BaseModel):
 
 
 def load_script(path: Path) -> list[ScriptedReply]:
-    """Replies from a YAML or JSON file holding a list (JSON is YAML, so one parser reads both)."""
+    """Replies from a YAML or JSON file holding a list (JSON is YAML, so one parser reads both);
+    of a file of per-attempt scripts (`load_scripts`), the first attempt's."""
+    return load_scripts(path)[0]
+
+
+def load_scripts(path: Path) -> list[list[ScriptedReply]]:
+    """The scripts of a file: a list of replies (one script, which every attempt of
+    `solve --attempts N` plays from its start), or a mapping `{attempts: [[...], [...]]}`
+    (attempt i plays script i, cycling when there are fewer scripts than attempts)."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ScriptError(f"cannot read script {path}: {exc.strerror or exc}") from exc
     except yaml.YAMLError as exc:
         raise ScriptError(f"cannot read script {path}: {exc}") from exc
+    if isinstance(data, dict) and set(data) == {"attempts"}:
+        scripts = data["attempts"]
+        if (
+            not isinstance(scripts, list)
+            or not scripts
+            or not all(isinstance(s, list) for s in scripts)
+        ):
+            raise ScriptError(f"script {path}: `attempts` must be a non-empty list of lists")
+        return [_validate(s, f"{path} attempt {i + 1}") for i, s in enumerate(scripts)]
     if not isinstance(data, list):
-        raise ScriptError(f"script {path} must be a list of replies")
-    return _validate(data, str(path))
+        raise ScriptError(f"script {path} must be a list of replies, or {{attempts: [...]}}")
+    return [_validate(data, str(path))]
 
 
 def _validate(items: Iterable[Any], where: str) -> list[ScriptedReply]:
@@ -70,7 +87,8 @@ class ScriptedModel:
     Tool-call ids are deterministic: 'call-<reply>-<call>'. A reply may also be a ready
     `Message` (tests build tool calls with their own ids). `usage` and `cost_usd`, when given,
     are what every reply reports (else usage is estimated and free); `repeat_last` answers with
-    the last reply for ever instead of running out."""
+    the last reply for ever instead of running out. `attempts`: per-attempt scripts (the
+    file's `attempts:`), which `for_attempt` hands out; none: every attempt plays `replies`."""
 
     def __init__(
         self,
@@ -80,9 +98,11 @@ class ScriptedModel:
         usage: Usage | None = None,
         cost_usd: float = 0.0,
         repeat_last: bool = False,
+        attempts: Sequence[Sequence[ScriptedReply | Message]] = (),
     ) -> None:
         self.name = name
         self.replies = list(replies)
+        self.attempts = [list(a) for a in attempts]
         self.position = 0
         self.usage, self.cost_usd, self.repeat_last = usage, cost_usd, repeat_last
         self.requests: list[list[Message]] = []
@@ -96,7 +116,21 @@ class ScriptedModel:
 
     @classmethod
     def from_file(cls, path: Path) -> ScriptedModel:
-        return cls(load_script(path), name=f"scripted:{path}")
+        scripts = load_scripts(path)
+        more = scripts if len(scripts) > 1 else ()
+        return cls(scripts[0], name=f"scripted:{path}", attempts=more)
+
+    def for_attempt(self, index: int) -> ScriptedModel:
+        """A fresh model for parallel attempt `index` (0-based): its own script from the
+        start, and its own position in it."""
+        scripts = self.attempts or [self.replies]
+        return ScriptedModel(
+            scripts[index % len(scripts)],
+            self.name,
+            usage=self.usage,
+            cost_usd=self.cost_usd,
+            repeat_last=self.repeat_last,
+        )
 
     def complete(
         self,
@@ -175,11 +209,12 @@ class ReplayModel:
 
     @classmethod
     def from_file(cls, path: Path) -> ReplayModel:
-        completions = []
+        completions, chosen = [], ""
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
             raise ScriptError(f"cannot read trajectory {path}: {exc}") from exc
+        agents = []
         for number, line in enumerate(lines, start=1):
             if not line.strip():
                 continue
@@ -187,9 +222,21 @@ class ReplayModel:
                 record = json.loads(line)
                 if record.get("type") == "completion":
                     completions.append(Completion.from_dict(record["completion"]))
+                    agents.append(str(record.get("agent", "0")))
+                elif record.get("type") == "attempts" and record.get("chosen"):
+                    chosen = str(record["chosen"])
             except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
                 raise ScriptError(f"{path}:{number}: not a trajectory record: {exc}") from exc
+        if chosen:  # parallel attempts: the chosen one's replies (and its sub-agents')
+            completions = [
+                c for c, a in zip(completions, agents, strict=True) if _of_agent(a, chosen)
+            ]
         return cls(completions, name=f"replay:{path}")
+
+    def for_attempt(self, index: int) -> ReplayModel:
+        """A fresh model (from the first reply) for parallel attempt `index`."""
+        del index
+        return ReplayModel(self.completions, self.name)
 
     def complete(
         self,
@@ -216,3 +263,8 @@ class ReplayModel:
             raw_id=recorded.raw_id,
             model=self.name,
         )
+
+
+def _of_agent(agent: str, label: str) -> bool:
+    """Whether a record's `agent` is `label` or one of its sub-agents ('0.a2', '0.a2.1')."""
+    return agent == label or agent.startswith(label + ".")
