@@ -95,3 +95,32 @@ def timeline_svg(spans: Sequence[Span], *, title: str) -> str:
 def _lane_order(lane: str) -> tuple[str, int, str]:
     head, _, tail = lane.rpartition(" ")
     return (head, int(tail), "") if tail.isdigit() else (head, -1, lane)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One row of an interval chart: a value and its interval, in the same unit."""
+
+    label: str
+    value: float
+    low: float
+    high: float
+
+
+def intervals_svg(rows: Sequence[Estimate], *, title: str, unit: str) -> str:
+    """A dot per row with its interval as a bar (a forest plot); a line marks 0 when the
+    values can be negative (a difference)."""
+    figure = _figure(6.4, 0.9 + 0.45 * max(1, len(rows)))
+    axes = figure.add_subplot()
+    for row, estimate in enumerate(rows):
+        axes.plot([estimate.low, estimate.high], [row, row], color="#3f6fb5", linewidth=3)
+        axes.plot([estimate.value], [row], "o", color="#1d1d1f")
+    if any(r.low < 0 for r in rows):
+        axes.axvline(0, color="#999999", linewidth=1, linestyle="--")
+    axes.set_yticks(range(len(rows)), [r.label for r in rows], fontsize=9)
+    axes.set_ylim(len(rows) - 0.5, -0.5)
+    axes.set_xlabel(unit, fontsize=9)
+    axes.set_title(title, fontsize=11)
+    axes.tick_params(labelsize=8)
+    axes.spines[["top", "right"]].set_visible(False)
+    return _svg(figure)
