@@ -38,8 +38,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--out",
         type=Path,
-        default=None,
-        help="where results and the report go (default out/bench; `compare`: B's folder)",
+        default=DEFAULT_OUT,
+        help="where results and the report go (`compare`: the page; B's folder unless given)",
     )
     p.add_argument(
         "--json",
@@ -77,8 +77,6 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
-    args.out_given = args.out is not None
-    args.out = args.out or DEFAULT_OUT
     from devagent.commands.benchcompare import is_compare, run_compare
 
     if is_compare(args):

@@ -12,7 +12,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from devagent.bench.report import RESULTS_FILE, read_results
+from devagent.bench.report import RESULTS_FILE, TaskOutcome, read_results
+from devagent.commands.bench import DEFAULT_OUT
 from devagent.errors import DevagentError
 from devagent.pages.compare import (
     COMPARE_FILE,
@@ -40,7 +41,7 @@ def run_compare(args: argparse.Namespace, console: Console) -> int:
     if len(set(names)) < 2:
         names = [str(f) for f in folders]
     comparison = compare_runs(a, b, *names)
-    out = args.out if args.out_given else folders[1]
+    out = folders[1] if args.out == DEFAULT_OUT else args.out
     page = write_compare_page(out / COMPARE_FILE, comparison)
     if args.json:
         sys.stdout.write(json.dumps({**comparison_json(comparison), "page": str(page)}, indent=2))
@@ -59,7 +60,7 @@ def run_compare(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def _outcomes(folder: Path) -> list:  # type: ignore[type-arg]
+def _outcomes(folder: Path) -> list[TaskOutcome]:
     results = folder / RESULTS_FILE
     if not results.is_file():
         raise DevagentError(f"{folder} has no {RESULTS_FILE}: is it a bench's --out folder?")
