@@ -34,6 +34,7 @@ from devagent.errors import DevagentError
 from devagent.llm.types import Model
 from devagent.pages.bench import write_bench_page
 from devagent.pipeline import SolveOptions, run_pipeline
+from devagent.usage import UsageEntry, record_run
 from sandbox.envspec import EnvironmentSpec
 from sandbox.errors import SandboxError
 from sandbox.hostconfig import HostIndexConfig
@@ -217,6 +218,21 @@ def _guarded(job: BenchJob, opts: BenchOptions) -> TaskOutcome:
     )
 
 
+def ledger_entry(outcome: TaskOutcome, out: Path) -> UsageEntry:
+    """A bench task's line in the cost ledger: its graded status is the verdict."""
+    return UsageEntry(
+        ts=time.time(),
+        kind="bench",
+        repo=outcome.id,
+        model=outcome.model,
+        verdict=outcome.status,
+        tokens=outcome.tokens,
+        cost_usd=outcome.cost_usd,
+        wall_s=outcome.wall_s,
+        out=str(out / "runs" / outcome.id),
+    )
+
+
 def write_page(out: Path, outcomes: Sequence[TaskOutcome], **kwargs: Any) -> None:
     """OUT/report.html after the other files; a page that cannot be written is a warning."""
     try:
@@ -246,6 +262,7 @@ def run_jobs(jobs: Sequence[BenchJob], opts: BenchOptions) -> BenchRun:
         if outcome.reason != "interrupted before start":
             with lock:
                 append_result(results_path, outcome)
+            record_run(opts.cache_dir, ledger_entry(outcome, opts.out))
         opts.on_update(job.id, f"done: {outcome.status} · {outcome.steps} steps")
         opts.on_outcome(outcome, False)
         opts.on_graded(outcome)
