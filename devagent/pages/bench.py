@@ -184,12 +184,12 @@ def render_bench_page(
         f'{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}</p>',
         section("summary", "Resolve rate", _summary_html(s, wall_s, jobs)),
         section("integrity", "Integrity", _integrity_html(outcomes)),
+        section("distributions", "Distributions", _charts_html(outcomes)),
+        section("timeline", "Timeline", _timeline_html(outcomes)),
         section("tasks", "Tasks", table(
             ["task", "status", "F2P", "P2P", "steps", "tokens", "cost", "wall s", "note"],
             _task_rows(outcomes, links or {}), numeric=frozenset({4, 5, 6, 7}),
         )),
-        section("distributions", "Distributions", _charts_html(outcomes)),
-        section("timeline", "Timeline", _timeline_html(outcomes)),
     ])  # fmt: skip
     return page(f"devagent bench — {model}", body)
 

@@ -16,6 +16,7 @@ STATUS_COLOURS: Mapping[str, str] = {
     "error": "#ef6c00",
 }
 _SVG_START = re.compile(r"<svg\b")
+_METADATA = re.compile(r"\s*<metadata>.*?</metadata>", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -38,8 +39,8 @@ def _figure(width: float, height: float) -> Any:
 
 
 def _svg(figure: Any) -> str:
-    """The figure as an `<svg>` element to inline (no XML prolog; text kept as text, not
-    glyph outlines, so the page stays small and the labels searchable)."""
+    """The figure as an `<svg>` element to inline (no XML prolog, no RDF metadata; text kept
+    as text, not glyph outlines, so the page stays small and the labels searchable)."""
     from matplotlib import rc_context
     from matplotlib.backends.backend_svg import FigureCanvasSVG
 
@@ -48,12 +49,12 @@ def _svg(figure: Any) -> str:
         FigureCanvasSVG(figure).print_svg(buffer, metadata={"Date": None})
     text = buffer.getvalue()
     match = _SVG_START.search(text)
-    return text[match.start() :] if match else text
+    return _METADATA.sub("", text[match.start() :] if match else text, count=1)
 
 
 def histogram_svg(values: Sequence[float], *, title: str, unit: str, bins: int = 20) -> str:
     """A histogram of `values` (`unit` labels the x axis); a note when there are none."""
-    figure = _figure(4.2, 2.6)
+    figure = _figure(3.5, 2.5)
     axes = figure.add_subplot()
     if values:
         axes.hist(list(values), bins=max(1, min(bins, len(set(values)))), color="#3f6fb5")
