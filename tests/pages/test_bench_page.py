@@ -147,3 +147,18 @@ def test_the_offline_check_does_see_an_outside_request(offline_chromium, tmp_pat
     page = tmp_path / "leaky.html"
     page.write_text('<!DOCTYPE html><img src="http://example.invalid/x.png">')
     assert "http://example.invalid/x.png" in opened(offline_chromium, page)
+
+
+def test_the_compare_page_in_a_browser_offline(offline_chromium, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    from devagent.pages.compare import compare_runs, write_compare_page
+
+    a, b = sample_outcomes(30, seed=1), sample_outcomes(30, seed=2)
+    page = write_compare_page(tmp_path / "compare.html", compare_runs(a, b, "run1", "run2"))
+    assert [u for u in opened(offline_chromium, page) if not u.startswith(LOCAL_SCHEMES)] == []
+    for anchor in ("summary", "flips", "cost", "tasks"):
+        assert offline_chromium.find_element(By.ID, anchor).is_displayed()
+    (chart,) = offline_chromium.find_elements(By.CSS_SELECTOR, "section svg")
+    assert chart.size["width"] > 100 and len(chart.find_elements(By.CSS_SELECTOR, "path")) > 5
+    assert offline_chromium.save_screenshot(str(tmp_path / "compare-page.png"))
