@@ -70,12 +70,16 @@ def run(args: argparse.Namespace, console: Console) -> int:
 def runs_table(entries: list[UsageEntry]) -> Table:
     table = Table(box=None, header_style="bold")
     for column in ("ended", "kind", "repo", "model", "verdict", "tokens", "cost", "time"):
+        wide = column in ("repo", "model")
         table.add_column(
-            column, justify="right" if column in ("tokens", "cost", "time") else "left"
+            column,
+            justify="right" if column in ("tokens", "cost", "time") else "left",
+            no_wrap=not wide,
+            overflow="fold" if wide else "ellipsis",
         )
     for e in entries:
         table.add_row(
-            time.strftime("%Y-%m-%d %H:%M", time.localtime(e.ts)), e.kind, escape(e.repo),
+            time.strftime("%m-%d %H:%M", time.localtime(e.ts)), e.kind, escape(e.repo),
             escape(e.model), e.verdict, count(e.tokens), usd(e.cost_usd), duration(e.wall_s),
         )  # fmt: skip
     return table

@@ -129,7 +129,10 @@ def _summary_html(c: Comparison) -> str:
     cards = [
         card(f"{pct(c.a.rate.value)} → {pct(c.b.rate.value)}", f"{c.a.name} → {c.b.name}"),
         card(f"{sign}{100 * p.difference:.1f} pts", "difference (B - A)"),
-        card(f"{100 * p.interval.low:+.1f} to {100 * p.interval.high:+.1f}", "95% interval"),
+        card(
+            f"{100 * p.interval.low:+.1f} to {100 * p.interval.high:+.1f}",
+            "95% interval (points, paired)",
+        ),
         card(f"{p.p_value:.3f}", "McNemar exact p"),
         card(str(len(c.to_resolved)), "flipped to resolved"),
         card(str(len(c.to_unresolved)), "flipped to unresolved"),

@@ -115,12 +115,15 @@ def test_the_page_in_a_browser_offline(offline_chromium, tmp_path: Path) -> None
 
     driver = offline_chromium
     source = os.environ.get("DEVAGENT_BENCH_SCREENSHOT_FROM")  # a real bench's --out folder
-    outcomes = sample_outcomes(40, workers=4)
+    outcomes, model = sample_outcomes(40, workers=4), "sample (made-up outcomes)"
     if source:
         from devagent.bench.report import read_results
 
         outcomes = read_results(Path(source) / "results.jsonl")
-    page = write_bench_page(tmp_path, outcomes, model="sample:model", wall_s=900, jobs=4)
+        model = outcomes[0].model
+    ends = [o.started_at + o.wall_s for o in outcomes]
+    wall = max(ends) - min(o.started_at for o in outcomes)
+    page = write_bench_page(tmp_path, outcomes, model=model, wall_s=wall, jobs=4)
     urls = opened(driver, page)
     assert [u for u in urls if not u.startswith(LOCAL_SCHEMES)] == []
     for anchor in SECTIONS:
