@@ -56,10 +56,13 @@ def histogram_svg(values: Sequence[float], *, title: str, unit: str, bins: int =
     """A histogram of `values` (`unit` labels the x axis); a note when there are none."""
     figure = _figure(3.5, 2.5)
     axes = figure.add_subplot()
-    if values:
-        axes.hist(list(values), bins=max(1, min(bins, len(set(values)))), color="#3f6fb5")
+    distinct = set(values)
+    if len(distinct) > 1:
+        axes.hist(list(values), bins=min(bins, len(distinct)), color="#3f6fb5")
     else:
-        axes.text(0.5, 0.5, "no values", ha="center", va="center", transform=axes.transAxes)
+        said = f"all {len(values)} tasks: {values[0]:g}" if values else "no values"
+        axes.text(0.5, 0.5, said, ha="center", va="center", transform=axes.transAxes)
+        axes.set_yticks([])
     axes.set_title(title, fontsize=11)
     axes.set_xlabel(unit, fontsize=9)
     axes.set_ylabel("tasks", fontsize=9)
