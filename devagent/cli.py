@@ -18,7 +18,18 @@ from rich.markup import escape
 from rich.table import Table
 
 from devagent import __version__
-from devagent.commands import bench, chat, ci, completion, images, replay, report, sessions, solve
+from devagent.commands import (
+    bench,
+    chat,
+    ci,
+    completion,
+    images,
+    replay,
+    report,
+    sessions,
+    solve,
+    usage,
+)
 from devagent.commands import config as config_command
 from devagent.commands.failure import explain
 from devagent.commands.flags import Parser, deprecated, duration, epilog, use_formatter
@@ -41,6 +52,7 @@ devagent chat --repo .                      pair programming in the terminal
 devagent report out/run --open              a run's page: verdict, diff, steps, charts
 devagent sessions                           saved chat sessions and how to resume them
 devagent bench tasks/ --model oracle -j 4   run the bundled tasks
+devagent usage --since 7d                   recent runs: tokens, cost, verdicts
 devagent images prune --dry-run             env images unused for 14 days
 devagent COMMAND --help                     a command's flags"""
 )
@@ -65,6 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_parser(sub)
     sessions.add_parser(sub)
     bench.add_parser(sub)
+    usage.add_parser(sub)
     config_command.add_parser(sub)
     completion.add_parser(sub)
     doctor = sub.add_parser(
@@ -165,6 +178,7 @@ HANDLERS = {
     "ci": lambda args: ci.run(args, console),
     "chat": chat.run,
     "bench": lambda args: bench.run(args, console),
+    "usage": lambda args: usage.run(args, console),
     "config": lambda args: config_command.run(args, console),
     "completion": lambda args: completion.run(args, build_parser()),
 }

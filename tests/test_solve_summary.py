@@ -53,3 +53,29 @@ def test_apply_of_an_unsolved_run_says_where_the_patch_is(tmp_path: Path) -> Non
     assert f"applied: no: the run was not solved (the patch is in {OUT}/patch.diff)" in printed(
         args, done, "unsolved"
     )
+
+
+def test_a_finished_solve_and_a_ci_run_each_leave_a_ledger_line(tmp_path: Path) -> None:
+    from devagent.commands.solve import recorded
+    from devagent.llm.scripted import ScriptedModel
+    from devagent.pipeline import SolveOptions
+    from devagent.usage import ledger_path, read_ledger
+
+    model = ScriptedModel([], name="scripted:x.yaml")
+    opts = SolveOptions(issue="# i", repo="/src/app", out=OUT, model=model, cache_dir=tmp_path)
+    done = outcome("unsolved")
+    assert recorded(SolveCommand(issue="i.md"), opts, done) is done
+    recorded(SolveCommand(issue="i.md", headless=True), opts, outcome())
+    lines = read_ledger(ledger_path(tmp_path))
+    assert [(e.kind, e.verdict, e.repo, e.model) for e in lines] == [
+        ("solve", "unsolved", "/src/app", "scripted:x.yaml"),
+        ("ci", "solved", "/src/app", "scripted:x.yaml"),
+    ]
+    first = lines[0]
+    assert (first.tokens, first.input_tokens, first.cost_usd, first.wall_s) == (
+        12_345,
+        12_000,
+        0.003965,
+        123.4,
+    )
+    assert first.out == str(OUT)

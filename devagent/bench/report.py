@@ -45,6 +45,12 @@ class TaskOutcome:
     wall_s: float = 0.0
     patch: str = ""
     model: str = ""
+    started_at: float = 0.0
+    """When the task started (seconds since the epoch; 0 in results from before it was kept)."""
+    worker: str = ""
+    """Which of the run's parallel workers ran it (the bench page's timeline)."""
+    node: str = ""
+    """The machine it ran on."""
 
     @property
     def resolved(self) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import platform
 import shutil
 import tempfile
 import threading
@@ -31,7 +32,9 @@ from devagent.bench.report import (
 from devagent.bench.task import Task, test_files
 from devagent.errors import DevagentError
 from devagent.llm.types import Model
+from devagent.pages.bench import write_bench_page
 from devagent.pipeline import SolveOptions, run_pipeline
+from devagent.usage import UsageEntry, record_run
 from sandbox.envspec import EnvironmentSpec
 from sandbox.errors import SandboxError
 from sandbox.hostconfig import HostIndexConfig
@@ -195,7 +198,7 @@ def run_bench(tasks: Sequence[Task], opts: BenchOptions) -> BenchRun:
 
 def _guarded(job: BenchJob, opts: BenchOptions) -> TaskOutcome:
     """Run a job; broken infrastructure becomes an `error` outcome so the other jobs go on."""
-    started = time.monotonic()
+    started, started_at = time.monotonic(), time.time()
     if opts.stop.is_set():
         return TaskOutcome(id=job.id, status="error", reason="interrupted before start")
     try:
@@ -204,7 +207,38 @@ def _guarded(job: BenchJob, opts: BenchOptions) -> TaskOutcome:
         log.warning("task %s failed: %s", job.id, exc)
         outcome = TaskOutcome(id=job.id, status="error", reason=f"{type(exc).__name__}: {exc}")
     wall = round(time.monotonic() - started, 2)
-    return replace(outcome, wall_s=wall, model=opts.model_name)
+    worker = threading.current_thread().name.rpartition("_")[2]
+    return replace(
+        outcome,
+        wall_s=wall,
+        model=opts.model_name,
+        started_at=round(started_at, 3),
+        worker=worker,
+        node=platform.node(),
+    )
+
+
+def ledger_entry(outcome: TaskOutcome, out: Path) -> UsageEntry:
+    """A bench task's line in the cost ledger: its graded status is the verdict."""
+    return UsageEntry(
+        ts=time.time(),
+        kind="bench",
+        repo=outcome.id,
+        model=outcome.model,
+        verdict=outcome.status,
+        tokens=outcome.tokens,
+        cost_usd=outcome.cost_usd,
+        wall_s=outcome.wall_s,
+        out=str(out / "runs" / outcome.id),
+    )
+
+
+def write_page(out: Path, outcomes: Sequence[TaskOutcome], **kwargs: Any) -> None:
+    """OUT/report.html after the other files; a page that cannot be written is a warning."""
+    try:
+        write_bench_page(out, outcomes, **kwargs)
+    except OSError as exc:
+        log.warning("the bench page could not be written in %s: %s", out, exc)
 
 
 def run_jobs(jobs: Sequence[BenchJob], opts: BenchOptions) -> BenchRun:
@@ -228,14 +262,16 @@ def run_jobs(jobs: Sequence[BenchJob], opts: BenchOptions) -> BenchRun:
         if outcome.reason != "interrupted before start":
             with lock:
                 append_result(results_path, outcome)
+            record_run(opts.cache_dir, ledger_entry(outcome, opts.out))
         opts.on_update(job.id, f"done: {outcome.status} · {outcome.steps} steps")
         opts.on_outcome(outcome, False)
         opts.on_graded(outcome)
         return outcome
 
-    with ThreadPoolExecutor(max_workers=max(1, opts.jobs)) as pool:
+    with ThreadPoolExecutor(max(1, opts.jobs), thread_name_prefix="bench-worker") as pool:
         fresh = list(pool.map(work, [j for j in jobs if j.id not in earlier]))
     outcomes = sorted([*earlier.values(), *fresh], key=lambda o: o.id)
     wall = time.monotonic() - started
     write_report(opts.out, outcomes, model=opts.model_name, wall_s=wall, jobs=opts.jobs)
+    write_page(opts.out, outcomes, model=opts.model_name, wall_s=wall, jobs=opts.jobs)
     return BenchRun(outcomes=outcomes, skipped=sorted(earlier), wall_s=round(wall, 2))

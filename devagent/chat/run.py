@@ -7,6 +7,7 @@ import argparse
 import logging
 import os
 import shutil
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,7 @@ from devagent.llm.types import Message, Model
 from devagent.tools.mcp.config import McpConfig
 from devagent.tools.mcp.session import McpTools, open_mcp
 from devagent.tools.registry import build_tools
+from devagent.usage import UsageEntry, record_run
 from devagent.workspace import Workspace
 from sandbox.config import SandboxConfig
 from sandbox.docker import DockerSandbox
@@ -91,6 +93,8 @@ class ChatSetup:
     """The person's MCP servers; their `ask` tools ask the person before each call."""
     environ: Mapping[str, str]
     """Where the servers' `env` names are read from."""
+    cache_dir: Path | None = None
+    """Where the cost ledger is (the settings' cache directory)."""
     """The session's config: the settings' [chat] table, the flags over it."""
 
 
@@ -132,7 +136,7 @@ def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> ChatSetup:
         state, store, workspace, slot, model,
         build=lambda name: model_named(name, settings, env=env),
         redactor=Redactor([*secret_values_from_env(env), *_mcp_secrets(settings.mcp, env)]),
-        chat=chat, mcp=settings.mcp, environ=env,
+        chat=chat, mcp=settings.mcp, environ=env, cache_dir=settings.cache_dir,
     )  # fmt: skip
 
 
@@ -219,6 +223,29 @@ def _serve(args: argparse.Namespace, setup: ChatSetup, console: Console) -> None
             "[dim]/help for commands · Ctrl-C stops a turn · Ctrl-D ends the session[/]"
         )
         env = CommandEnv(session, Path(state.repo), state.id, state.base, build_model=setup.build)
-        with line_history(store.root / "history"):
-            ChatRepl(env, console, save).run()
+        started = time.monotonic()
+        try:
+            with line_history(store.root / "history"):
+                ChatRepl(env, console, save).run()
+        finally:
+            record_session(setup, session, time.monotonic() - started)
         save()
+
+
+def record_session(setup: ChatSetup, session: ChatSession, wall_s: float) -> None:
+    """The session's line in the cost ledger (`devagent usage`); never fails the session."""
+    usage = session.budget.usage
+    entry = UsageEntry(
+        ts=time.time(),
+        kind="chat",
+        repo=setup.state.repo,
+        model=session.model.name,
+        verdict="session",
+        tokens=usage.total_tokens,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cost_usd=round(session.budget.usd, 6),
+        wall_s=round(wall_s, 1),
+        out=str(setup.store.path(setup.state.id)),
+    )
+    record_run(setup.cache_dir, entry)

@@ -15,13 +15,15 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 
+DEFAULT_OUT = Path("out/bench")
 EXAMPLES = """
 devagent bench --model oracle                      check the bundled tasks with their own fixes
 devagent bench tasks/cli-wordcount -j 4 --model anthropic:claude-sonnet-4-5
 devagent bench tasks/real --model oracle           real tasks (sdists from PyPI, cached)
 devagent bench --swebench i.jsonl --repos mirrors/ --predictions p.jsonl   grade predictions
 devagent bench --model oracle --json | jq .totals  the summary as JSON; progress on stderr
-devagent bench --model oracle --events jsonl       one JSON event per step, tagged with the task"""
+devagent bench --model oracle --events jsonl       one JSON event per step, tagged with the task
+devagent bench compare out/a out/b                 two runs: flipped tasks, paired difference"""
 
 
 def add_parser(sub: Any) -> None:
@@ -34,7 +36,10 @@ def add_parser(sub: Any) -> None:
     add_model_flags(p, oracle=True)
     p.add_argument("-j", "--jobs", type=int, default=1, help="tasks run in parallel")
     p.add_argument(
-        "--out", type=Path, default=Path("out/bench"), help="where results and the report go"
+        "--out",
+        type=Path,
+        default=DEFAULT_OUT,
+        help="where results and the report go (`compare`: the page; B's folder unless given)",
     )
     p.add_argument(
         "--json",
@@ -72,6 +77,10 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    from devagent.commands.benchcompare import is_compare, run_compare
+
+    if is_compare(args):
+        return run_compare(args, console)
     from devagent.commands.benchrun import run as run_bench_command
 
     return run_bench_command(args, console)

@@ -45,6 +45,7 @@ from devagent.commands.progress import SetupLine
 from devagent.commands.solve import secrets_from_env
 from devagent.config import Settings, load_settings
 from devagent.errors import DevagentError
+from devagent.pages.bench import HTML_REPORT_FILE
 from devagent.units import stopwatch
 from sandbox.hostconfig import read_host_config
 from sandbox.imagebuild import BuildOutput
@@ -140,6 +141,8 @@ def run_bench_cli(args: argparse.Namespace, console: Console, settings: Any) -> 
         console.print()
         console.print((args.out / REPORT_FILE).read_text(encoding="utf-8"), soft_wrap=True)
         console.print(f"results: {args.out / RESULTS_FILE}")
+        if (args.out / HTML_REPORT_FILE).is_file():
+            console.print(f"page: {args.out / HTML_REPORT_FILE}")
     return 0 if result.outcomes and all(o.resolved for o in result.outcomes) else 1
 
 
@@ -205,6 +208,7 @@ def bench_summary(result: BenchRun, model: str, out: Path) -> dict[str, Any]:
         "wall_s": round(result.wall_s, 1),
         "results": str(out / RESULTS_FILE),
         "report": str(out / REPORT_FILE),
+        "page": str(out / HTML_REPORT_FILE),
     }
 
 

@@ -9,6 +9,7 @@ import os
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +29,7 @@ from devagent.units import count, duration, usd
 
 if TYPE_CHECKING:
     from devagent.agent.config import AgentConfig
-    from devagent.pipeline import SolveOutcome
+    from devagent.pipeline import SolveOptions, SolveOutcome
 
 SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GITHUB_TOKEN")
 STOPPING = "stopping after this step — Ctrl-C again to stop now"
@@ -276,7 +277,7 @@ def execute(args: SolveCommand, console: Console) -> int:
             shown_while_running.enter_context(setup)  # closed when the agent starts, or here
             shown_while_running.enter_context(view)
         try:
-            outcome = run_pipeline(opts)
+            outcome = recorded(args, opts, run_pipeline(opts))
         except KeyboardInterrupt:
             shown_while_running.close()
             if (out / "result.json").exists():
@@ -299,6 +300,28 @@ def execute(args: SolveCommand, console: Console) -> int:
 def with_attempts(agent: AgentConfig, attempts: int | None) -> AgentConfig:
     """The settings' agent config, with --attempts when given (it wins over `agent.attempts`)."""
     return agent if attempts is None else agent.model_copy(update={"attempts": attempts})
+
+
+def recorded(args: SolveCommand, opts: SolveOptions, outcome: SolveOutcome) -> SolveOutcome:
+    """`outcome`, once its line is in the cost ledger (`devagent usage`; never fails the run)."""
+    from devagent.usage import UsageEntry, record_run
+
+    result = outcome.result
+    entry = UsageEntry(
+        ts=time.time(),
+        kind="ci" if args.headless else "solve",
+        repo=str(opts.repo),
+        model=opts.model.name,
+        verdict=result.status,
+        tokens=result.usage.total_tokens,
+        input_tokens=result.usage.input_tokens,
+        output_tokens=result.usage.output_tokens,
+        cost_usd=round(result.cost_usd, 6),
+        wall_s=round(result.duration_s, 1),
+        out=str(opts.out),
+    )
+    record_run(opts.cache_dir, entry)
+    return outcome
 
 
 def dirty_notice(left_out: list[str]) -> str:

@@ -1,1 +1,2 @@
-"""Self-contained HTML pages about runs: one file each, styles and charts inline, no network."""
+"""Self-contained HTML pages people look at: a run, a bench, a comparison (one file each, styles
+and charts inline, no network)."""

@@ -87,6 +87,10 @@ def test_parallel_results_equal_serial(serial_and_parallel):
     assert [o.id for o in read_results(base / "parallel" / RESULTS_FILE)] != []
     report = (base / "parallel" / "report.md").read_text()
     assert "2/3 resolved (66.7%), 0 unresolved, 1 broken" in report
+    page = (base / "parallel" / "report.html").read_text()
+    assert "goal already passed before the change: broken_task" in page
+    assert {o.worker for o in parallel.outcomes} <= {"0", "1"}
+    assert all(o.started_at > 0 and o.node for o in parallel.outcomes)
 
 
 def test_resume_runs_only_unfinished_tasks(serial_and_parallel, tmp_path):

@@ -11,6 +11,7 @@ import pytest
 from devagent.agent.replay import load_recording
 from devagent.agent.trajectory import read_trajectory
 from devagent.chat.run import run_chat
+from devagent.usage import ledger_path, read_ledger
 from sandbox import SandboxStartError
 from tests.chat.helpers import BUGGY, FIX_CALL, FIXED, reply, tiny_repo
 from tests.chat.terminal import containers_of, session_id, spawn_chat, wait_for, write_script
@@ -62,6 +63,9 @@ def test_ask_approve_undo_test_apply_exit(tmp_path: Path) -> None:
     assert containers_of(child.pid) == []
     page = (tmp_path / "sessions" / sid / "report.html").read_text()
     assert "add() is broken, please fix it" in page and "+    return a + b" in page
+    (line,) = read_ledger(ledger_path(tmp_path / ".cache" / "devagent"))  # HOME is tmp_path
+    assert (line.kind, line.repo, line.verdict) == ("chat", str(repo), "session")
+    assert line.model == f"scripted:{script}" and line.tokens > 0
 
 
 def test_rejected_change_lands_nowhere(tmp_path: Path) -> None:
