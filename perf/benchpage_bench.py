@@ -1,5 +1,5 @@
 """Benchmark: what the bench page weighs and how long it takes to write, for a 100-task bench
-(made-up outcomes, `devagent.pages.benchsample`), cold (a fresh process: matplotlib imported)
+(made-up outcomes, `devagent.pages.benchsample`), cold (a fresh process: imports included)
 and warm; and the same for the comparison page of two such benches.
 
     python perf/benchpage_bench.py [--tasks 100]

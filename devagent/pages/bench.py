@@ -7,15 +7,17 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 
 from devagent.bench.report import TaskOutcome
-from devagent.pages.benchcharts import Span, histogram_svg, timeline_svg
-from devagent.pages.benchshell import card, page, pct, section, table
+from devagent.pages.blocks import card, cards, chart, pct, section, status, table
+from devagent.pages.charts import Span, histogram, timeline_chart
+from devagent.pages.shell import Markup, join, page, tag, write_page
 from devagent.pages.stats import Rate, rate
 
 HTML_REPORT_FILE = "report.html"
+NARROW = 370
+"""The distributions' width in pixels: three to a row."""
 RUN_PAGES = ("report.html", "report.md")
 """What a task's row links to in its run folder (OUT/runs/<id>/), the first that exists."""
 
@@ -89,35 +91,34 @@ def timeline_spans(outcomes: Sequence[TaskOutcome]) -> list[Span]:
     ]
 
 
-def _check(outcome: TaskOutcome, name: str) -> str:
+PASS, FAIL = tag("span", "pass", cls="badge pass"), tag("span", "fail", cls="badge fail")
+
+
+def _check(outcome: TaskOutcome, name: str) -> Markup | str:
     for check in outcome.checks:
         if check.name == name:
-            return (
-                '<span class="resolved">pass</span>'
-                if check.passed
-                else ('<span class="unresolved">fail</span>')
-            )
+            return PASS if check.passed else FAIL
     return "-"
 
 
-def _task_rows(outcomes: Sequence[TaskOutcome], links: Mapping[str, str]) -> list[list[str]]:
-    rows = []
+def _task_rows(
+    outcomes: Sequence[TaskOutcome], links: Mapping[str, str]
+) -> list[list[Markup | str]]:
+    rows: list[list[Markup | str]] = []
     for o in sorted(outcomes, key=lambda o: o.id):
-        name = escape(o.id)
         href = links.get(o.id)
-        cell = f'<a href="{escape(href)}">{name}</a>' if href else name
-        note = escape((o.broken_reason or o.reason)[:200])
         rows.append([
-            cell, f'<span class="{escape(o.status)}">{escape(o.status)}</span>',
+            tag("a", o.id, href=href) if href else o.id, status(o.status),
             _check(o, "fail_to_pass"), _check(o, "pass_to_pass"), str(o.steps),
-            f"{o.tokens:,}", f"${o.cost_usd:.4f}", f"{o.wall_s:.1f}", note,
+            f"{o.tokens:,}", f"${o.cost_usd:.4f}", f"{o.wall_s:.1f}",
+            (o.broken_reason or o.reason)[:200],
         ])  # fmt: skip
     return rows
 
 
-def _summary_html(s: BenchSummary, wall_s: float, jobs: int) -> str:
+def _summary_html(s: BenchSummary, wall_s: float, jobs: int) -> Markup:
     interval = s.rate.interval
-    cards = [
+    numbers = [
         card(pct(s.rate.value), f"resolved of {s.rate.n} graded"),
         card(f"{pct(interval.low)} to {pct(interval.high)}", "95% interval (Wilson)"),
         card(str(s.resolved), "resolved"),
@@ -127,45 +128,65 @@ def _summary_html(s: BenchSummary, wall_s: float, jobs: int) -> str:
         card(f"${s.cost_usd:.2f}", f"cost, ${s.cost_usd / max(1, s.tasks):.4f} a task"),
         card(f"{wall_s:.0f} s", f"run wall time, -j {jobs}"),
     ]
-    note = (
-        '<p class="note">The rate counts graded tasks (resolved + unresolved). Errors (the '
-        "environment or infrastructure failed) and broken tasks (the goal was unsound before "
-        "the change) are counted apart: they are no verdict on the agent.</p>"
-    )
-    return f'<div class="cards">{"".join(cards)}</div>{note}'
+    note = tag("p", "The rate counts graded tasks (resolved + unresolved). Errors (the "
+               "environment or infrastructure failed) and broken tasks (the goal was unsound "
+               "before the change) are counted apart: they are no verdict on the agent.",
+               cls="note")  # fmt: skip
+    return join([cards(numbers), note])
 
 
-def _integrity_html(outcomes: Sequence[TaskOutcome]) -> str:
+def _integrity_html(outcomes: Sequence[TaskOutcome]) -> Markup:
     items = []
     for why, flagged in integrity_flags(outcomes).items():
         if flagged:
-            names = ", ".join(escape(o.id) for o in flagged[:30])
+            names = ", ".join(o.id for o in flagged[:30])
             more = f" and {len(flagged) - 30} more" if len(flagged) > 30 else ""
-            items.append(f"<li><b>{len(flagged)}</b> {escape(why)}: {names}{more}</li>")
+            items.append(tag("li", join([tag("b", str(len(flagged))), f" {why}: {names}{more}"])))
     if not items:
-        return '<p class="ok">No integrity flags: every task was graded.</p>'
-    return f'<ul class="flags">{"".join(items)}</ul>'
+        return tag("p", "No integrity flags: every task was graded.", cls="ok")
+    return tag("ul", join(items), cls="flags")
 
 
-def _charts_html(outcomes: Sequence[TaskOutcome]) -> str:
-    return '<div class="charts">' + "".join([
-        histogram_svg([o.cost_usd for o in outcomes], title="cost per task", unit="USD"),
-        histogram_svg([float(o.steps) for o in outcomes], title="steps per task", unit="steps"),
-        histogram_svg([o.wall_s for o in outcomes], title="wall time per task", unit="seconds"),
-    ]) + "</div>"  # fmt: skip
+def _charts_html(outcomes: Sequence[TaskOutcome]) -> Markup:
+    drawn = [
+        histogram(values, title=title, x_label=unit, width=NARROW)
+        for values, title, unit in (
+            ([o.cost_usd for o in outcomes], "cost per task", "USD"),
+            ([float(o.steps) for o in outcomes], "steps per task", "steps"),
+            ([o.wall_s for o in outcomes], "wall time per task", "seconds"),
+        )
+    ]
+    return chart(*drawn, narrow=True)
 
 
-def _timeline_html(outcomes: Sequence[TaskOutcome]) -> str:
+def _timeline_html(outcomes: Sequence[TaskOutcome]) -> Markup:
     spans = timeline_spans(outcomes)
     untimed = len(outcomes) - len(spans)
-    note = f'<p class="note">{untimed} tasks have no start time (older results).</p>'
-    legend = (
-        '<p class="note">Bars: <span class="resolved">resolved</span> · '
-        '<span class="unresolved">unresolved</span> · <span class="broken">broken</span> · '
-        '<span class="error">error</span></p>'
-    )
-    chart = timeline_svg(spans, title="tasks per worker")
-    return f'<div class="charts">{chart}</div>{legend}' + (note if untimed else "")
+    names = ("resolved", "unresolved", "broken", "error")
+    legend = tag("p", join(["Bars: ", join((status(n) for n in names), " ")]), cls="note")
+    note = tag("p", f"{untimed} tasks have no start time (older results).", cls="note")
+    return join([chart(timeline_chart(spans, title="tasks per worker")), legend,
+                 note if untimed else ""])  # fmt: skip
+
+
+def _body(
+    outcomes: Sequence[TaskOutcome], *, model: str, wall_s: float, jobs: int,
+    links: Mapping[str, str],
+) -> Markup:  # fmt: skip
+    s = summarize(outcomes)
+    written = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    return join([
+        tag("h1", f"devagent bench — {model}"),
+        tag("p", f"{s.tasks} tasks · {s.steps} steps · written {written}", cls="sub"),
+        section("summary", "Resolve rate", _summary_html(s, wall_s, jobs)),
+        section("integrity", "Integrity", _integrity_html(outcomes)),
+        section("distributions", "Distributions", _charts_html(outcomes)),
+        section("timeline", "Timeline", _timeline_html(outcomes)),
+        section("tasks", "Tasks", table(
+            ["task", "status", "F2P", "P2P", "steps", "tokens", "cost", "wall s", "note"],
+            _task_rows(outcomes, links), numeric=frozenset({4, 5, 6, 7}),
+        )),
+    ], "\n")  # fmt: skip
 
 
 def render_bench_page(
@@ -177,20 +198,7 @@ def render_bench_page(
     links: Mapping[str, str] | None = None,
 ) -> str:
     """The whole page; `links` maps a task id to its run page (relative to the page)."""
-    s = summarize(outcomes)
-    body = "\n".join([
-        f"<h1>devagent bench — {escape(model)}</h1>",
-        f'<p class="sub">{s.tasks} tasks · {s.steps} steps · written '
-        f'{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}</p>',
-        section("summary", "Resolve rate", _summary_html(s, wall_s, jobs)),
-        section("integrity", "Integrity", _integrity_html(outcomes)),
-        section("distributions", "Distributions", _charts_html(outcomes)),
-        section("timeline", "Timeline", _timeline_html(outcomes)),
-        section("tasks", "Tasks", table(
-            ["task", "status", "F2P", "P2P", "steps", "tokens", "cost", "wall s", "note"],
-            _task_rows(outcomes, links or {}), numeric=frozenset({4, 5, 6, 7}),
-        )),
-    ])  # fmt: skip
+    body = _body(outcomes, model=model, wall_s=wall_s, jobs=jobs, links=links or {})
     return page(f"devagent bench — {model}", body)
 
 
@@ -208,9 +216,8 @@ def run_links(out: Path, ids: Sequence[str]) -> dict[str, str]:
 def write_bench_page(
     out: Path, outcomes: Sequence[TaskOutcome], *, model: str, wall_s: float, jobs: int
 ) -> Path:
-    """Write OUT/report.html (OSError, e.g. a full disk, is the caller's to report)."""
+    """Write OUT/report.html (OSError, e.g. a full disk, is the caller's to report; nothing
+    partial is left)."""
     links = run_links(out, [o.id for o in outcomes])
-    html = render_bench_page(outcomes, model=model, wall_s=wall_s, jobs=jobs, links=links)
-    path = out / HTML_REPORT_FILE
-    path.write_text(html, encoding="utf-8")
-    return path
+    body = _body(outcomes, model=model, wall_s=wall_s, jobs=jobs, links=links)
+    return write_page(out / HTML_REPORT_FILE, f"devagent bench — {model}", body)

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 from typing import Any
 
 from devagent.bench.report import TaskOutcome
-from devagent.pages.benchcharts import Estimate, intervals_svg
-from devagent.pages.benchshell import card, page, pct, section, table
+from devagent.pages.blocks import card, cards, chart, pct, section, status, table
+from devagent.pages.charts import Estimate, interval_chart
+from devagent.pages.shell import Markup, join, page, tag, write_page
 from devagent.pages.stats import PairedCounts, PairedDifference, Rate, paired_difference, rate
 
 GRADED = ("resolved", "unresolved")
@@ -123,10 +123,10 @@ def comparison_json(c: Comparison) -> dict[str, Any]:
     }
 
 
-def _summary_html(c: Comparison) -> str:
+def _summary_html(c: Comparison) -> Markup:
     p = c.paired
     sign = "+" if p.difference >= 0 else ""
-    cards = [
+    numbers = [
         card(f"{pct(c.a.rate.value)} → {pct(c.b.rate.value)}", f"{c.a.name} → {c.b.name}"),
         card(f"{sign}{100 * p.difference:.1f} pts", "difference (B - A)"),
         card(
@@ -138,7 +138,7 @@ def _summary_html(c: Comparison) -> str:
         card(str(len(c.to_unresolved)), "flipped to unresolved"),
         card(str(p.counts.n), "tasks graded in both"),
     ]
-    chart = intervals_svg(
+    forest = interval_chart(
         [
             Estimate(c.a.name, c.a.rate.value, c.a.rate.interval.low, c.a.rate.interval.high),
             Estimate(c.b.name, c.b.rate.value, c.b.rate.interval.low, c.b.rate.interval.high),
@@ -146,33 +146,30 @@ def _summary_html(c: Comparison) -> str:
         ],
         title="resolve rates and their difference, 95% intervals",
         unit="share of tasks",
+        fmt=pct,
     )
-    note = (
-        '<p class="note">Paired on the tasks graded in both runs; the interval of the '
-        "difference is Newcombe's hybrid score interval for paired proportions (method 10), "
-        "each rate's is Wilson's.</p>"
-    )
-    return f'<div class="cards">{"".join(cards)}</div>{note}<div class="charts">{chart}</div>'
+    note = tag("p", "Paired on the tasks graded in both runs; the interval of the difference "
+               "is Newcombe's hybrid score interval for paired proportions (method 10), each "
+               "rate's is Wilson's.", cls="note")  # fmt: skip
+    return join([cards(numbers), note, chart(forest)])
 
 
-def _flips_html(c: Comparison) -> str:
-    def names(ids: list[str]) -> str:
-        return ", ".join(escape(i) for i in ids) or "none"
+def _flips_html(c: Comparison) -> Markup:
+    def flipped(to: str, ids: list[str]) -> Markup:
+        badge = tag("span", f"to {to}", cls=f"badge task-{to}")
+        return tag("p", join([badge, f" ({len(ids)}): {', '.join(ids) or 'none'}"]))
 
-    left = "".join(f"<li>{escape(i)}: {escape(w)}</li>" for i, w in c.not_compared.items())
-    return (
-        f'<p><span class="resolved">to resolved</span> ({len(c.to_resolved)}): '
-        f"{names(c.to_resolved)}</p>"
-        f'<p><span class="unresolved">to unresolved</span> ({len(c.to_unresolved)}): '
-        f"{names(c.to_unresolved)}</p>"
-        + (f'<p>Not compared:</p><ul class="flags">{left}</ul>' if left else "")
-    )
+    left = join(tag("li", f"{i}: {why}") for i, why in c.not_compared.items())
+    return join([
+        flipped("resolved", c.to_resolved), flipped("unresolved", c.to_unresolved),
+        join([tag("p", "Not compared:"), tag("ul", left, cls="flags")]) if left else "",
+    ])  # fmt: skip
 
 
-def _cost_html(c: Comparison) -> str:
+def _cost_html(c: Comparison) -> Markup:
     n = max(1, c.paired.counts.n)
     rows = [
-        [escape(s.name), f"${s.cost_usd:.2f}", f"${s.cost_usd / n:.4f}", f"{s.wall_s:.0f}",
+        [s.name, f"${s.cost_usd:.2f}", f"${s.cost_usd / n:.4f}", f"{s.wall_s:.0f}",
          f"{s.wall_s / n:.1f}", str(s.steps)]
         for s in (c.a, c.b)
     ]  # fmt: skip
@@ -180,13 +177,13 @@ def _cost_html(c: Comparison) -> str:
     return table(head, rows, numeric=frozenset({1, 2, 3, 4, 5}))
 
 
-def _status(o: TaskOutcome | None) -> str:
-    return "-" if o is None else f'<span class="{escape(o.status)}">{escape(o.status)}</span>'
+def _status(o: TaskOutcome | None) -> Markup | str:
+    return "-" if o is None else status(o.status)
 
 
-def _tasks_html(c: Comparison) -> str:
+def _tasks_html(c: Comparison) -> Markup:
     rows = [
-        [escape(i), _status(x), _status(y),
+        [i, _status(x), _status(y),
          "-" if x is None else f"${x.cost_usd:.4f}", "-" if y is None else f"${y.cost_usd:.4f}",
          "-" if x is None else f"{x.wall_s:.1f}", "-" if y is None else f"{y.wall_s:.1f}"]
         for i, x, y in c.rows
@@ -195,18 +192,24 @@ def _tasks_html(c: Comparison) -> str:
     return table(head, rows, numeric=frozenset({3, 4, 5, 6}))
 
 
-def render_compare_page(c: Comparison) -> str:
-    body = "\n".join([
-        f"<h1>devagent bench compare: {escape(c.a.name)} (A) vs {escape(c.b.name)} (B)</h1>",
+def _body(c: Comparison) -> Markup:
+    return join([
+        tag("h1", f"devagent bench compare: {c.a.name} (A) vs {c.b.name} (B)"),
         section("summary", "Resolve rate", _summary_html(c)),
         section("flips", "Tasks that flipped", _flips_html(c)),
         section("cost", "Cost and time (tasks graded in both)", _cost_html(c)),
         section("tasks", "Tasks", _tasks_html(c)),
-    ])  # fmt: skip
-    return page(f"devagent bench compare — {c.a.name} vs {c.b.name}", body)
+    ], "\n")  # fmt: skip
+
+
+def _title(c: Comparison) -> str:
+    return f"devagent bench compare — {c.a.name} vs {c.b.name}"
+
+
+def render_compare_page(c: Comparison) -> str:
+    return page(_title(c), _body(c))
 
 
 def write_compare_page(path: Path, c: Comparison) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_compare_page(c), encoding="utf-8")
-    return path
+    """Write the page to `path` (its folder made; nothing partial left on an `OSError`)."""
+    return write_page(path, _title(c), _body(c))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from devagent.pages.blocks import card, pct, section, table
 from devagent.pages.shell import Markup, excerpt, fold, page, tag, write_page
 
 
@@ -52,3 +53,14 @@ def test_the_folded_whole_of_a_huge_text_is_cut_with_a_pointer() -> None:
     html = excerpt("x" * 50_000)
     assert "… 30,000 more characters in trajectory.jsonl" in html
     assert len(html) < 21_000
+
+
+def test_bench_blocks_escape_text_and_keep_markup() -> None:
+    html = table(["a<b", "n"], [[Markup("<i>x</i>"), "1 < 2"]], numeric=frozenset({1}))
+    assert html == (
+        '<table><thead><tr><th>a&lt;b</th><th class="num">n</th></tr></thead><tbody>\n'
+        '<tr><td><i>x</i></td><td class="num">1 &lt; 2</td></tr>\n</tbody></table>'
+    )
+    assert card("1 & 2", "<n>") == '<div class="card"><b>1 &amp; 2</b><span>&lt;n&gt;</span></div>'
+    assert section("s", "H", Markup("<p>x</p>")) == '<section id="s"><h2>H</h2><p>x</p></section>'
+    assert pct(0.625) == "62.5%"
