@@ -58,7 +58,10 @@ def run(args: argparse.Namespace, console: Console) -> int:
             f"no runs recorded{' that match' if args.repo or args.since else ''} in {path}"
         )
         return 0
-    console.print(runs_table(entries[-max(1, args.limit) :]))
+    # in a file or a pipe a row stays on one line, however long (a terminal cuts with "…")
+    table = runs_table(entries[-max(1, args.limit) :], cut=console.is_terminal)
+    wide = console if console.is_terminal else Console(file=console.file, width=400)
+    wide.print(table)
     verdicts = ", ".join(f"{n} {v}" for v, n in sorted(summed.verdicts.items()))
     console.print(
         f"{summed.runs} runs ({verdicts}) · {count(summed.tokens)} tokens · "
@@ -67,15 +70,16 @@ def run(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
-def runs_table(entries: list[UsageEntry]) -> Table:
+def runs_table(entries: list[UsageEntry], *, cut: bool = True) -> Table:
+    """The runs, one line each; `cut`: long repos and models end in "…" (a terminal's width)."""
     table = Table(box=None, header_style="bold")
     for column in ("ended", "kind", "repo", "model", "verdict", "tokens", "cost", "time"):
-        wide = column in ("repo", "model")
-        table.add_column(
+        table.add_column(  # one line a run: long repos and models end in "…" (whole in --json)
             column,
             justify="right" if column in ("tokens", "cost", "time") else "left",
-            no_wrap=not wide,
-            overflow="fold" if wide else "ellipsis",
+            no_wrap=True,
+            overflow="ellipsis",
+            max_width=32 if cut and column in ("repo", "model") else None,
         )
     for e in entries:
         table.add_row(
