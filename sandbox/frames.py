@@ -10,6 +10,10 @@ from collections.abc import Callable
 
 STDERR = 2
 """The stream type byte of a frame that carries the process's standard error."""
+WAKE_S = 0.25
+"""The longest a wait blocks in one system call. Python runs a signal's handler only when the
+main thread runs Python code again, and the kernel may give a Ctrl-C to any other thread: a
+wait that woke only when its command ended would sit out a whole `sleep 60`."""
 
 
 class FrameSocket:
@@ -38,11 +42,11 @@ class FrameSocket:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise TimeoutError
-            self.sock.settimeout(remaining)
+            self.sock.settimeout(min(remaining, WAKE_S))
             try:
                 data = self.sock.recv(65536)
             except TimeoutError:
-                raise
+                continue  # nothing yet: past the deadline the loop raises
             except OSError:
                 return b""
             if not data:
