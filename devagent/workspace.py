@@ -177,6 +177,8 @@ def _local_repo(repo: str | Path) -> HardenedGit | None:
         top = probe.run("rev-parse", "--show-toplevel").text.strip()
     except GitError as exc:
         raise WorkspaceError(f"{path} is not inside a git repository") from exc
+    if Path(top) == probe.work_tree:  # the usual case: its config is read once, not twice
+        return probe
     return HardenedGit(work_tree=Path(top), trust_global_config=True)
 
 
@@ -265,8 +267,9 @@ class Workspace:
         # Stat data only (an owner handed to the sandbox) must not make checkout rewrite a file.
         ws.git.run("update-index", "-q", "--refresh", check=False, timeout=GIT_TIMEOUT_S)
         ws._check_out(_resolve(user, base or "HEAD"))
-        ws.git.run("clean", "--quiet", "-ffdx", timeout=GIT_TIMEOUT_S)
-        ws._verify_pristine()
+        if ws._leftovers():  # one walk of the tree when the earlier run left nothing behind
+            ws.git.run("clean", "--quiet", "-ffdx", timeout=GIT_TIMEOUT_S)
+            ws._verify_pristine()
         return ws._finish(user, include_dirty, sandbox_git)
 
     @classmethod
@@ -294,11 +297,15 @@ class Workspace:
         self._restore_ownership()
         return self
 
-    def _verify_pristine(self) -> None:
-        """The tree must hold exactly the base: nothing modified, untracked or ignored (this
-        also brings the index's stat data up to date)."""
+    def _leftovers(self) -> bytes:
+        """What the tree holds besides the base: modified, untracked and ignored entries, as
+        `git status -z` lists them (this also brings the index's stat data up to date)."""
         args = ("status", "--porcelain", "-z", "--ignored", "--untracked-files=all")
-        left = self.git.run(*args, timeout=GIT_TIMEOUT_S).stdout
+        return self.git.run(*args, timeout=GIT_TIMEOUT_S).stdout
+
+    def _verify_pristine(self) -> None:
+        """The tree must hold exactly the base: nothing modified, untracked or ignored."""
+        left = self._leftovers()
         if left:
             shown = left.decode("utf-8", "replace").replace("\0", " ")[:200]
             raise WorkspaceError(f"the tree does not match the starting point: {shown}")
