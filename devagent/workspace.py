@@ -22,10 +22,12 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Self
 
+from devagent.background import in_background
 from devagent.errors import DevagentError
 from devagent.gitcmd import GitError, HardenedGit, redact_urls
 from devagent.tools.paths import is_git_dir_name
@@ -258,7 +260,8 @@ class Workspace:
         cls, user: HardenedGit, dest: Path, base: str | None, include_dirty: bool, sandbox_git: bool
     ) -> Workspace:
         ws = cls(dest, "")
-        _remove(ws.tree / ".git")  # the sandbox's: never read, never kept
+        trash = dest.with_name(f"{dest.name}.trash")  # beside the workspace, never in it
+        _remove_later(ws.tree / ".git", trash)  # the sandbox's: never read, never kept
         ws.git.run(
             "fetch", "--quiet", "--no-tags", "--prune", "--", str(user.work_tree),
             "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*", f"+HEAD:{USER_HEAD_REF}",
@@ -503,6 +506,19 @@ def _under_git_dir(path: bytes) -> bool:
 def _index_path(git: HardenedGit) -> Path:
     rel = git.run("rev-parse", "--git-path", "index").text.strip()
     return (git.work_tree / rel).resolve()
+
+
+def _remove_later(path: Path, trash: Path) -> None:
+    """Take a directory `path` away at once (a rename into `trash`, on the same file system)
+    and delete it on a daemon thread with whatever else `trash` holds (what a process cut short
+    left there); anything else at `path` is removed now."""
+    if path.is_dir() and not path.is_symlink():
+        trash.mkdir(exist_ok=True)
+        path.rename(trash / f"{os.getpid()}-{time.monotonic_ns()}")
+    else:
+        _remove(path)
+    if trash.is_dir():
+        in_background(shutil.rmtree, trash, ignore_errors=True)
 
 
 def _remove(path: Path) -> None:
