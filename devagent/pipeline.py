@@ -50,6 +50,7 @@ from devagent.tools.repomap import MapSource, TreeSource, render_map
 from devagent.tools.run import detect_test_command
 from devagent.workspace import Workspace
 from devagent.wspool import prune_stale, workspace_slot
+from sandbox.client import docker_client
 from sandbox.docker import DockerSandbox
 from sandbox.envspec import EnvironmentSpec
 from sandbox.errors import SandboxError
@@ -164,8 +165,9 @@ def choose_image(
     if opts.image:
         return opts.image
     host = opts.host.result() if isinstance(opts.host, Future) else opts.host
+    client = docker_client()  # one connection for both checks
     opts.on_progress("sandbox image: base")
-    ensure_base_image(host=host, on_progress=opts.on_progress)
+    ensure_base_image(host=host, on_progress=opts.on_progress, client=client)
     opts.on_progress("sandbox image: the repository's environment")
     return ensure_env_image(
         tree,
@@ -174,6 +176,7 @@ def choose_image(
         host=host,
         on_progress=opts.on_progress,
         listing=listing,
+        client=client,
     )
 
 

@@ -369,10 +369,22 @@ class Workspace:
         later commit could copy the upstream fix). `fetch` packs just the objects reachable from
         the one ref asked for, and copies them (never hard links: the sandbox owns these files
         and must not reach the user's objects)."""
-        pristine = self.root / "sandbox-git"
+        pristine = self._pristine
         kept = HardenedGit(work_tree=self.tree, git_dir=pristine)
+        if not self._is_at_start(kept, branch):  # else the run before made it just so
+            self._bring_to_start(kept, branch)
+        shutil.copytree(pristine, self.tree / ".git", symlinks=True)
+        if self.start == self.base:  # the host's index describes this very tree
+            shutil.copy2(self._index, self.tree / ".git" / "index")
+        else:
+            HardenedGit(work_tree=self.tree, git_dir=self.tree / ".git").run("reset", "--quiet")
+        _write_excludes(self.tree / ".git")
+
+    def _bring_to_start(self, kept: HardenedGit, branch: str) -> None:
+        """Make the kept sandbox repository hold the starting point on `branch` and nothing
+        else (see `_init_sandbox_git`)."""
         if not self._extends(kept):
-            _remove(pristine)
+            _remove(self._pristine)
             kept.run("init", "--quiet", f"--initial-branch={branch}")
             kept.run("config", "--unset", "core.worktree", check=False)  # the copy sits in the tree
         kept.run(
@@ -385,12 +397,18 @@ class Workspace:
             if ref != f"refs/heads/{branch}":
                 kept.run("update-ref", "-d", ref)
         kept.run("reflog", "expire", "--expire=all", "--all")
-        shutil.copytree(pristine, self.tree / ".git", symlinks=True)
-        if self.start == self.base:  # the host's index describes this very tree
-            shutil.copy2(self._index, self.tree / ".git" / "index")
-        else:
-            HardenedGit(work_tree=self.tree, git_dir=self.tree / ".git").run("reset", "--quiet")
-        _write_excludes(self.tree / ".git")
+
+    def _is_at_start(self, kept: HardenedGit, branch: str) -> bool:
+        """Whether the kept sandbox repository is already what `_bring_to_start` makes: its
+        only ref `branch` at the starting point, HEAD on it (an earlier run started here too;
+        the repository is the host's own, never mounted, so nothing else changed it)."""
+        if not (kept.git_dir and (kept.git_dir / "HEAD").is_file()):
+            return False
+        refs = kept.run("for-each-ref", "--format=%(refname) %(objectname)", check=False).text
+        head = kept.run("symbolic-ref", "--quiet", "HEAD", check=False).text.strip()
+        return refs.splitlines() == [f"refs/heads/{branch} {self.start}"] and head == (
+            f"refs/heads/{branch}"
+        )
 
     def _extends(self, kept: HardenedGit) -> bool:
         """Whether the kept sandbox repository holds only ancestors of the starting point (then
@@ -410,6 +428,11 @@ class Workspace:
             tree = self.git.run("write-tree", env=env).text.strip()
         args = ("commit-tree", tree, "-p", self.base, "-m", message)
         return self.git.run(*args, env=IDENTITY).text.strip()
+
+    @property
+    def _pristine(self) -> Path:
+        """The sandbox repository as the host keeps it (never mounted); the tree gets a copy."""
+        return self.root / "sandbox-git"
 
     @property
     def _index(self) -> Path:

@@ -213,3 +213,17 @@ def test_a_pruned_slot_takes_its_trash_with_it(make_repo, tmp_path):
 
     assert prune_stale(cache, now=time.time() + STALE_AFTER_S + 60) == [slot]
     assert not trash.exists()
+
+
+def test_a_run_on_the_same_start_gets_the_same_sandbox_repository(make_repo, tmp_path):
+    repo = make_repo(FILES)
+    head = git(repo, "rev-parse", "HEAD").strip()
+    Workspace.reuse(repo, tmp_path / "slot")
+    ws = Workspace.reuse(repo, tmp_path / "slot")
+
+    refs = sandbox_git(ws.tree, "for-each-ref", "--format=%(refname) %(objectname)").stdout
+    assert refs.splitlines() == [f"refs/heads/main {head}"]
+    assert sandbox_git(ws.tree, "symbolic-ref", "HEAD").stdout.strip() == "refs/heads/main"
+    assert sandbox_git(ws.tree, "reflog", "--all").stdout == ""
+    assert sandbox_git(ws.tree, "status", "--porcelain").stdout == ""
+    assert sandbox_git(ws.tree, "log", "--format=%H").stdout.split() == [head]
