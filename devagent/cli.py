@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import importlib
-import itertools
 import json
 import os
 import sys
-import threading
-from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 
@@ -34,6 +30,7 @@ from devagent.commands import config as config_command
 from devagent.commands.failure import explain
 from devagent.commands.flags import Parser, deprecated, duration, epilog, use_formatter
 from devagent.commands.images import BASE_IMAGE
+from devagent.entry import prefetch_sdk
 from devagent.errors import DevagentError
 from devagent.logs import setup_logging
 
@@ -197,31 +194,9 @@ def hoist_global_flags(argv: list[str]) -> list[str]:
     )
 
 
-RUN_COMMANDS = frozenset({"solve", "ci", "bench", "chat"})
-
-
-def sdk_for(argv: list[str], env: Mapping[str, str]) -> str | None:
-    """The provider SDK a run will import (its import takes about half a second), guessed from
-    `--model` or DEVAGENT_MODEL before anything else is done; None when no model is called."""
-    if not RUN_COMMANDS & set(argv):
-        return None
-    spec = env.get("DEVAGENT_MODEL", "")
-    for flag, value in itertools.pairwise(argv):
-        if flag == "--model":
-            spec = value
-    provider = spec.partition(":")[0]
-    if provider in ("scripted", "replay", "oracle"):
-        return None
-    if provider == "anthropic" or (not provider and env.get("ANTHROPIC_API_KEY")):
-        return "anthropic"
-    return "openai"
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    sdk = sdk_for(argv, os.environ)
-    if sdk:  # imported on a daemon thread while the run starts; the run waits on it if needed
-        threading.Thread(target=importlib.import_module, args=(sdk,), daemon=True).start()
+    prefetch_sdk(argv, os.environ)  # begun already when started as the console script
     args = build_parser().parse_args(hoist_global_flags(argv))
     setup_logging(verbose=args.verbose, quiet=args.quiet, json_lines=args.log_json)
     try:

@@ -10,7 +10,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -46,10 +46,11 @@ from devagent.tools.base import Tool, ToolContext
 from devagent.tools.mcp.config import McpConfig
 from devagent.tools.mcp.session import open_mcp
 from devagent.tools.registry import build_tools
-from devagent.tools.repomap import render_map
+from devagent.tools.repomap import MapSource, TreeSource, render_map
 from devagent.tools.run import detect_test_command
 from devagent.workspace import Workspace
 from devagent.wspool import prune_stale, workspace_slot
+from sandbox.client import docker_client
 from sandbox.docker import DockerSandbox
 from sandbox.envspec import EnvironmentSpec
 from sandbox.errors import SandboxError
@@ -164,8 +165,9 @@ def choose_image(
     if opts.image:
         return opts.image
     host = opts.host.result() if isinstance(opts.host, Future) else opts.host
+    client = docker_client()  # one connection for both checks
     opts.on_progress("sandbox image: base")
-    ensure_base_image(host=host, on_progress=opts.on_progress)
+    ensure_base_image(host=host, on_progress=opts.on_progress, client=client)
     opts.on_progress("sandbox image: the repository's environment")
     return ensure_env_image(
         tree,
@@ -174,6 +176,7 @@ def choose_image(
         host=host,
         on_progress=opts.on_progress,
         listing=listing,
+        client=client,
     )
 
 
@@ -189,9 +192,20 @@ def write_environment(image: str, out: Path) -> None:
         log.warning("environment.json could not be written in %s: %s", out, exc.strerror)
 
 
-def repo_map_for(task: Task, ctx: ToolContext, tokens: int) -> str:
+@contextlib.contextmanager
+def environment_written(image: str, out: Path) -> Iterator[None]:
+    """OUT/environment.json is written on a daemon thread while the body runs (no model request
+    needs it) and is waited for when the body ends, however it ends."""
+    written = in_background(write_environment, image, out)
+    try:
+        yield
+    finally:
+        written.result()
+
+
+def repo_map_for(task: Task, tree: MapSource, tokens: int) -> str:
     """The first map, toward the issue, bounded by `INITIAL_MAP_SECONDS` of parsing."""
-    observation = render_map(ctx, task.issue.strip(), max(64, tokens), INITIAL_MAP_SECONDS)
+    observation = render_map(tree, task.issue.strip(), max(64, tokens), INITIAL_MAP_SECONDS)
     return observation.text if observation.ok else ""
 
 
@@ -218,21 +232,22 @@ def _run_in_workspace(
             task = replace(task, test_command=spec.test_command)
         if not task.checks and not task.test_command:  # the goal: the suite plus a repro test
             task = replace(task, test_command=detect_test_command(ws.tree))
+        # The repository is mapped while the image is chosen and the container starts
+        # (Docker's work): the map reads the tree before anything runs in it.
+        tree = TreeSource(ws.tree, opts.cache_dir)
+        mapped = in_background(repo_map_for, task, tree, opts.repo_map_tokens)
         image = choose_image(opts, ws.tree, as_of=ws.base_date(), listing=ws.listing())
         config = sandbox_config(image, ws.tree, network=opts.network, env=spec.env)
         opts.on_progress(f"starting the sandbox ({image})")
         sandbox = start.sandbox(config)
-        with closed_whole(sandbox), commands_stopped_by(opts.stop, lambda: sandbox):
-            # The daemon starts the container and reads the image's report while this thread
-            # maps the repository: the map reads the tree before anything runs in it.
-            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="devagent-start") as pool:
-                started = pool.submit(sandbox.start)
-                reported = pool.submit(write_environment, image, opts.out)
-                ctx = ToolContext(workspace=ws.tree, sandbox=sandbox, cache_dir=opts.cache_dir)
-                repo_map = repo_map_for(task, ctx, opts.repo_map_tokens)
-                started.result()
-                reported.result()
-            task = replace(task, repo_map=repo_map)
+        with (
+            environment_written(image, opts.out),
+            closed_whole(sandbox),
+            commands_stopped_by(opts.stop, lambda: sandbox),
+        ):
+            sandbox.start()
+            ctx = ToolContext(workspace=ws.tree, sandbox=sandbox, cache_dir=opts.cache_dir)
+            task = replace(task, repo_map=mapped.result())
             if task.goal_checks():
                 opts.on_progress("running the goal checks once before the agent starts")
             prechecks = run_checks(sandbox, task.goal_checks(), timeout=opts.agent.check_timeout)

@@ -22,10 +22,12 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Self
 
+from devagent.background import in_background
 from devagent.errors import DevagentError
 from devagent.gitcmd import GitError, HardenedGit, redact_urls
 from devagent.tools.paths import is_git_dir_name
@@ -177,6 +179,8 @@ def _local_repo(repo: str | Path) -> HardenedGit | None:
         top = probe.run("rev-parse", "--show-toplevel").text.strip()
     except GitError as exc:
         raise WorkspaceError(f"{path} is not inside a git repository") from exc
+    if Path(top) == probe.work_tree:  # the usual case: its config is read once, not twice
+        return probe
     return HardenedGit(work_tree=Path(top), trust_global_config=True)
 
 
@@ -256,7 +260,8 @@ class Workspace:
         cls, user: HardenedGit, dest: Path, base: str | None, include_dirty: bool, sandbox_git: bool
     ) -> Workspace:
         ws = cls(dest, "")
-        _remove(ws.tree / ".git")  # the sandbox's: never read, never kept
+        trash = dest.with_name(f"{dest.name}.trash")  # beside the workspace, never in it
+        _remove_later(ws.tree / ".git", trash)  # the sandbox's: never read, never kept
         ws.git.run(
             "fetch", "--quiet", "--no-tags", "--prune", "--", str(user.work_tree),
             "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*", f"+HEAD:{USER_HEAD_REF}",
@@ -265,8 +270,9 @@ class Workspace:
         # Stat data only (an owner handed to the sandbox) must not make checkout rewrite a file.
         ws.git.run("update-index", "-q", "--refresh", check=False, timeout=GIT_TIMEOUT_S)
         ws._check_out(_resolve(user, base or "HEAD"))
-        ws.git.run("clean", "--quiet", "-ffdx", timeout=GIT_TIMEOUT_S)
-        ws._verify_pristine()
+        if ws._leftovers():  # one walk of the tree when the earlier run left nothing behind
+            ws.git.run("clean", "--quiet", "-ffdx", timeout=GIT_TIMEOUT_S)
+            ws._verify_pristine()
         return ws._finish(user, include_dirty, sandbox_git)
 
     @classmethod
@@ -294,11 +300,15 @@ class Workspace:
         self._restore_ownership()
         return self
 
-    def _verify_pristine(self) -> None:
-        """The tree must hold exactly the base: nothing modified, untracked or ignored (this
-        also brings the index's stat data up to date)."""
+    def _leftovers(self) -> bytes:
+        """What the tree holds besides the base: modified, untracked and ignored entries, as
+        `git status -z` lists them (this also brings the index's stat data up to date)."""
         args = ("status", "--porcelain", "-z", "--ignored", "--untracked-files=all")
-        left = self.git.run(*args, timeout=GIT_TIMEOUT_S).stdout
+        return self.git.run(*args, timeout=GIT_TIMEOUT_S).stdout
+
+    def _verify_pristine(self) -> None:
+        """The tree must hold exactly the base: nothing modified, untracked or ignored."""
+        left = self._leftovers()
         if left:
             shown = left.decode("utf-8", "replace").replace("\0", " ")[:200]
             raise WorkspaceError(f"the tree does not match the starting point: {shown}")
@@ -359,10 +369,22 @@ class Workspace:
         later commit could copy the upstream fix). `fetch` packs just the objects reachable from
         the one ref asked for, and copies them (never hard links: the sandbox owns these files
         and must not reach the user's objects)."""
-        pristine = self.root / "sandbox-git"
+        pristine = self._pristine
         kept = HardenedGit(work_tree=self.tree, git_dir=pristine)
+        if not self._is_at_start(kept, branch):  # else the run before made it just so
+            self._bring_to_start(kept, branch)
+        shutil.copytree(pristine, self.tree / ".git", symlinks=True)
+        if self.start == self.base:  # the host's index describes this very tree
+            shutil.copy2(self._index, self.tree / ".git" / "index")
+        else:
+            HardenedGit(work_tree=self.tree, git_dir=self.tree / ".git").run("reset", "--quiet")
+        _write_excludes(self.tree / ".git")
+
+    def _bring_to_start(self, kept: HardenedGit, branch: str) -> None:
+        """Make the kept sandbox repository hold the starting point on `branch` and nothing
+        else (see `_init_sandbox_git`)."""
         if not self._extends(kept):
-            _remove(pristine)
+            _remove(self._pristine)
             kept.run("init", "--quiet", f"--initial-branch={branch}")
             kept.run("config", "--unset", "core.worktree", check=False)  # the copy sits in the tree
         kept.run(
@@ -375,12 +397,18 @@ class Workspace:
             if ref != f"refs/heads/{branch}":
                 kept.run("update-ref", "-d", ref)
         kept.run("reflog", "expire", "--expire=all", "--all")
-        shutil.copytree(pristine, self.tree / ".git", symlinks=True)
-        if self.start == self.base:  # the host's index describes this very tree
-            shutil.copy2(self._index, self.tree / ".git" / "index")
-        else:
-            HardenedGit(work_tree=self.tree, git_dir=self.tree / ".git").run("reset", "--quiet")
-        _write_excludes(self.tree / ".git")
+
+    def _is_at_start(self, kept: HardenedGit, branch: str) -> bool:
+        """Whether the kept sandbox repository is already what `_bring_to_start` makes: its
+        only ref `branch` at the starting point, HEAD on it (an earlier run started here too;
+        the repository is the host's own, never mounted, so nothing else changed it)."""
+        if not (kept.git_dir and (kept.git_dir / "HEAD").is_file()):
+            return False
+        refs = kept.run("for-each-ref", "--format=%(refname) %(objectname)", check=False).text
+        head = kept.run("symbolic-ref", "--quiet", "HEAD", check=False).text.strip()
+        return refs.splitlines() == [f"refs/heads/{branch} {self.start}"] and head == (
+            f"refs/heads/{branch}"
+        )
 
     def _extends(self, kept: HardenedGit) -> bool:
         """Whether the kept sandbox repository holds only ancestors of the starting point (then
@@ -400,6 +428,11 @@ class Workspace:
             tree = self.git.run("write-tree", env=env).text.strip()
         args = ("commit-tree", tree, "-p", self.base, "-m", message)
         return self.git.run(*args, env=IDENTITY).text.strip()
+
+    @property
+    def _pristine(self) -> Path:
+        """The sandbox repository as the host keeps it (never mounted); the tree gets a copy."""
+        return self.root / "sandbox-git"
 
     @property
     def _index(self) -> Path:
@@ -504,6 +537,19 @@ def _under_git_dir(path: bytes) -> bool:
 def _index_path(git: HardenedGit) -> Path:
     rel = git.run("rev-parse", "--git-path", "index").text.strip()
     return (git.work_tree / rel).resolve()
+
+
+def _remove_later(path: Path, trash: Path) -> None:
+    """Take a directory `path` away at once (a rename into `trash`, on the same file system)
+    and delete it on a daemon thread with whatever else `trash` holds (what a process cut short
+    left there); anything else at `path` is removed now."""
+    if path.is_dir() and not path.is_symlink():
+        trash.mkdir(exist_ok=True)
+        path.rename(trash / f"{os.getpid()}-{time.monotonic_ns()}")
+    else:
+        _remove(path)
+    if trash.is_dir():
+        in_background(shutil.rmtree, trash, ignore_errors=True)
 
 
 def _remove(path: Path) -> None:

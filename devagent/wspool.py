@@ -63,6 +63,7 @@ def prune_stale(cache_dir: Path, *, now: float | None = None) -> list[Path]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
             workspace = lock.with_suffix("")
             shutil.rmtree(workspace, ignore_errors=True)
+            shutil.rmtree(workspace.with_name(f"{workspace.name}.trash"), ignore_errors=True)
             removed.append(workspace)
             lock.unlink()
         except BlockingIOError:

@@ -17,9 +17,11 @@ OpenAI-protocol server notes the request and refuses it), before (devagent at --
 from `git archive`) and after (this checkout), in the same run, on the synthetic repo, Django's
 source distribution and a tasks/real project's: a new repo with a new image (its manifests made
 new, so both image layers are built), a new repo whose image is cached, warm, and after a
-one-file commit; beside the floor, a bare `docker run --rm devagent/base:latest true`.
+one-file commit (these two --rounds times, before and after taking turns; min/median shown);
+beside the floor, a bare `docker run --rm devagent/base:latest true`.
 
     python perf/firstcall_bench.py --no-map --solve [--django 5.1.4] [--real-task ID]
+        [--rounds 5] [--repos synthetic,django,real] [--solve-baseline REV]
 """
 
 from __future__ import annotations
@@ -30,11 +32,13 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from argparse import Namespace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -225,7 +229,7 @@ def seconds_to_first_call(server: FirstCallServer, code: Path, repo: Path, work:
     work.mkdir(parents=True, exist_ok=True)
     issue = work / "issue.md"
     issue.write_text(f"# Bug\n\n{FOCUS}\n")
-    command = [sys.executable, "-c", "from devagent.cli import main; main()", "solve", str(issue),
+    command = [sys.executable, "-c", ENTRY, "solve", str(issue),
                "--repo", str(repo), "--model", "openai:bench", "--base-url", server.url,
                "--test", "true", "--max-steps", "1", "--out", str(work / "out")]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(code), "DEVAGENT_CACHE_DIR": str(work / "cache")}
@@ -262,43 +266,60 @@ def edit_one_module(repo: Path, round_: int) -> None:
     )
 
 
-SolveRow = dict[str, float | None]
-"""case -> seconds (None: does not apply)."""
+ENTRY = (
+    "import importlib, importlib.util, sys\n"
+    "name = 'devagent.entry' if importlib.util.find_spec('devagent.entry') else 'devagent.cli'\n"
+    "sys.exit(importlib.import_module(name).main())"
+)
+"""What the `devagent` console script runs: `devagent.entry:main` (which starts the SDK's import
+before the CLI loads), or `devagent.cli:main` in commits older than it."""
+
+SolveRow = dict[str, list[float] | None]
+"""case -> seconds of each round (None: does not apply)."""
 
 CASES = (
     "new repo, new image",
     "new repo, image cached",
-    "warm (best of 3)",
-    "one-file change (best of 3)",
+    "warm",
+    "one-file change",
 )
 
 
 def measure_solve(
-    server: FirstCallServer, code: Path, source: Path, work: Path, label: str, manifests: bool
-) -> SolveRow:
-    """The four cases for one code version on a copy of `source`. With manifests, the copy's
-    manifests are made new first, so its images are built from nothing (the deps layer too)."""
-    row: SolveRow = {}
-    repo = work / "repo"
-    shutil.copytree(source, repo, symlinks=True)
-    if manifests:
-        touch_manifest(repo, f"{label}-{time.time_ns()}")
-        commit_all(repo, "new manifests")
-        row[CASES[0]] = seconds_to_first_call(server, code, repo, work / "a")
-        shutil.rmtree(work / "a" / "cache")  # the next case is a new repo whose image exists
-    else:
-        row[CASES[0]] = None
-    second = work / "repo2"
-    shutil.copytree(repo, second, symlinks=True)
-    row[CASES[1]] = seconds_to_first_call(server, code, second, work / "b")
-    row[CASES[2]] = min(seconds_to_first_call(server, code, second, work / "b") for _ in range(3))
-    changed = []
-    for round_ in range(3):
-        edit_one_module(second, round_)
-        commit_all(second, f"one file {round_}")
-        changed.append(seconds_to_first_call(server, code, second, work / "b"))
-    row[CASES[3]] = min(changed)
-    return row
+    server: FirstCallServer, codes: dict[str, Path], source: Path, work: Path, args: Namespace
+) -> dict[str, SolveRow]:
+    """The four cases for each code version (label -> code) on its own copy of `source`; the
+    warm and one-file-change runs alternate between the versions, round by round, so that a
+    busy machine weighs on both alike. With a `manifests` source, each copy's manifests are
+    made new first, so its images are built from nothing (the deps layer too)."""
+    rows: dict[str, SolveRow] = {label: {} for label in codes}
+
+    def run(label: str, repo: Path, case: str) -> float:
+        return seconds_to_first_call(server, codes[label], repo, work / f"{label}-{case}")
+
+    kept = {}
+    for label in codes:
+        repo = work / f"{label}-repo"
+        shutil.copytree(source, repo, symlinks=True)
+        rows[label][CASES[0]] = None
+        if args.manifests:
+            touch_manifest(repo, f"{label}-{time.time_ns()}")
+            commit_all(repo, "new manifests")
+            rows[label][CASES[0]] = [run(label, repo, "a")]
+            shutil.rmtree(work / f"{label}-a" / "cache")  # next: a new repo whose image exists
+        kept[label] = work / f"{label}-repo2"
+        shutil.copytree(repo, kept[label], symlinks=True)
+        rows[label][CASES[1]] = [run(label, kept[label], "b")]
+        rows[label][CASES[2]], rows[label][CASES[3]] = [], []
+    for _ in range(args.rounds):
+        for label in codes:
+            rows[label][CASES[2]].append(run(label, kept[label], "b"))  # type: ignore[union-attr]
+    for round_ in range(args.rounds):
+        for label in codes:
+            edit_one_module(kept[label], round_)
+            commit_all(kept[label], f"one file {round_}")
+            rows[label][CASES[3]].append(run(label, kept[label], "b"))  # type: ignore[union-attr]
+    return rows
 
 
 def floor_seconds() -> float:
@@ -315,14 +336,18 @@ def solve_table(args: argparse.Namespace, work: Path) -> None:
     """Time to the first model call, before (the baseline commit) and after (this checkout)."""
     from devagent.bench.realtask import load_real_task
 
-    task = load_real_task(ROOT / "tasks" / "real" / f"{args.real_task}.toml")
-    repos = [
-        (f"synthetic {args.packages * args.modules} files",
-         git_repo(work / "src-synthetic", args.packages, args.modules), False),
-        (f"Django {args.django}", sdist_repo(work / "src-django", "django", args.django), True),
-        (f"{task.project} {task.base_version} (tasks/real)",
-         sdist_repo(work / "src-real", task.project, task.base_version), True),
-    ]  # fmt: skip
+    wanted = set(args.repos.split(","))
+    repos = []
+    if "synthetic" in wanted:
+        synthetic = git_repo(work / "src-synthetic", args.packages, args.modules)
+        repos.append((f"synthetic {args.packages * args.modules} files", synthetic, False))
+    if "django" in wanted:
+        django = sdist_repo(work / "src-django", "django", args.django)
+        repos.append((f"Django {args.django}", django, True))
+    if "real" in wanted:
+        task = load_real_task(ROOT / "tasks" / "real" / f"{args.real_task}.toml")
+        real = sdist_repo(work / "src-real", task.project, task.base_version)
+        repos.append((f"{task.project} {task.base_version} (tasks/real)", real, True))
     before = export_baseline(args.solve_baseline, work / "before-code")
     server = FirstCallServer()
     threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -331,9 +356,11 @@ def solve_table(args: argparse.Namespace, work: Path) -> None:
         for name, source, manifests in repos:
             print(f"  measuring {name} ...", file=sys.stderr, flush=True)
             slug = name.split()[0].lower()
-            old = measure_solve(server, before, source, work / f"old-{slug}", "old", manifests)
-            new = measure_solve(server, ROOT, source, work / f"new-{slug}", "new", manifests)
-            rows.append((name, old, new))
+            case = Namespace(rounds=args.rounds, manifests=manifests)
+            measured = measure_solve(
+                server, {"old": before, "new": ROOT}, source, work / slug, case
+            )
+            rows.append((name, measured["old"], measured["new"]))
     finally:
         server.shutdown()
     floor = floor_seconds()
@@ -343,13 +370,22 @@ def solve_table(args: argparse.Namespace, work: Path) -> None:
     }
     print(f"\ndevagent solve to its first model call (s); before = {args.solve_baseline}, "
           f"after = this checkout; floor: docker run --rm base true = {floor:.2f} s")  # fmt: skip
-    print(f"  {'case':32}{'before':>9}{'after':>9}{'ratio':>8}")
+    print(f"  (warm and one-file change: min/median of {args.rounds} runs; ratio of medians)")
+    print(f"  {'case':26}{'before':>12}{'after':>12}{'ratio':>8}")
     for name, old, new in rows:
         print(f"{name} ({files[name]} files)")
         for case in CASES:
             o, n = old[case], new[case]
             if o is not None and n is not None:
-                print(f"  {case:32}{o:9.2f}{n:9.2f}{o / n:7.1f}x")
+                ratio = statistics.median(o) / statistics.median(n)
+                print(f"  {case:26}{spread(o):>12}{spread(n):>12}{ratio:7.1f}x")
+
+
+def spread(seconds: list[float]) -> str:
+    """One run's seconds, or the min/median of several."""
+    if len(seconds) == 1:
+        return f"{seconds[0]:.2f}"
+    return f"{min(seconds):.2f}/{statistics.median(seconds):.2f}"
 
 
 def main() -> None:
@@ -374,6 +410,13 @@ def main() -> None:
     parser.add_argument("--django", default="5.1.4", help="Django release for --solve")
     parser.add_argument("--real-task", default="attrs-field-transformer-generator")
     parser.add_argument("--no-map", action="store_true", help="skip the repo-map table")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="--solve: runs of the warm and one-file cases"
+    )
+    parser.add_argument(
+        "--repos", default="synthetic,django,real",
+        help="--solve: which of synthetic, django, real to measure (comma-separated)",
+    )  # fmt: skip
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="firstcall-bench-") as tmp:
         work = Path(tmp)

@@ -96,10 +96,38 @@ def test_global_flags_are_taken_anywhere_before_a_double_dash():
 
 
 def test_the_provider_sdk_is_guessed_for_runs_that_call_a_model():
-    from devagent.cli import sdk_for
+    from devagent.entry import sdk_for
 
     assert sdk_for(["solve", "i.md", "--model", "openai:gpt-4o"], {}) == "openai"
     assert sdk_for(["solve", "i.md", "--model", "anthropic:claude"], {}) == "anthropic"
     assert sdk_for(["solve", "i.md"], {"ANTHROPIC_API_KEY": "k"}) == "anthropic"
     assert sdk_for(["solve", "i.md", "--model", "scripted:x.yaml"], {}) is None
     assert sdk_for(["doctor"], {}) is None
+
+
+def test_the_console_script_runs_the_cli():
+    done = subprocess.run(
+        [sys.executable, "-m", "devagent.entry", "--version"],
+        capture_output=True, text=True, check=False, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("devagent ")
+
+
+def test_the_sdk_a_run_needs_is_imported_in_the_background():
+    from devagent.entry import prefetch_sdk
+
+    script = (
+        "import sys, time\n"
+        "from devagent.entry import prefetch_sdk\n"
+        "assert prefetch_sdk(['solve', 'i.md', '--model', 'openai:m'], {}) == 'openai'\n"
+        "deadline = time.monotonic() + 60\n"
+        "while 'openai._client' not in sys.modules and time.monotonic() < deadline:\n"
+        "    time.sleep(0.01)\n"
+        "print('openai._client' in sys.modules)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=90
+    )
+    assert done.stdout.strip() == "True", done.stderr
+    assert prefetch_sdk(["doctor"], {}) is None

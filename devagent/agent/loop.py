@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Iterator, Mapping
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import replace
 from functools import partial
@@ -34,6 +35,7 @@ from devagent.agent.stuck import Detection, StuckDetector, digest
 from devagent.agent.submit import submit_tool
 from devagent.agent.task import RunResult, Task
 from devagent.agent.testfiles import patch_paths
+from devagent.background import in_background
 from devagent.errors import DevagentError
 from devagent.llm.errors import ModelCancelledError, ModelDeadlineError
 from devagent.llm.limits import CallLimits
@@ -83,6 +85,8 @@ class Agent:
         it end by itself (a watcher stops its sandbox command) instead of raising into it."""
         self._children = itertools.count(1)
         self.stuck = StuckDetector(self.config.stuck)
+        self._start_patch: Future[str | None] | None = None
+        """The digest of the starting patch, being read (see `_take_start_patch`)."""
         self.instructions = RepoInstructions(self.io.workspace, self.config.instructions)
         self._seen: list[tuple[ToolCall, Observation]] = []
         """This step's calls and what they returned (redacted), for `_after_step`."""
@@ -160,8 +164,9 @@ class Agent:
 
     def _initial_context(self, task: Task) -> Context:
         child = bool(self.lineage)
-        if self.config.stuck.enabled:
-            self.stuck = StuckDetector(self.config.stuck, start_patch=self._patch_digest())
+        if self.config.stuck.enabled:  # its starting patch is read while the request is out
+            self.stuck = StuckDetector(self.config.stuck)
+            self._start_patch = in_background(self._patch_digest)
         root = self.instructions.root()
         if root is not None:
             self._record("instructions", **root.to_record())
@@ -188,6 +193,7 @@ class Agent:
             self._compact()
         self.ctx.command_timeout = self._time_capped(self.config.command_timeout)
         completion = self._complete()
+        self._take_start_patch()  # before any tool can change the tree
         self.steps += 1
         self.context.add_assistant(completion.message)
         self.received(completion.message)
@@ -356,6 +362,13 @@ class Agent:
         self.context.restart(text)
         self._record("note", text=text)
 
+    def _take_start_patch(self) -> None:
+        """Give the loop watch the patch the run started from, read on a daemon thread while
+        the first request was out (waits for it; later calls do nothing)."""
+        pending, self._start_patch = self._start_patch, None
+        if pending is not None:
+            self.stuck.start_at(pending.result())
+
     def _patch_digest(self) -> str | None:
         try:
             return digest(self.io.patch_fn())
@@ -462,6 +475,7 @@ class Agent:
         return best
 
     def _finish(self, stop: Exception, duration_s: float) -> RunResult:
+        self._take_start_patch()  # no git of it still running while the outputs are written
         status = stop.status if isinstance(stop, AgentStop) else "error"
         reason = str(stop) if isinstance(stop, AgentStop) else f"{type(stop).__name__}: {stop}"
         if not self.lineage and not self.io.stop.is_set():  # a person's stop: no more commands

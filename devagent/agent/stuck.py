@@ -131,6 +131,12 @@ class StuckDetector:
         self.detections: list[Detection] = []
         self._window = _Window(states=[start_patch] if start_patch is not None else [])
 
+    def start_at(self, start_patch: str | None) -> None:
+        """The digest of the workspace patch before the first step, when it is known only after
+        the detector was made (and before it is fed)."""
+        if start_patch is not None and not self._window.states:
+            self._window.states.append(start_patch)
+
     def feed(self, step: StepRecord) -> Detection | None:
         """Take the next step; the detection it completes (also kept in `detections`)."""
         if not self.config.enabled:

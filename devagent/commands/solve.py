@@ -11,6 +11,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -198,13 +199,13 @@ def execute(args: SolveCommand, console: Console) -> int:
     from devagent.commands.eventsresume import events_and_resume
     from devagent.commands.progress import SetupProgress
     from devagent.pipeline import SolveOptions, run_pipeline
-    from devagent.workspace import uncommitted_paths
     from sandbox.hostconfig import cached_host_config
 
     args, extra, console = events_and_resume(args, console, secrets_from_env())
     local_repo = Path(args.repo).resolve() if Path(args.repo).exists() else None
     check_request(args, local_repo)  # flags, budgets, branch names, --out: before any work
     deliver.check_flags(args, local_repo)
+    left_out = uncommitted_later(local_repo if not (args.include_dirty or extra.point) else None)
     settings = load_settings(
         {"model": args.model, "image": args.image, "network": args.network}, local_repo
     )
@@ -222,10 +223,9 @@ def execute(args: SolveCommand, console: Console) -> int:
     # pip and npm answer while the run clones (the images' keys need their configuration)
     host = in_background(cached_host_config, settings.cache_dir, environ=os.environ)
     issue_text, forge_issue = issue or read_issue(args.issue, args.github_api_url)
-    if local_repo is not None and not args.include_dirty and not extra.point:
-        notice = dirty_notice(uncommitted_paths(local_repo))
-        if notice:
-            Console(stderr=True, soft_wrap=True).print(f"[yellow]{notice}[/]")
+    notice = dirty_notice(left_out.result())
+    if notice:
+        Console(stderr=True, soft_wrap=True).print(f"[yellow]{notice}[/]")
     out = args.out or Path(tempfile.mkdtemp(prefix="devagent-run-"))
     stop = threading.Event()
     diagnostics = Console(
@@ -322,6 +322,18 @@ def recorded(args: SolveCommand, opts: SolveOptions, outcome: SolveOutcome) -> S
     )
     record_run(opts.cache_dir, entry)
     return outcome
+
+
+def uncommitted_later(local_repo: Path | None) -> Future[list[str]]:
+    """What the run leaves out of `local_repo` (`uncommitted_paths`), found on a daemon thread
+    while the settings, the issue and the model load; [] for no repository."""
+    if local_repo is None:
+        done: Future[list[str]] = Future()
+        done.set_result([])
+        return done
+    from devagent.workspace import uncommitted_paths
+
+    return in_background(uncommitted_paths, local_repo)
 
 
 def dirty_notice(left_out: list[str]) -> str:

@@ -137,6 +137,8 @@ def _build_anthropic(spec: str, config: ModelConfig, runtime: ModelRuntime) -> A
         timeout=config.timeout_s,
         max_retries=0,
     )
+    _ = client.messages  # what the first request would do otherwise: import the resource,
+    client.platform_headers()  # and read the platform for the headers (`uname -p`, libc)
     return AnthropicModel(spec, client, runtime, caching=config.prompt_caching)
 
 
@@ -159,6 +161,8 @@ def _build_openai(
     client = openai.OpenAI(
         api_key=key, base_url=base_url or OPENAI_BASE_URL, timeout=config.timeout_s, max_retries=0
     )
+    _ = client.chat.completions  # what the first request would do otherwise: import the
+    client.platform_headers()  # resource, and read the platform for the headers (`uname -p`)
     legacy = base_url is not None
     return OpenAIModel(spec, client, runtime, provider=provider, legacy_max_tokens=legacy)
 

@@ -9,7 +9,8 @@ import time
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from devagent.tools.base import Observation, Tool, ToolContext
 from devagent.tools.index import IndexStats, TagIndex, finish_in_background
@@ -21,6 +22,25 @@ MAP_VERSION = "2"
 """Part of every stored map's key: bump it when the ranking or the rendering changes."""
 CHARS_PER_TOKEN = 4
 """Budget estimate: about 4 characters per token for code and English (no tokenizer offline)."""
+
+
+class MapSource(Protocol):
+    """What a map reads: the tree and where its index is kept (a `ToolContext` is one; a map
+    made before the sandbox exists is given a `TreeSource`)."""
+
+    @property
+    def workspace(self) -> Path: ...
+
+    @property
+    def cache_dir(self) -> Path | None: ...
+
+
+@dataclass(frozen=True)
+class TreeSource:
+    """A tree to map, without a sandbox."""
+
+    workspace: Path
+    cache_dir: Path | None = None
 
 
 def estimate_tokens(text: str) -> int:
@@ -155,7 +175,7 @@ def build_map(
     return text, facts
 
 
-def scan_workspace(ctx: ToolContext) -> tuple[dict[str, FileTags], IndexStats]:
+def scan_workspace(ctx: MapSource) -> tuple[dict[str, FileTags], IndexStats]:
     """The tags of the workspace, through the on-disk cache when `ctx.cache_dir` is set."""
     with TagIndex(ctx.cache_dir) as index:
         return index.scan(ctx.workspace)
@@ -177,7 +197,7 @@ def _header(facts: dict[str, Any]) -> str:
 
 
 def map_workspace(
-    ctx: ToolContext, focus: str, max_tokens: int, time_limit_s: float | None = None
+    ctx: MapSource, focus: str, max_tokens: int, time_limit_s: float | None = None
 ) -> tuple[str, dict[str, Any]]:
     """The rendered map and its facts; an unchanged workspace reuses the stored map. A changed
     one re-parses only the files whose content changed (tags are cached by content hash) and
@@ -218,7 +238,7 @@ def repo_map(args: dict[str, Any], ctx: ToolContext) -> Observation:
 
 
 def render_map(
-    ctx: ToolContext, focus: str, max_tokens: int, time_limit_s: float | None = None
+    ctx: MapSource, focus: str, max_tokens: int, time_limit_s: float | None = None
 ) -> Observation:
     """The map as the model sees it (header, entries, what is left out); see `map_workspace`."""
     text, facts = map_workspace(ctx, focus, max_tokens, time_limit_s)

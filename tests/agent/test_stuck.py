@@ -185,3 +185,16 @@ def test_step_records_from_the_loops_calls() -> None:
     assert may_change_files(seen)
     view = ToolCall("5", "view", {"path": "x"})
     assert not may_change_files([(view, Observation("x"))])
+
+
+def test_a_start_known_after_the_detector_was_made_counts_like_one_given_at_once() -> None:
+    late = StuckDetector(StuckConfig(undone_edits=2))
+    late.start_at(BASE)
+    late.start_at("ignored: the start is given once")
+    states = ["p1", BASE, "p2", "p3", "p2"]
+    found = [
+        late.feed(StepRecord((act("edit", str(i), f"edited {i}"),), s))
+        for i, s in enumerate(states)
+    ]
+    assert found[:4] == [None] * 4
+    assert found[4] is not None and (found[4].pattern, found[4].count) == ("undone_edits", 2)

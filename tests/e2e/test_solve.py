@@ -34,6 +34,20 @@ def test_solved_run_writes_outputs_and_leaves_the_repo_untouched(solve, buggy_re
     assert git(buggy_repo, "status", "--porcelain") == ""
 
 
+def test_the_map_made_while_the_sandbox_starts_is_in_the_first_request(solve, tmp_path):
+    """The repo map is made in the background while the image is chosen and the container
+    starts; environment.json is written in the background too. Both still arrive."""
+    out = tmp_path / "out"
+    result = solve(FIX, *BASE, "--out", str(out), "--json")
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in (out / "trajectory.jsonl").read_text().splitlines()]
+    first = next(r for r in records if r["type"] == "request")
+    assert "Repository map" in first["messages"][1]["content"]
+    assert "calc.py" in first["messages"][1]["content"]
+    environment = json.loads((out / "environment.json").read_text())
+    assert environment["image"] == "devagent/base:latest"
+
+
 def test_run_that_never_fixes_ends_budget_exhausted_with_exit_1(solve, tmp_path):
     idle = [
         {"content": "Looking.", "tool_calls": [{"name": "run", "arguments": {"command": "ls"}}]}

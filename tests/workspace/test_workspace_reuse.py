@@ -175,3 +175,55 @@ def test_slots_unused_for_weeks_are_pruned_and_a_held_one_is_not(make_repo, tmp_
     assert prune_stale(cache, now=time.time()) == []  # used just now
     assert prune_stale(cache, now=later) == [old]
     assert not old.exists()
+
+
+def emptied(folder: Path, within_s: float = 30.0) -> bool:
+    """Whether `folder` is gone or empty, waiting up to `within_s` for a background deletion."""
+    deadline = time.monotonic() + within_s
+    while folder.exists() and any(folder.iterdir()):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_the_earlier_sandbox_git_is_taken_away_and_deleted_beside_the_slot(make_repo, tmp_path):
+    repo = make_repo(FILES)
+    first = Workspace.reuse(repo, tmp_path / "slot")
+    (first.tree / ".git" / "planted").write_text("from the earlier run\n")
+    cut_short = tmp_path / "slot.trash" / "left-by-a-killed-run"  # its deletion never ended
+    write(cut_short, {"objects/pack/old.pack": b"\0" * 10})
+    slot_files = sorted(p.name for p in first.root.iterdir())
+
+    second = Workspace.reuse(repo, tmp_path / "slot")
+
+    assert not (second.tree / ".git" / "planted").exists()
+    assert sandbox_git(second.tree, "status", "--porcelain").stdout == ""
+    assert emptied(tmp_path / "slot.trash")
+    assert sorted(p.name for p in second.root.iterdir()) == slot_files  # nothing added in it
+
+
+def test_a_pruned_slot_takes_its_trash_with_it(make_repo, tmp_path):
+    repo = make_repo(FILES)
+    cache = tmp_path / "cache"
+    with workspace_slot(cache, repo) as slot:
+        Workspace.reuse(repo, slot)
+    trash = slot.with_name(f"{slot.name}.trash")
+    write(trash, {"left/file": "x\n"})
+
+    assert prune_stale(cache, now=time.time() + STALE_AFTER_S + 60) == [slot]
+    assert not trash.exists()
+
+
+def test_a_run_on_the_same_start_gets_the_same_sandbox_repository(make_repo, tmp_path):
+    repo = make_repo(FILES)
+    head = git(repo, "rev-parse", "HEAD").strip()
+    Workspace.reuse(repo, tmp_path / "slot")
+    ws = Workspace.reuse(repo, tmp_path / "slot")
+
+    refs = sandbox_git(ws.tree, "for-each-ref", "--format=%(refname) %(objectname)").stdout
+    assert refs.splitlines() == [f"refs/heads/main {head}"]
+    assert sandbox_git(ws.tree, "symbolic-ref", "HEAD").stdout.strip() == "refs/heads/main"
+    assert sandbox_git(ws.tree, "reflog", "--all").stdout == ""
+    assert sandbox_git(ws.tree, "status", "--porcelain").stdout == ""
+    assert sandbox_git(ws.tree, "log", "--format=%H").stdout.split() == [head]
