@@ -9,6 +9,7 @@ responses become `ForgeError` (with the HTTP status when there was one).
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,9 @@ from devagent.forge.errors import ForgeError
 from devagent.forge.refs import IssueRef
 
 log = logging.getLogger(__name__)
+RESENDABLE = frozenset({"GET", "HEAD", "PUT", "DELETE"})
+"""Requests sent again when the connection drops (a POST or PATCH that may have landed never is)."""
+RESENT_TRIES = 3
 
 DEFAULT_API_URL = "https://api.github.com"
 _DRAFT_MUTATIONS = {
@@ -117,10 +121,17 @@ class GitHubClient:
         self.close()
 
     def _request(self, method: str, url: str, **kwargs: Any) -> Any:
-        try:
-            response = self._http.request(method, url.lstrip("/"), **kwargs)
-        except httpx2.HTTPError as exc:
-            raise ForgeError(f"could not reach GitHub at {self.api_url}: {exc}") from None
+        tries = RESENT_TRIES if method in RESENDABLE else 1
+        for attempt in range(tries):
+            try:
+                response = self._http.request(method, url.lstrip("/"), **kwargs)
+                break
+            except httpx2.TransportError as exc:  # a reset or dropped connection
+                if attempt + 1 == tries:
+                    raise ForgeError(f"could not reach GitHub at {self.api_url}: {exc}") from None
+                time.sleep(0.2 * (attempt + 1))
+            except httpx2.HTTPError as exc:
+                raise ForgeError(f"could not reach GitHub at {self.api_url}: {exc}") from None
         if response.status_code >= 400:
             message = _error_message(response)
             raise ForgeError(

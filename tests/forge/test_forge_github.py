@@ -149,3 +149,24 @@ def test_issue_as_task_text(github):
     assert text == (
         "# Parser drops ints\n\nSteps: ...\n\nLabels: bug, devagent\n\n(Issue acme/widgets#7)\n"
     )
+
+
+def test_a_read_that_resets_is_tried_again_for_a_get_but_not_for_a_post() -> None:
+    import httpx2
+
+    from devagent.forge.github import GitHubClient
+
+    seen: list[str] = []
+
+    def reset_once(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request.method)
+        if len(seen) == 1 or request.method == "POST":
+            raise httpx2.ReadError("[Errno 104] Connection reset by peer", request=request)
+        return httpx2.Response(200, json=[])
+
+    client = GitHubClient("http://gh.invalid", transport=httpx2.MockTransport(reset_once))
+    assert client.find_open_pr("acme", "widgets", "devagent/x") is None
+    assert seen == ["GET", "GET"]
+    with pytest.raises(ForgeError, match="could not reach GitHub"):
+        client._request("POST", "repos/acme/widgets/pulls", json={})
+    assert seen == ["GET", "GET", "POST"]  # a POST may have landed: never sent twice
