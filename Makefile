@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: setup venv docker hosttools browser testshells image images test demo lint bench perf clean
+.PHONY: setup venv docker hosttools browser testshells registry image images test demo lint bench perf clean
 
 setup: venv docker hosttools browser image
 
@@ -33,11 +33,14 @@ image: venv docker
 images: venv docker
 	$(BIN)/devagent images ensure --rebuild
 
-test: setup testshells
+test: setup testshells registry
 	$(BIN)/pytest
 
 testshells:
 	@bash images/ensure-test-shells.sh
+
+registry:
+	@bash images/ensure-registry.sh
 
 demo: setup
 	bash scripts/demo.sh

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from devagent.agent.budget import BudgetConfig
 from devagent.agent.config import AgentConfig
@@ -23,6 +23,7 @@ from devagent.errors import DevagentError
 from devagent.problems import Problem, dotted, key_line, located, problems, toml_position
 from devagent.tools.mcp.config import McpConfig
 from sandbox.envspec import EnvironmentSpec, EnvironmentSpecError, load_environment
+from sandbox.hostconfig import REGISTRY_ENV, check_registry
 
 log = logging.getLogger(__name__)
 
@@ -78,9 +79,18 @@ class Settings(BaseModel):
     """Your hooks (`[[hooks.PreToolUse]]` tables, or `file` = a hooks.json); they run in the
     sandbox unless one says `where = "host"` (never in `devagent ci`). A repository's hooks
     come only from its .devagent/hooks.json and run only in the sandbox."""
+    registry: str | None = None
+    """HOST:PORT of your private image registry: env images are pulled from it instead of built,
+    and pushed to it after a build ($DEVAGENT_REGISTRY; see README, "Many machines")."""
     environment: EnvironmentSpec = Field(default_factory=EnvironmentSpec)
     """How the sandbox image is set up (the `[environment]` table; a repository may set it:
     its commands run at image build time, never with the agent's sandbox policy)."""
+
+    @field_validator("registry")
+    @classmethod
+    def _registry_address(cls, value: str | None) -> str | None:
+        """A registry address is HOST:PORT: nothing else reaches `docker pull`."""
+        return None if value is None else (check_registry(value) or None)
 
 
 ENV_KEYS = {
@@ -90,6 +100,7 @@ ENV_KEYS = {
     "DEVAGENT_TOOL_PROTOCOL": "tool_protocol",
     "DEVAGENT_IMAGE": "image",
     "DEVAGENT_CACHE_DIR": "cache_dir",
+    REGISTRY_ENV: "registry",
 }
 
 
@@ -261,3 +272,10 @@ def _has(values: Any, loc: tuple[str | int, ...]) -> bool:
             return False
         values = values[part]
     return True
+
+
+def host_environ(settings: Settings, env: Mapping[str, str]) -> dict[str, str]:
+    """The environment the host's image configuration is read with (`read_host_config`):
+    `env`, with the registry the settings chose (flags > environment > your config)."""
+    out = {k: v for k, v in env.items() if k != REGISTRY_ENV}
+    return {**out, REGISTRY_ENV: settings.registry} if settings.registry else out

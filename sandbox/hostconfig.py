@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
+import re
 import subprocess
 import sys
 import time
@@ -24,6 +26,23 @@ DEFAULT_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 _PIP_KEYS = {"index-url", "extra-index-url", "trusted-host", "cert"}
 
 
+REGISTRY_ENV = "DEVAGENT_REGISTRY"
+"""The variable `read_host_config` takes the registry from (HOST:PORT)."""
+_ADDRESS = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?$")
+
+
+def check_registry(text: str) -> str:
+    """`text` as a registry address (HOST or HOST:PORT, no scheme, no path); ValueError when it
+    is not one. Pure."""
+    value = text.strip()
+    if value and not _ADDRESS.match(value):
+        raise ValueError(
+            f"{text!r} is not a registry address: give HOST:PORT, e.g. 10.0.0.5:5000 "
+            "(no http://, no path)"
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class HostIndexConfig:
     """Where the host installs packages from. Safe to put in an image: holds no credentials."""
@@ -35,6 +54,9 @@ class HostIndexConfig:
     pip_trusted_hosts: tuple[str, ...] = ()
     npm_registry: str = ""
     ca_bundle: Path | None = None
+    image_registry: str = ""
+    """HOST:PORT of the operator's registry images are pulled from before a build and pushed to
+    after one ($DEVAGENT_REGISTRY); "" for none. Never part of an image or of its hash."""
 
 
 def strip_credentials(url: str) -> str:
@@ -227,17 +249,20 @@ def read_host_config(
 ) -> HostIndexConfig:
     """Gather the host's apt, pip and npm configuration.
 
-    `environ` is the environment pip and npm run with, and the source of PIP_* variables; with
-    None they run with this process's environment and only pip's config files are read."""
+    `environ` is the environment pip and npm run with, and the source of PIP_* variables and of
+    the image registry ($DEVAGENT_REGISTRY); with None they run with this process's environment
+    and only pip's config files (and the registry variable) are read."""
     pip_text, npm_text = _outputs(
         [[*pip_command, "config", "list"], [*npm_command, "config", "get", "registry"]], environ
     )
     npm_text = npm_text.strip()
-    return build_host_config(
+    config = build_host_config(
         apt_uris=read_apt_uris(apt_dir),
         pip_values=parse_pip_config(pip_text, environ),
         npm_registry=npm_text if npm_text != "undefined" else "",
     )
+    registry = (os.environ if environ is None else environ).get(REGISTRY_ENV, "")
+    return dataclasses.replace(config, image_registry=check_registry(registry))
 
 
 def describe(config: HostIndexConfig) -> str:
@@ -254,7 +279,9 @@ _CONFIG_FILES = (
     "/etc/pip.conf", "/etc/xdg/pip/pip.conf", "~/.pip/pip.conf", "~/.config/pip/pip.conf",
     "~/.npmrc", "/etc/npmrc", "/usr/etc/npmrc", "/usr/local/etc/npmrc",
 )  # fmt: skip
-_ENV_PREFIXES = ("PIP_", "NPM_CONFIG_", "npm_config_", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE")
+_ENV_PREFIXES = (
+    "PIP_", "NPM_CONFIG_", "npm_config_", "REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", REGISTRY_ENV,
+)  # fmt: skip
 
 
 def _sources_key(environ: Mapping[str, str], apt_dir: Path) -> str:

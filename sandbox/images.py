@@ -50,6 +50,7 @@ from sandbox.pyimage import (
 )
 from sandbox.pyimage import env_report as python_env_report
 from sandbox.pyversion import choose_python, python_hints
+from sandbox.registry import pull_shared, push_shared
 from sandbox.toolchain import (
     Toolchain,
     ToolchainKind,
@@ -141,11 +142,18 @@ def ensure_base_image(
     say = on_progress or _quiet
     tag = base_tag(suite)
     digest = base_recipe_hash(images_dir, suite)
+    host = host or _host_config_of_this_process()
+    registry = host.image_registry
+    # with a registry, its copy is every machine's base (env images are keyed by the base's id)
+    shared = None if rebuild else pull_shared(client, registry, tag, digest, say)
+    if shared:
+        return shared
     existing = None if rebuild else labelled_image(client, tag, digest)
     if existing:
         say(f"{tag} is up to date ({existing[:19]})")
+        if registry:
+            push_shared(client, registry, tag, digest, say)
         return existing
-    host = host or _host_config_of_this_process()
     say(f"building {tag} ({describe(host)})")
     base = _debian_base(client, host, say, images_dir, suite)
     # The recipe writes bookworm's apt sources; other suites keep those of their rootfs.
@@ -156,7 +164,9 @@ def ensure_base_image(
         "APT_SECURITY_MIRROR": host.apt_security_mirror if mirrors else "",
     }
     spec = BuildSpec(images_dir / "base", tag, buildargs, {HASH_LABEL: digest}, rebuild)
-    return run_build(client, spec, say)
+    image_id = run_build(client, spec, say)
+    push_shared(client, registry, tag, digest, say)
+    return image_id
 
 
 def _debian_base(
@@ -315,12 +325,15 @@ def ensure_env_image(  # noqa: PLR0913 (the public interface, keyword-only)
         say(f"{tag} is up to date ({toolchain.name}: {', '.join(toolchain.manifests)})")
         mark_used(client, tag)
         return tag
+    if not rebuild and pull_shared(client, host.image_registry, tag, digest, say):
+        return tag
     say(f"building {tag} for {toolchain.name} ({', '.join(toolchain.manifests)})")
     with tempfile.TemporaryDirectory(prefix="devagent-env-") as context:
         write_context(Path(context), files)
         labels = {HASH_LABEL: digest, TOOLCHAIN_LABEL: toolchain.name}
         spec_ = BuildSpec(Path(context), tag, {"BASE": base_id}, labels, rebuild)
         run_build(client, spec_, say)
+    push_shared(client, host.image_registry, tag, digest, say)
     return tag
 
 

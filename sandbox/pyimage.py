@@ -42,6 +42,7 @@ from sandbox.imagebuild import (
 )
 from sandbox.imagestore import mark_used
 from sandbox.pyversion import Interpreter
+from sandbox.registry import pull_shared, push_shared
 from sandbox.toolchain import content_hash, detect_toolchain, manifest_parts
 
 DEPS_REPOSITORY = "devagent/envdeps"
@@ -204,6 +205,8 @@ def ensure_deps_image(client: docker.DockerClient, req: PythonEnvRequest, say: P
         say(f"{tag} is up to date (python {req.interpreter.minor}, {req.interpreter.suite})")
         mark_used(client, tag)
         return existing
+    if not req.rebuild and pull_shared(client, req.host.image_registry, tag, digest, say):
+        return tag
     dated = f", as of {req.exclude_newer[:10]}" if req.exclude_newer else ""
     say(f"building {tag}: dependencies on python {req.interpreter.minor}{dated}")
     labels = {
@@ -216,6 +219,7 @@ def ensure_deps_image(client: docker.DockerClient, req: PythonEnvRequest, say: P
         write_context(Path(context), files)
         spec = BuildSpec(Path(context), tag, {"BASE": req.base_id}, labels, req.rebuild)
         _build(client, spec, say, f"dependencies of {req.deps_repo}")
+    push_shared(client, req.host.image_registry, tag, digest, say)
     return tag
 
 
@@ -229,7 +233,10 @@ def ensure_python_env(client: docker.DockerClient, req: PythonEnvRequest, say: P
         [("tree", inputs.encode()), ("recipe", recipe), ("deps", deps_id.encode())]
     )
     tag = f"{ENV_REPOSITORY}:{digest[:16]}"
-    if req.rebuild or not labelled_image(client, tag, digest):
+    if not req.rebuild and labelled_image(client, tag, digest):
+        say(f"{tag} is up to date")
+        mark_used(client, tag)
+    elif req.rebuild or not pull_shared(client, req.host.image_registry, tag, digest, say):
         say(f"building {tag}: the project from {req.repo}")
         with tempfile.TemporaryDirectory(prefix="devagent-env-") as context:
             root = Path(context)
@@ -240,9 +247,7 @@ def ensure_python_env(client: docker.DockerClient, req: PythonEnvRequest, say: P
             labels = {HASH_LABEL: digest, "devagent.toolchain": "python"}
             spec = BuildSpec(root, tag, {"DEPS": deps_id}, labels, req.rebuild)
             _build(client, spec, say, f"environment of {req.repo}")
-    else:
-        say(f"{tag} is up to date")
-        mark_used(client, tag)
+        push_shared(client, req.host.image_registry, tag, digest, say)
     say(f"import check: {env_report(tag, client=client).get('import_check', '(none)')}")
     return tag
 

@@ -23,7 +23,7 @@ from devagent.chat.commands import CommandEnv
 from devagent.chat.repl import ChatRepl, line_history
 from devagent.chat.session import ChatSession
 from devagent.chat.store import SessionState, SessionStore, new_session_id
-from devagent.config import ChatConfig, Settings, load_settings
+from devagent.config import ChatConfig, Settings, host_environ, load_settings
 from devagent.delivery import user_git
 from devagent.llm import default_model_spec
 from devagent.llm.types import Message, Model
@@ -73,7 +73,7 @@ def _image(args: argparse.Namespace, settings: Settings, repo: Path, env: Mappin
     from sandbox.hostconfig import read_host_config
     from sandbox.images import ensure_env_image
 
-    host = read_host_config(environ=env)
+    host = read_host_config(environ=host_environ(settings, env))
     return ensure_env_image(repo, env=settings.environment, host=host)
 
 

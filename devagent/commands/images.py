@@ -65,10 +65,12 @@ def run(args: argparse.Namespace, console: Console, err_console: Console) -> int
     if args.images_command == "prune":
         return prune(args, console)
     from devagent.commands.progress import SetupProgress
+    from devagent.config import host_environ, load_settings
     from sandbox import images
     from sandbox.hostconfig import read_host_config
 
-    host = read_host_config(environ=os.environ)
+    settings = load_settings({}, None)
+    host = read_host_config(environ=host_environ(settings, os.environ))
     # one progress line (the step n/N of a build); every build line with --verbose
     with SetupProgress(err_console, verbose=getattr(args, "verbose", False)) as status:
         if args.images_command == "ensure":
@@ -76,8 +78,6 @@ def run(args: argparse.Namespace, console: Console, err_console: Console) -> int
             console.print(f"{BASE_IMAGE} ready ({image_id[:19]})")
         repo = args.repo if args.images_command == "ensure" else args.path
         if repo is not None:
-            from devagent.config import load_settings
-
             spec = load_settings({}, repo.resolve()).environment
             tag = images.ensure_env_image(
                 repo.resolve(), env=spec, host=host, rebuild=args.rebuild, on_progress=status

@@ -23,7 +23,7 @@ from devagent.commands import deliver
 from devagent.commands.flags import duration_text, epilog
 from devagent.commands.preflight import check_request
 from devagent.commands.solvecmd import SolveCommand
-from devagent.config import load_settings
+from devagent.config import host_environ, load_settings
 from devagent.errors import DevagentError
 from devagent.forge.refs import is_issue_ref
 from devagent.units import count, duration, usd
@@ -221,7 +221,9 @@ def execute(args: SolveCommand, console: Console) -> int:
         background=True,
     )
     # pip and npm answer while the run clones (the images' keys need their configuration)
-    host = in_background(cached_host_config, settings.cache_dir, environ=os.environ)
+    host = in_background(
+        cached_host_config, settings.cache_dir, environ=host_environ(settings, os.environ)
+    )
     issue_text, forge_issue = issue or read_issue(args.issue, args.github_api_url)
     notice = dirty_notice(left_out.result())
     if notice:
