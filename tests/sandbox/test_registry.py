@@ -52,7 +52,7 @@ def test_the_persons_config_sets_the_registry_and_the_environment_wins(tmp_path)
 
 def test_a_bad_registry_names_its_variable(tmp_path):
     env = {"HOME": str(tmp_path), "DEVAGENT_REGISTRY": "https://reg.example:5000"}
-    with pytest.raises(ConfigError, match="^DEVAGENT_REGISTRY: .*HOST:PORT"):
+    with pytest.raises(ConfigError, match=r"^DEVAGENT_REGISTRY: .*HOST:PORT"):
         load_settings({}, None, env)
 
 

@@ -3,6 +3,7 @@ daemon and Debian's docker-registry serving on 127.0.0.1 (dockerd trusts 127.0.0
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import socket
 import subprocess
@@ -110,10 +111,8 @@ def test_an_image_built_on_one_machine_is_pulled_instead_of_built_on_the_next(re
         assert pulled.labels["devagent.toolchain"] == "go"
         assert [t for t in pulled.tags if t.startswith(registry)] == []
     finally:
-        try:
+        with contextlib.suppress(docker.errors.ImageNotFound):
             client.images.remove(tag)
-        except docker.errors.ImageNotFound:
-            pass
         client.close()
 
 
