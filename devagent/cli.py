@@ -18,6 +18,7 @@ from devagent.commands import (
     bench,
     chat,
     ci,
+    cluster,
     completion,
     images,
     replay,
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_parser(sub)
     sessions.add_parser(sub)
     bench.add_parser(sub)
+    cluster.add_parser(sub)
     usage.add_parser(sub)
     config_command.add_parser(sub)
     completion.add_parser(sub)
@@ -175,6 +177,7 @@ HANDLERS = {
     "ci": lambda args: ci.run(args, console),
     "chat": chat.run,
     "bench": lambda args: bench.run(args, console),
+    "cluster": lambda args: cluster.run(args, console, err_console),
     "usage": lambda args: usage.run(args, console),
     "config": lambda args: config_command.run(args, console),
     "completion": lambda args: completion.run(args, build_parser()),

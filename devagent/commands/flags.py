@@ -17,6 +17,7 @@ environment variables:
   DEVAGENT_IMAGE       sandbox image instead of the repository's environment image
   DEVAGENT_CACHE_DIR   caches, kept workspaces, chat sessions (default ~/.cache/devagent)
   DEVAGENT_MAX_USD     the cost limit of a run
+  DEVAGENT_REGISTRY    HOST:PORT of your image registry: env images pulled, not rebuilt
   DEVAGENT_CONFIG      your config file (default ~/.config/devagent/config.toml)
   ANTHROPIC_API_KEY, OPENAI_API_KEY   provider keys
   GITHUB_TOKEN         for --pr and devagent ci"""
