@@ -101,18 +101,24 @@ def _install_hooks() -> None:
 
 
 def gc(client: docker.DockerClient, *, all_hosts: bool = False) -> list[str]:
-    """Remove sandbox containers whose creator process is gone. Returns their names."""
+    """Remove sandbox containers whose creator process is gone. Returns their names.
+
+    Reads the one listing (labels included) instead of inspecting each container, so that a
+    container another process removes meanwhile (a sandbox closing, another gc) is skipped."""
     host = socket.gethostname()
     removed = []
-    for container in client.containers.list(all=True, filters={"label": f"{LABEL}=1"}):
-        labels = container.labels
+    for container in client.api.containers(all=True, filters={"label": f"{LABEL}=1"}):
+        labels = container.get("Labels") or {}
         if labels.get("devagent.creator_host") != host and not all_hosts:
             continue
         if labels.get("devagent.creator_host") == host and creator_alive(labels):
             continue
         try:
-            container.remove(force=True)
-            removed.append(container.name)
+            client.api.remove_container(container["Id"], force=True)
         except docker.errors.NotFound:
             continue
+        except docker.errors.APIError as exc:  # already being removed by someone else
+            log.debug("could not remove %s: %s", container["Id"][:12], exc)
+            continue
+        removed.append(str((container.get("Names") or ["/" + container["Id"][:12]])[0]).lstrip("/"))
     return removed

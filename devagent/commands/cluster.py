@@ -126,19 +126,28 @@ def start(args: argparse.Namespace, state: Path, console: Console, err_console: 
     """`up --head` or `join`: check Docker and the base image, then start the node."""
     from devagent.cluster import ClusterError
     from devagent.cluster.node import NodePlan, start_node
-    from devagent.cluster.token import TOKEN_ENV, new_token, ray_auth_env, read_token, write_token
+    from devagent.cluster.token import (
+        TOKEN_ENV,
+        check_token,
+        new_token,
+        ray_auth_env,
+        read_token,
+        write_token,
+    )
 
     head = args.cluster_command == "up"
     if head and not args.head:
         raise ClusterError("`cluster up` starts a head node: add --head (other machines: join)")
+    given = os.environ.get(TOKEN_ENV, "").strip()
+    if not head and given:
+        check_token(given, where=TOKEN_ENV)  # the token is checked before anything starts
+    elif not head:
+        read_token(args.token_file or state / "token")
     cpus, sandboxes = _ready_machine(args, err_console)
-    if head:
-        token = write_token(state / "token", new_token())
-    elif os.environ.get(TOKEN_ENV):
-        token = write_token(state / "token", os.environ[TOKEN_ENV].strip())
+    if head or given:
+        token = write_token(state / "token", given if given and not head else new_token())
     else:
         token = args.token_file or state / "token"
-        read_token(token)
     plan = NodePlan(
         node_ip=args.ip or _local_ip("" if head else args.address),
         sandboxes=sandboxes,
