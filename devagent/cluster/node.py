@@ -55,7 +55,7 @@ class NodePlan:
     head_address: str = ""
     """HOST:PORT of the head to join; "" for the head itself."""
     port: int = HEAD_PORT
-    """The head's GCS port; 0 for free ports everywhere (tests)."""
+    """The head's GCS port; 0 for free ports everywhere (tests, several nodes on one machine)."""
     object_store_bytes: int | None = None
     dashboard: bool = False
     """Ray's dashboard on 127.0.0.1:8265 (reach it through an ssh tunnel)."""
@@ -108,6 +108,8 @@ class NodeRecord:
     head: bool
     temp_dir: str
     log: str
+    token: str = ""
+    """The token file the node's Ray processes read (for `status` on this machine)."""
 
     def alive(self) -> bool:
         return bool(self.start) and process_start_time(self.pid) == self.start
@@ -123,6 +125,7 @@ def read_record(state: Path) -> NodeRecord | None:
 def start_node(plan: NodePlan, state: Path, env: Mapping[str, str]) -> NodeRecord:
     """Start the node and wait until Ray says it runs; its record. `env` is the environment
     of every Ray process of the node (the token's path included, never the token)."""
+    token = env.get("RAY_AUTH_TOKEN_PATH", "")
     running = read_record(state)
     if running and running.alive():
         raise ClusterError(
@@ -143,9 +146,8 @@ def start_node(plan: NodePlan, state: Path, env: Mapping[str, str]) -> NodeRecor
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    record = NodeRecord(
-        proc.pid, process_start_time(proc.pid), "", plan.head, str(plan.temp_dir), str(log_path)
-    )
+    start = process_start_time(proc.pid)
+    record = NodeRecord(proc.pid, start, "", plan.head, str(plan.temp_dir), str(log_path), token)
     (state / RECORD).write_text(json.dumps(asdict(record)))
     address = _wait_ready(proc, address_file, log_path)
     record = NodeRecord(**{**asdict(record), "address": address})

@@ -16,6 +16,8 @@ from devagent.cluster import SANDBOX_RESOURCE, ClusterError
 log = logging.getLogger(__name__)
 
 IMAGES_TIMEOUT_S = 60.0
+HEAD_RESOURCE = "node:__internal_head__"
+"""The resource Ray gives its head node only."""
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,7 @@ class ClusterStatus:
         }
 
 
-def summary(
-    ray_nodes: list[dict[str, Any]], free: dict[str, dict[str, float]], head_ip: str
-) -> list[NodeStatus]:
+def summary(ray_nodes: list[dict[str, Any]], free: dict[str, dict[str, float]]) -> list[NodeStatus]:
     """Nodes from `ray.nodes()` and the free resources per node id. Pure."""
     out = []
     for node in ray_nodes:
@@ -73,7 +73,7 @@ def summary(
                 node_id=node_id,
                 address=address,
                 alive=alive,
-                head=bool(total.get("node:__internal_head__")) or address == head_ip,
+                head=bool(total.get(HEAD_RESOURCE)),
                 sandboxes_total=int(total.get(SANDBOX_RESOURCE, 0)),
                 sandboxes_free=int(available.get(SANDBOX_RESOURCE, 0)),
                 cpus=float(total.get("CPU", 0)),
@@ -96,7 +96,12 @@ def node_images() -> list[str]:
 
 def gather(address: str) -> ClusterStatus:
     """Connect to the cluster at `address` (HOST:PORT) and describe it; disconnects after."""
-    import ray
+    try:
+        import ray
+    except ImportError as exc:
+        raise ClusterError(
+            "Ray is not installed: pip install 'ray[default]' beside devagent"
+        ) from exc
 
     try:
         ray.init(address=address, logging_level=logging.WARNING, log_to_driver=False)
@@ -105,7 +110,7 @@ def gather(address: str) -> ClusterStatus:
     try:
         from ray._private.state import available_resources_per_node
 
-        nodes = summary(ray.nodes(), available_resources_per_node(), address.rpartition(":")[0])
+        nodes = summary(ray.nodes(), available_resources_per_node())
         return ClusterStatus(address, _with_images(nodes))
     finally:
         ray.shutdown()

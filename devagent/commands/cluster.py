@@ -59,6 +59,10 @@ def add_parser(sub: Any) -> None:
         help="the head's token file, copied here (default: the state folder's token; "
         "or set DEVAGENT_CLUSTER_TOKEN)",
     )  # fmt: skip
+    join.add_argument(
+        "--free-ports", action="store_true",
+        help="any free ports instead of the fixed ones (a second node on one machine, tests)",
+    )  # fmt: skip
     _node_flags(join)
     actions.add_parser("down", help="stop this machine's node")
     status = actions.add_parser("status", help="nodes, sandbox slots, images per node")
@@ -98,7 +102,7 @@ def status(args: argparse.Namespace, state: Path, console: Console) -> int:
     address = args.address or (record.address if record else "")
     if not address:
         raise ClusterError("no devagent node runs here: give --address HEAD:PORT")
-    token = state / "token"
+    token = Path(record.token) if record and record.token else state / "token"
     read_token(token)
     os.environ.update(ray_auth_env(token))  # before Ray is imported: the driver authenticates
     report = gather(address)
@@ -125,7 +129,7 @@ def status(args: argparse.Namespace, state: Path, console: Console) -> int:
 def start(args: argparse.Namespace, state: Path, console: Console, err_console: Console) -> int:
     """`up --head` or `join`: check Docker and the base image, then start the node."""
     from devagent.cluster import ClusterError
-    from devagent.cluster.node import NodePlan, start_node
+    from devagent.cluster.node import HEAD_PORT, NodePlan, start_node
     from devagent.cluster.token import (
         TOKEN_ENV,
         check_token,
@@ -154,7 +158,7 @@ def start(args: argparse.Namespace, state: Path, console: Console, err_console: 
         cpus=cpus,
         temp_dir=args.temp_dir,
         head_address="" if head else args.address,
-        port=args.port if head else 6379,
+        port=args.port if head else (0 if args.free_ports else HEAD_PORT),
         object_store_bytes=args.object_store_memory,
         dashboard=head and args.dashboard,
     )

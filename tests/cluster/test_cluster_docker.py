@@ -12,8 +12,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import docker
 import docker.errors
@@ -47,23 +48,39 @@ ray.get(hold.remote(sys.argv[2], sys.argv[3]))
 
 
 @pytest.fixture
-def node_env(tmp_path) -> Iterator[dict[str, str]]:
-    """The environment of the CLI (and of Ray's processes): our code first, our own state."""
-    ray_dir = Path(tempfile.mkdtemp(prefix="dr-", dir="/tmp"))  # Ray's socket paths stay short
-    (tmp_path / "config.toml").write_text("")
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "DEVAGENT_CACHE_DIR": str(tmp_path / "cache"),
-        "DEVAGENT_CONFIG": str(tmp_path / "config.toml"),
-        "RAY_TEMP": str(ray_dir),
-    }
-    yield env
-    state = tmp_path / "cache" / "cluster"
-    subprocess.run([*DEVAGENT, "cluster", "down"], env=env, capture_output=True, timeout=120)
-    record = read_record(state)
-    assert record is None or not record.alive(), "the node outlived `cluster down`"
-    shutil.rmtree(ray_dir, ignore_errors=True)
+def node_envs(tmp_path) -> Iterator[Callable[[str], dict[str, str]]]:
+    """Environments of the CLI (and of Ray's processes), one per node: our code first, its own
+    state and Ray folder. Every node made is stopped afterwards, and checked to be gone."""
+    made: list[dict[str, str]] = []
+
+    def make(name: str) -> dict[str, str]:
+        ray_dir = Path(tempfile.mkdtemp(prefix="dr-", dir="/tmp"))  # Ray's socket paths stay short
+        (tmp_path / "config.toml").write_text("")
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "DEVAGENT_CACHE_DIR": str(tmp_path / name),
+            "DEVAGENT_CONFIG": str(tmp_path / "config.toml"),
+            "RAY_TEMP": str(ray_dir),
+        }
+        env.pop("DEVAGENT_CLUSTER_TOKEN", None)
+        made.append(env)
+        return env
+
+    yield make
+    for env in reversed(made):
+        subprocess.run([*DEVAGENT, "cluster", "down"], env=env, capture_output=True, timeout=120)
+    for env in made:
+        record = read_record(Path(env["DEVAGENT_CACHE_DIR"]) / "cluster")
+        assert record is None or not record.alive(), "a node outlived `cluster down`"
+        shutil.rmtree(env["RAY_TEMP"], ignore_errors=True)
+
+
+def _up(env: dict[str, str]) -> None:
+    _devagent(
+        env, "cluster", "up", "--head", "--port", "0", "--sandboxes", "1",
+        "--temp-dir", env["RAY_TEMP"], "--object-store-memory", str(80 * 1024**2),
+    )  # fmt: skip
 
 
 def _devagent(env: dict[str, str], *args: str, timeout: float = 300) -> str:
@@ -83,14 +100,11 @@ def _wait_for(path: Path, proc: subprocess.Popen[str], seconds: float) -> str:
     return path.read_text()
 
 
-def test_up_status_a_task_down_and_gc(node_env, tmp_path):
-    env = node_env
-    state = tmp_path / "cache" / "cluster"
+def test_up_status_a_task_down_and_gc(node_envs, tmp_path):
+    env = node_envs("head")
+    state = tmp_path / "head" / "cluster"
     started = time.monotonic()
-    _devagent(
-        env, "cluster", "up", "--head", "--port", "0", "--sandboxes", "1",
-        "--temp-dir", env["RAY_TEMP"], "--object-store-memory", str(80 * 1024**2),
-    )  # fmt: skip
+    _up(env)
     up_s = time.monotonic() - started
     token = state / "token"
     assert stat.S_IMODE(token.stat().st_mode) == 0o600
@@ -138,3 +152,43 @@ def test_up_status_a_task_down_and_gc(node_env, tmp_path):
                 client.api.remove_container(container_id, force=True)
         client.close()
     print(f"cluster up {up_s:.1f}s, status {status_s:.1f}s, down {down_s:.1f}s")
+
+
+def _status(env: dict[str, str]) -> dict[str, Any]:
+    return dict(json.loads(_devagent(env, "cluster", "status", "--json")))
+
+
+def test_a_node_joins_with_the_token_from_its_environment_and_is_seen_dead_after_down(
+    node_envs, tmp_path
+):
+    head = node_envs("head")
+    _up(head)
+    record = read_record(tmp_path / "head" / "cluster")
+    assert record is not None
+    other = node_envs("other")
+    other["DEVAGENT_CLUSTER_TOKEN"] = (tmp_path / "head" / "cluster" / "token").read_text()
+    _devagent(
+        other, "cluster", "join", record.address, "--free-ports", "--sandboxes", "2",
+        "--temp-dir", other["RAY_TEMP"], "--object-store-memory", str(80 * 1024**2),
+    )  # fmt: skip
+    token = tmp_path / "other" / "cluster" / "token"
+    assert stat.S_IMODE(token.stat().st_mode) == 0o600
+    assert token.read_text() not in (tmp_path / "other" / "cluster" / "ray.log").read_text()
+
+    report = _status(head)
+    assert [(n["head"], n["alive"], n["sandboxes_total"]) for n in report["nodes"]] == [
+        (True, True, 1),
+        (False, True, 2),
+    ]
+    assert report["sandboxes_free"] == 3
+    assert all("devagent/base:latest" in n["images"] for n in report["nodes"])
+
+    _devagent(other, "cluster", "down")
+    deadline = time.monotonic() + 120
+    while True:
+        report = _status(head)
+        if [n["alive"] for n in report["nodes"]] == [True, False]:
+            break
+        assert time.monotonic() < deadline, report
+        time.sleep(1)
+    assert report["sandboxes_total"] == 1

@@ -108,11 +108,11 @@ def test_status_counts_the_slots_of_live_nodes_only():
         {
             "NodeID": "b",
             "Alive": False,
-            "NodeManagerAddress": "10.0.0.6",
+            "NodeManagerAddress": "10.0.0.5",  # a second node on the same machine
             "Resources": {"CPU": 2.0, "devagent_sandbox": 2.0},
         },
     ]
-    found = summary(nodes, {"a": {"devagent_sandbox": 1.0}, "b": {"devagent_sandbox": 2.0}}, "")
+    found = summary(nodes, {"a": {"devagent_sandbox": 1.0}, "b": {"devagent_sandbox": 2.0}})
     report = ClusterStatus("10.0.0.5:6379", found)
     assert [(n.node_id, n.head, n.alive, n.sandboxes_free) for n in found] == [
         ("a", True, True, 1),
