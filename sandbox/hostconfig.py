@@ -43,6 +43,11 @@ def check_registry(text: str) -> str:
     return value
 
 
+def image_registry(environ: Mapping[str, str] | None = None) -> str:
+    """$DEVAGENT_REGISTRY of `environ` (this process's environment when None), checked."""
+    return check_registry((os.environ if environ is None else environ).get(REGISTRY_ENV, ""))
+
+
 @dataclass(frozen=True)
 class HostIndexConfig:
     """Where the host installs packages from. Safe to put in an image: holds no credentials."""
@@ -261,8 +266,7 @@ def read_host_config(
         pip_values=parse_pip_config(pip_text, environ),
         npm_registry=npm_text if npm_text != "undefined" else "",
     )
-    registry = (os.environ if environ is None else environ).get(REGISTRY_ENV, "")
-    return dataclasses.replace(config, image_registry=check_registry(registry))
+    return dataclasses.replace(config, image_registry=image_registry(environ))
 
 
 def describe(config: HostIndexConfig) -> str:

@@ -28,6 +28,7 @@ from sandbox.hostconfig import (
     HostIndexConfig,
     describe,
     host_context_files,
+    image_registry,
     read_host_config,
 )
 from sandbox.imagebuild import (
@@ -133,7 +134,8 @@ def ensure_base_image(
 
     `host` defaults to this host's configuration (apt mirror for the build and the bootstrap).
     `rebuild` rebuilds the base image without the layer cache; a cached offline rootfs is still
-    reused."""
+    reused. With a registry (`host.image_registry`, else $DEVAGENT_REGISTRY) the registry's copy
+    is the base when it has one; otherwise the local one is pushed there."""
     if suite not in SUITES:
         raise ImageBuildError(
             f"unknown Debian suite {suite!r} (known: {', '.join(SUITES)})", step="base image"
@@ -142,8 +144,7 @@ def ensure_base_image(
     say = on_progress or _quiet
     tag = base_tag(suite)
     digest = base_recipe_hash(images_dir, suite)
-    host = host or _host_config_of_this_process()
-    registry = host.image_registry
+    registry = host.image_registry if host else image_registry()
     # with a registry, its copy is every machine's base (env images are keyed by the base's id)
     shared = None if rebuild else pull_shared(client, registry, tag, digest, say)
     if shared:
@@ -154,6 +155,7 @@ def ensure_base_image(
         if registry:
             push_shared(client, registry, tag, digest, say)
         return existing
+    host = host or _host_config_of_this_process()
     say(f"building {tag} ({describe(host)})")
     base = _debian_base(client, host, say, images_dir, suite)
     # The recipe writes bookworm's apt sources; other suites keep those of their rootfs.

@@ -17,7 +17,7 @@ from devagent.commands.flags import epilog
 EXAMPLES = """
 devagent cluster up --head                         this machine is the head (port 6379)
 devagent cluster join 10.0.0.5:6379                another machine (its token file copied)
-DEVAGENT_CLUSTER_TOKEN=... devagent cluster join 10.0.0.5:6379
+devagent cluster join 10.0.0.5:6379 --token-file /run/secrets/devagent-token
 devagent cluster status --json                     nodes, free sandbox slots, images per node
 devagent bench --executor ray --address 10.0.0.5:6379 tasks/
 devagent cluster down                              stop this machine's node"""
