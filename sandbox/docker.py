@@ -13,6 +13,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Self
 
@@ -25,9 +26,12 @@ from sandbox.client import docker_client
 from sandbox.commands import CommandRunner
 from sandbox.config import SandboxConfig
 from sandbox.container import SandboxContainer
+from sandbox.egress import denial_note, parse_allowlist
+from sandbox.egressimage import ensure_egress_image
 from sandbox.errors import SandboxError, SandboxStartError
 from sandbox.files import copy_tree, tar_one_file, untar_one_file
 from sandbox.pipe import DockerPipe
+from sandbox.proxy import EgressProxy, EgressSpec
 from sandbox.shell import ShellClosed, sh_quote
 
 __all__ = ["DockerSandbox", "SandboxConfig"]
@@ -52,6 +56,7 @@ class DockerSandbox:
         self._runner: CommandRunner | None = None
         self._snapshots: dict[str, Path | None] = {}
         self._owned_dirs: list[Path] = []
+        self._proxy: EgressProxy | None = None
 
     @property
     def client(self) -> docker.DockerClient:
@@ -73,11 +78,18 @@ class DockerSandbox:
     def start(self) -> Self:
         if self._box is not None:
             return self
-        box = SandboxContainer(self.config, self.client, self.session_id)
-        box.create()
+        try:
+            box = self._container_behind_proxy() if self.config.network == "allow" else None
+            box = box or SandboxContainer(self.config, self.client, self.session_id)
+            box.create()
+        except BaseException:
+            self.close()
+            raise
         self._box = box
         try:
             box.start()
+            if self._proxy is not None:
+                self._proxy.wait_ready()
             self._runner = CommandRunner.open(box)
         except (docker.errors.APIError, ShellClosed, TimeoutError) as exc:
             self.close()
@@ -97,6 +109,9 @@ class DockerSandbox:
             except docker.errors.APIError:
                 log.debug("snapshot image %s already gone", image_id)
         self._snapshots.clear()
+        if self._proxy is not None:
+            self._proxy.close()
+            self._proxy = None
         for path in self._owned_dirs:
             shutil.rmtree(path, ignore_errors=True)
         self._owned_dirs.clear()
@@ -119,7 +134,32 @@ class DockerSandbox:
     ) -> ExecResult:
         if self._runner is None:
             raise SandboxError("sandbox not started; use `with DockerSandbox(...) as sb:`")
-        return self._runner.exec(command, timeout=timeout, cwd=cwd, env=env, session=session)
+        result = self._runner.exec(command, timeout=timeout, cwd=cwd, env=env, session=session)
+        if self._proxy is None:
+            return result
+        note = denial_note(self._proxy.poll(), self._allow_text())
+        return replace(result, output=f"{result.output}\n{note}") if note else result
+
+    def _allow_text(self) -> str:
+        return "allow:" + ",".join(self.config.allow)
+
+    def _container_behind_proxy(self) -> SandboxContainer:
+        """Start the egress proxy and its internal network; the container to join them, with
+        the variables that lead HTTP clients to the proxy."""
+        spec = EgressSpec(
+            rules=parse_allowlist(self._allow_text()),
+            allow_text=self._allow_text(),
+            image=ensure_egress_image(self.client),
+            log_path=self.config.egress_log,
+            labels=dict(self.config.labels),
+        )
+        self._proxy = EgressProxy(self.client, self.session_id, spec)
+        self._proxy.start()
+        env = {**self._proxy.env(), **self.config.env}
+        config = self.config.model_copy(update={"env": env})
+        return SandboxContainer(
+            config, self.client, self.session_id, network_name=self._proxy.network_name
+        )
 
     def interrupt(self) -> bool:
         """Stop the command running now, from another thread (Ctrl-C): its processes are killed

@@ -70,9 +70,10 @@ def unregister(container_id: str) -> None:
 
 
 def remove_all() -> None:
-    """Remove every sandbox this process still holds."""
+    """Remove every sandbox this process still holds, newest first (a sandbox before the
+    network it joined)."""
     with _lock:
-        removers = list(_live.values())
+        removers = list(reversed(_live.values()))
         _live.clear()
     for remove in removers:
         try:
@@ -100,19 +101,33 @@ def _install_hooks() -> None:
             signal.signal(sig, _on_signal)
 
 
+def _orphaned(labels: dict[str, str], host: str, all_hosts: bool) -> bool:
+    if labels.get("devagent.creator_host") != host:
+        return all_hosts
+    return not creator_alive(labels)
+
+
 def gc(client: docker.DockerClient, *, all_hosts: bool = False) -> list[str]:
-    """Remove sandbox containers whose creator process is gone. Returns their names."""
+    """Remove sandbox containers, then networks (an egress allowlist's), whose creator process
+    is gone. Returns their names."""
     host = socket.gethostname()
     removed = []
     for container in client.containers.list(all=True, filters={"label": f"{LABEL}=1"}):
-        labels = container.labels
-        if labels.get("devagent.creator_host") != host and not all_hosts:
-            continue
-        if labels.get("devagent.creator_host") == host and creator_alive(labels):
+        if not _orphaned(container.labels, host, all_hosts):
             continue
         try:
             container.remove(force=True)
             removed.append(container.name)
         except docker.errors.NotFound:
             continue
+    for network in client.networks.list(filters={"label": f"{LABEL}=1"}):
+        if not _orphaned(network.attrs.get("Labels") or {}, host, all_hosts):
+            continue
+        try:
+            network.remove()
+            removed.append(network.name)
+        except docker.errors.NotFound:
+            continue
+        except docker.errors.APIError as exc:
+            log.warning("could not remove network %s: %s", network.name, exc)
     return removed
