@@ -110,7 +110,7 @@ def parse_entry(entry: str) -> EgressRule:
         parts = urlsplit(text)
         return _host_rule(parts.hostname or "", parts.port, entry)
     host, sep, port_text = text.rpartition(":")
-    if not sep:
+    if not sep or text.count(":") > 1:  # none, or a bare IPv6 address
         return _host_rule(text, None, entry)
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise AllowlistError(f"{entry!r}: the port must be a number from 1 to 65535")

@@ -22,6 +22,7 @@ import docker.errors
 
 from sandbox import lifecycle
 from sandbox.egress import (
+    BLOCKED_NETWORKS,
     PROXY_PORT,
     EgressEvent,
     EgressRule,
@@ -43,9 +44,13 @@ _START = (
 )
 
 
+_BLOCKED = [ipaddress.ip_network(net) for net in BLOCKED_NETWORKS]
+
+
 def host_addresses(fib_trie: Path = Path("/proc/net/fib_trie")) -> list[str]:
     """This host's own IPv4 addresses outside the ranges refused anyway (e.g. a public eth0
-    address), read from the kernel's routing table; [] where it cannot be read."""
+    address), read from the kernel's routing table; [] where it cannot be read. (Where the
+    Docker daemon runs on another machine, that machine's addresses are not among them.)"""
     try:
         lines = fib_trie.read_text().splitlines()
     except OSError:
@@ -54,7 +59,8 @@ def host_addresses(fib_trie: Path = Path("/proc/net/fib_trie")) -> list[str]:
     for before, line in itertools.pairwise(lines):
         if "/32 host LOCAL" in line:
             address = before.strip().removeprefix("|-- ").strip()
-            if address not in found and not ipaddress.ip_address(address).is_private:
+            ip = ipaddress.ip_address(address)
+            if address not in found and not any(ip in net for net in _BLOCKED):
                 found.append(address)
     return found
 
