@@ -173,11 +173,12 @@ def squid_conf(
     *,
     client_network: str,
     blocked: Iterable[str] = (),
-    pages_dir: str = "/tmp/squid",
+    errors_dir: str = "/tmp/squid/errors",
 ) -> str:
     """squid.conf for one sandbox: clients from `client_network` only; a listed host and port
     is forwarded unless its resolved address is in `BLOCKED_NETWORKS` or `blocked` (the host's
-    own addresses); anything else is denied before any name is resolved."""
+    own addresses); anything else is denied before any name is resolved. `errors_dir` holds
+    squid's error templates and `deny_pages`."""
     lines = [
         f"http_port {PROXY_PORT}",
         f"acl sandbox src {client_network}",
@@ -198,8 +199,9 @@ def squid_conf(
         "http_access allow listed",
         "http_access deny all",
         # squid names the innermost ACL it checked last: every part of `listed` gets the page
-        f"deny_info {pages_dir}/ERR_NOT_LISTED listed " + " ".join(_parts(names)),
-        f"deny_info {pages_dir}/ERR_BLOCKED blocked",
+        "deny_info ERR_NOT_LISTED listed " + " ".join(_parts(names)),
+        "deny_info ERR_BLOCKED blocked",
+        f"error_directory {errors_dir}",  # squid's own pages and the two of `deny_pages`
         f"logformat devagent {LOG_FORMAT}",
         "access_log stdio:/dev/stdout devagent",
         "cache_log stdio:/dev/stderr",

@@ -107,12 +107,15 @@ def _orphaned(labels: dict[str, str], host: str, all_hosts: bool) -> bool:
     return not creator_alive(labels)
 
 
-def gc(client: docker.DockerClient, *, all_hosts: bool = False) -> list[str]:
+def gc(
+    client: docker.DockerClient, *, all_hosts: bool = False, session: str | None = None
+) -> list[str]:
     """Remove sandbox containers, then networks (an egress allowlist's), whose creator process
-    is gone. Returns their names."""
+    is gone (only `session`'s when given). Returns their names."""
     host = socket.gethostname()
     removed = []
-    for container in client.containers.list(all=True, filters={"label": f"{LABEL}=1"}):
+    labels = [f"{LABEL}=1"] + ([f"devagent.session={session}"] if session else [])
+    for container in client.containers.list(all=True, filters={"label": labels}):
         if not _orphaned(container.labels, host, all_hosts):
             continue
         try:
@@ -120,7 +123,7 @@ def gc(client: docker.DockerClient, *, all_hosts: bool = False) -> list[str]:
             removed.append(container.name)
         except docker.errors.NotFound:
             continue
-    for network in client.networks.list(filters={"label": f"{LABEL}=1"}):
+    for network in client.networks.list(filters={"label": labels}):
         if not _orphaned(network.attrs.get("Labels") or {}, host, all_hosts):
             continue
         try:
