@@ -2,7 +2,8 @@
 
 It puts together a `SandboxContainer` (the container's lifecycle) and, once that has started, a
 `CommandRunner` (session shell, one-shot commands, kills). The container is removed on `close()`,
-at exit, on SIGTERM, or by `lifecycle.gc()`.
+at exit, on SIGTERM, or by `lifecycle.gc()`. With `network='allow'` it joins an `EgressProxy`'s
+network, and a command's output says which destinations the proxy refused while it ran.
 """
 
 from __future__ import annotations
@@ -79,11 +80,13 @@ class DockerSandbox:
         if self._box is not None:
             return self
         try:
-            box = self._container_behind_proxy() if self.config.network == "allow" else None
-            box = box or SandboxContainer(self.config, self.client, self.session_id)
+            if self.config.network == "allow":
+                box = self._container_behind_proxy()
+            else:
+                box = SandboxContainer(self.config, self.client, self.session_id)
             box.create()
         except BaseException:
-            self.close()
+            self.close()  # the proxy and its network, when they were made
             raise
         self._box = box
         try:
@@ -91,6 +94,9 @@ class DockerSandbox:
             if self._proxy is not None:
                 self._proxy.wait_ready()
             self._runner = CommandRunner.open(box)
+        except SandboxStartError:
+            self.close()
+            raise
         except (docker.errors.APIError, ShellClosed, TimeoutError) as exc:
             self.close()
             raise SandboxStartError(f"sandbox did not start: {exc}") from exc
@@ -155,7 +161,7 @@ class DockerSandbox:
         )
         self._proxy = EgressProxy(self.client, self.session_id, spec)
         self._proxy.start()
-        env = {**self._proxy.env(), **self.config.env}
+        env = {**self.config.env, **self._proxy.env()}
         config = self.config.model_copy(update={"env": env})
         return SandboxContainer(
             config, self.client, self.session_id, network_name=self._proxy.network_name

@@ -23,6 +23,7 @@ import pytest
 from sandbox.config import SandboxConfig
 from sandbox.docker import DockerSandbox
 from sandbox.egress import registry_rules
+from sandbox.errors import SandboxStartError
 from sandbox.hostconfig import DEFAULT_CA_BUNDLE, read_host_config
 from sandbox.lifecycle import gc
 from sandbox.proxy import host_addresses
@@ -209,6 +210,14 @@ def test_closing_removes_the_proxy_and_the_network(docker_client, tmp_path):
     sb.close()
     assert docker_client.containers.list(all=True, filters={"label": label}) == []
     assert docker_client.networks.list(filters={"label": label}) == []
+
+
+def test_a_sandbox_that_cannot_start_leaves_no_proxy_or_network(docker_client):
+    config = SandboxConfig(image="devagent/no-such-image:x", network="allow", allow=("pypi.org",))
+    sb = DockerSandbox(config, client=docker_client)
+    with pytest.raises(SandboxStartError, match="not found"):
+        sb.start()
+    assert _left(docker_client, sb.session_id) == []
 
 
 _HOLDER = """
