@@ -4,6 +4,7 @@ configuration (the sandbox environment is set here and nowhere else)."""
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,6 +14,14 @@ from devagent.config import Settings
 from devagent.llm.factory import build_model, default_model_spec, model_config_from_env
 from devagent.llm.types import Model
 from sandbox.config import SandboxConfig
+from sandbox.egress import (
+    EgressRule,
+    is_allowlist,
+    needs_registries,
+    parse_allowlist,
+    registry_rules,
+)
+from sandbox.hostconfig import read_host_config
 
 SANDBOX_ENV = {"PYTHONDONTWRITEBYTECODE": "1"}
 """In every sandbox. No bytecode caches: an edit within the same second and of the same size as
@@ -59,18 +68,36 @@ def model_named(
     return build_model(spec, model_config_from_env(env, **overrides), background=background)
 
 
+@functools.lru_cache(maxsize=1)
+def _host_registries() -> tuple[EgressRule, ...]:
+    return registry_rules(read_host_config(environ=os.environ))
+
+
+def network_fields(network: bool | str) -> dict[str, Any]:
+    """SandboxConfig's `network` and `allow` for a network setting (`allow:LIST` with its
+    `registries` preset read from the host's pip and npm configuration)."""
+    if isinstance(network, str) and is_allowlist(network):
+        registries = _host_registries() if needs_registries(network) else ()
+        allow = tuple(str(rule) for rule in parse_allowlist(network, registries))
+        return {"network": "allow", "allow": allow}
+    return {"network": "bridge" if network else "none"}
+
+
 def sandbox_config(
     image: str,
     workspace: Path | None,
     *,
-    network: bool = False,
+    network: bool | str = False,
     env: Mapping[str, str] | None = None,
+    egress_log: Path | None = None,
 ) -> SandboxConfig:
-    """A sandbox on `image` mounting `workspace`, offline unless `network`, with `env` (e.g. the
-    repository's [environment] variables) and `SANDBOX_ENV` over it."""
+    """A sandbox on `image` mounting `workspace`, offline unless `network` (True, or an
+    `allow:LIST` whose connections go to `egress_log`), with `env` (e.g. the repository's
+    [environment] variables) and `SANDBOX_ENV` over it."""
     return SandboxConfig(
         image=image,
         workspace=workspace,
-        network="bridge" if network else "none",
         env={**(env or {}), **SANDBOX_ENV},
+        egress_log=egress_log,
+        **network_fields(network),
     )

@@ -12,9 +12,9 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from devagent.agent.budget import BudgetConfig
 from devagent.agent.config import AgentConfig
@@ -22,6 +22,7 @@ from devagent.agent.hooks import HooksConfig
 from devagent.errors import DevagentError
 from devagent.problems import Problem, dotted, key_line, located, problems, toml_position
 from devagent.tools.mcp.config import McpConfig
+from sandbox.egress import is_allowlist, parse_allowlist
 from sandbox.envspec import EnvironmentSpec, EnvironmentSpecError, load_environment
 from sandbox.hostconfig import REGISTRY_ENV, check_registry
 
@@ -30,6 +31,27 @@ log = logging.getLogger(__name__)
 
 class ConfigError(DevagentError):
     """A settings file or value is invalid."""
+
+
+def network_setting(value: bool | str) -> bool | str:
+    """The sandbox's network as a setting: False (none), True (the whole bridge network) or
+    `allow:LIST` (only LIST, through a proxy; its entries checked here). 'none' and 'bridge'
+    mean False and True."""
+    if isinstance(value, bool):
+        return value
+    word = value.strip()
+    if word.lower() in ("none", "off", "false"):
+        return False
+    if word.lower() in ("bridge", "on", "true"):
+        return True
+    if not is_allowlist(word):
+        raise ValueError(f"network must be true, false or allow:LIST, not {value!r}")
+    parse_allowlist(word)  # raises AllowlistError (a ValueError) naming a bad entry
+    return word
+
+
+NetworkSetting = Annotated[bool | str, AfterValidator(network_setting)]
+"""`network = true`, `false` or `"allow:registries,example.com:8443"`."""
 
 
 class ChatConfig(BaseModel):
@@ -46,8 +68,8 @@ class ChatConfig(BaseModel):
     max_output_tokens: int = 4096
     test_command: str | None = None
     """The tests `/test` runs (default: found in the repository)."""
-    network: bool = False
-    """Give the sandbox network access."""
+    network: NetworkSetting = False
+    """Give the sandbox network access: true, or `allow:LIST` (only those hosts)."""
 
 
 class Settings(BaseModel):
@@ -60,8 +82,9 @@ class Settings(BaseModel):
     tool_protocol: Literal["native", "text"] | None = None
     image: str | None = None
     """Sandbox image; default: the repo's environment image."""
-    network: bool = False
-    """Give the sandbox network access (off by default)."""
+    network: NetworkSetting = False
+    """Give the sandbox network access (off by default): true for all of it, or `allow:LIST`
+    for only the hosts listed (`host`, `host:port`, `*.domain`, the preset `registries`)."""
     test_commands: list[str] = Field(default_factory=list)
     """Goal checks: shell commands that must exit 0."""
     budget: BudgetConfig = Field(default_factory=BudgetConfig)

@@ -84,7 +84,8 @@ class SolveOptions:
     agent: AgentConfig = field(default_factory=AgentConfig)
     image: str | None = None
     """Sandbox image; None: the repo's environment image (built or reused)."""
-    network: bool = False
+    network: bool | str = False
+    """True: the whole network; `allow:LIST`: only LIST (connections logged to OUT/egress.jsonl)."""
     base: str | None = None
     include_dirty: bool = False
     secrets: Sequence[str] = ()
@@ -217,7 +218,15 @@ def run_pipeline(opts: SolveOptions) -> SolveOutcome:
     opts.out.mkdir(parents=True, exist_ok=True)
     spec = opts.environment or EnvironmentSpec()
     # A kept workspace's last image starts early, while the workspace is brought up to date.
-    start = SlotStart(sandbox_config(opts.image or "", None, network=opts.network, env=spec.env))
+    start = SlotStart(
+        sandbox_config(
+            opts.image or "",
+            None,
+            network=opts.network,
+            env=spec.env,
+            egress_log=opts.out / "egress.jsonl",
+        )
+    )
     try:
         return _run_in_workspace(opts, task, budget, spec, start)
     finally:
@@ -237,7 +246,13 @@ def _run_in_workspace(
         tree = TreeSource(ws.tree, opts.cache_dir)
         mapped = in_background(repo_map_for, task, tree, opts.repo_map_tokens)
         image = choose_image(opts, ws.tree, as_of=ws.base_date(), listing=ws.listing())
-        config = sandbox_config(image, ws.tree, network=opts.network, env=spec.env)
+        config = sandbox_config(
+            image,
+            ws.tree,
+            network=opts.network,
+            env=spec.env,
+            egress_log=opts.out / "egress.jsonl",
+        )
         opts.on_progress(f"starting the sandbox ({image})")
         sandbox = start.sandbox(config)
         with (

@@ -23,8 +23,14 @@ class SandboxConfig(BaseModel):
     """Image to run; its PATH and user home come with it."""
     workspace: Path | None = None
     """Host directory bind-mounted read-write at /workspace. None: an empty /workspace tmpfs."""
-    network: Literal["none", "bridge"] = "none"
-    """'none' unless the user asks for network."""
+    network: Literal["none", "bridge", "allow"] = "none"
+    """'none' unless the user asks for network; 'allow': only the `allow` destinations, through
+    a proxy on an internal network (sandbox.proxy)."""
+    allow: tuple[str, ...] = ()
+    """With network='allow': `host`, `host:port`, `*.domain` or IPv4 entries (presets expanded;
+    see sandbox.egress). Private, link-local and the host's addresses stay refused."""
+    egress_log: Path | None = None
+    """With network='allow': a JSONL file every connection the proxy saw is appended to."""
     user: str | None = None
     """'uid:gid' to run as. None: the workspace owner's ids, or 1000:1000 when that is root."""
     memory: str = "4g"

@@ -31,8 +31,17 @@ FALLBACK_UID = 1000
 class SandboxContainer:
     """A hardened container for one sandbox: create, start, revive, restart, remove."""
 
-    def __init__(self, config: SandboxConfig, client: docker.DockerClient, session_id: str) -> None:
+    def __init__(
+        self,
+        config: SandboxConfig,
+        client: docker.DockerClient,
+        session_id: str,
+        *,
+        network_name: str | None = None,
+    ) -> None:
         self.config = config
+        self.network_name = network_name
+        """The network joined instead of `config.network` (an egress allowlist's)."""
         self.client = client
         self.session_id = session_id
         self.user = ""
@@ -48,7 +57,7 @@ class SandboxContainer:
         """Create the container (not started yet) and register it for removal at exit."""
         self.user = self._resolve_user()
         try:
-            self.handle = self.client.containers.create(**self._create_kwargs())
+            self.handle = self.client.containers.create(**self._network_kwargs())
         except docker.errors.ImageNotFound as exc:
             raise SandboxStartError(
                 f"image {self.config.image!r} not found; build it with `devagent images ensure`"
@@ -59,6 +68,15 @@ class SandboxContainer:
 
     def start(self) -> None:
         self.handle.start()
+
+    def _network_kwargs(self) -> dict[str, Any]:
+        """`_create_kwargs` on `network_name` when one is given, where a name outside the
+        network fails at once (Docker's DNS there answers nothing else)."""
+        kwargs = self._create_kwargs()
+        if self.network_name is not None:
+            del kwargs["network_mode"]
+            kwargs |= {"network": self.network_name, "dns_opt": ["timeout:1", "attempts:1"]}
+        return kwargs
 
     def remove(self) -> None:
         """Remove the container (running or not) and forget it; a no-op when there is none."""

@@ -2,7 +2,8 @@
 
 It puts together a `SandboxContainer` (the container's lifecycle) and, once that has started, a
 `CommandRunner` (session shell, one-shot commands, kills). The container is removed on `close()`,
-at exit, on SIGTERM, or by `lifecycle.gc()`.
+at exit, on SIGTERM, or by `lifecycle.gc()`. With `network='allow'` it joins an `EgressProxy`'s
+network, and a command's output says which destinations the proxy refused while it ran.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Self
 
@@ -25,9 +27,12 @@ from sandbox.client import docker_client
 from sandbox.commands import CommandRunner
 from sandbox.config import SandboxConfig
 from sandbox.container import SandboxContainer
+from sandbox.egress import denial_note, parse_allowlist
+from sandbox.egressimage import ensure_egress_image
 from sandbox.errors import SandboxError, SandboxStartError
 from sandbox.files import copy_tree, tar_one_file, untar_one_file
 from sandbox.pipe import DockerPipe
+from sandbox.proxy import EgressProxy, EgressSpec
 from sandbox.shell import ShellClosed, sh_quote
 
 __all__ = ["DockerSandbox", "SandboxConfig"]
@@ -52,6 +57,7 @@ class DockerSandbox:
         self._runner: CommandRunner | None = None
         self._snapshots: dict[str, Path | None] = {}
         self._owned_dirs: list[Path] = []
+        self._proxy: EgressProxy | None = None
 
     @property
     def client(self) -> docker.DockerClient:
@@ -73,12 +79,24 @@ class DockerSandbox:
     def start(self) -> Self:
         if self._box is not None:
             return self
-        box = SandboxContainer(self.config, self.client, self.session_id)
-        box.create()
+        try:
+            if self.config.network == "allow":
+                box = self._container_behind_proxy()
+            else:
+                box = SandboxContainer(self.config, self.client, self.session_id)
+            box.create()
+        except BaseException:
+            self.close()  # the proxy and its network, when they were made
+            raise
         self._box = box
         try:
             box.start()
+            if self._proxy is not None:
+                self._proxy.wait_ready()
             self._runner = CommandRunner.open(box)
+        except SandboxStartError:
+            self.close()
+            raise
         except (docker.errors.APIError, ShellClosed, TimeoutError) as exc:
             self.close()
             raise SandboxStartError(f"sandbox did not start: {exc}") from exc
@@ -97,6 +115,9 @@ class DockerSandbox:
             except docker.errors.APIError:
                 log.debug("snapshot image %s already gone", image_id)
         self._snapshots.clear()
+        if self._proxy is not None:
+            self._proxy.close()
+            self._proxy = None
         for path in self._owned_dirs:
             shutil.rmtree(path, ignore_errors=True)
         self._owned_dirs.clear()
@@ -119,7 +140,32 @@ class DockerSandbox:
     ) -> ExecResult:
         if self._runner is None:
             raise SandboxError("sandbox not started; use `with DockerSandbox(...) as sb:`")
-        return self._runner.exec(command, timeout=timeout, cwd=cwd, env=env, session=session)
+        result = self._runner.exec(command, timeout=timeout, cwd=cwd, env=env, session=session)
+        if self._proxy is None:
+            return result
+        note = denial_note(self._proxy.poll(), self._allow_text())
+        return replace(result, output=f"{result.output}\n{note}") if note else result
+
+    def _allow_text(self) -> str:
+        return "allow:" + ",".join(self.config.allow)
+
+    def _container_behind_proxy(self) -> SandboxContainer:
+        """Start the egress proxy and its internal network; the container to join them, with
+        the variables that lead HTTP clients to the proxy."""
+        spec = EgressSpec(
+            rules=parse_allowlist(self._allow_text()),
+            allow_text=self._allow_text(),
+            image=ensure_egress_image(self.client),
+            log_path=self.config.egress_log,
+            labels=dict(self.config.labels),
+        )
+        self._proxy = EgressProxy(self.client, self.session_id, spec)
+        self._proxy.start()
+        env = {**self.config.env, **self._proxy.env()}
+        config = self.config.model_copy(update={"env": env})
+        return SandboxContainer(
+            config, self.client, self.session_id, network_name=self._proxy.network_name
+        )
 
     def interrupt(self) -> bool:
         """Stop the command running now, from another thread (Ctrl-C): its processes are killed

@@ -70,9 +70,10 @@ def unregister(container_id: str) -> None:
 
 
 def remove_all() -> None:
-    """Remove every sandbox this process still holds."""
+    """Remove every sandbox this process still holds, newest first (a sandbox before the
+    network it joined)."""
     with _lock:
-        removers = list(_live.values())
+        removers = list(reversed(_live.values()))
         _live.clear()
     for remove in removers:
         try:
@@ -100,18 +101,26 @@ def _install_hooks() -> None:
             signal.signal(sig, _on_signal)
 
 
-def gc(client: docker.DockerClient, *, all_hosts: bool = False) -> list[str]:
-    """Remove sandbox containers whose creator process is gone. Returns their names.
+def _orphaned(labels: dict[str, str], host: str, all_hosts: bool) -> bool:
+    if labels.get("devagent.creator_host") != host:
+        return all_hosts
+    return not creator_alive(labels)
 
-    Reads the one listing (labels included) instead of inspecting each container, so that a
-    container another process removes meanwhile (a sandbox closing, another gc) is skipped."""
+
+def gc(
+    client: docker.DockerClient, *, all_hosts: bool = False, session: str | None = None
+) -> list[str]:
+    """Remove sandbox containers, then networks (an egress allowlist's), whose creator process
+    is gone (only `session`'s when given). Returns their names.
+
+    Reads the one container listing (labels included) instead of inspecting each container, so
+    that a container another process removes meanwhile (a sandbox closing, another gc) is
+    skipped."""
     host = socket.gethostname()
     removed = []
-    for container in client.api.containers(all=True, filters={"label": f"{LABEL}=1"}):
-        labels = container.get("Labels") or {}
-        if labels.get("devagent.creator_host") != host and not all_hosts:
-            continue
-        if labels.get("devagent.creator_host") == host and creator_alive(labels):
+    labels = [f"{LABEL}=1"] + ([f"devagent.session={session}"] if session else [])
+    for container in client.api.containers(all=True, filters={"label": labels}):
+        if not _orphaned(container.get("Labels") or {}, host, all_hosts):
             continue
         try:
             client.api.remove_container(container["Id"], force=True)
@@ -121,4 +130,14 @@ def gc(client: docker.DockerClient, *, all_hosts: bool = False) -> list[str]:
             log.debug("could not remove %s: %s", container["Id"][:12], exc)
             continue
         removed.append(str((container.get("Names") or ["/" + container["Id"][:12]])[0]).lstrip("/"))
+    for network in client.networks.list(filters={"label": labels}):
+        if not _orphaned(network.attrs.get("Labels") or {}, host, all_hosts):
+            continue
+        try:
+            network.remove()
+            removed.append(network.name)
+        except docker.errors.NotFound:
+            continue
+        except docker.errors.APIError as exc:
+            log.warning("could not remove network %s: %s", network.name, exc)
     return removed

@@ -126,7 +126,11 @@ def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> ChatSetup:
     try:
         image = _image(args, settings, Path(state.repo), env)
         config = sandbox_config(
-            image, workspace.tree, network=network, env=settings.environment.env
+            image,
+            workspace.tree,
+            network=network,
+            env=settings.environment.env,
+            egress_log=store.path(state.id) / "egress.jsonl",
         )
         slot = SandboxSlot(config)
     except BaseException:

@@ -7,12 +7,13 @@ import os
 from pathlib import Path
 from typing import Any
 
-from devagent.commands.flags import deprecated, duration, epilog
+from devagent.commands.flags import add_network_flag, deprecated, duration, epilog
 
 EXAMPLES = """
 devagent chat --repo .                            a session on this repository
 devagent chat --test 'pytest -q' --max-usd 2      /test runs this; stop at $2
 devagent chat --command-timeout 10m --network     longer commands, network on
+devagent chat --network allow:registries          only the package indexes
 devagent sessions                                 saved sessions
 devagent chat --resume 20261125-164500-3fa2c1     continue one"""
 
@@ -50,9 +51,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     deprecated(chat, "--test-cmd", "--test", "test_cmd")
     chat.add_argument("--image", default=None, help="sandbox image (default: the repo's)")
-    chat.add_argument(
-        "--network", action="store_true", default=None, help="give the sandbox network access"
-    )
+    add_network_flag(chat)
     chat.add_argument(
         "--command-timeout",
         dest="timeout",

@@ -99,3 +99,47 @@ class DeprecatedAlias(argparse.Action):
 def deprecated(parser: Any, old: str, new: str, dest: str, **kwargs: Any) -> None:
     """Accept `old` as a hidden alias of `new` (same destination)."""
     parser.add_argument(old, dest=dest, action=DeprecatedAlias, replacement=new, **kwargs)
+
+
+NETWORK_HELP = (
+    "give the sandbox network access: all of it, or with allow:LIST only LIST (comma-separated "
+    "host, host:port, *.domain; `registries` = your pip and npm indexes), through a proxy that "
+    "logs to OUT/egress.jsonl"
+)
+
+
+class NetworkFlag(argparse.Action):
+    """`--network` alone (True) or `--network allow:LIST` (checked now). Another word after it
+    is the positional argument `spill` it would have been without the flag (`--network x.md`):
+    kept as `<spill>_after_network`, since argparse sets the positional after this runs."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        self.spill: str | None = kwargs.pop("spill", None)
+        kwargs |= {"nargs": "?", "const": True, "metavar": "allow:LIST"}
+        super().__init__(option_strings, dest, **kwargs)
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        from devagent.config import network_setting
+
+        if isinstance(values, str) and not values.startswith(("allow:", "none", "bridge")):
+            if self.spill is None:
+                parser.error(f"{option_string}: expected allow:LIST or nothing, not {values!r}")
+            setattr(namespace, f"{self.spill}_after_network", values)
+            values = True
+        try:
+            setattr(namespace, self.dest, network_setting(values))
+        except ValueError as exc:
+            parser.error(f"{option_string}: {exc}")
+
+
+def add_network_flag(parser: Any, *, spill: str | None = None) -> None:
+    """`--network [allow:LIST]` (default None: the settings decide)."""
+    parser.add_argument(
+        "--network", action=NetworkFlag, default=None, spill=spill, help=NETWORK_HELP
+    )

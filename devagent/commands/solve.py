@@ -20,7 +20,7 @@ from rich.console import Console
 from devagent.assembly import run_model
 from devagent.background import in_background
 from devagent.commands import deliver
-from devagent.commands.flags import duration_text, epilog
+from devagent.commands.flags import add_network_flag, duration_text, epilog
 from devagent.commands.preflight import check_request
 from devagent.commands.solvecmd import SolveCommand
 from devagent.config import host_environ, load_settings
@@ -61,9 +61,7 @@ def add_parser(sub: Any) -> None:
     add_test_flag(p)
     add_budget_flags(p)
     p.add_argument("--image", help="sandbox image (default: the repo's environment image)")
-    p.add_argument(
-        "--network", action="store_true", default=None, help="let the sandbox use the network"
-    )
+    add_network_flag(p, spill="issue")
     p.add_argument("--out", type=Path, help="output directory (default: a new temp dir)")
     p.add_argument("--json", action="store_true", help="print only the final result as JSON")
     p.add_argument(

@@ -36,7 +36,8 @@ class SolveCommand:
     attempts: int | None = None
     """--attempts N: parallel attempts (None: the settings' `agent.attempts`)."""
     image: str | None = None
-    network: bool | None = None
+    network: bool | str | None = None
+    """--network: True, or `allow:LIST`."""
     out: Path | None = None
     json: bool = False
     apply: bool = False
@@ -67,4 +68,7 @@ class SolveCommand:
         """The command from parsed flags (those this class knows), `given` winning."""
         names = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in vars(args).items() if k in names}
+        spilled = getattr(args, "issue_after_network", None)  # `--network issue.md`
+        if spilled and not values.get("issue"):
+            values["issue"] = spilled
         return cls(**{**values, **given})  # type: ignore[arg-type]
