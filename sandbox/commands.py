@@ -1,10 +1,10 @@
 """`CommandRunner`: runs commands in a started sandbox container; their outcomes are values.
 
-A persistent bash session answers commands over one exec socket (about a millisecond a round
-trip); a one-shot mode runs each command in a fresh process. A timed-out or interrupted command's
-whole session is killed through the control shell, background children included, and what a
-command leaves running is swept away. A broken shell is reopened where it was; a stopped container
-is started again.
+A persistent bash session answers commands over one exec socket (under half a millisecond a
+command); a one-shot mode runs each command in a fresh process. A timed-out or interrupted
+command's whole session is killed through the control shell, background children included, and
+what a command leaves running is swept away (the sweep runs when the sentinel reports strays).
+A broken shell is reopened where it was; a stopped container is started again.
 """
 
 from __future__ import annotations
