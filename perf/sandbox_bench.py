@@ -5,7 +5,8 @@
 (a) start-to-ready of a DockerSandbox vs `docker run --rm IMAGE true`;
 (b) per-command `true` p50/p95 through the persistent session and the one-shot mode, vs a bare
     persistent bash over one exec socket with a sentinel, the SDK's exec_create+start+inspect,
-    and a host subprocess; 50 KB of output through the session vs the bare bash;
+    and a host subprocess; 50 KB of output through the session vs the bare bash (each figure
+    and its floor taken alternately, so load from elsewhere falls on both);
 (c) host memory growth while a command floods 1 GiB of output.
 """
 
@@ -40,6 +41,23 @@ def timed(fn: Callable[[], object], n: int) -> list[float]:
         fn()
         out.append((time.perf_counter() - t) * 1000)
     return out
+
+
+def timed_pair(
+    fn_a: Callable[[], object], fn_b: Callable[[], object], n: int
+) -> tuple[list[float], list[float]]:
+    """Time `fn_a` and its floor `fn_b` alternately (a, b, a, b, ...), so that load from other
+    processes falls on both alike and their ratio holds."""
+    a: list[float] = []
+    b: list[float] = []
+    fn_a()  # warm-up
+    fn_b()
+    for _ in range(n):
+        for fn, out in ((fn_a, a), (fn_b, b)):
+            t = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - t) * 1000)
+    return a, b
 
 
 def pct(values: list[float], q: float) -> float:
@@ -100,17 +118,18 @@ def measure(image: str, n: int) -> dict[str, dict[str, float]]:
     )
     with DockerSandbox(SandboxConfig(image=image, workspace=ws), client=client) as sb:
         bare = BareShell(client, sb.container.id)
-        rows["true: session exec"] = timed(lambda: sb.exec("true"), n)
-        rows["true floor: bare bash + sentinel"] = timed(lambda: bare.run("true"), n)
-        rows["true: one-shot exec"] = timed(
-            lambda: sb.exec("true", session=False), max(20, n // 10)
+        rows["true: session exec"], rows["true floor: bare bash + sentinel"] = timed_pair(
+            lambda: sb.exec("true"), lambda: bare.run("true"), n
         )
-        rows["true floor: SDK exec create+start+inspect"] = timed(
-            lambda: sdk_exec(client, sb.container.id), max(20, n // 10)
+        rows["true: one-shot exec"], rows["true floor: SDK exec create+start+inspect"] = timed_pair(
+            lambda: sb.exec("true", session=False),
+            lambda: sdk_exec(client, sb.container.id),
+            max(20, n // 10),
         )
         rows["true floor: host subprocess.run"] = timed(lambda: subprocess.run(["true"]), n)
-        rows["50KB: session exec"] = timed(lambda: sb.exec(FIFTY_KB), n // 2)
-        rows["50KB floor: bare bash + sentinel"] = timed(lambda: bare.run(FIFTY_KB), n // 2)
+        rows["50KB: session exec"], rows["50KB floor: bare bash + sentinel"] = timed_pair(
+            lambda: sb.exec(FIFTY_KB), lambda: bare.run(FIFTY_KB), n // 2
+        )
         growth, dropped = flood_growth_mib(sb)
     shutil.rmtree(ws, ignore_errors=True)
     stats = {

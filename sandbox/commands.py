@@ -1,10 +1,10 @@
 """`CommandRunner`: runs commands in a started sandbox container; their outcomes are values.
 
-A persistent bash session answers commands over one exec socket (about a millisecond a round
-trip); a one-shot mode runs each command in a fresh process. A timed-out or interrupted command's
-whole session is killed through the control shell, background children included, and what a
-command leaves running is swept away. A broken shell is reopened where it was; a stopped container
-is started again.
+A persistent bash session answers commands over one exec socket (under half a millisecond a
+command); a one-shot mode runs each command in a fresh process. A timed-out or interrupted
+command's whole session is killed through the control shell, background children included, and
+what a command leaves running is swept away (the sweep runs when the sentinel reports strays).
+A broken shell is reopened where it was; a stopped container is started again.
 """
 
 from __future__ import annotations
@@ -28,9 +28,6 @@ from sandbox.shell import ONE_SHOT, ShellChannel, ShellClosed, ShellStuck, ansi_
 log = logging.getLogger(__name__)
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-OWN_PROCESSES = 6
-"""What a sandbox runs when idle: the keep-alive and its sleep, two shells and their exec roots.
-A sentinel reporting more (a one-shot exec adds its own two) means a command left some behind."""
 KILL_WAIT_S = 30.0
 """How long `kill_session` waits for the control shell (a sweep may hold it)."""
 
@@ -48,9 +45,6 @@ class CommandRunner:
         self._running: tuple[int, bool] | None = None
         """(session id, kill its leader too) of the command running now, for `interrupt`."""
         self._interrupted = False
-        self.pipes = 0
-        """Processes started over their own exec (`DockerSandbox.open_pipe`) and running: they
-        count in the process count that says whether a command left something behind."""
 
     @classmethod
     def open(cls, container: SandboxContainer) -> CommandRunner:
@@ -133,7 +127,8 @@ class CommandRunner:
         shell = self._shell
         prefix = f"cd -- {sh_quote(cwd)} && " if cwd else ""
         assigns = "".join(f"{k}={sh_quote(v)} " for k, v in env.items())
-        line = f"{prefix}{assigns}eval {ansi_c_quote(command)} </dev/null; __da_done $?\n"
+        watch = f"__da_ctl={self._control.pid}; "  # __da_done counts it gone as a stray
+        line = f"{watch}{prefix}{assigns}eval {ansi_c_quote(command)} </dev/null; __da_done $?\n"
         self._running = (shell.pid, False)
         try:
             reply = shell.run(line, cap, timeout, lambda: self._kill_session(shell.pid))
@@ -153,7 +148,7 @@ class CommandRunner:
         if reply.shell_exited:  # the command exited the shell; its trap said where it was
             self._restart_shell(shell, pwd=reply.pwd)
             return reply.exit_code, reply.timed_out, True
-        if reply.processes != OWN_PROCESSES + self.pipes:
+        if reply.strays != 0:
             self._sweep()
         return reply.exit_code, reply.timed_out, False
 
@@ -166,7 +161,7 @@ class CommandRunner:
         nonce = uuid.uuid4().hex[:16]
         exec_id = api.exec_create(
             box.id,
-            ["setsid", "-w", "bash", "-c", ONE_SHOT, nonce, command],
+            ["setsid", "-w", "bash", "-c", ONE_SHOT, nonce, command, str(self._control.pid)],
             stdin=True,
             user=box.user,
             workdir=cwd or WORKDIR,
@@ -180,7 +175,7 @@ class CommandRunner:
         try:
             self._running = (channel.read_started(timeout), True)
             reply = channel.read_reply(cap, timeout=max(deadline - time.monotonic(), 0.001))
-            code, left_over = reply.exit_code, reply.processes != OWN_PROCESSES + 2 + self.pipes
+            code, left_over = reply.exit_code, reply.strays != 0
         except TimeoutError:
             timed_out, left_over = True, True
             if channel.pid:

@@ -192,12 +192,6 @@ class DockerSandbox:
             pipe = DockerPipe.open(box, argv, runner.kill_session, env=env, cwd=cwd)
         except docker.errors.APIError as exc:
             raise SandboxError(f"could not start {argv[0]!r}: {exc.explanation}") from exc
-        runner.pipes += 1  # until it ends: then commands leave one process fewer behind
-
-        def ended() -> None:
-            runner.pipes -= 1
-
-        pipe.on_end = ended
         return pipe
 
     # files -------------------------------------------------------------------------------

@@ -90,11 +90,8 @@ class DockerPipe:
         self._tail = _Tail()
         self._io = FrameSocket(sock, on_stderr=self._tail.feed)
         self._kill = kill
-        self.on_end: Callable[[], object] = lambda: None
-        """Called once, when the process's output ends or the pipe is closed."""
         self._pending = b""
         self._ended = False
-        self._end_lock = threading.Lock()
         self.pid = 0
 
     @classmethod
@@ -154,16 +151,9 @@ class DockerPipe:
             except TimeoutError:
                 continue
             if not data:
-                self._end()
+                self._ended = True
             return data
         return b""
-
-    def _end(self) -> None:
-        with self._end_lock:
-            if self._ended:
-                return
-            self._ended = True
-        self.on_end()
 
     def close_stdin(self) -> None:
         with contextlib.suppress(OSError):
@@ -175,7 +165,7 @@ class DockerPipe:
     def close(self) -> None:
         if self.pid and not self._ended:
             self._kill(self.pid)
-        self._end()
+        self._ended = True
         with contextlib.suppress(OSError):
             self._io.sock.shutdown(socket.SHUT_RDWR)
         self._io.close()

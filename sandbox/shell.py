@@ -1,7 +1,7 @@
 """Drive a long-lived `bash` inside a container over one Docker exec socket.
 
 Each command is sent as one line (`eval $'…' </dev/null`, then `__da_done`). After its output the
-shell sends a sentinel record, `\\0DA<nonce>:<kind>:<number>:<processes>:<pwd>\\0`, parsed into a
+shell sends a sentinel record, `\\0DA<nonce>:<kind>:<number>:<strays>:<pwd>\\0`, parsed into a
 `Sentinel`. Output is read as Docker's multiplexed frames and capped while it streams; nothing but
 the kept head and tail reaches host memory.
 """
@@ -17,27 +17,47 @@ from typing import Any, Literal
 from sandbox.frames import FrameSocket
 from sandbox.output import OutputCap
 
-BOOTSTRAP = r"""exec 2>&1
+STRAYS_FN = (
+    "__da_strays() { local __da_c=() __da_i=(); "
+    "builtin read -r -a __da_c 2>/dev/null < /proc/$$/task/$$/children; "
+    "builtin read -r -a __da_i 2>/dev/null < /proc/1/task/1/children; "
+    "__da_n=$(( ${#__da_c[@]} + ${#__da_i[@]} - 1 )); "
+    '[ -z "$__da_ctl" ] || builtin kill -0 "$__da_ctl" 2>/dev/null || __da_n=$(( __da_n + 1 )); '
+    "}"
+)
+"""Defines `__da_strays`, which sets `__da_n` to what may have been left running: the shell's
+children, PID 1's children beyond its one `sleep` (orphans land there: `setsid`, double forks,
+a one-shot shell's jobs), and one more when the control shell `$__da_ctl` is gone. Builtins only
+and two small reads, never a walk over /proc: the sweep runs when it is not 0 (-1 when the
+kernel has no /proc/PID/task/TID/children, so every command is swept). Processes started from
+outside (`docker exec`: pipes, hooks, a person's shell) are children of no process inside, so
+they never cost a sweep."""
+
+BOOTSTRAP = (
+    STRAYS_FN.replace("{", "{{").replace("}", "}}")
+    + r"""
+exec 2>&1
 __da_done() {{
   declare -px > /tmp/.da-state-{nonce} 2>/dev/null
-  local __da_p=(/proc/[0-9]*)
-  printf '\0DA{nonce}:%s:%s:%s:%s\0' "${{2:-done}}" "$1" "${{#__da_p[@]}}" "$PWD"
+  __da_strays
+  printf '\0DA{nonce}:%s:%s:%s:%s\0' "${{2:-done}}" "$1" "$__da_n" "$PWD"
 }}
 trap '__da_done "$?" exited' EXIT
 __da_done "$$" started
 """
+)
 """Defines `__da_done STATUS [KIND]` (KIND 'done' unless given), sends the shell's 'started'
 record and makes its exit send an 'exited' one."""
 
 ONE_SHOT = (
-    "read -r -n 1 __da_go; "
+    STRAYS_FN + "; __da_ctl=$2; read -r -n 1 __da_go; "
     'printf "\\0DA%s:started:%s::\\0" "$0" "$$"; '
-    "trap '__da_rc=$?; __da_p=(/proc/[0-9]*); "
-    'printf "\\0DA%s:exited:%s:%s:\\0" "$0" "$__da_rc" "${#__da_p[@]}"\' EXIT; eval "$1" </dev/null'
+    "trap '__da_rc=$?; __da_strays; "
+    'printf "\\0DA%s:exited:%s:%s:\\0" "$0" "$__da_rc" "$__da_n"\' EXIT; eval "$1" </dev/null'
 )
-"""`bash -c ONE_SHOT NONCE COMMAND`: one command in a fresh shell, with the same records. It
-waits for one byte on stdin before printing anything: output that raced the HTTP upgrade
-response would be stuck in the SDK's read buffer, out of reach of the raw socket."""
+"""`bash -c ONE_SHOT NONCE COMMAND CONTROL_PID`: one command in a fresh shell, with the same
+records. It waits for one byte on stdin before printing anything: output that raced the HTTP
+upgrade response would be stuck in the SDK's read buffer, out of reach of the raw socket."""
 
 KEEP_ALIVE = 'trap "" HUP INT QUIT TERM USR1 USR2; while :; do sleep 2147483647 & wait "$!"; done'
 """The container's PID 1. The kernel never delivers a signal from inside the container to its
@@ -79,7 +99,7 @@ SentinelKind = Literal["started", "done", "exited"]
 
 @dataclass(frozen=True)
 class Sentinel:
-    """One record a shell sends after its output: `<kind>:<number>:<processes>:<pwd>`, where the
+    """One record a shell sends after its output: `<kind>:<number>:<strays>:<pwd>`, where the
     number is the shell's pid for 'started' and an exit status for 'done' and 'exited'."""
 
     kind: SentinelKind
@@ -88,22 +108,23 @@ class Sentinel:
     """The shell's pid (session id), in a 'started' record only."""
     exit_code: int = 0
     """The command's or the exiting shell's status; 0 in a 'started' record."""
-    processes: int = -1
-    """How many processes the container had when the record was sent (-1: not reported)."""
+    strays: int = -1
+    """How many processes may have been left running (see `STRAYS_FN`); 0 when none,
+    -1 when not reported."""
     pwd: str = ""
     """The shell's working directory ('' when not reported)."""
 
 
 def parse_sentinel(body: str) -> Sentinel:
-    """`'done:0:6:/workspace'` -> Sentinel('done', exit_code=0, processes=6, pwd='/workspace')."""
+    """`'done:0:1:/workspace'` -> Sentinel('done', exit_code=0, strays=1, pwd='/workspace')."""
     fields = body.split(":", 3)
     if len(fields) != 4 or fields[0] not in ("started", "done", "exited"):
         raise ValueError(f"not a sentinel record: {body!r}")
-    kind, number, processes, pwd = fields
-    count = int(processes) if processes.isdigit() else -1
+    kind, number, strays, pwd = fields
+    count = int(strays) if strays.isdigit() else -1
     if kind == "started":
-        return Sentinel("started", pid=int(number), processes=count, pwd=pwd)
-    return Sentinel(kind, exit_code=int(number), processes=count, pwd=pwd)  # type: ignore[arg-type]
+        return Sentinel("started", pid=int(number), strays=count, pwd=pwd)
+    return Sentinel(kind, exit_code=int(number), strays=count, pwd=pwd)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -114,8 +135,8 @@ class ShellReply:
     cap: OutputCap
     pwd: str
     timed_out: bool = False
-    processes: int = -1
-    """How many processes the container had when the sentinel was sent (-1: not reported)."""
+    strays: int = -1
+    """How many processes may have been left running (see `Sentinel.strays`)."""
     shell_exited: bool = False
     """The command made the shell exit; `pwd` is where it was."""
 
@@ -232,7 +253,7 @@ class ShellChannel:
             exit_code=sentinel.exit_code,
             cap=self._reader.cap,
             pwd=self.pwd,
-            processes=sentinel.processes,
+            strays=sentinel.strays,
             shell_exited=sentinel.kind == "exited",
         )
 

@@ -98,3 +98,40 @@ def test_interrupt_from_another_thread_stops_the_running_command(sb, docker_clie
     after = sb.exec("echo $KEEP; pwd", timeout=30)
     assert after.output.split() == ["me", "/tmp"]
     assert sb.interrupt() is False  # nothing running
+
+
+def test_leftovers_are_swept_while_a_process_started_from_outside_runs(sb, docker_client):
+    outside = docker_client.api.exec_create(sb.container.id, ["sleep", "907"], user=sb.user)
+    docker_client.api.exec_start(outside["Id"], detach=True)
+    sb.exec("sleep 905 &", timeout=30)
+    sb.exec("setsid sleep 906 >/dev/null 2>&1 < /dev/null &", timeout=30)
+    listed = running(sb)
+    assert "sleep 905" not in listed and "sleep 906" not in listed
+    assert "sleep 907" in listed  # an exec root is not a command's leftover
+
+
+KILL_CONTROL = (
+    "for d in /proc/[0-9]*; do p=${d#/proc/}; [ $p = $$ ] && continue; "
+    "[ \"$(tr '\\0' ' ' < $d/cmdline)\" = 'bash --noprofile --norc ' ] && kill -9 $p; done; true"
+)
+
+
+def test_a_control_shell_killed_by_a_command_is_replaced_so_interrupt_still_works(
+    sb, docker_client
+):
+    import threading
+
+    sb.exec(KILL_CONTROL, timeout=30)
+    result: list = []
+    worker = threading.Thread(target=lambda: result.append(sb.exec("sleep 601", timeout=900)))
+    worker.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        listed = docker_client.api.top(sb.container.id)["Processes"]
+        if any("sleep 601" in " ".join(row) for row in listed):
+            break
+        time.sleep(0.05)
+    assert sb.interrupt()
+    worker.join(timeout=60)
+    assert not worker.is_alive()
+    assert result[0].exit_code == 130
