@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import threading
 from collections.abc import Sequence
 
@@ -48,3 +50,17 @@ def check_contract(executor: Executor, specs: Sequence[JobSpec]) -> list[JobResu
         started = [e for kind, e in seen[:at] if kind == "event" and e.kind == "started"]
         assert any(e.job == job and e.pid > 0 for e in started), job
     return results
+
+
+def node_view(secret_name: str, secret_sha256: str) -> dict:
+    """What a Ray task sees on its node: its runtime env, the registry variable, and whether
+    the node holds the secret (compared by digest: the value travels nowhere)."""
+    import ray
+
+    runtime_env = dict(ray.get_runtime_context().runtime_env)
+    value = os.environ.get(secret_name, "")
+    return {
+        "runtime_env": {k: v for k, v in runtime_env.items() if k == "env_vars"},
+        "registry": os.environ.get("DEVAGENT_REGISTRY"),
+        "secret_named_on_the_node": hashlib.sha256(value.encode()).hexdigest() == secret_sha256,
+    }
