@@ -12,7 +12,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from devagent.bench.jobspec import (
     JobEvent,
     JobResult,
     JobSpec,
+    ModelChoice,
     pack_folder,
     unpack_folder,
 )
@@ -60,22 +61,23 @@ class NodeContext:
     """This node's name for the driver (a Ray node id; '' for the local machine)."""
 
 
-def node_secrets(spec: JobSpec, environ: Mapping[str, str]) -> list[str]:
-    """The values this node scrubs from trajectories and reports: the model variables the
-    spec names and every variable whose name looks secret."""
-    named = [environ[k] for k in spec.model_env if environ.get(k)]
+def node_secrets(model_env: Sequence[str], environ: Mapping[str, str]) -> list[str]:
+    """The values this node scrubs from trajectories and reports: the model variables a spec
+    names and every variable whose name looks secret."""
+    named = [environ[k] for k in model_env if environ.get(k)]
     return named + secret_values_from_env(environ)
 
 
-def model_for(spec: JobSpec, environ: Mapping[str, str]) -> Callable[[Any], Model | None]:
-    """A fresh model per job: the oracle from the item's reference fix, none, or the spec's
-    provider with the keys read (by name) from this node's environment."""
-    choice = spec.model
+def model_for(
+    choice: ModelChoice, model_env: Sequence[str], environ: Mapping[str, str]
+) -> Callable[[Any], Model | None]:
+    """A fresh model per job: the oracle from the item's reference fix, none, or the chosen
+    provider with the keys read (by the names in `model_env`) from this node's environment."""
     if choice.spec == ORACLE:
         return lambda item: build_oracle(oracle_patch(item))
     if choice.spec == NO_MODEL:
         return lambda item: None
-    env = {k: environ[k] for k in spec.model_env if k in environ}
+    env = {k: environ[k] for k in model_env if k in environ}
     return lambda item: model_named(
         choice.spec, Settings(), base_url=choice.base_url, tool_protocol=choice.tool_protocol,
         env=env,
@@ -104,12 +106,12 @@ def bench_options(spec: JobSpec, ctx: NodeContext) -> BenchOptions:
 
     return BenchOptions(
         out=ctx.out,
-        model_for=model_for(spec, ctx.environ),  # type: ignore[arg-type]
+        model_for=model_for(spec.model, spec.model_env, ctx.environ),  # type: ignore[arg-type]
         model_name=spec.model_name,
         host=read_host_config(environ=ctx.environ),
         cache_dir=ctx.cache_dir,
         budget_defaults=dict(spec.budget_defaults),
-        secrets=node_secrets(spec, ctx.environ),
+        secrets=node_secrets(spec.model_env, ctx.environ),
         stop=ctx.stop,
         on_update=update,
         listeners_for=listeners,

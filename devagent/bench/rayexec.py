@@ -14,10 +14,10 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, ConfigDict
 
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 SLOT = "devagent_sandbox"
 """The custom resource a node advertises: how many sandboxes it holds. Each job takes one."""
 REGISTRY_ENV = "DEVAGENT_REGISTRY"
+R = TypeVar("R")
 WAIT_S = 0.25
 """How often the driver looks at the events and the stop flag while jobs run."""
 
@@ -74,8 +75,9 @@ def node_cache_dir() -> Path | None:
     return load_settings({}, None).cache_dir
 
 
-def run_on_node(spec: JobSpec, events: Any) -> JobResult:
-    """The Ray task: `perform` in a scratch folder on this node, the run folder packed."""
+def on_node(work: Callable[[Any, NodeContext], R], spec: Any, events: Any) -> R:
+    """The Ray task: `work(spec, ctx)` in a scratch folder on this node, which is removed after
+    (what comes back is packed by `work`)."""
     import ray
 
     node = ray.get_runtime_context().get_node_id()
@@ -92,7 +94,7 @@ def run_on_node(spec: JobSpec, events: Any) -> JobResult:
             out=scratch, emit=emit, environ=os.environ, cache_dir=node_cache_dir(), pack=True,
             node=node,
         )  # fmt: skip
-        return perform(spec, ctx)
+        return work(spec, ctx)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
@@ -137,11 +139,31 @@ class RayExecutor:
     def run(
         self, specs: Sequence[JobSpec], on_event: OnEvent, stop: threading.Event
     ) -> Iterator[JobResult]:
+        for spec, value in self.results(perform, specs, on_event, stop):
+            yield value if isinstance(value, JobResult) else error_result(spec, value)
+
+    def call(
+        self, work: Callable[[Any, NodeContext], R], spec: Any, on_event: OnEvent,
+        stop: threading.Event,
+    ) -> R:  # fmt: skip
+        """`work(spec, ctx)` as one task on a node (`devagent ci`'s solve); what Ray gave up
+        on is a `RayExecutorError`."""
+        ((_, value),) = list(self.results(work, [spec], on_event, stop))
+        if isinstance(value, BaseException):
+            raise RayExecutorError(f"the job did not come back: {describe(value)}") from value
+        return cast(R, value)
+
+    def results(
+        self, work: Callable[[Any, NodeContext], Any], specs: Sequence[Any], on_event: OnEvent,
+        stop: threading.Event,
+    ) -> Iterator[tuple[Any, Any]]:  # fmt: skip
+        """(spec, its value or the Ray error it ended with), as the tasks end; a set `stop`
+        cancels the tasks."""
         ray = import_ray()
         self.connect(ray)
         events = event_queue(ray)
-        task = ray.remote(run_on_node).options(**self.task_options())
-        refs = {task.remote(spec, events): spec for spec in specs}
+        task = ray.remote(on_node).options(**self.task_options())
+        refs = {task.remote(work, spec, events): spec for spec in specs}
         cancelled = False
         try:
             while refs:
@@ -152,7 +174,7 @@ class RayExecutor:
                 ready, _ = ray.wait(list(refs), num_returns=1, timeout=WAIT_S)
                 drain(events, on_event)
                 for ref in ready:
-                    yield collect(ray, ref, refs.pop(ref))
+                    yield refs.pop(ref), fetch(ray, ref)
             drain(events, on_event)
         finally:
             ray.kill(events.actor)
@@ -177,15 +199,24 @@ def drain(events: Any, on_event: OnEvent) -> None:
             on_event(event)
 
 
-def collect(ray: Any, ref: Any, spec: JobSpec) -> JobResult:
-    """The job's result; a job Ray gave up on (cancelled, its node dead after every retry) is
-    an `error` row."""
+def fetch(ray: Any, ref: Any) -> Any:
+    """The task's value, or the Ray error it ended with (cancelled, its node dead after every
+    retry, its process killed)."""
     try:
-        result: JobResult = ray.get(ref)
-        return result
-    except ray.exceptions.TaskCancelledError:
-        reason = INTERRUPTED  # not written: --resume runs it again
+        return ray.get(ref)
     except ray.exceptions.RayError as exc:
-        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        return exc
+
+
+def describe(exc: BaseException) -> str:
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {first}".rstrip(": ")
+
+
+def error_result(spec: JobSpec, exc: BaseException) -> JobResult:
+    """A job Ray gave up on, as an `error` row (a cancelled one is not written: --resume runs
+    it again)."""
+    cancelled = type(exc).__name__ == "TaskCancelledError"
+    reason = INTERRUPTED if cancelled else describe(exc)
     outcome = TaskOutcome(id=spec.id, status="error", reason=reason, model=spec.model_name)
     return JobResult(outcome.to_dict())

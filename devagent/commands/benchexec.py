@@ -14,8 +14,10 @@ from devagent.errors import DevagentError
 if TYPE_CHECKING:
     from devagent.bench.executor import Executor
     from devagent.bench.jobspec import JobSpec, ModelChoice
+    from devagent.bench.rayexec import RayConfig
     from devagent.bench.swebench import SwebenchInstance, SwebenchPrediction
     from devagent.bench.task import Task
+    from devagent.commands.solvecmd import SolveCommand
     from devagent.config import Settings
 
 REGISTRY_ENV = "DEVAGENT_REGISTRY"
@@ -53,19 +55,31 @@ def build_executor(args: argparse.Namespace, out: Path, cache_dir: Path | None) 
     environment, where the image code reads it."""
     check_executor_flags(args)
     if args.executor == "ray":
-        from devagent.bench.rayexec import RayConfig, RayExecutor
+        from devagent.bench.rayexec import RayExecutor
 
-        slots = max(1, getattr(args, "jobs", 1) or 1)
-        config = RayConfig(address=args.address, registry=args.registry, local_slots=slots)
-        return RayExecutor(config)
+        return RayExecutor(ray_config(args))
     from devagent.bench.executor import LocalExecutor
 
-    if args.registry:
-        os.environ[REGISTRY_ENV] = args.registry
+    use_registry_here(args)
     return LocalExecutor(getattr(args, "jobs", 1), out, cache_dir)
 
 
-def model_choice(args: argparse.Namespace, settings: Settings) -> ModelChoice:
+def ray_config(args: argparse.Namespace) -> RayConfig:
+    """--address and --registry; without an address, Ray on this machine with -j slots."""
+    from devagent.bench.rayexec import RayConfig
+
+    slots = max(1, getattr(args, "jobs", 1) or 1)
+    return RayConfig(address=args.address, registry=args.registry, local_slots=slots)
+
+
+def use_registry_here(args: argparse.Namespace) -> None:
+    """A run on this machine: --registry goes into this process's environment, where the
+    image code reads it."""
+    if args.registry:
+        os.environ[REGISTRY_ENV] = args.registry
+
+
+def model_choice(args: argparse.Namespace | SolveCommand, settings: Settings) -> ModelChoice:
     """The model every job builds on its node: oracle, none (predictions), or a provider spec
     with the endpoint and tool protocol of the flags, else the settings."""
     from devagent.bench.jobspec import ModelChoice

@@ -5,6 +5,7 @@ exactly once, and no container left behind."""
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import pickle
@@ -15,7 +16,9 @@ from pathlib import Path
 
 import pytest
 import ray
+import yaml
 from ray.cluster_utils import Cluster
+from rich.console import Console
 
 from devagent.bench.driver import run_specs
 from devagent.bench.executor import Executor, LocalExecutor
@@ -25,10 +28,14 @@ from devagent.bench.report import RESULTS_FILE
 from devagent.bench.runner import BenchOptions
 from devagent.bench.task import load_tasks
 from devagent.commands.benchexec import task_specs
+from devagent.commands.solvecmd import SolveCommand
+from devagent.commands.solveremote import execute_remote
 from devagent.config import Settings
 from sandbox.client import docker_client
 from sandbox.lifecycle import LABEL, creator_alive
 from tests.bench.contract import broken_specs, check_contract, node_view
+from tests.e2e.scenario import BUGGY, CHECK, FIX, ISSUE
+from tests.support import git
 
 pytestmark = [pytest.mark.docker, pytest.mark.ray]
 
@@ -154,6 +161,34 @@ def test_ray_executor_keeps_the_contract(cluster, tmp_path):
     )
     assert {r.outcome["status"] for r in results} == {"error"}
     assert {r.node for r in results} <= worker_ids(cluster)
+
+
+def test_a_ci_solve_runs_on_a_node_and_is_delivered_here(cluster, tmp_path):
+    repo = tmp_path / "user-repo"
+    repo.mkdir()
+    (repo / "calc.py").write_text(BUGGY)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "calc")
+    (tmp_path / "issue.md").write_text(ISSUE)
+    (tmp_path / "model.yaml").write_text(yaml.safe_dump(FIX))
+    command = SolveCommand(
+        issue=str(tmp_path / "issue.md"),
+        repo=str(repo),
+        model=f"scripted:{tmp_path / 'model.yaml'}",
+        test=[CHECK],
+        out=tmp_path / "out",
+        branch="devagent/fix",
+        headless=True,
+        quiet=True,
+    )
+    screen = io.StringIO()
+    code = execute_remote(command, RayConfig(address=cluster.address), Console(file=screen))
+    assert code == 0, screen.getvalue()
+    assert "a + b" in (tmp_path / "out" / "patch.diff").read_text()
+    assert (tmp_path / "out" / "trajectory.jsonl").stat().st_size > 0
+    assert "a + b" in git(repo, "show", "devagent/fix:calc.py")
+    assert (repo / "calc.py").read_text() == BUGGY  # the person's tree is untouched
 
 
 def wait_for(condition: Callable[[], bool], timeout: float, what: str) -> None:
