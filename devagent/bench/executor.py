@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from devagent.bench.jobspec import JobEvent, JobResult, JobSpec
-from devagent.bench.node import NodeContext, perform
+from devagent.bench.node import NodeContext, node_host, perform
 
 OnEvent = Callable[[JobEvent], None]
 
@@ -40,9 +40,11 @@ class LocalExecutor:
     def run(
         self, specs: Sequence[JobSpec], on_event: OnEvent, stop: threading.Event
     ) -> Iterator[JobResult]:
+        host = node_host(os.environ, self.cache_dir) if specs else None  # once for all jobs
         ctx = NodeContext(
-            out=self.out, emit=on_event, stop=stop, environ=os.environ, cache_dir=self.cache_dir
-        )
+            out=self.out, emit=on_event, stop=stop, environ=os.environ, cache_dir=self.cache_dir,
+            host=host,
+        )  # fmt: skip
         with ThreadPoolExecutor(self.jobs, thread_name_prefix="bench-worker") as pool:
             pending: set[Future[JobResult]] = {pool.submit(perform, s, ctx) for s in specs}
             while pending:

@@ -38,7 +38,7 @@ from devagent.config import Settings
 from devagent.errors import DevagentError
 from devagent.llm.types import Model
 from sandbox.errors import SandboxError
-from sandbox.hostconfig import read_host_config
+from sandbox.hostconfig import HostIndexConfig, cached_host_config, read_host_config
 
 NO_MODEL = "none"
 """`ModelChoice.spec` of a job that evaluates a prediction (no agent)."""
@@ -59,6 +59,16 @@ class NodeContext:
     """Return the run folder as bytes (a remote node; the driver writes it)."""
     node: str = ""
     """This node's name for the driver (a Ray node id; '' for the local machine)."""
+    host: HostIndexConfig | None = None
+    """The node's package indexes (baked into images); None: read for each job."""
+
+
+def node_host(environ: Mapping[str, str], cache_dir: Path | None) -> HostIndexConfig:
+    """The node's package indexes, from the cache while their sources are unchanged (asking
+    pip and npm costs about a second)."""
+    if cache_dir is None:
+        return read_host_config(environ=environ)
+    return cached_host_config(cache_dir, environ=environ)
 
 
 def node_secrets(model_env: Sequence[str], environ: Mapping[str, str]) -> list[str]:
@@ -108,7 +118,7 @@ def bench_options(spec: JobSpec, ctx: NodeContext) -> BenchOptions:
         out=ctx.out,
         model_for=model_for(spec.model, spec.model_env, ctx.environ),  # type: ignore[arg-type]
         model_name=spec.model_name,
-        host=read_host_config(environ=ctx.environ),
+        host=ctx.host or node_host(ctx.environ, ctx.cache_dir),
         cache_dir=ctx.cache_dir,
         budget_defaults=dict(spec.budget_defaults),
         secrets=node_secrets(spec.model_env, ctx.environ),

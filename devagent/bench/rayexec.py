@@ -9,6 +9,7 @@ by the names the spec carries.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import shutil
@@ -23,9 +24,10 @@ from pydantic import BaseModel, ConfigDict
 
 from devagent.bench.executor import OnEvent
 from devagent.bench.jobspec import JobEvent, JobResult, JobSpec
-from devagent.bench.node import INTERRUPTED, NodeContext, perform
+from devagent.bench.node import INTERRUPTED, NodeContext, node_host, perform
 from devagent.bench.report import TaskOutcome
 from devagent.errors import DevagentError
+from sandbox.hostconfig import HostIndexConfig
 
 log = logging.getLogger(__name__)
 
@@ -68,11 +70,18 @@ def import_ray() -> Any:
     return ray
 
 
+@functools.cache
 def node_cache_dir() -> Path | None:
     """The cache of the node this runs on (its environment and the person's config there)."""
     from devagent.config import load_settings
 
     return load_settings({}, None).cache_dir
+
+
+@functools.cache
+def this_node_host() -> HostIndexConfig:
+    """The node's package indexes, read once per worker process."""
+    return node_host(os.environ, node_cache_dir())
 
 
 def on_node(work: Callable[[Any, NodeContext], R], spec: Any, events: Any) -> R:
@@ -92,7 +101,7 @@ def on_node(work: Callable[[Any, NodeContext], R], spec: Any, events: Any) -> R:
     try:
         ctx = NodeContext(
             out=scratch, emit=emit, environ=os.environ, cache_dir=node_cache_dir(), pack=True,
-            node=node,
+            node=node, host=this_node_host(),
         )  # fmt: skip
         return work(spec, ctx)
     finally:

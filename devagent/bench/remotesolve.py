@@ -13,10 +13,9 @@ from typing import Any
 from devagent.agent import AgentConfig
 from devagent.bench.gitrepo import git
 from devagent.bench.jobspec import MODEL_ENV, JobEvent, ModelChoice, pack_folder
-from devagent.bench.node import NodeContext, model_for, node_secrets
+from devagent.bench.node import NodeContext, model_for, node_host, node_secrets
 from devagent.pipeline import SolveOptions, SolveOutcome, run_pipeline
 from sandbox.envspec import EnvironmentSpec
-from sandbox.hostconfig import read_host_config
 
 SOLVE_JOB = "solve"
 """The job id a remote solve's events carry."""
@@ -89,7 +88,7 @@ def solve_options(spec: SolveSpec, repo: Path, ctx: NodeContext) -> SolveOptions
         secrets=node_secrets(spec.model_env, ctx.environ),
         stop=ctx.stop,
         cache_dir=ctx.cache_dir,
-        host=read_host_config(environ=ctx.environ),
+        host=ctx.host or node_host(ctx.environ, ctx.cache_dir),
         on_progress=lambda message: ctx.emit(JobEvent(SOLVE_JOB, "progress", message)),
     )
 
