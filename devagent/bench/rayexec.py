@@ -42,7 +42,7 @@ WAIT_S = 0.25
 class RayExecutorError(DevagentError):
     """Ray is missing, or the cluster cannot be reached."""
 
-    hint = "pip install 'ray[default]>=2.40'; start a cluster with `devagent cluster up`"
+    hint = "pip install 'devagent[ray]' (or 'ray[default]>=2.40'); check --address"
 
 
 class RayConfig(BaseModel):

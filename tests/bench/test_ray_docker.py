@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import logging
 import os
 import pickle
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -116,18 +118,22 @@ def local_and_ray(cluster, tmp_path_factory):
     specs = oracle_specs([*TASKS, BROKEN])
     local = run_specs(specs, options(base / "local"), LocalExecutor(2, base / "local"))
     tapped = TappedExecutor(RayExecutor(RayConfig(address=cluster.address)))
-    on_ray = run_specs(specs, options(base / "ray"), tapped)
-    return local, on_ray, tapped, base, specs
+    records: dict[str, list[dict]] = {}
+    opts = options(base / "ray")
+    opts.listeners_for = lambda job: [records.setdefault(job, []).append]
+    forwarding = [replace(s, forward_records=True) for s in specs]
+    on_ray = run_specs(forwarding, opts, tapped)
+    return local, on_ray, tapped, base, specs, records
 
 
 def test_ray_gives_the_local_executors_verdicts(local_and_ray):
-    local, on_ray, _, _, _ = local_and_ray
+    local, on_ray, *_ = local_and_ray
     assert verdicts(on_ray) == verdicts(local)
     assert [o.status for o in on_ray.outcomes] == ["broken", "resolved", "resolved"]
 
 
 def test_both_worker_nodes_ran_jobs_and_the_driver_wrote_their_run_folders(cluster, local_and_ray):
-    _, on_ray, tapped, base, _ = local_and_ray
+    _, on_ray, tapped, base, *_ = local_and_ray
     assert {e.node for e in tapped.started} == worker_ids(cluster)
     assert {o.worker.split(":")[0] for o in on_ray.outcomes} == {n[:8] for n in worker_ids(cluster)}
     run = base / "ray" / "runs" / "lru-cache-eviction"
@@ -136,13 +142,20 @@ def test_both_worker_nodes_ran_jobs_and_the_driver_wrote_their_run_folders(clust
     assert len((base / "ray" / RESULTS_FILE).read_text().splitlines()) == 3
 
 
+def test_trajectory_records_come_back_as_events_to_the_jobs_listeners(local_and_ray):
+    _, _, _, base, _, records = local_and_ray
+    written = (base / "ray" / "runs" / "lru-cache-eviction" / "trajectory.jsonl").read_text()
+    types = {json.loads(line)["type"] for line in written.splitlines()}
+    assert {r["type"] for r in records["lru-cache-eviction"]} == types
+
+
 def test_no_container_is_left_on_the_nodes(local_and_ray):
-    _, _, tapped, _, _ = local_and_ray
+    _, _, tapped, *_ = local_and_ray
     assert containers_of({e.pid for e in tapped.started}) == []
 
 
 def test_no_secret_value_in_the_specs_or_the_runtime_env(cluster, local_and_ray):
-    _, _, _, _, specs = local_and_ray
+    _, _, _, _, specs, _ = local_and_ray
     assert all(SECRET.encode() not in pickle.dumps(s) for s in specs)
     assert SECRET not in repr(ray.get_runtime_context().runtime_env)
     options = RayExecutor(RayConfig(registry="registry.lan:5000")).task_options()
