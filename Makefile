@@ -64,6 +64,7 @@ perf: setup
 	$(BIN)/python perf/firstcall_bench.py
 	$(BIN)/python perf/imagebuild_bench.py
 	$(BIN)/python perf/workspace_bench.py
+	$(BIN)/python perf/ray_bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -241,37 +241,56 @@ def write_page(out: Path, outcomes: Sequence[TaskOutcome], **kwargs: Any) -> Non
         log.warning("the bench page could not be written in %s: %s", out, exc)
 
 
+def earlier_outcomes(ids: Sequence[str], opts: BenchOptions) -> dict[str, TaskOutcome]:
+    """With `resume`, the outcomes of `ids` already in results.jsonl (told to the callbacks as
+    resumed); without, {} and an emptied results.jsonl."""
+    opts.out.mkdir(parents=True, exist_ok=True)
+    results_path = opts.out / RESULTS_FILE
+    if not opts.resume:
+        results_path.write_text("", encoding="utf-8")
+        return {}
+    wanted = set(ids)
+    earlier = {o.id: o for o in read_results(results_path) if o.id in wanted}
+    for task_id in earlier:
+        opts.on_update(task_id, f"skipped: {earlier[task_id].status} in an earlier run")
+        opts.on_outcome(earlier[task_id], True)
+    return earlier
+
+
+def record_outcome(outcome: TaskOutcome, opts: BenchOptions) -> None:
+    """A fresh outcome's line in results.jsonl and the ledger (the caller serialises), then
+    the callbacks."""
+    if outcome.reason != "interrupted before start":
+        append_result(opts.out / RESULTS_FILE, outcome)
+        record_run(opts.cache_dir, ledger_entry(outcome, opts.out))
+    opts.on_update(outcome.id, f"done: {outcome.status} · {outcome.steps} steps")
+    opts.on_outcome(outcome, False)
+    opts.on_graded(outcome)
+
+
+def finish_run(
+    earlier: dict[str, TaskOutcome], fresh: Sequence[TaskOutcome], opts: BenchOptions, wall: float
+) -> BenchRun:
+    """report.md and the page over every job, this run's and resumed ones."""
+    outcomes = sorted([*earlier.values(), *fresh], key=lambda o: o.id)
+    write_report(opts.out, outcomes, model=opts.model_name, wall_s=wall, jobs=opts.jobs)
+    write_page(opts.out, outcomes, model=opts.model_name, wall_s=wall, jobs=opts.jobs)
+    return BenchRun(outcomes=outcomes, skipped=sorted(earlier), wall_s=round(wall, 2))
+
+
 def run_jobs(jobs: Sequence[BenchJob], opts: BenchOptions) -> BenchRun:
     """Run `jobs` with `opts.jobs` workers; append each outcome to results.jsonl as it ends
     (with `resume`, ids already there are skipped), then write report.md over every job."""
     started = time.monotonic()
-    opts.out.mkdir(parents=True, exist_ok=True)
-    results_path = opts.out / RESULTS_FILE
-    wanted = {j.id for j in jobs}
-    earlier = {o.id: o for o in read_results(results_path) if o.id in wanted}
-    if not opts.resume:
-        results_path.write_text("", encoding="utf-8")
-        earlier = {}
-    for task_id in earlier:
-        opts.on_update(task_id, f"skipped: {earlier[task_id].status} in an earlier run")
-        opts.on_outcome(earlier[task_id], True)
+    earlier = earlier_outcomes([j.id for j in jobs], opts)
     lock = threading.Lock()
 
     def work(job: BenchJob) -> TaskOutcome:
         outcome = _guarded(job, opts)
-        if outcome.reason != "interrupted before start":
-            with lock:
-                append_result(results_path, outcome)
-            record_run(opts.cache_dir, ledger_entry(outcome, opts.out))
-        opts.on_update(job.id, f"done: {outcome.status} · {outcome.steps} steps")
-        opts.on_outcome(outcome, False)
-        opts.on_graded(outcome)
+        with lock:
+            record_outcome(outcome, opts)
         return outcome
 
     with ThreadPoolExecutor(max(1, opts.jobs), thread_name_prefix="bench-worker") as pool:
         fresh = list(pool.map(work, [j for j in jobs if j.id not in earlier]))
-    outcomes = sorted([*earlier.values(), *fresh], key=lambda o: o.id)
-    wall = time.monotonic() - started
-    write_report(opts.out, outcomes, model=opts.model_name, wall_s=wall, jobs=opts.jobs)
-    write_page(opts.out, outcomes, model=opts.model_name, wall_s=wall, jobs=opts.jobs)
-    return BenchRun(outcomes=outcomes, skipped=sorted(earlier), wall_s=round(wall, 2))
+    return finish_run(earlier, fresh, opts, time.monotonic() - started)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from devagent.commands.benchexec import add_executor_flags
 from devagent.commands.flags import epilog
 from devagent.commands.solve import add_model_flags
 
@@ -22,6 +23,7 @@ devagent bench tasks/cli-wordcount -j 4 --model anthropic:claude-sonnet-4-5
 devagent bench tasks/real --model oracle           real tasks (sdists from PyPI, cached)
 devagent bench --swebench i.jsonl --repos mirrors/ --predictions p.jsonl   grade predictions
 devagent bench --model oracle --json | jq .totals  the summary as JSON; progress on stderr
+devagent bench --model oracle --executor ray --address HEAD:6379   jobs on a Ray cluster
 devagent bench --model oracle --events jsonl       one JSON event per step, tagged with the task
 devagent bench compare out/a out/b                 two runs: flipped tasks, paired difference"""
 
@@ -52,6 +54,7 @@ def add_parser(sub: Any) -> None:
         help="stdout: one JSON event per step and per task (with its id), the totals last",
     )
     p.add_argument("--resume", action="store_true", help="skip tasks already in results.jsonl")
+    add_executor_flags(p)
     p.add_argument("--swebench", type=Path, metavar="FILE", help="SWE-bench instances (JSONL)")
     p.add_argument("--repos", type=Path, metavar="DIR", help="local mirrors: DIR/owner__name")
     p.add_argument("--predictions", type=Path, metavar="FILE", help="evaluate these, no agent")

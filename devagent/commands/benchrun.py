@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import threading
 import time
@@ -24,12 +23,14 @@ from devagent.agent.eventstream import EventTranslator, JsonlWriter
 from devagent.agent.redact import Redactor
 from devagent.agent.signals import stop_on_signals
 from devagent.assembly import run_model
-from devagent.bench.oracle import ORACLE, build_oracle
+from devagent.bench.driver import run_specs
+from devagent.bench.jobspec import JobSpec
+from devagent.bench.oracle import ORACLE
 from devagent.bench.progress import BenchTally
 from devagent.bench.realmirror import materialize, not_a_fix
 from devagent.bench.realtask import is_real_suite, load_real_tasks
 from devagent.bench.report import REPORT_FILE, RESULTS_FILE, TaskOutcome, totals
-from devagent.bench.runner import BenchJob, BenchOptions, BenchRun, run_bench, run_jobs
+from devagent.bench.runner import BenchOptions, BenchRun
 from devagent.bench.swebench import (
     SwebenchInstance,
     SwebenchPrediction,
@@ -39,15 +40,15 @@ from devagent.bench.swebench import (
     load_predictions,
     load_specs,
 )
-from devagent.bench.swebench_run import agent_jobs, export_task, prediction_jobs
+from devagent.bench.swebench_run import export_task
 from devagent.bench.task import load_tasks
+from devagent.commands.benchexec import build_executor, instance_specs, model_choice, task_specs
 from devagent.commands.progress import SetupLine
 from devagent.commands.solve import secrets_from_env
 from devagent.config import Settings, load_settings
 from devagent.errors import DevagentError
 from devagent.pages.bench import HTML_REPORT_FILE
 from devagent.units import stopwatch
-from sandbox.hostconfig import read_host_config
 from sandbox.imagebuild import BuildOutput
 
 
@@ -113,25 +114,17 @@ def run(args: argparse.Namespace, console: Console) -> int:
 def run_bench_cli(args: argparse.Namespace, console: Console, settings: Any) -> int:
     opts = BenchOptions(
         out=args.out,
-        model_for=model_factory(args, settings),
+        model_for=lambda item: None,  # type: ignore[arg-type,return-value]  # built on the node
         model_name=model_name(args, settings),
         jobs=args.jobs,
         resume=args.resume,
-        host=read_host_config(environ=os.environ),
         cache_dir=settings.cache_dir,
-        budget_defaults=settings.budget.model_dump(),
-        secrets=secrets_from_env(),
     )
-    if args.swebench or args.instances is not None:
-        jobs = swebench_jobs(args, opts)
-        ids = [j.id for j in jobs]
-        bench = lambda: run_jobs(jobs, opts)  # noqa: E731
-    else:
-        tasks = load_tasks(args.tasks or [Path("tasks")])
-        ids = [t.id for t in tasks]
-        bench = lambda: run_bench(tasks, opts)  # noqa: E731
-    events = bench_events(args, opts)
-    result = live_run(Console(stderr=True), opts, ids, bench)
+    executor = build_executor(args, args.out, settings.cache_dir)
+    specs = bench_specs(args, settings, opts.model_name)
+    events = bench_events(args, opts, secrets_from_env())
+    bench = lambda: run_specs(specs, opts, executor)  # noqa: E731
+    result = live_run(Console(stderr=True), opts, [s.id for s in specs], bench)
     if events is not None:
         events.write(bench_result_event(result, opts.model_name, args.out))
     elif args.json:
@@ -146,7 +139,26 @@ def run_bench_cli(args: argparse.Namespace, console: Console, settings: Any) -> 
     return 0 if result.outcomes and all(o.resolved for o in result.outcomes) else 1
 
 
-def bench_events(args: argparse.Namespace, opts: BenchOptions) -> JsonlWriter | None:
+def bench_specs(args: argparse.Namespace, settings: Settings, name: str) -> list[JobSpec]:
+    """The run's jobs: bundled tasks, or SWE-bench instances (solved, or their predictions
+    evaluated)."""
+    model, events = model_choice(args, settings), bool(getattr(args, "events", None))
+    if not (args.swebench or args.instances is not None):
+        tasks = load_tasks(args.tasks or [Path("tasks")])
+        return task_specs(tasks, model, name, settings, events)
+    if not args.repos:
+        raise DevagentError("--swebench needs --repos DIR (local mirrors; no network)")
+    instances = args.instances if args.instances is not None else load_instances(args.swebench)
+    if args.specs:
+        specs = load_specs(args.specs)
+        instances = [apply_specs(i, specs) for i in instances]
+    predictions = load_predictions(args.predictions) if args.predictions else None
+    return instance_specs(instances, args.repos, predictions, (model, name, settings, events))
+
+
+def bench_events(
+    args: argparse.Namespace, opts: BenchOptions, secrets: list[str]
+) -> JsonlWriter | None:
     """With --events: every task's events on stdout, tagged with its id, and its graded
     outcome (`task_result`); None without."""
     if not getattr(args, "events", None):
@@ -155,7 +167,7 @@ def bench_events(args: argparse.Namespace, opts: BenchOptions) -> JsonlWriter | 
         raise DevagentError(
             "--json and --events do not go together: the events end with the totals"
         )
-    writer = JsonlWriter(sys.stdout, Redactor(opts.secrets))
+    writer = JsonlWriter(sys.stdout, Redactor(secrets))
     opts.listeners_for = lambda task_id: [EventTranslator(writer.write, task=task_id)]
     opts.on_graded = lambda outcome: writer.write(task_result_event(outcome))
     return writer
@@ -224,48 +236,16 @@ def live_run(
         return bench()
 
 
-def model_factory(args: argparse.Namespace, settings: Settings) -> Callable[[Any], Any]:
-    """A fresh model per task: the oracle from the task's reference fix, or the CLI's model."""
-    configured = settings.model
-    if (args.model or configured) == ORACLE:
-        return lambda item: build_oracle(
-            oracle_patch(item)
-            if isinstance(item, SwebenchInstance)
-            else item.solution_patch.read_text("utf-8")
-        )
-    if args.predictions:
-        return lambda item: None
-    flags = {"model": args.model, "base_url": args.base_url, "tool_protocol": args.tool_protocol}
-    return lambda item: run_model(settings, **flags)
-
-
-def oracle_patch(instance: SwebenchInstance) -> str:
-    """The oracle's edit on a SWE-bench instance: the reference fix plus its tests, which serve
-    as the reproduction test the submit gate asks for (grading drops them again)."""
-    fix = instance.patch if instance.patch.endswith("\n") else instance.patch + "\n"
-    return fix + instance.test_patch
-
-
 def model_name(args: argparse.Namespace, settings: Settings) -> str:
     """The name the report shows; building the CLI's model once fails fast on a bad spec."""
     if args.predictions:
         return f"predictions:{args.predictions.name}"
     if (args.model or settings.model) == ORACLE:
         return ORACLE
+    if args.executor == "ray":  # the keys are the nodes', not necessarily the driver's
+        return model_choice(args, settings).spec
     flags = {"model": args.model, "base_url": args.base_url, "tool_protocol": args.tool_protocol}
     return run_model(settings, **flags).name
-
-
-def swebench_jobs(args: argparse.Namespace, opts: BenchOptions) -> list[BenchJob]:
-    if not args.repos:
-        raise DevagentError("--swebench needs --repos DIR (local mirrors; no network)")
-    instances = args.instances if args.instances is not None else load_instances(args.swebench)
-    if args.specs:
-        specs = load_specs(args.specs)
-        instances = [apply_specs(i, specs) for i in instances]
-    if args.predictions:
-        return prediction_jobs(instances, load_predictions(args.predictions), args.repos, opts)
-    return agent_jobs(instances, args.repos, opts)
 
 
 def export(args: argparse.Namespace, console: Console) -> int:

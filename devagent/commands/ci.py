@@ -14,6 +14,7 @@ from typing import Any
 from rich.console import Console
 
 from devagent.commands import deliver, solve
+from devagent.commands.benchexec import add_executor_flags, check_executor_flags
 from devagent.commands.flags import epilog
 from devagent.commands.preflight import check_budget_flags, check_out
 from devagent.commands.solvecmd import DEFAULT_AUTHOR, SolveCommand
@@ -25,7 +26,8 @@ from devagent.forge.github import GitHubClient
 EXAMPLES = """
 devagent ci                                  in a job on `issues: [labeled]` (see docs)
 devagent ci --label devagent --max-usd 2     a lower cost limit
-devagent ci --test 'pytest -q' --json        a goal check; the result as JSON"""
+devagent ci --test 'pytest -q' --json        a goal check; the result as JSON
+devagent ci --executor ray --address HEAD:6379   the solve on a cluster node; the PR from here"""
 
 
 def add_parser(sub: Any) -> None:
@@ -47,10 +49,12 @@ def add_parser(sub: Any) -> None:
         default=os.environ.get("GITHUB_API_URL", deliver.DEFAULT_API_URL),
         help="GitHub (Enterprise) REST API URL",
     )
+    add_executor_flags(p)
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
     check_budget_flags(args)  # before the event is read or anyone is asked
+    check_executor_flags(args)
     if args.out is not None:
         check_out(args.out)
     event_path = os.environ.get("GITHUB_EVENT_PATH")
@@ -82,4 +86,16 @@ def run(args: argparse.Namespace, console: Console) -> int:
         headless=True,
         base_branch=request.default_branch,
     )
-    return solve.execute(command, console)
+    return execute(args, command, console)
+
+
+def execute(args: argparse.Namespace, command: SolveCommand, console: Console) -> int:
+    """The solve here, or on a Ray cluster node (`--executor ray`) with delivery still here."""
+    from devagent.commands.benchexec import ray_config, use_registry_here
+
+    if args.executor != "ray":
+        use_registry_here(args)
+        return solve.execute(command, console)
+    from devagent.commands.solveremote import execute_remote
+
+    return execute_remote(command, ray_config(args), console)
