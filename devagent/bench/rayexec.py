@@ -13,6 +13,7 @@ import functools
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -26,6 +27,7 @@ from devagent.bench.executor import OnEvent
 from devagent.bench.jobspec import JobEvent, JobResult, JobSpec
 from devagent.bench.node import INTERRUPTED, NodeContext, node_host, perform
 from devagent.bench.report import TaskOutcome
+from devagent.cluster.token import new_token, ray_auth_env, write_token
 from devagent.errors import DevagentError
 from sandbox.hostconfig import HostIndexConfig
 
@@ -60,6 +62,23 @@ class RayConfig(BaseModel):
     """Sandboxes of the one-machine cluster started when no address is given."""
     object_store_mb: int = 100
     """Object store of that one-machine cluster (the results are small)."""
+    token_file: Path | None = None
+    """The cluster's token (`devagent cluster up`/`join` write it), for an `address`."""
+
+
+def use_token(config: RayConfig, environ: dict[str, str] | os._Environ[str]) -> Path | None:
+    """Token authentication for the driver: the cluster's token file for an address, a fresh
+    token of this run's own for Ray started on this machine. Ray reads the mode when it is
+    imported, so this runs before; an operator's own RAY_AUTH_MODE is left as it is."""
+    if "RAY_AUTH_MODE" in environ or "ray" in sys.modules:
+        return None
+    if config.address:
+        token = config.token_file if config.token_file and config.token_file.exists() else None
+    else:
+        token = write_token(Path(tempfile.mkdtemp(prefix="devagent-ray-")) / "token", new_token())
+    if token is not None:
+        environ.update(ray_auth_env(token))
+    return token
 
 
 def import_ray() -> Any:
@@ -168,6 +187,7 @@ class RayExecutor:
     ) -> Iterator[tuple[Any, Any]]:  # fmt: skip
         """(spec, its value or the Ray error it ended with), as the tasks end; a set `stop`
         cancels the tasks."""
+        use_token(self.config, os.environ)
         ray = import_ray()
         self.connect(ray)
         events = event_queue(ray)

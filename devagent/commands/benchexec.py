@@ -69,7 +69,20 @@ def ray_config(args: argparse.Namespace) -> RayConfig:
     from devagent.bench.rayexec import RayConfig
 
     slots = max(1, getattr(args, "jobs", 1) or 1)
-    return RayConfig(address=args.address, registry=args.registry, local_slots=slots)
+    return RayConfig(
+        address=args.address, registry=args.registry, local_slots=slots, token_file=cluster_token()
+    )
+
+
+def cluster_token() -> Path:
+    """The token file of this machine's devagent node (`cluster up`/`join`), else the
+    default place `up` writes it."""
+    from devagent.cluster.node import read_record
+    from devagent.config import load_settings
+
+    state = load_settings({}, None).cache_dir / "cluster"
+    record = read_record(state)
+    return Path(record.token) if record and record.token else state / "token"
 
 
 def use_registry_here(args: argparse.Namespace) -> None:

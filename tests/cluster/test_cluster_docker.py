@@ -183,6 +183,19 @@ def test_a_node_joins_with_the_token_from_its_environment_and_is_seen_dead_after
     assert report["sandboxes_free"] == 3
     assert all("devagent/base:latest" in n["images"] for n in report["nodes"])
 
+    # The README's flow: bench on the cluster from the head's machine, with no Ray variable
+    # set by hand: the driver authenticates with the node's own token file.
+    tasks = ROOT / "tasks"
+    ids = ["cli-wordcount", "dotenv-inline-comments"]
+    out = tmp_path / "bench"
+    _devagent(
+        head, "bench", *(str(tasks / i) for i in ids), "--model", "oracle",
+        "--executor", "ray", "--address", record.address, "--out", str(out),
+        timeout=480,
+    )  # fmt: skip
+    rows = [json.loads(line) for line in (out / "results.jsonl").read_text().splitlines()]
+    assert sorted((r["id"], r["status"]) for r in rows) == [(i, "resolved") for i in ids]
+
     _devagent(other, "cluster", "down")
     deadline = time.monotonic() + 120
     while True:
