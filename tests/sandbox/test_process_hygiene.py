@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-pytestmark = pytest.mark.docker
+pytestmark = [pytest.mark.docker, pytest.mark.runsc]
 
 LIST = "for d in /proc/[0-9]*; do printf '%s ' \"$(tr '\\0' ' ' < $d/cmdline)\"; echo; done"
 
