@@ -104,6 +104,13 @@ class SandboxContainer:
         channel.open()
         return channel
 
+    def running(self) -> bool:
+        """Whether the container runs now (False when it is stopped or gone)."""
+        try:
+            return bool(self.client.api.inspect_container(self.id)["State"].get("Running"))
+        except docker.errors.APIError:
+            return False
+
     def ensure_alive(self) -> None:
         """Raise SandboxDied when the container is gone or stopped."""
         try:

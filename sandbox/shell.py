@@ -274,6 +274,12 @@ class ShellChannel:
         self.pwd = found.pwd or self.pwd
         return found
 
+    def abort(self) -> None:
+        """End the stream from another thread: a read waiting on it raises ShellClosed."""
+        io = self._io
+        if io is not None:
+            io.shutdown()
+
     def close(self) -> None:
         if self._io is not None:
             self._io.close()
