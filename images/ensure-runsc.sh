@@ -91,7 +91,7 @@ if ! docker version --format '{{.Server.Version}}' >/dev/null 2>&1; then
 fi
 if [ "$changed" = yes ] || ! registered; then
     # dockerd reloads its runtimes on SIGHUP; running containers are untouched.
-    pids=$(pidof dockerd || true)
+    pids=$(pidof dockerd 2>/dev/null || pgrep -x dockerd || true)
     if [ -z "$pids" ]; then
         echo "error: runsc is in $CONF but the daemon is not a local dockerd to reload;" >&2
         echo "  restart the Docker daemon to pick it up." >&2
