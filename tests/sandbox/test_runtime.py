@@ -31,6 +31,12 @@ def test_network_under_a_runsc_without_its_network_stack_is_refused_naming_why()
     assert "--network=none" in reason and "gVisor issue 10704" in reason
 
 
+def test_an_egress_allowlist_under_a_runsc_without_its_network_stack_is_refused_too():
+    config = SandboxConfig(runtime="runsc", network="allow", allow=("pypi.org",))
+    reason = refusal(config, NO_NETSTACK)
+    assert reason is not None and "cannot run under runsc" in reason
+
+
 def test_network_under_a_runsc_with_its_network_stack_is_allowed():
     assert refusal(SandboxConfig(runtime="runsc", network="bridge"), NETSTACK) is None
     assert refusal(SandboxConfig(runtime="runsc"), NO_NETSTACK) is None
