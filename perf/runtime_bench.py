@@ -4,12 +4,14 @@
 
 Per runtime: start-to-ready of a DockerSandbox (and its close), session command latency of
 `true` and of `python3 -c pass` (p50/p90), a one-shot command, and a file-heavy command (every
-file under /usr listed). The last column is runsc / runc.
+file under /usr listed). The runtimes take turns, round by round, so that the load of a shared
+machine weighs on both alike. The last column is runsc / runc.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import time
 from collections.abc import Callable
@@ -31,50 +33,48 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def timed(fn: Callable[[], object], n: int) -> list[float]:
-    fn()  # warm-up
-    out = []
-    for _ in range(n):
-        began = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - began) * 1000)
-    return out
-
-
 def config(image: str, runtime: str) -> SandboxConfig:
     return SandboxConfig(image=image, runtime=None if runtime == "runc" else runtime)
 
 
-def starts(image: str, runtime: str, n: int) -> tuple[list[float], list[float]]:
-    """Start-to-ready and close of `n` sandboxes, in ms."""
-    ready, closed = [], []
+def once(fn: Callable[[], object]) -> float:
+    began = time.perf_counter()
+    fn()
+    return (time.perf_counter() - began) * 1000
+
+
+def starts(image: str, n: int, out: dict[str, dict[str, list[float]]]) -> None:
+    """Start-to-ready and close of `n` sandboxes per runtime, the runtimes taking turns."""
     for _ in range(n):
-        began = time.perf_counter()
-        sb = DockerSandbox(config(image, runtime)).start()
-        ready.append((time.perf_counter() - began) * 1000)
-        began = time.perf_counter()
-        sb.close()
-        closed.append((time.perf_counter() - began) * 1000)
-    return ready, closed
+        for rt in RUNTIMES:
+            began = time.perf_counter()
+            sb = DockerSandbox(config(image, rt)).start()
+            out[rt]["start to ready"].append((time.perf_counter() - began) * 1000)
+            out[rt]["close"].append(once(sb.close))
 
 
-def commands(image: str, runtime: str, n: int) -> dict[str, list[float]]:
-    with DockerSandbox(config(image, runtime)) as sb:
-
-        def run(command: str, session: bool = True) -> Callable[[], object]:
-            return lambda: sb.exec(command, session=session, timeout=120)
-
-        return {
-            "session `true`": timed(run("true"), n),
-            "session `python3 -c pass`": timed(run("python3 -c pass"), max(5, n // 4)),
-            "one-shot `true`": timed(run("true", session=False), max(5, n // 4)),
-            "list /usr (find)": timed(run("find /usr -xdev | wc -l"), 3),
-        }
+COMMANDS = {
+    "session `true`": ("true", True, 1),
+    "session `python3 -c pass`": ("python3 -c pass", True, 4),
+    "one-shot `true`": ("true", False, 4),
+    "list /usr (find)": ("find /usr -xdev | wc -l", True, 20),
+}
+"""what -> (command, session, run it once every N rounds)."""
 
 
-def measure(image: str, runtime: str, n_starts: int, n: int) -> dict[str, list[float]]:
-    ready, closed = starts(image, runtime, n_starts)
-    return {"start to ready": ready, "close": closed, **commands(image, runtime, n)}
+def commands(image: str, n: int, out: dict[str, dict[str, list[float]]]) -> None:
+    """`n` rounds; in each, every command under one runtime then the other (alternating)."""
+    with DockerSandbox(config(image, "runc")) as a, DockerSandbox(config(image, "runsc")) as b:
+        boxes = {"runc": a, "runsc": b}
+        for what, (command, session, every) in COMMANDS.items():
+            for sb in boxes.values():  # warm-up
+                sb.exec(command, session=session, timeout=120)
+            for i in range(n):
+                if i % every:
+                    continue
+                for rt in RUNTIMES if i % 2 == 0 else RUNTIMES[::-1]:
+                    run = functools.partial(boxes[rt].exec, command, session=session, timeout=120)
+                    out[rt][what].append(once(run))
 
 
 def main() -> None:
@@ -87,7 +87,11 @@ def main() -> None:
     probe = probe_runtime(docker_client(), args.image, "runsc")
     if not probe.ok:
         raise SystemExit(f"runsc cannot run a sandbox here: {probe.problem}")
-    results = {rt: measure(args.image, rt, args.starts, args.n) for rt in RUNTIMES}
+    results: dict[str, dict[str, list[float]]] = {
+        rt: {what: [] for what in ("start to ready", "close", *COMMANDS)} for rt in RUNTIMES
+    }
+    starts(args.image, args.starts, results)
+    commands(args.image, args.n, results)
     table = Table(title=f"runc vs runsc ({' '.join(probe.args)}), ms")
     for column in ("what", "runc p50", "runc p90", "runsc p50", "runsc p90", "p50 ratio"):
         table.add_column(column, justify="right" if column != "what" else "left")
