@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from sandbox import SandboxStartError
+from sandbox import SandboxDied, SandboxStartError
 from sandbox.config import SandboxConfig
 from sandbox.runtime import refusal, registered_runtimes
 
@@ -74,9 +74,21 @@ def test_docker_socket_is_not_mounted(sb):
     assert sb.exec("test -e /var/run/docker.sock").exit_code == 1
 
 
-def test_fork_bomb_is_contained_by_the_pids_limit(make_sandbox):
+GVISOR_BOMB_CRASH = (
+    "Debian's 2022 runsc (ptrace) sometimes crashes (exit 2) while a fork bomb at its process "
+    "limit is being killed (1 run in 4 here); the host stayed protected"
+)
+
+
+def test_fork_bomb_is_contained_by_the_pids_limit(make_sandbox, sandbox_runtime):
     sb = make_sandbox(pids_limit=64)
-    result = sb.exec("bomb() { bomb | bomb & }; bomb; sleep 1000", timeout=3)
+    try:
+        result = sb.exec("bomb() { bomb | bomb & }; bomb; sleep 1000", timeout=3)
+    except SandboxDied as died:
+        assert subprocess.run(["true"], timeout=10).returncode == 0  # the host still forks
+        if sandbox_runtime == "runsc" and "exit 2" in str(died):
+            pytest.xfail(f"{GVISOR_BOMB_CRASH}: {died}")
+        raise
     assert result.timed_out
     assert "retry: Resource temporarily unavailable" in result.output
     assert subprocess.run(["true"], timeout=10).returncode == 0  # the host still forks
