@@ -56,6 +56,7 @@ bench: setup
 
 perf: setup
 	$(BIN)/python perf/sandbox_bench.py
+	$(BIN)/python perf/runtime_bench.py
 	$(BIN)/python perf/loop_bench.py --sandbox docker
 	$(BIN)/python perf/stuck_bench.py
 	$(BIN)/python perf/attempts_bench.py

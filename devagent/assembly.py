@@ -90,13 +90,16 @@ def sandbox_config(
     network: bool | str = False,
     env: Mapping[str, str] | None = None,
     egress_log: Path | None = None,
+    runtime: str | None = None,
 ) -> SandboxConfig:
     """A sandbox on `image` mounting `workspace`, offline unless `network` (True, or an
     `allow:LIST` whose connections go to `egress_log`), with `env` (e.g. the repository's
-    [environment] variables) and `SANDBOX_ENV` over it."""
+    [environment] variables) and `SANDBOX_ENV` over it, under Docker's `runtime` (None: its
+    default)."""
     return SandboxConfig(
         image=image,
         workspace=workspace,
+        runtime=runtime,
         env={**(env or {}), **SANDBOX_ENV},
         egress_log=egress_log,
         **network_fields(network),

@@ -29,7 +29,14 @@ from devagent.commands import (
 )
 from devagent.commands import config as config_command
 from devagent.commands.failure import explain
-from devagent.commands.flags import Parser, deprecated, duration, epilog, use_formatter
+from devagent.commands.flags import (
+    Parser,
+    add_runtime_flag,
+    deprecated,
+    duration,
+    epilog,
+    use_formatter,
+)
 from devagent.commands.images import BASE_IMAGE
 from devagent.entry import prefetch_sdk
 from devagent.errors import DevagentError
@@ -105,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dir", type=Path, default=None, help="host dir mounted at /workspace")
     run.add_argument("--image", default=BASE_IMAGE, help="the sandbox image")
     run.add_argument("--network", action="store_true", help="allow network access")
+    add_runtime_flag(run)
     run.add_argument(
         "--command-timeout",
         dest="timeout",
@@ -157,7 +165,7 @@ def cmd_sandbox(args: argparse.Namespace) -> int:
     if not command:
         raise DevagentError("give a command after --, e.g. devagent sandbox run -- ls -la")
     workspace = args.dir.resolve() if args.dir else None
-    config = sandbox_config(args.image, workspace, network=args.network)
+    config = sandbox_config(args.image, workspace, network=args.network, runtime=args.runtime)
     with DockerSandbox(config) as sb:
         result = sb.exec(command, timeout=args.timeout)
     sys.stdout.write(result.output)

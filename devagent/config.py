@@ -85,6 +85,9 @@ class Settings(BaseModel):
     network: NetworkSetting = False
     """Give the sandbox network access (off by default): true for all of it, or `allow:LIST`
     for only the hosts listed (`host`, `host:port`, `*.domain`, the preset `registries`)."""
+    runtime: str | None = None
+    """Docker runtime of the sandbox: 'runsc' runs it under gVisor (see README); None: Docker's
+    default (runc)."""
     test_commands: list[str] = Field(default_factory=list)
     """Goal checks: shell commands that must exit 0."""
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
@@ -122,6 +125,7 @@ ENV_KEYS = {
     "OPENAI_BASE_URL": "base_url",
     "DEVAGENT_TOOL_PROTOCOL": "tool_protocol",
     "DEVAGENT_IMAGE": "image",
+    "DEVAGENT_RUNTIME": "runtime",
     "DEVAGENT_CACHE_DIR": "cache_dir",
     REGISTRY_ENV: "registry",
 }

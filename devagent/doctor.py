@@ -70,6 +70,21 @@ def check_image(client: object | None, image: str, recipe_hash: str | None = Non
     return Check("base image", True, stale, "devagent images ensure")
 
 
+def check_runsc(client: object | None, image: str) -> Check:
+    """Whether a sandbox starts under gVisor's runsc (`--runtime runsc`): a real probe."""
+    from sandbox.runtime import SETUP_HINT, probe_runtime, registered_runtimes
+
+    if client is None:
+        return Check("runsc (gVisor)", False, "unknown (no daemon)", "make setup", required=False)
+    if "runsc" not in registered_runtimes(client):
+        return Check("runsc (gVisor)", False, "not registered with Docker", SETUP_HINT, False)
+    probe = probe_runtime(client, image, "runsc")
+    if not probe.ok:
+        return Check("runsc (gVisor)", False, str(probe.problem), SETUP_HINT, required=False)
+    detail = f"a sandbox ran in {probe.seconds:.1f} s ({' '.join(probe.args)})"
+    return Check("runsc (gVisor)", True, "; ".join([detail, *probe.limits]), required=False)
+
+
 def check_git() -> Check:
     if not shutil.which("git"):
         return Check("git", False, "not found", "apt-get install git")
@@ -110,6 +125,7 @@ def run_checks(env: Mapping[str, str], cwd: Path, image: str) -> list[Check]:
         docker_check,
         recipes_check,
         check_image(client, image, recipe_hash),
+        check_runsc(client, image),
         check_git(),
         check_providers(env),
         check_forge(env),

@@ -86,6 +86,8 @@ class SolveOptions:
     """Sandbox image; None: the repo's environment image (built or reused)."""
     network: bool | str = False
     """True: the whole network; `allow:LIST`: only LIST (connections logged to OUT/egress.jsonl)."""
+    runtime: str | None = None
+    """Docker runtime of the sandbox ('runsc': gVisor); None: Docker's default."""
     base: str | None = None
     include_dirty: bool = False
     secrets: Sequence[str] = ()
@@ -225,6 +227,7 @@ def run_pipeline(opts: SolveOptions) -> SolveOutcome:
             network=opts.network,
             env=spec.env,
             egress_log=opts.out / "egress.jsonl",
+            runtime=opts.runtime,
         )
     )
     try:
@@ -252,6 +255,7 @@ def _run_in_workspace(
             network=opts.network,
             env=spec.env,
             egress_log=opts.out / "egress.jsonl",
+            runtime=opts.runtime,
         )
         opts.on_progress(f"starting the sandbox ({image})")
         sandbox = start.sandbox(config)

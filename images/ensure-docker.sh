@@ -3,6 +3,13 @@
 # Debian/Ubuntu, installs Debian's docker.io and starts dockerd in the background.
 set -euo pipefail
 
+HERE=$(cd "$(dirname "$0")" && pwd)
+# The gVisor runtime for `--runtime runsc` (images/ensure-runsc.sh); a machine where it cannot
+# run still gets Docker: the runsc tests then fail with the reason.
+runsc_runtime() {
+    bash "$HERE/ensure-runsc.sh" || echo "warning: no usable runsc runtime (see above)" >&2
+}
+
 LOG=${DEVAGENT_DOCKERD_LOG:-/var/log/devagent-dockerd.log}
 WAIT_S=${DEVAGENT_DOCKERD_WAIT:-60}
 
@@ -15,6 +22,7 @@ daemon_answers() {
 }
 
 if daemon_answers; then
+    runsc_runtime
     exit 0
 fi
 
@@ -42,6 +50,7 @@ if ! command -v dockerd >/dev/null 2>&1; then
     apt-get install -y -q --no-install-recommends docker.io ca-certificates curl >/dev/null
 fi
 
+runsc_runtime  # before dockerd starts, so that it reads the runtime from daemon.json
 echo "==> starting dockerd in the background (log: $LOG)"
 mkdir -p "$(dirname "$LOG")"
 # setsid + nohup: the daemon outlives make's shell.

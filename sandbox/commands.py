@@ -21,6 +21,7 @@ import docker.errors
 from sandbox.base import WORKDIR, ExecResult
 from sandbox.container import SandboxContainer
 from sandbox.control import ControlShell, Sweep
+from sandbox.deathwatch import DeathWatch
 from sandbox.errors import SandboxDied
 from sandbox.output import OutputCap
 from sandbox.shell import ONE_SHOT, ShellChannel, ShellClosed, ShellStuck, ansi_c_quote, sh_quote
@@ -45,6 +46,14 @@ class CommandRunner:
         self._running: tuple[int, bool] | None = None
         """(session id, kill its leader too) of the command running now, for `interrupt`."""
         self._interrupted = False
+        self._one_shot: ShellChannel | None = None
+        self._watch = (
+            DeathWatch(container.client.api, container.id, self._on_container_death)
+            if self._config.runtime == "runsc"
+            else None
+        )
+        """Under runsc only: an out-of-memory kill there stops the container and leaves its
+        exec streams open (see `sandbox.deathwatch`)."""
 
     @classmethod
     def open(cls, container: SandboxContainer) -> CommandRunner:
@@ -55,8 +64,21 @@ class CommandRunner:
             return cls(container, shell, control.result())
 
     def close(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
         self._shell.close()
         self._control.close()
+
+    def _on_container_death(self) -> None:
+        """The container died (or was restarted): when it is down, end the shells' streams so
+        that the command waiting on them returns and the container is started again."""
+        if self._container.running():
+            return
+        log.warning("sandbox %s: its container died; ending its commands", self._container.id[:12])
+        for channel in (self._shell, self._one_shot):
+            if channel is not None:
+                channel.abort()
+        self._control.abort()
 
     def exec(
         self,
@@ -169,6 +191,7 @@ class CommandRunner:
         )["Id"]
         channel = ShellChannel(api, box.id, user=box.user, env={}, nonce=nonce)
         channel.attach(api.exec_start(exec_id, socket=True))
+        self._one_shot = channel
         channel.send("g")
         deadline = time.monotonic() + timeout
         timed_out = False
@@ -185,6 +208,7 @@ class CommandRunner:
             self._revive_if_stopped()
             code, left_over = api.exec_inspect(exec_id).get("ExitCode") or 137, True
         finally:
+            self._one_shot = None
             channel.close()
         if left_over:
             self._sweep()

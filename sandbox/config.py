@@ -31,6 +31,9 @@ class SandboxConfig(BaseModel):
     see sandbox.egress). Private, link-local and the host's addresses stay refused."""
     egress_log: Path | None = None
     """With network='allow': a JSONL file every connection the proxy saw is appended to."""
+    runtime: str | None = None
+    """Docker runtime to run the container with, e.g. 'runsc' (gVisor: a kernel of its own
+    between the commands and the host's). None: the daemon's default (runc)."""
     user: str | None = None
     """'uid:gid' to run as. None: the workspace owner's ids, or 1000:1000 when that is root."""
     memory: str = "4g"

@@ -21,6 +21,7 @@ from sandbox.base import WORKDIR
 from sandbox.config import SandboxConfig
 from sandbox.errors import SandboxDied, SandboxStartError
 from sandbox.files import chown_tree
+from sandbox.runtime import process_limits
 from sandbox.shell import KEEP_ALIVE, ShellChannel
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,13 @@ class SandboxContainer:
         channel = ShellChannel(self.client.api, self.id, user=self.user, env=self.base_env())
         channel.open()
         return channel
+
+    def running(self) -> bool:
+        """Whether the container runs now (False when it is stopped or gone)."""
+        try:
+            return bool(self.client.api.inspect_container(self.id)["State"].get("Running"))
+        except docker.errors.APIError:
+            return False
 
     def ensure_alive(self) -> None:
         """Raise SandboxDied when the container is gone or stopped."""
@@ -196,10 +204,11 @@ class SandboxContainer:
             "environment": self.base_env(),
             "labels": {**cfg.labels, **lifecycle.creator_labels(self.session_id)},
             "network_mode": cfg.network,
+            **({"runtime": cfg.runtime} if cfg.runtime else {}),
             "cap_drop": ["ALL"],
             "security_opt": ["no-new-privileges"],
             "privileged": False,
-            "pids_limit": cfg.pids_limit,
+            **process_limits(cfg),
             "mem_limit": cfg.memory,
             "memswap_limit": cfg.memory,
             "nano_cpus": int(cfg.cpus * 1e9),

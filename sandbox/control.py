@@ -157,5 +157,9 @@ class ControlShell:
         known = reply.exit_code in Sweep._value2member_map_  # __da_sweep returns no other
         return Sweep(reply.exit_code) if known else Sweep.CLEAN
 
+    def abort(self) -> None:
+        """End the shell's stream from another thread (its container died)."""
+        self._channel.abort()
+
     def close(self) -> None:
         self._channel.close()

@@ -33,6 +33,7 @@ from sandbox.errors import SandboxError, SandboxStartError
 from sandbox.files import copy_tree, tar_one_file, untar_one_file
 from sandbox.pipe import DockerPipe
 from sandbox.proxy import EgressProxy, EgressSpec
+from sandbox.runtime import check_runtime
 from sandbox.shell import ShellClosed, sh_quote
 
 __all__ = ["DockerSandbox", "SandboxConfig"]
@@ -79,6 +80,7 @@ class DockerSandbox:
     def start(self) -> Self:
         if self._box is not None:
             return self
+        check_runtime(self.config, self.client)
         try:
             if self.config.network == "allow":
                 box = self._container_behind_proxy()

@@ -72,6 +72,11 @@ class FrameSocket:
             self._frame_left -= n
         return bytes(out)
 
+    def shutdown(self) -> None:
+        """End the stream from any thread: a `recv` waiting on it returns b'' at once."""
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)
+
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.sock.close()

@@ -22,12 +22,14 @@ STRAYS_FN = (
     "builtin read -r -a __da_c 2>/dev/null < /proc/$$/task/$$/children; "
     "builtin read -r -a __da_i 2>/dev/null < /proc/1/task/1/children; "
     "__da_n=$(( ${#__da_c[@]} + ${#__da_i[@]} - 1 )); "
-    '[ -z "$__da_ctl" ] || builtin kill -0 "$__da_ctl" 2>/dev/null || __da_n=$(( __da_n + 1 )); '
+    '[ -z "$__da_ctl" ] || builtin kill -0 "$__da_ctl" 2>/dev/null '
+    "|| __da_n=$(( __da_n < 0 ? __da_n : __da_n + 1 )); "
     "}"
 )
 """Defines `__da_strays`, which sets `__da_n` to what may have been left running: the shell's
 children, PID 1's children beyond its one `sleep` (orphans land there: `setsid`, double forks,
-a one-shot shell's jobs), and one more when the control shell `$__da_ctl` is gone. Builtins only
+a one-shot shell's jobs), and one more when the control shell `$__da_ctl` is gone (but -1
+stays -1: gVisor has no children files, and -1 + 1 would say "nothing left"). Builtins only
 and two small reads, never a walk over /proc: the sweep runs when it is not 0 (-1 when the
 kernel has no /proc/PID/task/TID/children, so every command is swept). Processes started from
 outside (`docker exec`: pipes, hooks, a person's shell) are children of no process inside, so
@@ -273,6 +275,12 @@ class ShellChannel:
             found = self._reader.feed(chunk)
         self.pwd = found.pwd or self.pwd
         return found
+
+    def abort(self) -> None:
+        """End the stream from another thread: a read waiting on it raises ShellClosed."""
+        io = self._io
+        if io is not None:
+            io.shutdown()
 
     def close(self) -> None:
         if self._io is not None:

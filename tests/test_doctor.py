@@ -60,3 +60,21 @@ def test_a_base_image_built_from_other_recipes_says_the_next_run_rebuilds_it():
 def test_a_missing_base_image_fails_with_the_command_that_builds_it():
     check = check_image(FakeClient(FakeImages()), "devagent/base:latest", "abc")
     assert (check.ok, check.fix) == (False, "devagent images ensure")
+
+
+@dataclass
+class FakeDaemon:
+    """Only what `check_runsc` asks before its probe: the daemon's runtimes."""
+
+    runtimes: dict[str, dict]
+
+    def info(self) -> dict:
+        return {"Runtimes": self.runtimes}
+
+
+def test_runsc_not_registered_is_a_warning_naming_the_setup_that_registers_it():
+    from devagent.doctor import check_runsc
+
+    check = check_runsc(FakeDaemon({"runc": {"path": "runc"}}), "devagent/base:latest")
+    assert (check.ok, check.required, check.detail) == (False, False, "not registered with Docker")
+    assert "images/ensure-runsc.sh" in check.fix

@@ -107,7 +107,12 @@ def chat_config(settings: Settings, args: argparse.Namespace) -> ChatConfig:
 
 
 def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> ChatSetup:
-    settings = load_settings({"model": args.model, "base_url": args.base_url}, args.repo, env)
+    given = {
+        "model": args.model,
+        "base_url": args.base_url,
+        "runtime": getattr(args, "runtime", None),
+    }
+    settings = load_settings(given, args.repo, env)
     store = SessionStore(args.sessions_dir or settings.cache_dir / "chat")
     if args.resume:
         state = store.load(args.resume)
@@ -131,6 +136,7 @@ def _setup(args: argparse.Namespace, env: Mapping[str, str]) -> ChatSetup:
             network=network,
             env=settings.environment.env,
             egress_log=store.path(state.id) / "egress.jsonl",
+            runtime=settings.runtime,
         )
         slot = SandboxSlot(config)
     except BaseException:

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from devagent.commands.flags import add_network_flag, deprecated, duration, epilog
+from devagent.commands.flags import add_network_flag, add_runtime_flag, deprecated, duration, epilog
 
 EXAMPLES = """
 devagent chat --repo .                            a session on this repository
@@ -52,6 +52,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     deprecated(chat, "--test-cmd", "--test", "test_cmd")
     chat.add_argument("--image", default=None, help="sandbox image (default: the repo's)")
     add_network_flag(chat)
+    add_runtime_flag(chat)
     chat.add_argument(
         "--command-timeout",
         dest="timeout",

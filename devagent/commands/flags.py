@@ -15,6 +15,7 @@ environment variables:
   DEVAGENT_BASE_URL    OpenAI-compatible server (also OPENAI_BASE_URL)
   DEVAGENT_TOOL_PROTOCOL   native or text: how tools are offered to the model
   DEVAGENT_IMAGE       sandbox image instead of the repository's environment image
+  DEVAGENT_RUNTIME     sandbox runtime, e.g. runsc (gVisor) instead of Docker's default
   DEVAGENT_CACHE_DIR   caches, kept workspaces, chat sessions (default ~/.cache/devagent)
   DEVAGENT_MAX_USD     the cost limit of a run
   DEVAGENT_REGISTRY    HOST:PORT of your image registry: env images pulled, not rebuilt
@@ -28,6 +29,16 @@ def epilog(examples: str, *, environment: bool = True) -> str:
     """'examples:' and the environment variables, for a command's --help."""
     text = "examples:\n" + "\n".join(f"  {line}" for line in examples.strip().splitlines())
     return text + ("\n\n" + ENVIRONMENT if environment else "")
+
+
+def add_runtime_flag(parser: argparse.ArgumentParser) -> None:
+    """--runtime NAME: the Docker runtime sandboxes run under (runsc: gVisor)."""
+    parser.add_argument(
+        "--runtime",
+        default=None,
+        metavar="NAME",
+        help="Docker runtime of the sandbox: runsc runs it under gVisor (default: Docker's)",
+    )
 
 
 class HelpFormatter(argparse.RawDescriptionHelpFormatter):

@@ -20,7 +20,7 @@ from rich.console import Console
 from devagent.assembly import run_model
 from devagent.background import in_background
 from devagent.commands import deliver
-from devagent.commands.flags import add_network_flag, duration_text, epilog
+from devagent.commands.flags import add_network_flag, add_runtime_flag, duration_text, epilog
 from devagent.commands.preflight import check_request
 from devagent.commands.solvecmd import SolveCommand
 from devagent.config import host_environ, load_settings
@@ -62,6 +62,7 @@ def add_parser(sub: Any) -> None:
     add_budget_flags(p)
     p.add_argument("--image", help="sandbox image (default: the repo's environment image)")
     add_network_flag(p, spill="issue")
+    add_runtime_flag(p)
     p.add_argument("--out", type=Path, help="output directory (default: a new temp dir)")
     p.add_argument("--json", action="store_true", help="print only the final result as JSON")
     p.add_argument(
@@ -205,7 +206,13 @@ def execute(args: SolveCommand, console: Console) -> int:
     deliver.check_flags(args, local_repo)
     left_out = uncommitted_later(local_repo if not (args.include_dirty or extra.point) else None)
     settings = load_settings(
-        {"model": args.model, "image": args.image, "network": args.network}, local_repo
+        {
+            "model": args.model,
+            "image": args.image,
+            "network": args.network,
+            "runtime": args.runtime,
+        },
+        local_repo,
     )
     # a file's front matter is checked before the model; a forge issue is fetched after it
     issue = extra.issue() or (
@@ -247,6 +254,7 @@ def execute(args: SolveCommand, console: Console) -> int:
         image=settings.image,
         environment=settings.environment,
         network=settings.network,
+        runtime=settings.runtime,
         base=args.base,
         include_dirty=args.include_dirty,
         secrets=secrets_from_env(),

@@ -38,6 +38,8 @@ class SolveCommand:
     image: str | None = None
     network: bool | str | None = None
     """--network: True, or `allow:LIST`."""
+    runtime: str | None = None
+    """--runtime: Docker runtime of the sandbox, e.g. runsc (None: the settings')."""
     out: Path | None = None
     json: bool = False
     apply: bool = False

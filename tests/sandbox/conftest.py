@@ -1,4 +1,8 @@
-"""Fixtures for sandbox tests: a Docker client, the test image, a workspace, a started sandbox."""
+"""Fixtures for sandbox tests: a Docker client, the test image, a workspace, a started sandbox.
+
+A test (or module) marked `runsc` runs twice: under Docker's default runtime and under gVisor's
+`runsc` (ids `[runc]` and `[runsc]`); `sandbox_runtime` says which. Where runsc is missing or
+does not run, the runsc variants are skipped with the reason, and fail in CI (`CI=true`)."""
 
 from __future__ import annotations
 
@@ -30,13 +34,46 @@ def workspace(tmp_path: Path) -> Path:
     return ws
 
 
+RUNTIMES = ["runc", pytest.param("runsc", marks=pytest.mark.runsc)]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("runsc") is None:
+        return
+    if "sandbox_runtime" in metafunc.fixturenames:
+        metafunc.parametrize("sandbox_runtime", RUNTIMES, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def runsc_problem(docker_client) -> str | None:
+    """Why no sandbox can run under runsc here (None: one did), asked once per session."""
+    from sandbox.runtime import probe_runtime
+
+    return probe_runtime(docker_client, TEST_IMAGE, "runsc").problem
+
+
 @pytest.fixture
-def make_sandbox(docker_client, workspace: Path) -> Iterator:
+def sandbox_runtime(request: pytest.FixtureRequest) -> str | None:
+    """The Docker runtime of this test's sandboxes: None (the default, runc) or 'runsc'."""
+    name = getattr(request, "param", "runc")
+    if name == "runc":
+        return None
+    problem = request.getfixturevalue("runsc_problem")
+    if problem is not None:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"CI=true but runsc cannot run a sandbox here: {problem}")
+        pytest.skip(f"runsc cannot run a sandbox here: {problem}")
+    return str(name)
+
+
+@pytest.fixture
+def make_sandbox(docker_client, workspace: Path, sandbox_runtime: str | None) -> Iterator:
     from sandbox.docker import DockerSandbox
 
     made: list[DockerSandbox] = []
 
     def make(**overrides) -> DockerSandbox:
+        overrides.setdefault("runtime", sandbox_runtime)
         config = SandboxConfig(image=TEST_IMAGE, workspace=workspace, **overrides)
         sb = DockerSandbox(config, client=docker_client).start()
         made.append(sb)

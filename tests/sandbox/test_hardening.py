@@ -7,19 +7,35 @@ import subprocess
 
 import pytest
 
-pytestmark = pytest.mark.docker
+from sandbox import SandboxDied, SandboxStartError
+from sandbox.config import SandboxConfig
+from sandbox.runtime import refusal, registered_runtimes
+
+pytestmark = [pytest.mark.docker, pytest.mark.runsc]
+
+
+def interfaces(sb) -> list[str]:
+    """The container's network interfaces (from /proc/net/dev: gVisor has no /sys/class/net)."""
+    lines = sb.exec("tail -n +3 /proc/net/dev").output.splitlines()
+    return sorted(line.split(":")[0].strip() for line in lines)
 
 
 def test_network_is_unreachable_by_default(sb):
     result = sb.exec("echo > /dev/tcp/172.17.0.1/80", timeout=20)
     assert result.exit_code != 0
-    assert "Network is unreachable" in result.output
-    assert sb.exec("ls /sys/class/net").output.split() == ["lo"]
+    # runc: the kernel has no route at all; runsc: gVisor's stack says no route to host.
+    assert "Network is unreachable" in result.output or "No route to host" in result.output
+    assert interfaces(sb) == ["lo"]
 
 
-def test_network_can_be_turned_on_when_asked(make_sandbox):
+def test_network_can_be_turned_on_when_asked(make_sandbox, sandbox_runtime, docker_client):
+    asked = SandboxConfig(runtime=sandbox_runtime, network="bridge")
+    if refusal(asked, registered_runtimes(docker_client)) is not None:
+        with pytest.raises(SandboxStartError, match=f"network cannot run under {sandbox_runtime}"):
+            make_sandbox(network="bridge")
+        return
     sb = make_sandbox(network="bridge")
-    assert "eth0" in sb.exec("ls /sys/class/net").output.split()
+    assert "eth0" in interfaces(sb)
 
 
 def test_host_environment_is_invisible(monkeypatch, make_sandbox):
@@ -41,12 +57,16 @@ def test_runs_as_non_root_with_no_capabilities(sb):
     )
     assert caps["CapEff"] == "0000000000000000"
     assert caps["CapBnd"] == "0000000000000000"
-    assert "NoNewPrivs:\t1" in sb.exec("cat /proc/self/status").output
+    no_new_privs = "import ctypes; print(ctypes.CDLL(None).prctl(39, 0, 0, 0, 0))"  # GET_NO_NEW_
+    assert sb.exec(f"python3 -c '{no_new_privs}'").output == "1\n"  # (gVisor: not in status)
 
 
 def test_root_filesystem_is_read_only_but_work_dirs_are_writable(sb):
-    assert "Read-only file system" in sb.exec("touch /x").output
-    assert "Read-only file system" in sb.exec("touch /etc/x").output
+    # gVisor checks the user's permission before the mount's: "Permission denied" there.
+    assert sb.exec("touch /x").exit_code == 1
+    assert sb.exec("touch /etc/x").exit_code == 1
+    root_options = sb.exec("awk '$2 == \"/\" {print $4}' /proc/mounts").output
+    assert root_options.split(",")[0] == "ro"
     assert sb.exec("touch /tmp/x && touch ~/x && touch /workspace/x").exit_code == 0
 
 
@@ -54,13 +74,25 @@ def test_docker_socket_is_not_mounted(sb):
     assert sb.exec("test -e /var/run/docker.sock").exit_code == 1
 
 
-def test_fork_bomb_is_contained_by_the_pids_limit(make_sandbox):
+GVISOR_BOMB_CRASH = (
+    "Debian's 2022 runsc (ptrace) sometimes crashes (exit 2) while a fork bomb at its process "
+    "limit is being killed (1 run in 4 here); the host stayed protected"
+)
+
+
+def test_fork_bomb_is_contained_by_the_pids_limit(make_sandbox, sandbox_runtime):
     sb = make_sandbox(pids_limit=64)
-    result = sb.exec("bomb() { bomb | bomb & }; bomb; sleep 1000", timeout=3)
+    try:
+        result = sb.exec("bomb() { bomb | bomb & }; bomb; sleep 1000", timeout=3)
+    except SandboxDied as died:
+        assert subprocess.run(["true"], timeout=10).returncode == 0  # the host still forks
+        if sandbox_runtime == "runsc" and "exit 2" in str(died):
+            pytest.xfail(f"{GVISOR_BOMB_CRASH}: {died}")
+        raise
     assert result.timed_out
     assert "retry: Resource temporarily unavailable" in result.output
     assert subprocess.run(["true"], timeout=10).returncode == 0  # the host still forks
-    after = sb.exec("echo alive; ls -d /proc/[0-9]* | wc -l", timeout=30)
+    after = sb.exec("echo alive; echo /proc/[0-9]* | wc -w", timeout=30)
     assert after.output.startswith("alive\n")
     assert int(after.output.split()[1]) < 20
 

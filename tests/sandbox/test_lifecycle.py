@@ -17,7 +17,7 @@ from sandbox.client import docker_client
 from sandbox.lifecycle import gc
 from tests.sandbox.conftest import TEST_IMAGE
 
-pytestmark = pytest.mark.docker
+pytestmark = [pytest.mark.docker, pytest.mark.runsc]
 
 HOLDER = textwrap.dedent(
     """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.docker
+pytestmark = [pytest.mark.docker, pytest.mark.runsc]
 
 
 def test_cwd_and_exported_variables_persist_in_the_session(sb):
@@ -72,7 +72,8 @@ def test_put_and_get_round_trip_owned_by_the_sandbox_user(sb, workspace):
     sb.put("/workspace/sub/data.bin", b"\x00\x01binary")
     assert sb.get("/workspace/sub/data.bin") == b"\x00\x01binary"
     assert (workspace / "sub" / "data.bin").read_bytes() == b"\x00\x01binary"
-    assert sb.exec("stat -c %u /workspace/sub/data.bin").output.strip() == sb.user.split(":")[0]
+    owner = sb.exec("find /workspace/sub/data.bin -printf %U").output
+    assert owner == sb.user.split(":")[0]
 
 
 def test_files_written_inside_are_not_owned_by_root_on_the_host(sb, workspace):
