@@ -18,10 +18,16 @@ from sandbox.frames import FrameSocket
 from sandbox.output import OutputCap
 
 STRAYS_FN = (
-    "__da_strays() { local __da_c=() __da_i=(); "
+    "__da_strays() { local __da_c=() __da_i=() __da_f __da_l; "
+    "if [ -e /proc/$$/task/$$/children ]; then "
     "builtin read -r -a __da_c 2>/dev/null < /proc/$$/task/$$/children; "
     "builtin read -r -a __da_i 2>/dev/null < /proc/1/task/1/children; "
     "__da_n=$(( ${#__da_c[@]} + ${#__da_i[@]} - 1 )); "
+    "else __da_n=-1; for __da_f in /proc/[0-9]*/stat; do "
+    'builtin read -r __da_l 2>/dev/null < "$__da_f" || continue; '
+    "__da_l=${__da_l##*) }; __da_l=${__da_l#* }; __da_l=${__da_l%% *}; "
+    '[ "$__da_l" = "$$" ] || [ "$__da_l" = 1 ] && __da_n=$(( __da_n + 1 )); '
+    "done; fi; "
     '[ -z "$__da_ctl" ] || builtin kill -0 "$__da_ctl" 2>/dev/null '
     "|| __da_n=$(( __da_n < 0 ? __da_n : __da_n + 1 )); "
     "}"
@@ -29,9 +35,10 @@ STRAYS_FN = (
 """Defines `__da_strays`, which sets `__da_n` to what may have been left running: the shell's
 children, PID 1's children beyond its one `sleep` (orphans land there: `setsid`, double forks,
 a one-shot shell's jobs), and one more when the control shell `$__da_ctl` is gone (but -1
-stays -1: gVisor has no children files, and -1 + 1 would say "nothing left"). Builtins only
-and two small reads, never a walk over /proc: the sweep runs when it is not 0 (-1 when the
-kernel has no /proc/PID/task/TID/children, so every command is swept). Processes started from
+stays -1, and -1 + 1 would say "nothing left"). Builtins only: two small reads where the kernel
+has /proc/PID/task/TID/children; where it has not (gVisor), the same count from the parent
+field of each /proc/PID/stat (a few processes: no fork, no sweep). The sweep runs when it is not
+0 (-1 when PID 1's `sleep` is not seen, so that command is swept). Processes started from
 outside (`docker exec`: pipes, hooks, a person's shell) are children of no process inside, so
 they never cost a sweep."""
 
