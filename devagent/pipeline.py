@@ -52,6 +52,8 @@ from devagent.workspace import Workspace
 from devagent.wspool import prune_stale, workspace_slot
 from sandbox.client import docker_client
 from sandbox.docker import DockerSandbox
+from sandbox.egress import is_allowlist
+from sandbox.egressimage import ensure_egress_image
 from sandbox.envspec import EnvironmentSpec
 from sandbox.errors import SandboxError
 from sandbox.hostconfig import HostIndexConfig
@@ -249,6 +251,9 @@ def _run_in_workspace(
         tree = TreeSource(ws.tree, opts.cache_dir)
         mapped = in_background(repo_map_for, task, tree, opts.repo_map_tokens)
         image = choose_image(opts, ws.tree, as_of=ws.base_date(), listing=ws.listing())
+        if isinstance(opts.network, str) and is_allowlist(opts.network):
+            # built once, on first use: said here, not silently inside the sandbox's start
+            ensure_egress_image(docker_client(), on_progress=opts.on_progress)
         config = sandbox_config(
             image,
             ws.tree,
