@@ -30,6 +30,7 @@ from devagent.units import count, duration, usd
 
 if TYPE_CHECKING:
     from devagent.agent.config import AgentConfig
+    from devagent.agent.task import RunResult
     from devagent.pipeline import SolveOptions, SolveOutcome
 
 SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GITHUB_TOKEN")
@@ -312,24 +313,31 @@ def with_attempts(agent: AgentConfig, attempts: int | None) -> AgentConfig:
 
 def recorded(args: SolveCommand, opts: SolveOptions, outcome: SolveOutcome) -> SolveOutcome:
     """`outcome`, once its line is in the cost ledger (`devagent usage`; never fails the run)."""
+    kind = "ci" if args.headless else "solve"
+    record_usage(opts.cache_dir, kind, opts.repo, opts.model.name, outcome.result, opts.out)
+    return outcome
+
+
+def record_usage(
+    cache_dir: Path | None, kind: str, repo: Path | str, model: str, result: RunResult, out: Path
+) -> None:
+    """The run's line in the cost ledger (`devagent usage`), here or after a remote solve."""
     from devagent.usage import UsageEntry, record_run
 
-    result = outcome.result
     entry = UsageEntry(
         ts=time.time(),
-        kind="ci" if args.headless else "solve",
-        repo=str(opts.repo),
-        model=opts.model.name,
+        kind=kind,
+        repo=str(repo),
+        model=model,
         verdict=result.status,
         tokens=result.usage.total_tokens,
         input_tokens=result.usage.input_tokens,
         output_tokens=result.usage.output_tokens,
         cost_usd=round(result.cost_usd, 6),
         wall_s=round(result.duration_s, 1),
-        out=str(opts.out),
+        out=str(out),
     )
-    record_run(opts.cache_dir, entry)
-    return outcome
+    record_run(cache_dir, entry)
 
 
 def uncommitted_later(local_repo: Path | None) -> Future[list[str]]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import tempfile
 import threading
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,11 +18,9 @@ from devagent.bench.remotesolve import SolveSpec, bundle_repo, solve_here
 from devagent.commands import deliver
 from devagent.commands.benchexec import model_choice
 from devagent.commands.preflight import check_request
-from devagent.commands.solve import budget_flags, finish, read_issue, with_attempts
+from devagent.commands.solve import budget_flags, finish, read_issue, record_usage, with_attempts
 from devagent.commands.solvecmd import SolveCommand
 from devagent.config import Settings, load_settings
-from devagent.pipeline import SolveOutcome
-from devagent.usage import UsageEntry, record_run
 
 
 def solve_spec(args: SolveCommand, settings: Settings, repo: Path, issue: str) -> SolveSpec:
@@ -68,25 +65,6 @@ def execute_remote(args: SolveCommand, config: RayConfig, console: Console) -> i
     unpack_folder(returned.run_folder, out)
     result = replace(returned.outcome.result, trajectory_path=out / "trajectory.jsonl")
     outcome = replace(returned.outcome, result=result, out=out)
-    ledger(outcome, repo, spec.model.spec, settings)
+    record_usage(settings.cache_dir, "ci", repo, spec.model.spec, outcome.result, out)
     delivered = deliver.deliver(args, repo, outcome, issue_text, forge_issue, console)
     return finish(args, console, outcome, out, delivered)
-
-
-def ledger(outcome: SolveOutcome, repo: Path, model: str, settings: Settings) -> None:
-    """The run's line in the cost ledger (`devagent usage`)."""
-    result = outcome.result
-    entry = UsageEntry(
-        ts=time.time(),
-        kind="ci",
-        repo=str(repo),
-        model=model,
-        verdict=result.status,
-        tokens=result.usage.total_tokens,
-        input_tokens=result.usage.input_tokens,
-        output_tokens=result.usage.output_tokens,
-        cost_usd=round(result.cost_usd, 6),
-        wall_s=round(result.duration_s, 1),
-        out=str(outcome.out),
-    )
-    record_run(settings.cache_dir, entry)
