@@ -51,6 +51,10 @@ except ImportError:  # pragma: no cover - depends on the merge order
         """Placeholder until `devagent.llm.errors` exists."""
 
 
+NOT_RUN = "Not run: the run was stopped."
+"""The observation of a call the stop came before (replay does not compare it)."""
+
+
 class Agent:
     """Runs one task to a `RunResult`. Give each run its own Agent."""
 
@@ -201,7 +205,7 @@ class Agent:
             self.answered(completion.message)
         for call in completion.tool_calls:
             if self._verdict is None and self.io.stop.is_set():
-                self.end_step(Interrupted("stopped by the user"), "Not run: the run was stopped.")
+                self.end_step(Interrupted("stopped by the user"), NOT_RUN)
             if self._verdict is None:
                 self._execute(call)
             else:

@@ -11,7 +11,7 @@ from devagent.agent.budget import Budget, BudgetConfig
 from devagent.agent.config import AgentConfig
 from devagent.agent.errors import ReplayExhausted
 from devagent.agent.hookreplay import RecordedHooks
-from devagent.agent.loop import Agent
+from devagent.agent.loop import NOT_RUN, Agent
 from devagent.agent.mcpreplay import recorded_mcp_tools
 from devagent.agent.seams import AgentIO
 from devagent.agent.task import RunResult, Task
@@ -179,6 +179,8 @@ def replay(
     io.hooks = RecordedHooks(read_trajectory(path))
     expected = recording.replayable
     if recording.interrupted:
+        while expected and expected[-1]["text"] == NOT_RUN:  # the stop came before these ran
+            expected = expected[:-1]
         stop_after_observations(io, len(expected))
     budget_config = BudgetConfig(**{**recording.start.get("budget", {}), "max_time_s": None})
     config = AgentConfig(**recording.start.get("config", {}))

