@@ -1,0 +1,156 @@
+"""Python env images whose virtualenv lives in a Docker volume instead of an image layer.
+
+Committing a layer costs in proportion to what it holds, and a dependency venv (80-400 MB) was
+most of a cold build's commit time. Here the venv is written straight into a named volume:
+
+- tools: `devagent/envtools:<hash>`, recipes/python/Dockerfile's `tools` stage (uv in
+  /opt/devagent-tools, a seeded /opt/venv owned by `agent`, the host's CA and index), built
+  once per base image and host configuration. No repository file is in it.
+- dependencies: one container on the tools image, as `agent`, with a new volume at /opt/venv
+  (Docker fills an empty volume with the image's /opt/venv) and the manifests and spec put in
+  /opt/devagent, runs `install_deps.py deps`; the container is committed (/opt/devagent only)
+  as the dependency image, labelled `devagent.venv=<volume>`.
+- project: one container on the dependency image, with the dependency volume read-only at
+  /opt/devagent-deps and another new volume at /opt/venv, copies the first into the second
+  (`cp -a`, as root: owners stay `agent`) and runs `install_deps.py project` as `agent` with
+  the tree in /workspace; the commit (/workspace and the report) is the env image, labelled
+  with the new volume. The dependency volume is never written once complete, so no project
+  build can change what another repository with the same manifests starts from.
+
+A failed or interrupted build leaves neither its container nor its volume.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import docker
+
+from sandbox.commitbuild import CommitSpec, TreeCopy, VolumeMount, commit_build
+from sandbox.imagebuild import (
+    HASH_LABEL,
+    BuildSpec,
+    Progress,
+    labelled_image,
+    run_build,
+    write_context,
+)
+from sandbox.toolchain import content_hash
+from sandbox.venvvolume import VENV_LABEL, VENV_PATH, image_volume, new_volume, remove_volume
+
+TOOLS_REPOSITORY = "devagent/envtools"
+TOOLS_STAGE = "tools"
+TOOLS = "/opt/devagent-tools"
+DEPS_SOURCE = "/opt/devagent-deps"
+"""Where the project build sees the dependency volume (read-only)."""
+AGENT_IDS = (1000, 1000)
+"""uid and gid of `agent` (recipes/base/Dockerfile)."""
+DEPS_COMMAND = [f"{TOOLS}/bin/python", f"{TOOLS}/install_deps.py", "deps"]
+"""The dependency build's command, as `agent`."""
+PROJECT_COMMAND = [
+    "sh",
+    "-c",
+    f"cp -a {DEPS_SOURCE}/. {VENV_PATH}/ && exec setpriv --reuid=agent --regid=agent"
+    " --clear-groups env HOME=/home/agent USER=agent LOGNAME=agent"
+    f" {TOOLS}/bin/python {TOOLS}/install_deps.py project",
+]
+"""The project build's command, as root until the copy is made, then as `agent`."""
+BUILD_ENV = {"UV_LINK_MODE": "copy"}
+"""uv's cache (/tmp) and the venv (a volume) are two mounts: hard links cannot cross them."""
+SCRATCH = ("/tmp",)
+"""Not committed (the uv cache): no cleanup step before the commit."""
+
+
+def project_recipe() -> bytes:
+    """What the env image is keyed by besides its tree and dependency image."""
+    return json.dumps({"command": PROJECT_COMMAND, "env": BUILD_ENV}).encode()
+
+
+def ensure_tools_image(
+    client: docker.DockerClient, files: Mapping[str, bytes], base_id: str, say: Progress
+) -> str:
+    """The id of `devagent/envtools:<hash>` built from `files` (the recipe and host files, no
+    repository's) on `base_id`; built when missing."""
+    digest = content_hash([*files.items(), ("base-image", base_id.encode()), ("stage", b"tools")])
+    tag = f"{TOOLS_REPOSITORY}:{digest[:16]}"
+    existing = labelled_image(client, tag, digest)
+    if existing:
+        return existing
+    say(f"building {tag}: the build tools")
+    with tempfile.TemporaryDirectory(prefix="devagent-envtools-") as context:
+        write_context(Path(context), dict(files))
+        labels = {HASH_LABEL: digest}
+        spec = BuildSpec(Path(context), tag, {"BASE": base_id}, labels, target=TOOLS_STAGE)
+        return run_build(client, spec, say)
+
+
+def build_deps_volume(
+    client: docker.DockerClient,
+    tools_id: str,
+    files: Mapping[str, bytes],
+    tag: str,
+    labels: Mapping[str, str],
+    say: Progress,
+) -> str:
+    """Install the dependencies into a new volume (`files`: path under /opt/devagent ->
+    content, the manifests and spec.json); commit the container as `tag`; return its id. The
+    volume carries `labels` too."""
+    volume = new_volume(client, labels)
+    spec = CommitSpec(
+        image=tools_id,
+        command=DEPS_COMMAND,
+        tag=tag,
+        step="installing the dependencies",
+        files=files,
+        files_owner=AGENT_IDS,
+        user="agent",
+        image_user="agent",
+        labels={**labels, VENV_LABEL: volume},
+        volumes=(VolumeMount(volume, VENV_PATH),),
+        scratch=SCRATCH,
+        environment=BUILD_ENV,
+    )
+    return _with_volume(client, volume, spec, say)
+
+
+def build_env_volume(
+    client: docker.DockerClient,
+    deps_id: str,
+    tree: TreeCopy,
+    tag: str,
+    labels: Mapping[str, str],
+    say: Progress,
+) -> str:
+    """Copy the dependency image's volume into a new one and install `tree` (at /workspace)
+    editable into it; commit the container as `tag`; return its id."""
+    deps_volume = image_volume(client.images.get(deps_id).attrs)
+    volume = new_volume(client, {**labels, f"{VENV_LABEL}.from": deps_volume})
+    spec = CommitSpec(
+        image=deps_id,
+        command=PROJECT_COMMAND,
+        tag=tag,
+        step="installing the project from /workspace",
+        trees=(tree,),
+        user="root",
+        image_user="agent",
+        labels={**labels, VENV_LABEL: volume},
+        volumes=(
+            VolumeMount(deps_volume, DEPS_SOURCE, read_only=True, no_copy=True),
+            VolumeMount(volume, VENV_PATH, no_copy=True),
+        ),
+        scratch=SCRATCH,
+        environment=BUILD_ENV,
+    )
+    return _with_volume(client, volume, spec, say)
+
+
+def _with_volume(client: docker.DockerClient, volume: str, spec: CommitSpec, say: Progress) -> str:
+    """Run `spec`; on any failure or interrupt remove `volume` (the container is gone then)."""
+    try:
+        return commit_build(client, spec, say)
+    except BaseException:
+        remove_volume(client, volume)
+        raise

@@ -1,0 +1,105 @@
+"""Docker volumes holding an env image's /opt/venv: naming, a sandbox's mount, their removal.
+
+An image labelled `devagent.venv=<volume>` is not complete on its own: its virtualenv lives in
+that named volume (sandbox/pyvolume.py builds both), which every container from the image gets
+read-only at /opt/venv. Images committed from such a container (snapshots, forks) keep the
+label. A volume is labelled `devagent.venv=1`; it goes when no image names it any more and no
+container mounts it (`remove_unused_volumes`, run by `devagent images prune`).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+import docker
+import docker.errors
+from docker.types import Mount
+
+from sandbox.errors import SandboxStartError
+
+log = logging.getLogger(__name__)
+
+VENV_LABEL = "devagent.venv"
+"""On an image: the name of its venv volume; on a volume: "1"."""
+VENV_PATH = "/opt/venv"
+VOLUME_PREFIX = "devagent-venv-"
+
+
+def image_volume(attrs: Mapping[str, Any]) -> str:
+    """The venv volume an image's attributes name ("" for a self-contained image). Pure."""
+    labels = (attrs.get("Config") or {}).get("Labels") or {}
+    return str(labels.get(VENV_LABEL, ""))
+
+
+def new_volume(client: docker.DockerClient, labels: Mapping[str, str]) -> str:
+    """Create an empty venv volume with `labels` (and `devagent.venv=1`); return its name."""
+    name = f"{VOLUME_PREFIX}{uuid.uuid4().hex[:16]}"
+    client.volumes.create(name, labels={**labels, VENV_LABEL: "1"})
+    return name
+
+
+def volume_exists(client: docker.DockerClient, name: str) -> bool:
+    try:
+        client.volumes.get(name)
+    except docker.errors.NotFound:
+        return False
+    return True
+
+
+def remove_volume(client: docker.DockerClient, name: str) -> bool:
+    """Remove `name` unless a container uses it (never forced); whether it is gone."""
+    try:
+        client.api.remove_volume(name)
+    except docker.errors.NotFound:
+        return True
+    except docker.errors.APIError as exc:
+        log.warning("kept volume %s: %s", name, exc.explanation or exc)
+        return False
+    return True
+
+
+def missing_volume(client: docker.DockerClient, image: str) -> str:
+    """The venv volume `image` names when it no longer exists, else ""."""
+    name = image_volume(client.images.get(image).attrs)
+    return name if name and not volume_exists(client, name) else ""
+
+
+def sandbox_mounts(client: docker.DockerClient, image: str) -> list[Mount]:
+    """The read-only /opt/venv mount a sandbox from `image` needs (none for a self-contained
+    image or one that does not exist: creating the container reports that)."""
+    try:
+        attrs = client.images.get(image).attrs
+    except docker.errors.ImageNotFound:
+        return []
+    name = image_volume(attrs)
+    if not name:
+        return []
+    if not volume_exists(client, name):
+        raise SandboxStartError(
+            f"image {image!r} needs its venv volume {name}, which is gone;"
+            " rebuild the env with `devagent images ensure <repo>`"
+        )
+    return [Mount(VENV_PATH, name, type="volume", read_only=True, no_copy=True)]
+
+
+def unused_volumes(client: docker.DockerClient) -> list[str]:
+    """Venv volumes that no image names and no container (running or not) mounts."""
+    named = {
+        image_volume(image.attrs) for image in client.images.list(filters={"label": VENV_LABEL})
+    }
+    mounted = {
+        str(m.get("Name", ""))
+        for c in client.api.containers(all=True)
+        for m in c.get("Mounts") or []
+        if m.get("Type") == "volume"
+    }
+    volumes = client.volumes.list(filters={"label": f"{VENV_LABEL}=1"})
+    return sorted(str(v.name) for v in volumes if v.name not in named | mounted)
+
+
+def remove_unused_volumes(client: docker.DockerClient) -> list[str]:
+    """Remove `unused_volumes`; return the names removed."""
+    return [name for name in unused_volumes(client) if remove_volume(client, name)]
