@@ -53,6 +53,7 @@ from sandbox.pyvolume import (
     build_env_volume,
     ensure_tools_image,
     project_recipe,
+    split_context,
 )
 from sandbox.registry import pull_shared, push_shared
 from sandbox.toolchain import content_hash, detect_toolchain, manifest_parts
@@ -251,9 +252,8 @@ def ensure_deps_image(client: docker.DockerClient, req: PythonEnvRequest, say: P
     }
     what = f"dependencies of {req.deps_repo}"
     if volume:
-        tools = {n: data for n, data in files.items() if not n.startswith("devagent/")}
+        tools, state = split_context(files)
         tools_id = ensure_tools_image(client, tools, req.base_id, say)
-        state = {f"/opt/{n}": data for n, data in files.items() if n.startswith("devagent/")}
         _build(lambda: build_deps_volume(client, tools_id, state, tag, labels, say), what)
         return tag
     with tempfile.TemporaryDirectory(prefix="devagent-envdeps-") as context:

@@ -64,6 +64,14 @@ SCRATCH = ("/tmp",)
 """Not committed (the uv cache): no cleanup step before the commit."""
 
 
+def split_context(files: Mapping[str, bytes]) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The dependency build context (sandbox.pyimage.deps_context) as the tools image's files
+    (no repository's) and what goes to /opt/devagent (manifests and spec.json). Pure."""
+    tools = {n: data for n, data in files.items() if not n.startswith("devagent/")}
+    state = {f"/opt/{n}": data for n, data in files.items() if n.startswith("devagent/")}
+    return tools, state
+
+
 def project_recipe() -> bytes:
     """What the env image is keyed by besides its tree and dependency image."""
     return json.dumps({"command": PROJECT_COMMAND, "env": BUILD_ENV}).encode()
