@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import docker
@@ -85,10 +85,16 @@ def sandbox_mounts(client: docker.DockerClient, image: str) -> list[Mount]:
     return [Mount(VENV_PATH, name, type="volume", read_only=True, no_copy=True)]
 
 
-def unused_volumes(client: docker.DockerClient) -> list[str]:
-    """Venv volumes that no image names and no container (running or not) mounts."""
+def unused_volumes(
+    client: docker.DockerClient, ignoring: Iterable[str] = (), *, label: str | None = None
+) -> list[str]:
+    """Venv volumes that no image (other than the ids in `ignoring`, about to go) names and no
+    container (running or not) mounts; `label` ('key=value') narrows them down."""
+    gone = set(ignoring)
     named = {
-        image_volume(image.attrs) for image in client.images.list(filters={"label": VENV_LABEL})
+        image_volume(image.attrs)
+        for image in client.images.list(filters={"label": VENV_LABEL})
+        if image.id not in gone
     }
     mounted = {
         str(m.get("Name", ""))
@@ -96,10 +102,11 @@ def unused_volumes(client: docker.DockerClient) -> list[str]:
         for m in c.get("Mounts") or []
         if m.get("Type") == "volume"
     }
-    volumes = client.volumes.list(filters={"label": f"{VENV_LABEL}=1"})
+    wanted = [f"{VENV_LABEL}=1", *([label] if label else [])]
+    volumes = client.volumes.list(filters={"label": wanted})
     return sorted(str(v.name) for v in volumes if v.name not in named | mounted)
 
 
-def remove_unused_volumes(client: docker.DockerClient) -> list[str]:
+def remove_unused_volumes(client: docker.DockerClient, *, label: str | None = None) -> list[str]:
     """Remove `unused_volumes`; return the names removed."""
-    return [name for name in unused_volumes(client) if remove_volume(client, name)]
+    return [name for name in unused_volumes(client, label=label) if remove_volume(client, name)]
