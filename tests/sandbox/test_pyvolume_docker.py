@@ -127,6 +127,7 @@ def test_a_sandbox_imports_the_dependency_from_a_read_only_venv(
     repo = _project(tmp_path / "one", "one", _unique_requirements())
     tag = _env(client, repo, built, [])
     sb = _sandbox(client, tag, repo)
+    snapshot = ""
     try:
         result = sb.exec(
             "python -c 'import one, six; print(one.VALUE, six.__file__)';"
@@ -146,6 +147,9 @@ def test_a_sandbox_imports_the_dependency_from_a_read_only_venv(
             fork.close()
     finally:
         sb.close()
+        if snapshot:
+            with contextlib.suppress(docker.errors.ImageNotFound):
+                client.images.remove(snapshot, force=True)
 
 
 def test_the_same_manifests_reuse_the_dependency_volume_and_a_change_makes_a_new_env_volume(
