@@ -52,6 +52,7 @@ from sandbox.pyvolume import (
     build_deps_volume,
     build_env_volume,
     ensure_tools_image,
+    layered_volumes,
     project_recipe,
     split_context,
 )
@@ -269,8 +270,11 @@ def ensure_python_env(client: docker.DockerClient, req: PythonEnvRequest, say: P
     deps_tag = ensure_deps_image(client, req, say)
     deps_id = str(client.images.get(deps_tag).id)
     volume = volume_backed(req)
+    layered = volume and layered_volumes(client)
     recipe = (
-        project_recipe() if volume else (req.images_dir / "python" / PROJECT_RECIPE).read_bytes()
+        project_recipe(layered)
+        if volume
+        else (req.images_dir / "python" / PROJECT_RECIPE).read_bytes()
     )
     inputs = build_inputs_hash(req.repo, req.listing)
     digest = content_hash(

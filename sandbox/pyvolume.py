@@ -10,12 +10,14 @@ most of a cold build's commit time. Here the venv is written straight into a nam
   (Docker fills an empty volume with the image's /opt/venv) and the manifests and spec put in
   /opt/devagent, runs `install_deps.py deps`; the container is committed (/opt/devagent only)
   as the dependency image, labelled `devagent.venv=<volume>`.
-- project: one container on the dependency image, with the dependency volume read-only at
-  /opt/devagent-deps and another new volume at /opt/venv, copies the first into the second
-  (`cp -a`, as root: owners stay `agent`) and runs `install_deps.py project` as `agent` with
-  the tree in /workspace; the commit (/workspace and the report) is the env image, labelled
-  with the new volume. The dependency volume is never written once complete, so no project
-  build can change what another repository with the same manifests starts from.
+- project: one container on the dependency image runs `install_deps.py project` as `agent`
+  with the tree in /workspace and, at /opt/venv, a new volume that starts as the dependency
+  volume: layered on it (an overlay mount by Docker's local driver: nothing is copied, the
+  project's writes go to a volume of its own) where the daemon stores images with overlay2,
+  else a copy of it (`cp -a` as root, owners kept). The commit (/workspace and the report) is
+  the env image, labelled with the new volume. The dependency volume is never written once
+  complete, so no project build can change what another repository with the same manifests
+  starts from.
 
 A failed or interrupted build leaves neither its container nor its volume.
 """
@@ -39,25 +41,35 @@ from sandbox.imagebuild import (
     write_context,
 )
 from sandbox.toolchain import content_hash
-from sandbox.venvvolume import VENV_LABEL, VENV_PATH, image_volume, new_volume, remove_volume
+from sandbox.venvvolume import (
+    LOWER_LABEL,
+    VENV_LABEL,
+    VENV_PATH,
+    image_volume,
+    new_layered_volume,
+    new_volume,
+    remove_layered,
+)
 
 TOOLS_REPOSITORY = "devagent/envtools"
 TOOLS_STAGE = "tools"
 TOOLS = "/opt/devagent-tools"
 DEPS_SOURCE = "/opt/devagent-deps"
-"""Where the project build sees the dependency volume (read-only)."""
+"""Where a copying project build sees the dependency volume (read-only)."""
 AGENT_IDS = (1000, 1000)
 """uid and gid of `agent` (recipes/base/Dockerfile)."""
 DEPS_COMMAND = [f"{TOOLS}/bin/python", f"{TOOLS}/install_deps.py", "deps"]
 """The dependency build's command, as `agent`."""
-PROJECT_COMMAND = [
-    "sh",
-    "-c",
-    f"cp -a {DEPS_SOURCE}/. {VENV_PATH}/ && exec setpriv --reuid=agent --regid=agent"
-    " --clear-groups env HOME=/home/agent USER=agent LOGNAME=agent"
-    f" {TOOLS}/bin/python {TOOLS}/install_deps.py project",
-]
-"""The project build's command, as root until the copy is made, then as `agent`."""
+AS_AGENT = (
+    "exec setpriv --reuid=agent --regid=agent --clear-groups"
+    f" env HOME=/home/agent USER=agent LOGNAME=agent {TOOLS}/bin/python {TOOLS}/install_deps.py"
+    " project"
+)
+LAYERED_COMMAND = ["sh", "-c", f"chown agent:agent {VENV_PATH} && {AS_AGENT}"]
+"""The project build's command on a layered venv volume: as root until the volume's top folder
+(the overlay's own, root's) is `agent`'s, then as `agent`."""
+COPY_COMMAND = ["sh", "-c", f"cp -a {DEPS_SOURCE}/. {VENV_PATH}/ && {AS_AGENT}"]
+"""The project build's command on an empty volume: as root until the copy is made."""
 BUILD_ENV = {"UV_LINK_MODE": "copy"}
 """uv's cache (/tmp) and the venv (a volume) are two mounts: hard links cannot cross them."""
 SCRATCH = ("/tmp",)
@@ -72,9 +84,16 @@ def split_context(files: Mapping[str, bytes]) -> tuple[dict[str, bytes], dict[st
     return tools, state
 
 
-def project_recipe() -> bytes:
+def layered_volumes(client: docker.DockerClient) -> bool:
+    """Whether env volumes are layered on their dependency volume (the daemon stores images
+    with overlay2, so its volumes folder can hold overlay mounts) rather than copies of it."""
+    return str(client.info().get("Driver", "")) == "overlay2"
+
+
+def project_recipe(layered: bool) -> bytes:
     """What the env image is keyed by besides its tree and dependency image."""
-    return json.dumps({"command": PROJECT_COMMAND, "env": BUILD_ENV}).encode()
+    command = LAYERED_COMMAND if layered else COPY_COMMAND
+    return json.dumps({"command": command, "env": BUILD_ENV}).encode()
 
 
 def ensure_tools_image(
@@ -132,23 +151,30 @@ def build_env_volume(
     labels: Mapping[str, str],
     say: Progress,
 ) -> str:
-    """Copy the dependency image's volume into a new one and install `tree` (at /workspace)
-    editable into it; commit the container as `tag`; return its id."""
+    """Install `tree` (at /workspace) editable into a new venv volume that starts as the
+    dependency image's (layered on it where `layered_volumes`, else a copy); commit the
+    container as `tag`; return its id."""
     deps_volume = image_volume(client.images.get(deps_id).attrs)
-    volume = new_volume(client, {**labels, f"{VENV_LABEL}.from": deps_volume})
+    layered = layered_volumes(client)
+    if layered:
+        volume = new_layered_volume(client, deps_volume, labels)
+        mounts: tuple[VolumeMount, ...] = (VolumeMount(volume, VENV_PATH, no_copy=True),)
+    else:
+        volume = new_volume(client, {**labels, LOWER_LABEL: deps_volume})
+        mounts = (
+            VolumeMount(deps_volume, DEPS_SOURCE, read_only=True, no_copy=True),
+            VolumeMount(volume, VENV_PATH, no_copy=True),
+        )
     spec = CommitSpec(
         image=deps_id,
-        command=PROJECT_COMMAND,
+        command=LAYERED_COMMAND if layered else COPY_COMMAND,
         tag=tag,
         step="installing the project from /workspace",
         trees=(tree,),
         user="root",
         image_user="agent",
         labels={**labels, VENV_LABEL: volume},
-        volumes=(
-            VolumeMount(deps_volume, DEPS_SOURCE, read_only=True, no_copy=True),
-            VolumeMount(volume, VENV_PATH, no_copy=True),
-        ),
+        volumes=mounts,
         scratch=SCRATCH,
         environment=BUILD_ENV,
     )
@@ -160,5 +186,5 @@ def _with_volume(client: docker.DockerClient, volume: str, spec: CommitSpec, say
     try:
         return commit_build(client, spec, say)
     except BaseException:
-        remove_volume(client, volume)
+        remove_layered(client, volume)
         raise

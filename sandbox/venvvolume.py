@@ -9,6 +9,7 @@ container mounts it (`remove_unused_volumes`, run by `devagent images prune`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Iterable, Mapping
@@ -41,6 +42,58 @@ def new_volume(client: docker.DockerClient, labels: Mapping[str, str]) -> str:
     return name
 
 
+LOWER_LABEL = f"{VENV_LABEL}.from"
+"""On a layered volume: the volume it shows underneath (never written through it)."""
+PARTS_LABEL = f"{VENV_LABEL}.parts"
+"""On a layered volume: the two plain volumes holding its writes and overlayfs's work folder."""
+
+
+def new_layered_volume(client: docker.DockerClient, lower: str, labels: Mapping[str, str]) -> str:
+    """Create a venv volume that shows `lower` with its own writes on top (an overlay mount by
+    Docker's local driver, on the daemon's host: no copy of `lower`, which stays unwritten);
+    the writes go to a plain volume of its own. Return its name."""
+    parts = [new_volume(client, labels) for _ in ("upper", "work")]
+    try:
+        lower_dir, upper_dir, work_dir = (_mountpoint(client, v) for v in (lower, *parts))
+        name = f"{VOLUME_PREFIX}{uuid.uuid4().hex[:16]}"
+        options = f"lowerdir={lower_dir},upperdir={upper_dir},workdir={work_dir}"
+        client.volumes.create(
+            name,
+            driver="local",
+            driver_opts={"type": "overlay", "device": "overlay", "o": options},
+            labels={**labels, VENV_LABEL: "1", LOWER_LABEL: lower, PARTS_LABEL: ",".join(parts)},
+        )
+    except BaseException:
+        for part in parts:
+            remove_volume(client, part)
+        raise
+    return name
+
+
+def _mountpoint(client: docker.DockerClient, name: str) -> str:
+    return str(client.volumes.get(name).attrs["Mountpoint"])
+
+
+def layers(client: docker.DockerClient, name: str) -> list[str]:
+    """`name` and the volumes it is made of (lower and parts, recursively), itself first."""
+    try:
+        labels = client.volumes.get(name).attrs.get("Labels") or {}
+    except docker.errors.NotFound:
+        return [name]
+    below = [labels.get(LOWER_LABEL, ""), *labels.get(PARTS_LABEL, "").split(",")]
+    return [name, *(v for part in below if part for v in layers(client, part))]
+
+
+def remove_layered(client: docker.DockerClient, name: str) -> None:
+    """Remove `name` and the parts it alone uses (its lower volume stays)."""
+    labels: Mapping[str, str] = {}
+    with contextlib.suppress(docker.errors.NotFound):
+        labels = client.volumes.get(name).attrs.get("Labels") or {}
+    if remove_volume(client, name):
+        for part in filter(None, labels.get(PARTS_LABEL, "").split(",")):
+            remove_volume(client, part)
+
+
 def volume_exists(client: docker.DockerClient, name: str) -> bool:
     try:
         client.volumes.get(name)
@@ -62,9 +115,11 @@ def remove_volume(client: docker.DockerClient, name: str) -> bool:
 
 
 def missing_volume(client: docker.DockerClient, image: str) -> str:
-    """The venv volume `image` names when it no longer exists, else ""."""
+    """The venv volume `image` names (or one it is made of) when it no longer exists, else
+    ""."""
     name = image_volume(client.images.get(image).attrs)
-    return name if name and not volume_exists(client, name) else ""
+    missing = [v for v in layers(client, name) if not volume_exists(client, v)] if name else []
+    return missing[0] if missing else ""
 
 
 def sandbox_mounts(client: docker.DockerClient, image: str) -> list[Mount]:
@@ -77,9 +132,10 @@ def sandbox_mounts(client: docker.DockerClient, image: str) -> list[Mount]:
     name = image_volume(attrs)
     if not name:
         return []
-    if not volume_exists(client, name):
+    gone = [v for v in layers(client, name) if not volume_exists(client, v)]
+    if gone:
         raise SandboxStartError(
-            f"image {image!r} needs its venv volume {name}, which is gone;"
+            f"image {image!r} needs its venv volume {gone[0]}, which is gone;"
             " rebuild the env with `devagent images ensure <repo>`"
         )
     return [Mount(VENV_PATH, name, type="volume", read_only=True, no_copy=True)]
@@ -103,10 +159,28 @@ def unused_volumes(
         if m.get("Type") == "volume"
     }
     wanted = [f"{VENV_LABEL}=1", *([label] if label else [])]
+    every = {str(v.name): v.attrs.get("Labels") or {} for v in client.volumes.list()}
+    kept = _closure(named | mounted, every)
     volumes = client.volumes.list(filters={"label": wanted})
-    return sorted(str(v.name) for v in volumes if v.name not in named | mounted)
+    unused = [str(v.name) for v in volumes if v.name not in kept]
+    # layered volumes before what they are made of
+    return sorted(unused, key=lambda n: (PARTS_LABEL not in every.get(n, {}), n))
+
+
+def _closure(names: set[str], labels: Mapping[str, Mapping[str, str]]) -> set[str]:
+    """`names` and every volume they are made of. Pure."""
+    seen: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        own = labels.get(name, {})
+        todo += [p for p in (own.get(LOWER_LABEL, ""), *own.get(PARTS_LABEL, "").split(",")) if p]
+    return seen
 
 
 def remove_unused_volumes(client: docker.DockerClient, *, label: str | None = None) -> list[str]:
-    """Remove `unused_volumes`; return the names removed."""
+    """Remove `unused_volumes` (layered ones first); return the names removed."""
     return [name for name in unused_volumes(client, label=label) if remove_volume(client, name)]

@@ -26,8 +26,10 @@ from sandbox.imagestore import list_env_images, remove_images
 from sandbox.venvvolume import (
     VENV_LABEL,
     image_volume,
+    layers,
     remove_unused_volumes,
     remove_volume,
+    sandbox_mounts,
     volume_exists,
 )
 
@@ -117,6 +119,12 @@ def _leftovers(client: docker.DockerClient, before: set[str]) -> tuple[list[str]
     ]
 
 
+def _own_volumes(client: docker.DockerClient, tag: str) -> set[str]:
+    """The env volume of `tag` and what it is made of, but its dependency volume."""
+    deps = _deps_volume(client, tag)
+    return set(layers(client, _volume(client, tag))) - set(layers(client, deps))
+
+
 def _venv_volumes(client: docker.DockerClient) -> set[str]:
     return {str(v.name) for v in client.volumes.list(filters={"label": f"{VENV_LABEL}=1"})}
 
@@ -164,12 +172,20 @@ def test_the_same_manifests_reuse_the_dependency_volume_and_a_change_makes_a_new
     assert any(m.startswith("devagent/envdeps:") and "is up to date" in m for m in said)
     assert not any("installing the dependencies" in m for m in said)
     assert _deps_volume(client, second) == _deps_volume(client, first)
-    assert _venv_volumes(client) - before == {_volume(client, second)}
+    assert _venv_volumes(client) - before == _own_volumes(client, second)
     (second_repo / "data.txt").write_text("changed\n")  # a top-level file: a new project layer
     third = _env(client, second_repo, built, said)
     assert third != second
     assert _deps_volume(client, third) == _deps_volume(client, first)
-    assert _venv_volumes(client) - before == {_volume(client, second), _volume(client, third)}
+    new = _own_volumes(client, second) | _own_volumes(client, third)
+    assert _venv_volumes(client) - before == new
+    deps = built[1]  # the project builds wrote nothing into the dependency volume
+    site = "/opt/venv/lib/python3.11/site-packages"
+    listing = client.containers.run(
+        deps, ["ls", site], remove=True, network_disabled=True, mounts=sandbox_mounts(client, deps)
+    )
+    assert "00-devagent-workspace.pth" not in bytes(listing).decode().split()
+    assert "six.py" in bytes(listing).decode().split()
 
 
 def test_a_removed_volume_fails_a_sandbox_naming_it_and_the_next_ensure_builds_it_again(
@@ -210,7 +226,7 @@ def test_pruning_the_images_removes_their_volumes(
     client: docker.DockerClient, tmp_path: Path, built: list[str]
 ) -> None:
     tag = _env(client, _project(tmp_path / "one", "one", _unique_requirements()), built, [])
-    volumes = [_volume(client, tag), _deps_volume(client, tag)]
+    volumes = layers(client, _volume(client, tag))  # the env's, its parts, the deps
     digests = {client.images.get(t).labels[HASH_LABEL] for t in built}
     mine = [i for i in list_env_images(client) if set(i.tags) & set(built)]
     assert sorted(t for i in mine for t in i.tags) == sorted(built)
@@ -221,4 +237,5 @@ def test_pruning_the_images_removes_their_volumes(
         for name in remove_unused_volumes(client, label=f"{HASH_LABEL}={digest}")
     ]
     assert sorted(removed) == sorted(volumes)
+    assert len(volumes) == 4
     assert not any(volume_exists(client, v) for v in volumes)
