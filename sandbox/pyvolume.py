@@ -49,6 +49,7 @@ from sandbox.venvvolume import (
     new_layered_volume,
     new_volume,
     remove_layered,
+    seed_volume,
 )
 
 TOOLS_REPOSITORY = "devagent/envtools"
@@ -63,12 +64,13 @@ DEPS_COMMAND = [f"{TOOLS}/bin/python", f"{TOOLS}/install_deps.py", "deps"]
 AS_AGENT = (
     "exec setpriv --reuid=agent --regid=agent --clear-groups"
     f" env HOME=/home/agent USER=agent LOGNAME=agent {TOOLS}/bin/python {TOOLS}/install_deps.py"
-    " project"
 )
-LAYERED_COMMAND = ["sh", "-c", f"chown agent:agent {VENV_PATH} && {AS_AGENT}"]
-"""The project build's command on a layered venv volume: as root until the volume's top folder
-(the overlay's own, root's) is `agent`'s, then as `agent`."""
-COPY_COMMAND = ["sh", "-c", f"cp -a {DEPS_SOURCE}/. {VENV_PATH}/ && {AS_AGENT}"]
+LAYERED_DEPS_COMMAND = ["sh", "-c", f"chown agent:agent {VENV_PATH} && {AS_AGENT} deps"]
+"""The dependency build's command on a layered venv volume: as root until the volume's top
+folder (the overlay's own, root's) is `agent`'s, then as `agent`."""
+LAYERED_COMMAND = ["sh", "-c", f"chown agent:agent {VENV_PATH} && {AS_AGENT} project"]
+"""The project build's command on a layered venv volume (as LAYERED_DEPS_COMMAND)."""
+COPY_COMMAND = ["sh", "-c", f"cp -a {DEPS_SOURCE}/. {VENV_PATH}/ && {AS_AGENT} project"]
 """The project build's command on an empty volume: as root until the copy is made."""
 BUILD_ENV = {"UV_LINK_MODE": "copy"}
 """uv's cache (/tmp) and the venv (a volume) are two mounts: hard links cannot cross them."""
@@ -124,19 +126,24 @@ def build_deps_volume(
 ) -> str:
     """Install the dependencies into a new volume (`files`: path under /opt/devagent ->
     content, the manifests and spec.json); commit the container as `tag`; return its id. The
-    volume carries `labels` too."""
-    volume = new_volume(client, labels)
+    volume carries `labels` too: layered on the tools image's seed venv where
+    `layered_volumes`, else filled with it by Docker."""
+    layered = layered_volumes(client)
+    if layered:
+        volume = new_layered_volume(client, seed_volume(client, tools_id), labels)
+    else:
+        volume = new_volume(client, labels)
     spec = CommitSpec(
         image=tools_id,
-        command=DEPS_COMMAND,
+        command=LAYERED_DEPS_COMMAND if layered else DEPS_COMMAND,
         tag=tag,
         step="installing the dependencies",
         files=files,
         files_owner=AGENT_IDS,
-        user="agent",
+        user="root" if layered else "agent",
         image_user="agent",
         labels={**labels, VENV_LABEL: volume},
-        volumes=(VolumeMount(volume, VENV_PATH),),
+        volumes=(VolumeMount(volume, VENV_PATH, no_copy=layered),),
         scratch=SCRATCH,
         environment=BUILD_ENV,
     )

@@ -19,6 +19,7 @@ import docker
 import docker.errors
 from docker.types import Mount
 
+from sandbox.commitbuild import BUILD_CONTAINER_PREFIX
 from sandbox.errors import SandboxStartError
 
 log = logging.getLogger(__name__)
@@ -54,9 +55,10 @@ def new_layered_volume(client: docker.DockerClient, lower: str, labels: Mapping[
     the writes go to a plain volume of its own. Return its name."""
     parts = [new_volume(client, labels) for _ in ("upper", "work")]
     try:
-        lower_dir, upper_dir, work_dir = (_mountpoint(client, v) for v in (lower, *parts))
+        lower_dirs = ":".join(_lower_dirs(client, lower))
+        upper_dir, work_dir = (_mountpoint(client, v) for v in parts)
         name = f"{VOLUME_PREFIX}{uuid.uuid4().hex[:16]}"
-        options = f"lowerdir={lower_dir},upperdir={upper_dir},workdir={work_dir}"
+        options = f"lowerdir={lower_dirs},upperdir={upper_dir},workdir={work_dir}"
         client.volumes.create(
             name,
             driver="local",
@@ -72,6 +74,38 @@ def new_layered_volume(client: docker.DockerClient, lower: str, labels: Mapping[
 
 def _mountpoint(client: docker.DockerClient, name: str) -> str:
     return str(client.volumes.get(name).attrs["Mountpoint"])
+
+
+def _lower_dirs(client: docker.DockerClient, name: str) -> list[str]:
+    """The folders overlayfs stacks to show `name` (its writes over its lower's, top first): a
+    layered volume's folder exists only while it is mounted, so one layered on it names these."""
+    labels = client.volumes.get(name).attrs.get("Labels") or {}
+    if PARTS_LABEL not in labels:
+        return [_mountpoint(client, name)]
+    upper = labels[PARTS_LABEL].split(",")[0]
+    return [_mountpoint(client, upper), *_lower_dirs(client, labels[LOWER_LABEL])]
+
+
+TOOLS_LABEL = f"{VENV_LABEL}.tools"
+"""On a seed volume: the id of the tools image whose /opt/venv it holds."""
+
+
+def seed_volume(client: docker.DockerClient, tools_id: str) -> str:
+    """The volume holding the tools image's seeded /opt/venv (filled by Docker from the image,
+    once per tools image), which dependency volumes are layered on."""
+    found = client.volumes.list(filters={"label": f"{TOOLS_LABEL}={tools_id}"})
+    if found:
+        return str(found[0].name)
+    name = new_volume(client, {TOOLS_LABEL: tools_id})
+    try:  # creating a container with the empty volume at /opt/venv fills it
+        mounts = [Mount(VENV_PATH, name, type="volume")]
+        builder = f"{BUILD_CONTAINER_PREFIX}{uuid.uuid4().hex[:12]}"
+        container = client.containers.create(tools_id, ["true"], name=builder, mounts=mounts)
+        container.remove(force=True)
+    except BaseException:
+        remove_volume(client, name)
+        raise
+    return name
 
 
 def layers(client: docker.DockerClient, name: str) -> list[str]:
