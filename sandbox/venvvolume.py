@@ -110,12 +110,27 @@ def seed_volume(client: docker.DockerClient, tools_id: str) -> str:
 
 def layers(client: docker.DockerClient, name: str) -> list[str]:
     """`name` and the volumes it is made of (lower and parts, recursively), itself first."""
-    try:
-        labels = client.volumes.get(name).attrs.get("Labels") or {}
-    except docker.errors.NotFound:
-        return [name]
-    below = [labels.get(LOWER_LABEL, ""), *labels.get(PARTS_LABEL, "").split(",")]
-    return [name, *(v for part in below if part for v in layers(client, part))]
+    return made_of(name, _venv_labels(client))
+
+
+def made_of(name: str, labels: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """`name` and what it is made of, from each volume's labels (a missing one is listed, with
+    nothing below it). Pure."""
+    own = labels.get(name, {})
+    below = [own.get(LOWER_LABEL, ""), *own.get(PARTS_LABEL, "").split(",")]
+    return [name, *(v for part in below if part for v in made_of(part, labels))]
+
+
+def _venv_labels(client: docker.DockerClient) -> dict[str, dict[str, str]]:
+    """Every venv volume's labels, in one call."""
+    volumes = client.volumes.list(filters={"label": f"{VENV_LABEL}=1"})
+    return {str(v.name): dict(v.attrs.get("Labels") or {}) for v in volumes}
+
+
+def _gone(client: docker.DockerClient, name: str) -> list[str]:
+    """The volumes `name` is made of (itself included) that do not exist."""
+    labels = _venv_labels(client)
+    return [v for v in made_of(name, labels) if v not in labels]
 
 
 def remove_layered(client: docker.DockerClient, name: str) -> None:
@@ -152,7 +167,7 @@ def missing_volume(client: docker.DockerClient, image: str) -> str:
     """The venv volume `image` names (or one it is made of) when it no longer exists, else
     ""."""
     name = image_volume(client.images.get(image).attrs)
-    missing = [v for v in layers(client, name) if not volume_exists(client, v)] if name else []
+    missing = _gone(client, name) if name else []
     return missing[0] if missing else ""
 
 
@@ -166,7 +181,7 @@ def sandbox_mounts(client: docker.DockerClient, image: str) -> list[Mount]:
     name = image_volume(attrs)
     if not name:
         return []
-    gone = [v for v in layers(client, name) if not volume_exists(client, v)]
+    gone = _gone(client, name)
     if gone:
         raise SandboxStartError(
             f"image {image!r} needs its venv volume {gone[0]}, which is gone;"
