@@ -1,25 +1,28 @@
-"""Python env images whose virtualenv lives in a Docker volume instead of an image layer.
+"""Python env images whose virtualenv lives in Docker volumes instead of an image layer.
 
 Committing a layer costs in proportion to what it holds, and a dependency venv (80-400 MB) was
-most of a cold build's commit time. Here the venv is written straight into a named volume:
+most of a cold build's commit time. Here the venv is written straight into named volumes:
 
 - tools: `devagent/envtools:<hash>`, recipes/python/Dockerfile's `tools` stage (uv in
   /opt/devagent-tools, a seeded /opt/venv owned by `agent`, the host's CA and index), built
-  once per base image and host configuration. No repository file is in it.
-- dependencies: one container on the tools image, as `agent`, with a new volume at /opt/venv
-  (Docker fills an empty volume with the image's /opt/venv) and the manifests and spec put in
-  /opt/devagent, runs `install_deps.py deps`; the container is committed (/opt/devagent only)
-  as the dependency image, labelled `devagent.venv=<volume>`.
+  once per base image and host configuration. No repository file is in it. Its /opt/venv is
+  copied once into a seed volume (sandbox.venvvolume.seed_volume).
+- dependencies: one container on the tools image, with the manifests and spec put in
+  /opt/devagent and, at /opt/venv, a new volume layered on the seed (an overlay mount made by
+  Docker's local volume driver: nothing is copied, the writes go to a plain volume of its own),
+  runs `install_deps.py deps` as `agent`; the container is committed (/opt/devagent only) as
+  the dependency image, labelled `devagent.venv=<volume>`.
 - project: one container on the dependency image runs `install_deps.py project` as `agent`
-  with the tree in /workspace and, at /opt/venv, a new volume that starts as the dependency
-  volume: layered on it (an overlay mount by Docker's local driver: nothing is copied, the
-  project's writes go to a volume of its own) where the daemon stores images with overlay2,
-  else a copy of it (`cp -a` as root, owners kept). The commit (/workspace and the report) is
-  the env image, labelled with the new volume. The dependency volume is never written once
-  complete, so no project build can change what another repository with the same manifests
-  starts from.
+  with the tree in /workspace and, at /opt/venv, a new volume layered on the dependency
+  volume. The commit (/workspace and the report) is the env image, labelled with that volume.
+  The dependency volume is never written once complete, so no project build can change what
+  another repository with the same manifests starts from.
 
-A failed or interrupted build leaves neither its container nor its volume.
+Layering needs a daemon that stores images with overlay2 (`layered_volumes`); elsewhere the
+dependency volume is filled by Docker from the tools image and the project's is a `cp -a` copy
+of it. uv's cache sits in the volume being built and is removed at the end of each step (hard
+links instead of copies); /tmp is a scratch volume. A failed or interrupted build leaves
+neither its container nor its volumes.
 """
 
 from __future__ import annotations
