@@ -3,8 +3,8 @@
 An image labelled `devagent.venv=<volume>` is not complete on its own: its virtualenv lives in
 that named volume (sandbox/pyvolume.py builds both), which every container from the image gets
 read-only at /opt/venv. Images committed from such a container (snapshots, forks) keep the
-label. A volume is labelled `devagent.venv=1`; it goes when no image names it any more and no
-container mounts it (`remove_unused_volumes`, run by `devagent images prune`).
+label. A volume is labelled `devagent.venv=1`; it goes when no tagged image names it any more
+and no container mounts it (`remove_unused_volumes`, run by `devagent images prune`).
 """
 
 from __future__ import annotations
@@ -193,13 +193,14 @@ def sandbox_mounts(client: docker.DockerClient, image: str) -> list[Mount]:
 def unused_volumes(
     client: docker.DockerClient, ignoring: Iterable[str] = (), *, label: str | None = None
 ) -> list[str]:
-    """Venv volumes that no image (other than the ids in `ignoring`, about to go) names and no
-    container (running or not) mounts; `label` ('key=value') narrows them down."""
+    """Venv volumes that no tagged image (other than the ids in `ignoring`, about to go) names
+    and no container (running or not) mounts, nor any volume made of them; `label`
+    ('key=value') narrows them down."""
     gone = set(ignoring)
-    named = {
+    named = {  # an untagged image (its tag moved to a rebuild) keeps nothing
         image_volume(image.attrs)
         for image in client.images.list(filters={"label": VENV_LABEL})
-        if image.id not in gone
+        if image.id not in gone and image.tags
     }
     mounted = {
         str(m.get("Name", ""))
