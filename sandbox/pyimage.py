@@ -16,6 +16,7 @@ scripts, same tags, one container and one small commit per layer.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -226,6 +227,8 @@ def _reusable(client: docker.DockerClient, tag: str, digest: str, say: Progress)
     gone = missing_volume(client, existing) if existing else ""
     if gone:
         say(f"{tag}: its venv volume {gone} is gone; building it again")
+        with contextlib.suppress(docker.errors.APIError):  # in use, or the base of another
+            client.images.remove(existing or "")
         return None
     return existing
 
