@@ -1,14 +1,15 @@
-"""Benchmark: the cold build of each real task's env image (both layers), pip vs uv.
+"""Benchmark: the cold build of each real task's env image (both layers), pip vs uv vs volume.
 
 For each task in tasks/real (in id order, `--tasks id,id` to limit), from its base sdist tree
-dated at the sdist's upload time, the dependency image and the project image are built twice
-as sandbox.pyimage builds them, and timed from the first build step to the last:
+dated at the sdist's upload time, the dependency image and the project image are built three
+ways in the same run, and timed from the first build step to the last:
 
 (a) pip: the same recipe with pip (>= 26, in the build's tools venv) as the installer
     (`PythonEnvRequest.installer = "pip"`, which only this script sets). Same versions: pip
     gets the same date cut as uv through its own option (`--uploaded-prior-to`, from
     PIP_UPLOADED_PRIOR_TO); the spec's pins become constraints (pip has no overrides).
-(b) uv: the production recipe (`uv pip install --exclude-newer`).
+(b) uv: the Dockerfile recipe with uv (`uv pip install --exclude-newer`): production's where
+    the venv cannot live in a volume.
 
 Both share what Docker's layer cache shares between repositories: the base image and the tools
 venv layer (uv, pip and an empty /opt/venv, built once per base image from files no repository
@@ -26,12 +27,21 @@ through without baking it into the image or serving it over the network.
 Docker's layer cache gives nothing from the repository's manifests on (not even from an earlier
 run of devagent itself), while the shared layers before them are reused as in production. One
 untimed warm-up build per Debian suite makes those shared layers exist first (as after any
-first build); a fully cold build of the first task (no layer cache at all, both installers) is
-reported apart. The installers alternate which goes first from task to task. Images are tagged
-under `devagent-imgbench/` and labelled `devagent.imgbench`; only those are removed (at the end,
-and leftovers of an earlier run at the start); nothing is pruned.
+first build); a fully cold build of the first task (no layer cache at all; (a) and (b) only) is
+reported apart. The recipes alternate which goes first from task to task. Images are tagged
+under `devagent-imgbench/` and labelled `devagent.imgbench`, and so are (c)'s volumes; only those
+are removed (at the end, and leftovers of an earlier run at the start); nothing is pruned.
 
-A third column can time uv with the python recipe as of `--before` (exported with git
+(c) volume: the production build as sandbox.pyimage chooses it (the column the goal is
+    measured by): for a task whose venv can
+    live in a volume (sandbox.pyimage.volume_backed: no apt, pre_install or setup script), the
+    venv goes into a Docker volume with one container and one small commit per layer
+    (sandbox.pyvolume) on the shared tools image; for the others, (b). Nothing of the
+    repository is cached either way (no Dockerfile step of it), so it needs no nonce.
+    `vol/pip` is its ratio to (a). Its volumes carry the benchmark's label and are removed
+    with its images.
+
+A further column can time uv with the python recipe as of `--before` (exported with git
 archive; off by default: see BEFORE).
 
     python perf/imagebuild_bench.py [--tasks id,id] [--no-fully-cold] [--before REV]
@@ -62,6 +72,7 @@ sys.path.insert(0, str(ROOT))
 
 from devagent.bench.realtask import RealTask, load_real_tasks  # noqa: E402
 from devagent.bench.sdist import unpack_release  # noqa: E402
+from sandbox.commitbuild import TreeCopy  # noqa: E402
 from sandbox.errors import SandboxError  # noqa: E402
 from sandbox.hostconfig import HostIndexConfig, read_host_config  # noqa: E402
 from sandbox.imagebuild import BuildSpec, run_build, write_context  # noqa: E402
@@ -73,8 +84,16 @@ from sandbox.pyimage import (  # noqa: E402
     PythonEnvRequest,
     deps_context,
     exclude_newer,
+    volume_backed,
 )
 from sandbox.pyversion import choose_python, python_hints  # noqa: E402
+from sandbox.pyvolume import (  # noqa: E402
+    AGENT_IDS,
+    build_deps_volume,
+    build_env_volume,
+    ensure_tools_image,
+    split_context,
+)
 
 REPOSITORY = "devagent-imgbench"
 LABEL = "devagent.imgbench"
@@ -123,9 +142,32 @@ def build(client: docker.DockerClient, req: PythonEnvRequest, name: str, no_cach
     return time.monotonic() - start
 
 
-def timed(client: docker.DockerClient, req: PythonEnvRequest, name: str, no_cache: bool) -> float:
-    """`build`'s seconds, NaN (and the error on stderr) when the build fails."""
+def volume_build(client: docker.DockerClient, req: PythonEnvRequest, name: str) -> float:
+    """Build both layers of `req` with the venv in volumes (sandbox.pyvolume), as
+    `devagent-imgbench/{envdeps,env}:<name>`; seconds taken, the tools image's check included."""
+    labels = {LABEL: "1"}
+    start = time.monotonic()
+    tools, state = split_context(deps_context(req))
+    tools_id = ensure_tools_image(client, tools, req.base_id, _quiet)
+    deps_tag = f"{REPOSITORY}/envdeps:{name}"
+    deps_id = build_deps_volume(client, tools_id, state, deps_tag, labels, _quiet)
+    tree = TreeCopy(req.repo, "/workspace", AGENT_IDS, SKIPPED_DIRS)
+    build_env_volume(client, deps_id, tree, f"{REPOSITORY}/env:{name}", labels, _quiet)
+    return time.monotonic() - start
+
+
+def _quiet(_message: str) -> None:
+    pass
+
+
+def timed(
+    client: docker.DockerClient, req: PythonEnvRequest, name: str, no_cache: bool, volume: bool
+) -> float:
+    """Seconds of `volume_build` (`volume` and the request allows it, as production decides)
+    or `build`; NaN (and the error on stderr) when the build fails."""
     try:
+        if volume and volume_backed(req):
+            return volume_build(client, req, name)
         return build(client, req, name, no_cache)
     except SandboxError as exc:
         print(f"{name}: {str(exc).splitlines()[0]}", file=sys.stderr)
@@ -133,12 +175,15 @@ def timed(client: docker.DockerClient, req: PythonEnvRequest, name: str, no_cach
 
 
 def remove_bench_images(client: docker.DockerClient) -> None:
-    """Remove the images this benchmark made (children first); nothing else."""
+    """Remove the images and venv volumes this benchmark made (children first); nothing else."""
     images = client.images.list(filters={"label": LABEL})
     ours = [t for image in images for t in image.tags if t.startswith(f"{REPOSITORY}/")]
     for tag in sorted(ours, key=lambda t: not t.startswith(f"{REPOSITORY}/env:")):
         with contextlib.suppress(docker.errors.ImageNotFound):
             client.images.remove(tag)
+    for volume in client.volumes.list(filters={"label": LABEL}):
+        with contextlib.suppress(docker.errors.NotFound):
+            volume.remove()
 
 
 @dataclass(frozen=True)
@@ -150,6 +195,8 @@ class Recipe:
     installer: Literal["uv", "pip"]
     images_dir: Path = IMAGES_DIR
     legacy: Path | None = None
+    volume: bool = False
+    """The production build (the venv in a volume where the request allows it)."""
 
 
 TODAY = "26e8447"
@@ -215,15 +262,22 @@ def export_images(rev: str, dest: Path) -> Path:
     return dest / folder
 
 
+VOLUME = "volume"
+RATIOS = ((2, "uv"), (4, VOLUME))
+"""Where the ratio columns go: uv/pip after uv, vol/pip after volume."""
+
+
 def row(label: str, took: dict[str, float], names: list[str]) -> str:
     cells = [f"{took[n]:>8.1f}" for n in names]
-    cells.insert(2, f"{took['uv'] / took['pip']:>7.2f}")
+    for at, new in RATIOS:
+        cells.insert(at, f"{took[new] / took['pip']:>7.2f}")
     return f"{label:<40} {' '.join(cells)}"
 
 
 def header(names: list[str]) -> str:
     cells = [f"{n + ' s':>8}" for n in names]
-    cells.insert(2, f"{'uv/pip':>7}")
+    for at, new in RATIOS:
+        cells.insert(at, f"{new[:3] + '/pip':>7}")
     return f"{'task':<40} {' '.join(cells)}"
 
 
@@ -234,7 +288,7 @@ def run(tasks: list[RealTask], fully_cold: bool, before: str, today: str) -> Non
     results: list[dict[str, float]] = []
     try:
         with tempfile.TemporaryDirectory(prefix="imgbench-trees-") as workdir:
-            recipes = [Recipe("pip", "pip"), Recipe("uv", "uv")]
+            recipes = [Recipe("pip", "pip"), Recipe("uv", "uv"), Recipe(VOLUME, "uv", volume=True)]
             if before:
                 old = export_images(before, Path(workdir))
                 recipes.append(Recipe(f"uv@{before}", "uv", old))
@@ -244,9 +298,9 @@ def run(tasks: list[RealTask], fully_cold: bool, before: str, today: str) -> Non
             names = [r.name for r in recipes]
             requests = [request(client, t, Path(workdir) / t.id, host) for t in tasks]
             if fully_cold:
-                plain = [r for r in recipes if r.legacy is None]
+                plain = [r for r in recipes if r.legacy is None and not r.volume]
                 cold = {r.name: one(client, requests[0], r, "cold", no_cache=True) for r in plain}
-                cold.update({r.name: float("nan") for r in recipes if r.legacy is not None})
+                cold.update({r.name: float("nan") for r in recipes if r not in plain})
                 print(row(f"fully cold: {tasks[0].id}", cold, names), flush=True)
             warm_up(client, requests, recipes)
             print(header(names), flush=True)
@@ -271,7 +325,7 @@ def one(
         return legacy_build(client, recipe.legacy, req.repo, name)
     changed = replace(req, installer=recipe.installer, images_dir=recipe.images_dir)
     tag = f"{name}-{recipe.name.replace('@', '-at-')}"
-    return timed(client, changed, tag, no_cache)
+    return timed(client, changed, tag, no_cache, recipe.volume)
 
 
 def warm_up(
@@ -279,10 +333,10 @@ def warm_up(
 ) -> None:
     """One untimed build per Debian suite and recipe, so that the layers every repository
     shares (the tools venv) exist before the timed builds, as after a first build."""
-    done: set[tuple[str, Path]] = set()
+    done: set[tuple[str, Path, bool]] = set()
     for req in requests:
         for recipe in recipes:
-            key = (req.interpreter.suite, recipe.legacy or recipe.images_dir)
+            key = (req.interpreter.suite, recipe.legacy or recipe.images_dir, recipe.volume)
             if key not in done:
                 done.add(key)
                 seconds = one(client, req, recipe, f"warm-{req.interpreter.suite}")
@@ -295,15 +349,16 @@ def summary(results: list[dict[str, float]], names: list[str]) -> None:
         print("no task built with every recipe")
         return
     medians = {n: statistics.median(took[n] for took in done) for n in names}
-    ratio = statistics.median(took["uv"] / took["pip"] for took in done)
     cells = [f"{medians[n]:>8.1f}" for n in names]
-    cells.insert(2, f"{ratio:>7.2f}")
+    for at, new in RATIOS:
+        cells.insert(at, f"{statistics.median(took[new] / took['pip'] for took in done):>7.2f}")
     print(f"{'median (' + str(len(done)) + ' tasks)':<40} {' '.join(cells)}")
-    print(f"median uv / median pip (same recipe): {medians['uv'] / medians['pip']:.2f}")
-    for name in names:
-        if name.startswith("pip@"):
-            ratio = medians["uv"] / medians[name]
-            print(f"median uv / median {name} (the build when the issue was filed): {ratio:.2f}")
+    for new in ("uv", VOLUME):
+        print(f"median {new} / median pip (same run): {medians[new] / medians['pip']:.2f}")
+        for name in names:
+            if name.startswith("pip@"):
+                ratio = medians[new] / medians[name]
+                print(f"median {new} / median {name} (when the issue was filed): {ratio:.2f}")
 
 
 def main() -> None:

@@ -23,6 +23,7 @@ from sandbox.errors import SandboxDied, SandboxStartError
 from sandbox.files import chown_tree
 from sandbox.runtime import process_limits
 from sandbox.shell import KEEP_ALIVE, ShellChannel
+from sandbox.venvvolume import sandbox_mounts
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +50,8 @@ class SandboxContainer:
         """`uid:gid` the shells run as (resolved by `create`)."""
         self.handle: Any = None
         """The docker SDK's container object (None before `create` and after `remove`)."""
+        self.venv_mounts: list[Mount] = []
+        """The image's venv volume, read-only at /opt/venv (resolved by `create`)."""
 
     @property
     def id(self) -> str:
@@ -57,6 +60,7 @@ class SandboxContainer:
     def create(self) -> None:
         """Create the container (not started yet) and register it for removal at exit."""
         self.user = self._resolve_user()
+        self.venv_mounts = sandbox_mounts(self.client, self.config.image)
         try:
             self.handle = self.client.containers.create(**self._network_kwargs())
         except docker.errors.ImageNotFound as exc:
@@ -189,6 +193,7 @@ class SandboxContainer:
         mounts = [
             Mount(dst, src, type="bind", read_only=True) for src, dst in cfg.extra_mounts.items()
         ]
+        mounts += self.venv_mounts
         if cfg.workspace is not None:
             mounts.append(Mount(WORKDIR, str(cfg.workspace.resolve()), type="bind"))
         else:

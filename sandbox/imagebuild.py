@@ -104,6 +104,8 @@ class BuildSpec:
     labels: Mapping[str, str] = field(default_factory=dict)
     nocache: bool = False
     """Ignore the daemon's layer cache (a rebuild that fetches packages afresh)."""
+    target: str | None = None
+    """The stage of a multi-stage Dockerfile to stop at (None: the last)."""
 
 
 def run_build(
@@ -123,6 +125,7 @@ def run_build(
             forcerm=True,
             pull=False,
             nocache=spec.nocache,
+            target=spec.target,
             decode=True,
         )
         for chunk in stream:

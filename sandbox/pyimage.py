@@ -8,10 +8,15 @@ over that /workspace, so the editable install imports whatever the checkout hold
 module does not need a new image. The project layer is therefore keyed by `build_inputs_hash`,
 which leaves out the contents of Python modules below the top level (not their packages, not the
 top-level files, not version files, not anything else such as C sources or package data).
+
+Where nothing writes outside /opt/venv (`volume_backed`), both layers are built by
+sandbox/pyvolume.py instead, with the venv in a Docker volume and no Dockerfile: same recipe
+scripts, same tags, one container and one small commit per layer.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -19,7 +24,7 @@ import os
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +34,7 @@ import docker
 import docker.errors
 
 from sandbox.client import docker_client
+from sandbox.commitbuild import TreeCopy
 from sandbox.envspec import EnvironmentSpec
 from sandbox.errors import ImageBuildError
 from sandbox.hostconfig import HostIndexConfig, host_context_files
@@ -42,8 +48,18 @@ from sandbox.imagebuild import (
 )
 from sandbox.imagestore import mark_used
 from sandbox.pyversion import Interpreter
+from sandbox.pyvolume import (
+    AGENT_IDS,
+    build_deps_volume,
+    build_env_volume,
+    ensure_tools_image,
+    layered_volumes,
+    project_recipe,
+    split_context,
+)
 from sandbox.registry import pull_shared, push_shared
 from sandbox.toolchain import content_hash, detect_toolchain, manifest_parts
+from sandbox.venvvolume import missing_volume
 
 DEPS_REPOSITORY = "devagent/envdeps"
 ENV_REPOSITORY = "devagent/env"
@@ -184,10 +200,19 @@ def _package_file(name: str) -> bool:
     return name in VERSION_FILES or name.startswith("__init__.")
 
 
-def _build(client: docker.DockerClient, spec: BuildSpec, say: Progress, what: str) -> None:
+def volume_backed(req: PythonEnvRequest) -> bool:
+    """Whether `req`'s venv goes into a volume (sandbox/pyvolume.py): not when something may
+    write outside /opt/venv (apt packages, pre_install commands, a setup script), when images
+    are shared through a registry (they must be complete), nor for the pip baseline."""
+    spec = req.spec
+    outside = bool(spec.apt or spec.pre_install or setup_script(req.deps_repo, spec))
+    return not (outside or req.host.image_registry or req.installer == "pip")
+
+
+def _build(run: Callable[[], object], what: str) -> None:
     """Run a build; a step's `devagent-error:` line becomes the error's one-line message."""
     try:
-        run_build(client, spec, say)
+        run()
     except ImageBuildError as exc:
         marked = [ln for ln in exc.log_tail.splitlines() if ln.startswith(ERROR_MARK)]
         if not marked:
@@ -196,11 +221,25 @@ def _build(client: docker.DockerClient, spec: BuildSpec, say: Progress, what: st
         raise ImageBuildError(message, step=exc.step, log_tail=exc.log_tail) from exc
 
 
+def _reusable(client: docker.DockerClient, tag: str, digest: str, say: Progress) -> str | None:
+    """`labelled_image`, unless the venv volume the image names is gone."""
+    existing = labelled_image(client, tag, digest)
+    gone = missing_volume(client, existing) if existing else ""
+    if gone:
+        say(f"{tag}: its venv volume {gone} is gone; building it again")
+        with contextlib.suppress(docker.errors.APIError):  # in use, or the base of another
+            client.images.remove(existing or "")
+        return None
+    return existing
+
+
 def ensure_deps_image(client: docker.DockerClient, req: PythonEnvRequest, say: Progress) -> str:
     files = deps_context(req)
-    digest = content_hash([*files.items(), ("base-image", req.base_id.encode())])
+    volume = volume_backed(req)
+    layout = [("layout", b"venv-volume")] if volume else []
+    digest = content_hash([*files.items(), ("base-image", req.base_id.encode()), *layout])
     tag = f"{DEPS_REPOSITORY}:{digest[:16]}"
-    existing = None if req.rebuild else labelled_image(client, tag, digest)
+    existing = None if req.rebuild else _reusable(client, tag, digest, say)
     if existing:
         say(f"{tag} is up to date (python {req.interpreter.minor}, {req.interpreter.suite})")
         mark_used(client, tag)
@@ -215,10 +254,16 @@ def ensure_deps_image(client: docker.DockerClient, req: PythonEnvRequest, say: P
         LABELS["suite"]: req.interpreter.suite,
         LABELS["as_of"]: req.exclude_newer,
     }
+    what = f"dependencies of {req.deps_repo}"
+    if volume:
+        tools, state = split_context(files)
+        tools_id = ensure_tools_image(client, tools, req.base_id, say)
+        _build(lambda: build_deps_volume(client, tools_id, state, tag, labels, say), what)
+        return tag
     with tempfile.TemporaryDirectory(prefix="devagent-envdeps-") as context:
         write_context(Path(context), files)
         spec = BuildSpec(Path(context), tag, {"BASE": req.base_id}, labels, req.rebuild)
-        _build(client, spec, say, f"dependencies of {req.deps_repo}")
+        _build(lambda: run_build(client, spec, say), what)
     push_shared(client, req.host.image_registry, tag, digest, say)
     return tag
 
@@ -227,15 +272,29 @@ def ensure_python_env(client: docker.DockerClient, req: PythonEnvRequest, say: P
     """Make sure both layers exist for `req`; return the env image's tag."""
     deps_tag = ensure_deps_image(client, req, say)
     deps_id = str(client.images.get(deps_tag).id)
-    recipe = (req.images_dir / "python" / PROJECT_RECIPE).read_bytes()
+    volume = volume_backed(req)
+    layered = volume and layered_volumes(client)
+    recipe = (
+        project_recipe(layered)
+        if volume
+        else (req.images_dir / "python" / PROJECT_RECIPE).read_bytes()
+    )
     inputs = build_inputs_hash(req.repo, req.listing)
     digest = content_hash(
         [("tree", inputs.encode()), ("recipe", recipe), ("deps", deps_id.encode())]
     )
     tag = f"{ENV_REPOSITORY}:{digest[:16]}"
-    if not req.rebuild and labelled_image(client, tag, digest):
+    if not req.rebuild and _reusable(client, tag, digest, say):
         say(f"{tag} is up to date")
         mark_used(client, tag)
+    elif volume:
+        say(f"building {tag}: the project from {req.repo}")
+        labels = {HASH_LABEL: digest, "devagent.toolchain": "python"}
+        tree = TreeCopy(req.repo, "/workspace", AGENT_IDS, SKIPPED_DIRS)
+        _build(
+            lambda: build_env_volume(client, deps_id, tree, tag, labels, say),
+            f"environment of {req.repo}",
+        )
     elif req.rebuild or not pull_shared(client, req.host.image_registry, tag, digest, say):
         say(f"building {tag}: the project from {req.repo}")
         with tempfile.TemporaryDirectory(prefix="devagent-env-") as context:
@@ -246,7 +305,7 @@ def ensure_python_env(client: docker.DockerClient, req: PythonEnvRequest, say: P
             )
             labels = {HASH_LABEL: digest, "devagent.toolchain": "python"}
             spec = BuildSpec(root, tag, {"DEPS": deps_id}, labels, req.rebuild)
-            _build(client, spec, say, f"environment of {req.repo}")
+            _build(lambda: run_build(client, spec, say), f"environment of {req.repo}")
         push_shared(client, req.host.image_registry, tag, digest, say)
     say(f"import check: {env_report(tag, client=client).get('import_check', '(none)')}")
     return tag

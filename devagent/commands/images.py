@@ -30,7 +30,8 @@ devagent images prune --all --json       every unused env image; the result as J
 
 Only devagent/env and devagent/envdeps images are removed; never the base image, never an image
 a container (running or stopped) was created from. An image's last use is the last time
-devagent reused it (or built it)."""
+devagent reused it (or built it). A venv volume (devagent-venv-*, an env's /opt/venv) goes when
+no image names it any more and no container mounts it."""
 )
 
 
@@ -105,6 +106,7 @@ def older_than_seconds(text: str) -> float:
 def prune(args: argparse.Namespace, console: Console) -> int:
     from sandbox.client import docker_client
     from sandbox.imagestore import list_env_images, prunable, remove_images
+    from sandbox.venvvolume import remove_unused_volumes, unused_volumes
 
     older_than_s = 0.0 if args.all else older_than_seconds(args.older_than)
     client = docker_client()
@@ -112,12 +114,18 @@ def prune(args: argparse.Namespace, console: Console) -> int:
     every = list_env_images(client)
     chosen = prunable(every, now=now, older_than_s=older_than_s)
     removed = [] if args.dry_run else remove_images(client, chosen)
+    volumes = (
+        unused_volumes(client, [i.id for i in chosen])
+        if args.dry_run
+        else remove_unused_volumes(client)
+    )
     if args.json:
         payload = {
             "dry_run": args.dry_run,
             "older_than_s": older_than_s,
             "candidates": [{**i.to_dict(), "idle_s": round(now - i.last_used)} for i in chosen],
             "removed": removed,
+            "volumes": volumes,
             "kept": len(every) - len(chosen),
         }
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
@@ -130,7 +138,10 @@ def prune(args: argparse.Namespace, console: Console) -> int:
                 idle = (now - image.last_used) / 86400
                 console.print(f"{verb} {tag}  (unused {idle:.1f} days, {image.size / 1e9:.2f} GB)")
     count = sum(len(i.tags) for i in chosen) if args.dry_run else len(removed)
+    for volume in volumes:
+        console.print(f"{verb} venv volume {volume}")
     console.print(
-        f"{verb} {count} env image tag(s); kept {len(every) - len(chosen)} in use or recent"
+        f"{verb} {count} env image tag(s) and {len(volumes)} venv volume(s);"
+        f" kept {len(every) - len(chosen)} in use or recent"
     )
     return 0

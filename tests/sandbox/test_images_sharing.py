@@ -17,6 +17,7 @@ from sandbox.hostconfig import read_host_config
 from sandbox.images import IMAGES_DIR, ensure_base_image, ensure_env_image, env_report
 from sandbox.pyimage import PythonEnvRequest, ensure_python_env
 from sandbox.pyversion import DEBIAN_PYTHONS
+from sandbox.venvvolume import sandbox_mounts
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(900)]
 
@@ -57,7 +58,8 @@ def _tools_layer(client: docker.DockerClient, tag: str) -> str:
 
 def _exists(client: docker.DockerClient, tag: str, path: str) -> bool:
     command = ["sh", "-c", f"test -e {path} && echo yes || echo no"]
-    output = client.containers.run(tag, command, remove=True, network_disabled=True)
+    mounts = sandbox_mounts(client, tag)
+    output = client.containers.run(tag, command, remove=True, network_disabled=True, mounts=mounts)
     return bytes(output).strip() == b"yes"
 
 

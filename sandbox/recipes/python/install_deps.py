@@ -104,7 +104,8 @@ def step_env(spec: dict) -> dict[str, str]:
     """The environment of build commands: the venv first on PATH, the date filter for uv and
     pip (>= 26), the spec's variables."""
     env = dict(os.environ, **spec.get("env", {}))
-    env["UV_CACHE_DIR"] = "/tmp/devagent-uv-cache"
+    # The venv-volume build puts the cache beside the venv (installs become hard links).
+    env["UV_CACHE_DIR"] = os.environ.get("DEVAGENT_UV_CACHE_DIR", "/tmp/devagent-uv-cache")
     env["NO_COLOR"] = "1"
     env["PATH"] = "/opt/venv/bin:" + env.get("PATH", "/usr/bin:/bin")
     if spec.get("exclude_newer"):

@@ -1,0 +1,207 @@
+"""One image layer made by running one command in a fresh container and committing it.
+
+The classic builder starts and commits a container per Dockerfile instruction (COPY, RUN, USER,
+LABEL: about 0.1-0.5 s each here); a `CommitSpec` is one container and one commit for what those
+instructions did: its files are put into the created container before it starts, the command
+runs (on the bridge network, as the builder's RUN does), and the committed image gets the user,
+command and labels the spec names. Read-only bind mounts (`ReadOnlyMount`) give the command
+host files that never become part of the image; named volumes (`VolumeMount`) and scratch
+folders (anonymous volumes, gone with the container) are not committed either.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import tarfile
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import docker
+import docker.errors
+import requests.exceptions
+from docker.models.containers import Container
+from docker.types import Mount
+
+from sandbox.client import DAEMON_HINT
+from sandbox.errors import DaemonUnavailableError, ImageBuildError
+from sandbox.imagebuild import BuildLog, BuildOutput, Progress
+
+BUILD_CONTAINER_PREFIX = "devagent-build-"
+
+
+@dataclass(frozen=True)
+class ReadOnlyMount:
+    """A host directory the build command sees read-only at `target`."""
+
+    source: Path
+    target: str
+
+
+@dataclass(frozen=True)
+class VolumeMount:
+    """A named Docker volume the build command sees at `target`."""
+
+    name: str
+    target: str
+    read_only: bool = False
+    no_copy: bool = False
+    """Do not fill an empty volume with what the image holds at `target` (Docker's default)."""
+
+
+@dataclass(frozen=True)
+class TreeCopy:
+    """A host tree copied into the image (like `COPY --chown=uid:gid`), minus `skipped` names;
+    the top folder is 0755 whatever the host folder's mode (a temporary one's is 0700)."""
+
+    source: Path
+    target: str
+    owner: tuple[int, int] = (0, 0)
+    skipped: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class CommitSpec:
+    """One layer: `command` run as `user` on `image`, committed as `tag`."""
+
+    image: str
+    command: list[str]
+    tag: str
+    step: str
+    """What the command does, for progress and errors (`installing the dependencies`)."""
+    files: Mapping[str, bytes] = field(default_factory=dict)
+    """Absolute path in the image -> content (mode 0644, owned by `files_owner`), put before
+    the start."""
+    files_owner: tuple[int, int] = (0, 0)
+    """uid and gid of `files` and, when not root, of their folders below the top level (with
+    `/opt/x/y.json`: `/opt/x`, not `/opt`)."""
+    trees: tuple[TreeCopy, ...] = ()
+    user: str = "root"
+    image_user: str = ""
+    """The committed image's USER ('' keeps the one of `image`)."""
+    labels: Mapping[str, str] = field(default_factory=dict)
+    mounts: tuple[ReadOnlyMount, ...] = ()
+    volumes: tuple[VolumeMount, ...] = ()
+    scratch: tuple[str, ...] = ()
+    """Folders given an anonymous volume (removed with the build container, never committed)."""
+    environment: Mapping[str, str] = field(default_factory=dict)
+    """Variables of the build command only (not of the committed image)."""
+
+
+def files_tar(
+    files: Mapping[str, bytes],
+    trees: tuple[TreeCopy, ...] = (),
+    owner: tuple[int, int] = (0, 0),
+) -> bytes:
+    """A tar, rooted at /, of `files` (owned by `owner`, and so are their folders below the top
+    level when `owner` is not root) and `trees` (owned as each says)."""
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w") as tar:
+        for folder in _owned_folders(files) if owner != (0, 0) else []:
+            info = tarfile.TarInfo(folder)
+            info.type, info.mode = tarfile.DIRTYPE, 0o755
+            info.uid, info.gid = owner
+            tar.addfile(info)
+        for path, data in files.items():
+            info = tarfile.TarInfo(path.lstrip("/"))
+            info.size, info.mode = len(data), 0o644
+            info.uid, info.gid = owner
+            tar.addfile(info, io.BytesIO(data))
+        for tree in trees:
+            _add_tree(tar, tree)
+    return buf.getvalue()
+
+
+def _owned_folders(files: Mapping[str, bytes]) -> list[str]:
+    """The folders of `files` below the top level, parents first."""
+    folders: set[str] = set()
+    for path in files:
+        parts = path.strip("/").split("/")[:-1]
+        folders.update("/".join(parts[:depth]) for depth in range(2, len(parts) + 1))
+    return sorted(folders, key=lambda f: (f.count("/"), f))
+
+
+def _add_tree(tar: tarfile.TarFile, tree: TreeCopy) -> None:
+    top = tree.target.strip("/")
+
+    def owned(info: tarfile.TarInfo) -> tarfile.TarInfo | None:
+        if Path(info.name).name in tree.skipped:
+            return None
+        info.uid, info.gid = tree.owner
+        if info.name == top:
+            info.mode = 0o755
+        info.uname = info.gname = ""
+        return info
+
+    tar.add(str(tree.source), arcname=top, filter=owned)
+
+
+def commit_build(
+    client: docker.DockerClient, spec: CommitSpec, on_progress: Progress | None = None
+) -> str:
+    """Run `spec` and commit it; return the image id. A non-zero exit raises ImageBuildError
+    with the command's last lines; the build container is removed whatever happens."""
+    try:
+        return _commit_build(client, spec, on_progress)
+    except docker.errors.APIError as exc:
+        message = f"building {spec.tag} failed at `{spec.step}`: {exc.explanation or exc}"
+        raise ImageBuildError(message, step=spec.step) from exc
+    except requests.exceptions.ConnectionError as exc:
+        message = f"the Docker daemon went away during a build; {DAEMON_HINT}"
+        raise DaemonUnavailableError(message) from exc
+
+
+def _commit_build(
+    client: docker.DockerClient, spec: CommitSpec, on_progress: Progress | None
+) -> str:
+    start = client.images.get(spec.image)
+    config = start.attrs.get("Config") or {}
+    mounts = [Mount(m.target, str(m.source), type="bind", read_only=True) for m in spec.mounts]
+    mounts += [
+        Mount(v.target, v.name, type="volume", read_only=v.read_only, no_copy=v.no_copy)
+        for v in spec.volumes
+    ]
+    mounts += [Mount(path, None, type="volume") for path in spec.scratch]
+    container = client.containers.create(
+        start.id,
+        spec.command,
+        name=f"{BUILD_CONTAINER_PREFIX}{uuid.uuid4().hex[:12]}",
+        user=spec.user,
+        network_mode="bridge",
+        mounts=mounts,
+        labels=dict(spec.labels),
+        environment=dict(spec.environment),
+    )
+    try:
+        if spec.files or spec.trees:
+            container.put_archive("/", files_tar(spec.files, spec.trees, spec.files_owner))
+        container.start()
+        log = _follow(container, spec.step, on_progress)
+        code = int(container.wait().get("StatusCode", -1))
+        if code != 0:
+            log.error = f"exit {code}"
+            raise log.failure(spec.tag)
+        conf = {
+            "Cmd": config.get("Cmd"),
+            "Env": config.get("Env"),  # the image's, without `spec.environment`
+            "User": spec.image_user or config.get("User", ""),
+        }
+        repository, _, tag = spec.tag.rpartition(":")
+        image = container.commit(repository, tag, conf=conf)
+        return str(image.id)
+    finally:
+        container.remove(force=True, v=True)
+
+
+def _follow(container: Container, step: str, on_progress: Progress | None) -> BuildLog:
+    """Feed the running command's output to a BuildLog (and `on_progress`, after a
+    `Step 1/1 : <step>` line as the classic builder prints) until it exits."""
+    log = BuildLog()
+    chunks = (c.decode(errors="replace") for c in container.logs(stream=True, follow=True))
+    for text in itertools.chain([f"Step 1/1 : {step}\n"], chunks):
+        for line in log.feed({"stream": text}):
+            if on_progress is not None:
+                on_progress(BuildOutput(line))
+    return log

@@ -1,0 +1,213 @@
+"""Python env images whose virtualenv lives in Docker volumes instead of an image layer.
+
+Committing a layer costs in proportion to what it holds, and a dependency venv (80-400 MB) was
+most of a cold build's commit time. Here the venv is written straight into named volumes:
+
+- tools: `devagent/envtools:<hash>`, recipes/python/Dockerfile's `tools` stage (uv in
+  /opt/devagent-tools, a seeded /opt/venv owned by `agent`, the host's CA and index), built
+  once per base image and host configuration. No repository file is in it. Its /opt/venv is
+  copied once into a seed volume (sandbox.venvvolume.seed_volume).
+- dependencies: one container on the tools image, with the manifests and spec put in
+  /opt/devagent and, at /opt/venv, a new volume layered on the seed (an overlay mount made by
+  Docker's local volume driver: nothing is copied, the writes go to a plain volume of its own),
+  runs `install_deps.py deps` as `agent`; the container is committed (/opt/devagent only) as
+  the dependency image, labelled `devagent.venv=<volume>`.
+- project: one container on the dependency image runs `install_deps.py project` as `agent`
+  with the tree in /workspace and, at /opt/venv, a new volume layered on the dependency
+  volume. The commit (/workspace and the report) is the env image, labelled with that volume.
+  The dependency volume is never written once complete, so no project build can change what
+  another repository with the same manifests starts from.
+
+Layering needs a daemon that stores images with overlay2 (`layered_volumes`); elsewhere the
+dependency volume is filled by Docker from the tools image and the project's is a `cp -a` copy
+of it. uv's cache sits in the volume being built and is removed at the end of each step (hard
+links instead of copies); /tmp is a scratch volume. A failed or interrupted build leaves
+neither its container nor its volumes.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import docker
+
+from sandbox.commitbuild import CommitSpec, TreeCopy, VolumeMount, commit_build
+from sandbox.imagebuild import (
+    HASH_LABEL,
+    BuildSpec,
+    Progress,
+    labelled_image,
+    run_build,
+    write_context,
+)
+from sandbox.toolchain import content_hash
+from sandbox.venvvolume import (
+    LOWER_LABEL,
+    VENV_LABEL,
+    VENV_PATH,
+    image_volume,
+    new_layered_volume,
+    new_volume,
+    remove_layered,
+    seed_volume,
+)
+
+TOOLS_REPOSITORY = "devagent/envtools"
+TOOLS_STAGE = "tools"
+TOOLS = "/opt/devagent-tools"
+DEPS_SOURCE = "/opt/devagent-deps"
+"""Where a copying project build sees the dependency volume (read-only)."""
+AGENT_IDS = (1000, 1000)
+"""uid and gid of `agent` (recipes/base/Dockerfile)."""
+CACHE = f"{VENV_PATH}/.devagent-uv-cache"
+"""uv's cache, in the venv's own volume: installs are hard links (one cannot cross mounts, and
+a copy from /tmp took 0.3-0.7 s); removed before the commit."""
+BUILD_ENV = {"DEVAGENT_UV_CACHE_DIR": CACHE}
+INSTALL = f"{TOOLS}/bin/python {TOOLS}/install_deps.py"
+AS_AGENT = "setpriv --reuid=agent --regid=agent --clear-groups env HOME=/home/agent USER=agent"
+CLEAN = f"rm -rf {CACHE}"
+DEPS_COMMAND = ["sh", "-c", f"{INSTALL} deps && {CLEAN}"]
+"""The dependency build's command, as `agent`."""
+LAYERED_DEPS_COMMAND = [
+    "sh",
+    "-c",
+    f"chown agent:agent {VENV_PATH} && {AS_AGENT} {INSTALL} deps && {CLEAN}",
+]
+"""The dependency build's command on a layered venv volume: as root until the volume's top
+folder (the overlay's own, root's) is `agent`'s, then as `agent`."""
+LAYERED_COMMAND = [
+    "sh",
+    "-c",
+    f"chown agent:agent {VENV_PATH} && {AS_AGENT} {INSTALL} project && {CLEAN}",
+]
+"""The project build's command on a layered venv volume (as LAYERED_DEPS_COMMAND)."""
+COPY_COMMAND = [
+    "sh",
+    "-c",
+    f"cp -a {DEPS_SOURCE}/. {VENV_PATH}/ && {AS_AGENT} {INSTALL} project && {CLEAN}",
+]
+"""The project build's command on an empty volume: as root until the copy is made."""
+SCRATCH = ("/tmp",)
+"""Given a scratch volume: what builds leave in /tmp is never committed."""
+
+
+def split_context(files: Mapping[str, bytes]) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The dependency build context (sandbox.pyimage.deps_context) as the tools image's files
+    (no repository's) and what goes to /opt/devagent (manifests and spec.json). Pure."""
+    tools = {n: data for n, data in files.items() if not n.startswith("devagent/")}
+    state = {f"/opt/{n}": data for n, data in files.items() if n.startswith("devagent/")}
+    return tools, state
+
+
+def layered_volumes(client: docker.DockerClient) -> bool:
+    """Whether env volumes are layered on their dependency volume (the daemon stores images
+    with overlay2, so its volumes folder can hold overlay mounts) rather than copies of it."""
+    return str(client.info().get("Driver", "")) == "overlay2"
+
+
+def project_recipe(layered: bool) -> bytes:
+    """What the env image is keyed by besides its tree and dependency image."""
+    command = LAYERED_COMMAND if layered else COPY_COMMAND
+    return json.dumps({"command": command, "env": BUILD_ENV}).encode()
+
+
+def ensure_tools_image(
+    client: docker.DockerClient, files: Mapping[str, bytes], base_id: str, say: Progress
+) -> str:
+    """The id of `devagent/envtools:<hash>` built from `files` (the recipe and host files, no
+    repository's) on `base_id`; built when missing."""
+    digest = content_hash([*files.items(), ("base-image", base_id.encode()), ("stage", b"tools")])
+    tag = f"{TOOLS_REPOSITORY}:{digest[:16]}"
+    existing = labelled_image(client, tag, digest)
+    if existing:
+        return existing
+    say(f"building {tag}: the build tools")
+    with tempfile.TemporaryDirectory(prefix="devagent-envtools-") as context:
+        write_context(Path(context), dict(files))
+        labels = {HASH_LABEL: digest}
+        spec = BuildSpec(Path(context), tag, {"BASE": base_id}, labels, target=TOOLS_STAGE)
+        return run_build(client, spec, say)
+
+
+def build_deps_volume(
+    client: docker.DockerClient,
+    tools_id: str,
+    files: Mapping[str, bytes],
+    tag: str,
+    labels: Mapping[str, str],
+    say: Progress,
+) -> str:
+    """Install the dependencies into a new volume (`files`: path under /opt/devagent ->
+    content, the manifests and spec.json); commit the container as `tag`; return its id. The
+    volume carries `labels` too: layered on the tools image's seed venv where
+    `layered_volumes`, else filled with it by Docker."""
+    layered = layered_volumes(client)
+    if layered:
+        volume = new_layered_volume(client, seed_volume(client, tools_id), labels)
+    else:
+        volume = new_volume(client, labels)
+    spec = CommitSpec(
+        image=tools_id,
+        command=LAYERED_DEPS_COMMAND if layered else DEPS_COMMAND,
+        tag=tag,
+        step="installing the dependencies",
+        files=files,
+        files_owner=AGENT_IDS,
+        user="root" if layered else "agent",
+        image_user="agent",
+        labels={**labels, VENV_LABEL: volume},
+        volumes=(VolumeMount(volume, VENV_PATH, no_copy=layered),),
+        scratch=SCRATCH,
+        environment=BUILD_ENV,
+    )
+    return _with_volume(client, volume, spec, say)
+
+
+def build_env_volume(
+    client: docker.DockerClient,
+    deps_id: str,
+    tree: TreeCopy,
+    tag: str,
+    labels: Mapping[str, str],
+    say: Progress,
+) -> str:
+    """Install `tree` (at /workspace) editable into a new venv volume that starts as the
+    dependency image's (layered on it where `layered_volumes`, else a copy); commit the
+    container as `tag`; return its id."""
+    deps_volume = image_volume(client.images.get(deps_id).attrs)
+    layered = layered_volumes(client)
+    if layered:
+        volume = new_layered_volume(client, deps_volume, labels)
+        mounts: tuple[VolumeMount, ...] = (VolumeMount(volume, VENV_PATH, no_copy=True),)
+    else:
+        volume = new_volume(client, {**labels, LOWER_LABEL: deps_volume})
+        mounts = (
+            VolumeMount(deps_volume, DEPS_SOURCE, read_only=True, no_copy=True),
+            VolumeMount(volume, VENV_PATH, no_copy=True),
+        )
+    spec = CommitSpec(
+        image=deps_id,
+        command=LAYERED_COMMAND if layered else COPY_COMMAND,
+        tag=tag,
+        step="installing the project from /workspace",
+        trees=(tree,),
+        user="root",
+        image_user="agent",
+        labels={**labels, VENV_LABEL: volume},
+        volumes=mounts,
+        scratch=SCRATCH,
+        environment=BUILD_ENV,
+    )
+    return _with_volume(client, volume, spec, say)
+
+
+def _with_volume(client: docker.DockerClient, volume: str, spec: CommitSpec, say: Progress) -> str:
+    """Run `spec`; on any failure or interrupt remove `volume` (the container is gone then)."""
+    try:
+        return commit_build(client, spec, say)
+    except BaseException:
+        remove_layered(client, volume)
+        raise

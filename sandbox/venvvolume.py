@@ -1,0 +1,236 @@
+"""Docker volumes holding an env image's /opt/venv: naming, a sandbox's mount, their removal.
+
+An image labelled `devagent.venv=<volume>` is not complete on its own: its virtualenv lives in
+that named volume (sandbox/pyvolume.py builds both), which every container from the image gets
+read-only at /opt/venv. Images committed from such a container (snapshots, forks) keep the
+label. A volume is labelled `devagent.venv=1`; it goes when no tagged image names it any more
+and no container mounts it (`remove_unused_volumes`, run by `devagent images prune`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import docker
+import docker.errors
+from docker.types import Mount
+
+from sandbox.commitbuild import BUILD_CONTAINER_PREFIX
+from sandbox.errors import SandboxStartError
+
+log = logging.getLogger(__name__)
+
+VENV_LABEL = "devagent.venv"
+"""On an image: the name of its venv volume; on a volume: "1"."""
+VENV_PATH = "/opt/venv"
+VOLUME_PREFIX = "devagent-venv-"
+
+
+def image_volume(attrs: Mapping[str, Any]) -> str:
+    """The venv volume an image's attributes name ("" for a self-contained image). Pure."""
+    labels = (attrs.get("Config") or {}).get("Labels") or {}
+    return str(labels.get(VENV_LABEL, ""))
+
+
+def new_volume(client: docker.DockerClient, labels: Mapping[str, str]) -> str:
+    """Create an empty venv volume with `labels` (and `devagent.venv=1`); return its name."""
+    name = f"{VOLUME_PREFIX}{uuid.uuid4().hex[:16]}"
+    client.volumes.create(name, labels={**labels, VENV_LABEL: "1"})
+    return name
+
+
+LOWER_LABEL = f"{VENV_LABEL}.from"
+"""On a layered volume: the volume it shows underneath (never written through it)."""
+PARTS_LABEL = f"{VENV_LABEL}.parts"
+"""On a layered volume: the two plain volumes holding its writes and overlayfs's work folder."""
+
+
+def new_layered_volume(client: docker.DockerClient, lower: str, labels: Mapping[str, str]) -> str:
+    """Create a venv volume that shows `lower` with its own writes on top (an overlay mount by
+    Docker's local driver, on the daemon's host: no copy of `lower`, which stays unwritten);
+    the writes go to a plain volume of its own. Return its name."""
+    parts = [new_volume(client, labels) for _ in ("upper", "work")]
+    try:
+        lower_dirs = ":".join(_lower_dirs(client, lower))
+        upper_dir, work_dir = (_mountpoint(client, v) for v in parts)
+        name = f"{VOLUME_PREFIX}{uuid.uuid4().hex[:16]}"
+        options = f"lowerdir={lower_dirs},upperdir={upper_dir},workdir={work_dir}"
+        client.volumes.create(
+            name,
+            driver="local",
+            driver_opts={"type": "overlay", "device": "overlay", "o": options},
+            labels={**labels, VENV_LABEL: "1", LOWER_LABEL: lower, PARTS_LABEL: ",".join(parts)},
+        )
+    except BaseException:
+        for part in parts:
+            remove_volume(client, part)
+        raise
+    return name
+
+
+def _mountpoint(client: docker.DockerClient, name: str) -> str:
+    return str(client.volumes.get(name).attrs["Mountpoint"])
+
+
+def _lower_dirs(client: docker.DockerClient, name: str) -> list[str]:
+    """The folders overlayfs stacks to show `name` (its writes over its lower's, top first): a
+    layered volume's folder exists only while it is mounted, so one layered on it names these."""
+    labels = client.volumes.get(name).attrs.get("Labels") or {}
+    if PARTS_LABEL not in labels:
+        return [_mountpoint(client, name)]
+    upper = labels[PARTS_LABEL].split(",")[0]
+    return [_mountpoint(client, upper), *_lower_dirs(client, labels[LOWER_LABEL])]
+
+
+TOOLS_LABEL = f"{VENV_LABEL}.tools"
+"""On a seed volume: the id of the tools image whose /opt/venv it holds."""
+
+
+def seed_volume(client: docker.DockerClient, tools_id: str) -> str:
+    """The volume holding the tools image's seeded /opt/venv (filled by Docker from the image,
+    once per tools image), which dependency volumes are layered on."""
+    found = client.volumes.list(filters={"label": f"{TOOLS_LABEL}={tools_id}"})
+    if found:
+        return str(found[0].name)
+    name = new_volume(client, {TOOLS_LABEL: tools_id})
+    try:  # creating a container with the empty volume at /opt/venv fills it
+        mounts = [Mount(VENV_PATH, name, type="volume")]
+        builder = f"{BUILD_CONTAINER_PREFIX}{uuid.uuid4().hex[:12]}"
+        container = client.containers.create(tools_id, ["true"], name=builder, mounts=mounts)
+        container.remove(force=True)
+    except BaseException:
+        remove_volume(client, name)
+        raise
+    return name
+
+
+def layers(client: docker.DockerClient, name: str) -> list[str]:
+    """`name` and the volumes it is made of (lower and parts, recursively), itself first."""
+    return made_of(name, _venv_labels(client))
+
+
+def made_of(name: str, labels: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """`name` and what it is made of, from each volume's labels (a missing one is listed, with
+    nothing below it). Pure."""
+    own = labels.get(name, {})
+    below = [own.get(LOWER_LABEL, ""), *own.get(PARTS_LABEL, "").split(",")]
+    return [name, *(v for part in below if part for v in made_of(part, labels))]
+
+
+def _venv_labels(client: docker.DockerClient) -> dict[str, dict[str, str]]:
+    """Every venv volume's labels, in one call."""
+    volumes = client.volumes.list(filters={"label": f"{VENV_LABEL}=1"})
+    return {str(v.name): dict(v.attrs.get("Labels") or {}) for v in volumes}
+
+
+def _gone(client: docker.DockerClient, name: str) -> list[str]:
+    """The volumes `name` is made of (itself included) that do not exist."""
+    labels = _venv_labels(client)
+    return [v for v in made_of(name, labels) if v not in labels]
+
+
+def remove_layered(client: docker.DockerClient, name: str) -> None:
+    """Remove `name` and the parts it alone uses (its lower volume stays)."""
+    labels: Mapping[str, str] = {}
+    with contextlib.suppress(docker.errors.NotFound):
+        labels = client.volumes.get(name).attrs.get("Labels") or {}
+    if remove_volume(client, name):
+        for part in filter(None, labels.get(PARTS_LABEL, "").split(",")):
+            remove_volume(client, part)
+
+
+def volume_exists(client: docker.DockerClient, name: str) -> bool:
+    try:
+        client.volumes.get(name)
+    except docker.errors.NotFound:
+        return False
+    return True
+
+
+def remove_volume(client: docker.DockerClient, name: str) -> bool:
+    """Remove `name` unless a container uses it (never forced); whether it is gone."""
+    try:
+        client.api.remove_volume(name)
+    except docker.errors.NotFound:
+        return True
+    except docker.errors.APIError as exc:
+        log.warning("kept volume %s: %s", name, exc.explanation or exc)
+        return False
+    return True
+
+
+def missing_volume(client: docker.DockerClient, image: str) -> str:
+    """The venv volume `image` names (or one it is made of) when it no longer exists, else
+    ""."""
+    name = image_volume(client.images.get(image).attrs)
+    missing = _gone(client, name) if name else []
+    return missing[0] if missing else ""
+
+
+def sandbox_mounts(client: docker.DockerClient, image: str) -> list[Mount]:
+    """The read-only /opt/venv mount a sandbox from `image` needs (none for a self-contained
+    image or one that does not exist: creating the container reports that)."""
+    try:
+        attrs = client.images.get(image).attrs
+    except docker.errors.ImageNotFound:
+        return []
+    name = image_volume(attrs)
+    if not name:
+        return []
+    gone = _gone(client, name)
+    if gone:
+        raise SandboxStartError(
+            f"image {image!r} needs its venv volume {gone[0]}, which is gone;"
+            " rebuild the env with `devagent images ensure <repo>`"
+        )
+    return [Mount(VENV_PATH, name, type="volume", read_only=True, no_copy=True)]
+
+
+def unused_volumes(
+    client: docker.DockerClient, ignoring: Iterable[str] = (), *, label: str | None = None
+) -> list[str]:
+    """Venv volumes that no tagged image (other than the ids in `ignoring`, about to go) names
+    and no container (running or not) mounts, nor any volume made of them; `label`
+    ('key=value') narrows them down."""
+    gone = set(ignoring)
+    named = {  # an untagged image (its tag moved to a rebuild) keeps nothing
+        image_volume(image.attrs)
+        for image in client.images.list(filters={"label": VENV_LABEL})
+        if image.id not in gone and image.tags
+    }
+    mounted = {
+        str(m.get("Name", ""))
+        for c in client.api.containers(all=True)
+        for m in c.get("Mounts") or []
+        if m.get("Type") == "volume"
+    }
+    wanted = [f"{VENV_LABEL}=1", *([label] if label else [])]
+    every = {str(v.name): v.attrs.get("Labels") or {} for v in client.volumes.list()}
+    kept = _closure(named | mounted, every)
+    volumes = client.volumes.list(filters={"label": wanted})
+    unused = [str(v.name) for v in volumes if v.name not in kept]
+    # layered volumes before what they are made of
+    return sorted(unused, key=lambda n: (PARTS_LABEL not in every.get(n, {}), n))
+
+
+def _closure(names: set[str], labels: Mapping[str, Mapping[str, str]]) -> set[str]:
+    """`names` and every volume they are made of. Pure."""
+    seen: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        own = labels.get(name, {})
+        todo += [p for p in (own.get(LOWER_LABEL, ""), *own.get(PARTS_LABEL, "").split(",")) if p]
+    return seen
+
+
+def remove_unused_volumes(client: docker.DockerClient, *, label: str | None = None) -> list[str]:
+    """Remove `unused_volumes` (layered ones first); return the names removed."""
+    return [name for name in unused_volumes(client, label=label) if remove_volume(client, name)]

@@ -1,0 +1,249 @@
+"""Python envs whose venv lives in a Docker volume, against the real daemon: a sandbox imports
+the dependency from a read-only /opt/venv; the same manifests reuse the dependency volume; a
+project change makes only a new env volume; a removed volume is rebuilt, and a sandbox from an
+image whose volume is gone fails naming it; a failed or interrupted build leaves no container
+and no volume; snapshots keep the volume; pruning removes the volumes. Tiny projects, six only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import docker
+import docker.errors
+import pytest
+
+from sandbox.commitbuild import BUILD_CONTAINER_PREFIX
+from sandbox.config import SandboxConfig
+from sandbox.docker import DockerSandbox
+from sandbox.errors import ImageBuildError, SandboxStartError
+from sandbox.imagebuild import HASH_LABEL
+from sandbox.images import ensure_base_image, ensure_env_image
+from sandbox.imagestore import list_env_images, remove_images
+from sandbox.venvvolume import (
+    TOOLS_LABEL,
+    VENV_LABEL,
+    image_volume,
+    layers,
+    remove_layered,
+    remove_unused_volumes,
+    remove_volume,
+    sandbox_mounts,
+    volume_exists,
+)
+
+pytestmark = [pytest.mark.docker, pytest.mark.timeout(600)]
+
+AS_OF = "2024-06-01"
+SETUP_PY = (
+    'from setuptools import setup\nsetup(name="{name}", version="1.0", py_modules=["{name}"])\n'
+)
+
+
+@pytest.fixture(scope="module")
+def client() -> Iterator[docker.DockerClient]:
+    client = docker.from_env(timeout=300)
+    ensure_base_image(client=client)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def built(client: docker.DockerClient) -> Iterator[list[str]]:
+    """Tags a test built: removed afterwards with the volumes they name (nothing else)."""
+    tags: list[str] = []
+    yield tags
+    volumes = set()
+    for tag in reversed(tags):
+        with contextlib.suppress(docker.errors.ImageNotFound):
+            volumes.add(image_volume(client.images.get(tag).attrs))
+            client.images.remove(tag)
+    for name in volumes - {""}:
+        remove_layered(client, name)
+
+
+def _project(root: Path, name: str, requirements: str, setup: bool = True) -> Path:
+    """A project importing six; without `setup` its only manifest is requirements.txt (two
+    such projects share their dependency image)."""
+    root.mkdir()
+    root.chmod(0o755)
+    if setup:
+        (root / "setup.py").write_text(SETUP_PY.format(name=name))
+    (root / f"{name}.py").write_text("import six\nVALUE = six.PY3\n")
+    (root / "requirements.txt").write_text(requirements)
+    return root
+
+
+def _unique_requirements() -> str:
+    return f"six\n# {uuid.uuid4().hex}\n"
+
+
+def _env(client: docker.DockerClient, repo: Path, built: list[str], said: list[str]) -> str:
+    tag = ensure_env_image(repo, client=client, as_of=AS_OF, on_progress=said.append)
+    labels = client.images.get(tag).labels
+    built.append(tag)
+    built.append(f"devagent/envdeps:{_deps_hash(said)}")
+    assert labels.get(VENV_LABEL, "").startswith("devagent-venv-")
+    return tag
+
+
+def _deps_hash(said: list[str]) -> str:
+    line = next(
+        m for m in said if m.startswith(("building devagent/envdeps:", "devagent/envdeps:"))
+    )
+    return line.split("devagent/envdeps:", 1)[1].split()[0].rstrip(":")
+
+
+def _volume(client: docker.DockerClient, tag: str) -> str:
+    return image_volume(client.images.get(tag).attrs)
+
+
+def _deps_volume(client: docker.DockerClient, tag: str) -> str:
+    return str(client.volumes.get(_volume(client, tag)).attrs["Labels"][f"{VENV_LABEL}.from"])
+
+
+def _sandbox(client: docker.DockerClient, image: str, repo: Path) -> DockerSandbox:
+    config = SandboxConfig(image=image, workspace=repo, user="1000:1000")
+    return DockerSandbox(config, client=client).start()
+
+
+def _leftovers(client: docker.DockerClient, before: set[str]) -> tuple[list[str], list[str]]:
+    """Build containers, and venv volumes not in `before` (the benchmark's left out)."""
+    names = [str(c.name) for c in client.containers.list(all=True, sparse=True)]
+    containers = [n for n in names if n.lstrip("/").startswith(BUILD_CONTAINER_PREFIX)]
+    volumes = client.volumes.list(filters={"label": f"{VENV_LABEL}=1"})
+    new = [str(v.name) for v in volumes if v.name not in before]
+    return containers, [
+        v for v in new if "devagent.imgbench" not in client.volumes.get(v).attrs["Labels"]
+    ]
+
+
+def _labels(client: docker.DockerClient, volume: str) -> dict[str, str]:
+    return dict(client.volumes.get(volume).attrs.get("Labels") or {})
+
+
+def _own_volumes(client: docker.DockerClient, tag: str) -> set[str]:
+    """The env volume of `tag` and what it is made of, but its dependency volume."""
+    deps = _deps_volume(client, tag)
+    return set(layers(client, _volume(client, tag))) - set(layers(client, deps))
+
+
+def _venv_volumes(client: docker.DockerClient) -> set[str]:
+    return {str(v.name) for v in client.volumes.list(filters={"label": f"{VENV_LABEL}=1"})}
+
+
+def test_a_sandbox_imports_the_dependency_from_a_read_only_venv(
+    client: docker.DockerClient, tmp_path: Path, built: list[str]
+) -> None:
+    repo = _project(tmp_path / "one", "one", _unique_requirements())
+    tag = _env(client, repo, built, [])
+    sb = _sandbox(client, tag, repo)
+    snapshot = ""
+    try:
+        result = sb.exec(
+            "python -c 'import one, six; print(one.VALUE, six.__file__)';"
+            " touch /opt/venv/x 2>/dev/null && echo writable || echo read-only"
+        )
+        assert result.output.split() == [
+            "True",
+            "/opt/venv/lib/python3.11/site-packages/six.py",
+            "read-only",
+        ]
+        snapshot = sb.snapshot()
+        assert client.images.get(snapshot).labels[VENV_LABEL] == _volume(client, tag)
+        fork = sb.fork(snapshot)
+        try:
+            assert fork.exec("python -c 'import six; print(six.PY3)'").output.strip() == "True"
+        finally:
+            fork.close()
+    finally:
+        sb.close()
+        if snapshot:
+            with contextlib.suppress(docker.errors.ImageNotFound):
+                client.images.remove(snapshot, force=True)
+
+
+def test_the_same_manifests_reuse_the_dependency_volume_and_a_change_makes_a_new_env_volume(
+    client: docker.DockerClient, tmp_path: Path, built: list[str]
+) -> None:
+    requirements = _unique_requirements()
+    first = _env(client, _project(tmp_path / "a", "a", requirements, setup=False), built, [])
+    before = _venv_volumes(client)
+    said: list[str] = []
+    second_repo = _project(tmp_path / "b", "b", requirements, setup=False)
+    second = _env(client, second_repo, built, said)
+    assert any(m.startswith("devagent/envdeps:") and "is up to date" in m for m in said)
+    assert not any("installing the dependencies" in m for m in said)
+    assert _deps_volume(client, second) == _deps_volume(client, first)
+    assert _venv_volumes(client) - before == _own_volumes(client, second)
+    (second_repo / "data.txt").write_text("changed\n")  # a top-level file: a new project layer
+    third = _env(client, second_repo, built, said)
+    assert third != second
+    assert _deps_volume(client, third) == _deps_volume(client, first)
+    new = _own_volumes(client, second) | _own_volumes(client, third)
+    assert _venv_volumes(client) - before == new
+    deps = built[1]  # the project builds wrote nothing into the dependency volume
+    site = "/opt/venv/lib/python3.11/site-packages"
+    listing = client.containers.run(
+        deps, ["ls", site], remove=True, network_disabled=True, mounts=sandbox_mounts(client, deps)
+    )
+    assert "00-devagent-workspace.pth" not in bytes(listing).decode().split()
+    assert "six.py" in bytes(listing).decode().split()
+
+
+def test_a_removed_volume_fails_a_sandbox_naming_it_and_the_next_ensure_builds_it_again(
+    client: docker.DockerClient, tmp_path: Path, built: list[str]
+) -> None:
+    repo = _project(tmp_path / "one", "one", _unique_requirements())
+    tag = _env(client, repo, built, [])
+    gone = _volume(client, tag)
+    assert remove_volume(client, gone)
+    with pytest.raises(SandboxStartError, match=gone):
+        _sandbox(client, tag, repo)
+    said: list[str] = []
+    again = _env(client, repo, built, said)
+    assert f"{tag}: its venv volume {gone} is gone; building it again" in said
+    assert volume_exists(client, _volume(client, again))
+
+
+def test_a_failed_or_interrupted_build_leaves_no_container_and_no_volume(
+    client: docker.DockerClient, tmp_path: Path
+) -> None:
+    before = _venv_volumes(client)
+    bad = _project(tmp_path / "bad", "bad", "devagent-no-such-package-4242==1.0\n")
+    with pytest.raises(ImageBuildError, match="installing the dependencies failed"):
+        ensure_env_image(bad, client=client, as_of=AS_OF)
+    assert _leftovers(client, before) == ([], [])
+
+    def interrupt(message: str) -> None:
+        if message.startswith("Step 1/1 : installing the dependencies"):
+            raise KeyboardInterrupt
+
+    good = _project(tmp_path / "good", "good", _unique_requirements())
+    with pytest.raises(KeyboardInterrupt):
+        ensure_env_image(good, client=client, as_of=AS_OF, on_progress=interrupt)
+    assert _leftovers(client, before) == ([], [])
+
+
+def test_pruning_the_images_removes_their_volumes(
+    client: docker.DockerClient, tmp_path: Path, built: list[str]
+) -> None:
+    tag = _env(client, _project(tmp_path / "one", "one", _unique_requirements()), built, [])
+    # the env's volume, its parts, the dependencies' and theirs; not the tools image's seed
+    volumes = {
+        v for v in layers(client, _volume(client, tag)) if TOOLS_LABEL not in _labels(client, v)
+    }
+    digests = {client.images.get(t).labels[HASH_LABEL] for t in built}
+    mine = [i for i in list_env_images(client) if set(i.tags) & set(built)]
+    assert sorted(t for i in mine for t in i.tags) == sorted(built)
+    assert remove_images(client, mine)
+    removed = [
+        name
+        for digest in digests
+        for name in remove_unused_volumes(client, label=f"{HASH_LABEL}={digest}")
+    ]
+    assert sorted(removed) == sorted(volumes)
+    assert not any(volume_exists(client, v) for v in volumes)
