@@ -87,21 +87,27 @@ def _lower_dirs(client: docker.DockerClient, name: str) -> list[str]:
 
 
 TOOLS_LABEL = f"{VENV_LABEL}.tools"
-"""On a seed volume: the id of the tools image whose /opt/venv it holds."""
+"""On a seed volume and on its marker: the id of the tools image whose /opt/venv it holds."""
+FILLED_LABEL = f"{VENV_LABEL}.filled"
+"""On a seed's marker volume, made once the seed is filled: the seed's name. A seed without a
+marker (a fill cut short by a kill) is never used."""
 
 
 def seed_volume(client: docker.DockerClient, tools_id: str) -> str:
     """The volume holding the tools image's seeded /opt/venv (filled by Docker from the image,
     once per tools image), which dependency volumes are layered on."""
     found = client.volumes.list(filters={"label": f"{TOOLS_LABEL}={tools_id}"})
-    if found:
-        return str(found[0].name)
+    labels = {str(v.name): v.attrs.get("Labels") or {} for v in found}
+    filled = [own[FILLED_LABEL] for own in labels.values() if own.get(FILLED_LABEL) in labels]
+    if filled:
+        return str(filled[0])
     name = new_volume(client, {TOOLS_LABEL: tools_id})
     try:  # creating a container with the empty volume at /opt/venv fills it
         mounts = [Mount(VENV_PATH, name, type="volume")]
         builder = f"{BUILD_CONTAINER_PREFIX}{uuid.uuid4().hex[:12]}"
         container = client.containers.create(tools_id, ["true"], name=builder, mounts=mounts)
         container.remove(force=True)
+        new_volume(client, {TOOLS_LABEL: tools_id, FILLED_LABEL: name})
     except BaseException:
         remove_volume(client, name)
         raise

@@ -28,10 +28,12 @@ from sandbox.venvvolume import (
     VENV_LABEL,
     image_volume,
     layers,
+    new_volume,
     remove_layered,
     remove_unused_volumes,
     remove_volume,
     sandbox_mounts,
+    seed_volume,
     volume_exists,
 )
 
@@ -247,3 +249,16 @@ def test_pruning_the_images_removes_their_volumes(
     ]
     assert sorted(removed) == sorted(volumes)
     assert not any(volume_exists(client, v) for v in volumes)
+
+
+def test_a_seed_volume_whose_fill_was_cut_short_is_never_used(client: docker.DockerClient) -> None:
+    tools = str(client.images.get("devagent/base:latest").id)  # stands in for a tools image
+    label = f"{TOOLS_LABEL}={tools}"
+    cut_short = new_volume(client, {TOOLS_LABEL: tools})  # made, then the process was killed
+    try:
+        seed = seed_volume(client, tools)
+        assert seed != cut_short
+        assert seed_volume(client, tools) == seed  # filled once, then reused
+    finally:
+        for volume in client.volumes.list(filters={"label": label}):
+            remove_volume(client, str(volume.name))
