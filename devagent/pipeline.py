@@ -41,6 +41,7 @@ from devagent.assembly import sandbox_config
 from devagent.background import in_background
 from devagent.earlybox import SlotStart
 from devagent.errors import DevagentError
+from devagent.firstmap import FirstMap, MakeMap, MapShelf
 from devagent.llm.types import Model
 from devagent.tools.base import Tool, ToolContext
 from devagent.tools.mcp.config import McpConfig
@@ -208,10 +209,16 @@ def environment_written(image: str, out: Path) -> Iterator[None]:
         written.result()
 
 
-def repo_map_for(task: Task, tree: MapSource, tokens: int) -> str:
+def first_map_maker(task: Task, tree: MapSource, tokens: int) -> MakeMap:
     """The first map, toward the issue, bounded by `INITIAL_MAP_SECONDS` of parsing."""
-    observation = render_map(tree, task.issue.strip(), max(64, tokens), INITIAL_MAP_SECONDS)
-    return observation.text if observation.ok else ""
+
+    def make(on_read: Callable[[], None]) -> tuple[str, bool]:
+        focus = task.issue.strip()
+        observation = render_map(tree, focus, max(64, tokens), INITIAL_MAP_SECONDS, on_read)
+        whole = bool(observation.data) and not observation.data.get("pending")
+        return (observation.text if observation.ok else ""), whole and observation.ok
+
+    return make
 
 
 def run_pipeline(opts: SolveOptions) -> SolveOutcome:
@@ -249,7 +256,8 @@ def _run_in_workspace(
         # The repository is mapped while the image is chosen and the container starts
         # (Docker's work): the map reads the tree before anything runs in it.
         tree = TreeSource(ws.tree, opts.cache_dir)
-        mapped = in_background(repo_map_for, task, tree, opts.repo_map_tokens)
+        shelf = MapShelf(opts.cache_dir, ws.tree, task.issue.strip(), opts.repo_map_tokens)
+        first_map = FirstMap(first_map_maker(task, tree, opts.repo_map_tokens), ws.start, shelf)
         image = choose_image(opts, ws.tree, as_of=ws.base_date(), listing=ws.listing())
         if isinstance(opts.network, str) and is_allowlist(opts.network):
             # built once, on first use: said here, not silently inside the sandbox's start
@@ -271,10 +279,11 @@ def _run_in_workspace(
         ):
             sandbox.start()
             ctx = ToolContext(workspace=ws.tree, sandbox=sandbox, cache_dir=opts.cache_dir)
-            task = replace(task, repo_map=mapped.result())
+            first_map.wait_read()  # the ranking goes on while the goal checks run
             if task.goal_checks():
                 opts.on_progress("running the goal checks once before the agent starts")
             prechecks = run_checks(sandbox, task.goal_checks(), timeout=opts.agent.check_timeout)
+            task = replace(task, repo_map=first_map.text(ws.changed_since))
             if opts.resume is not None:  # after the checks: they are the base's, a baseline
                 ws.reset_to(opts.resume.patch)
             memory = MemoryStore.in_cache_dir(opts.cache_dir) if opts.cache_dir else None

@@ -464,6 +464,15 @@ class Workspace:
         out = self.git.run(*args, timeout=GIT_TIMEOUT_S).stdout
         return out.decode("utf-8", "surrogateescape")
 
+    def changed_since(self, commit: str) -> list[str] | None:
+        """Paths that differ between `commit` and the starting point, sorted (None: `commit` is
+        not in this workspace's repository)."""
+        args = ("diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--no-textconv")
+        done = self.git.run(*args, commit, self.start, "--", check=False, timeout=GIT_TIMEOUT_S)
+        if done.returncode != 0:
+            return None
+        return sorted(p for p in done.text.split("\0") if p)
+
     def changed_files(self) -> list[str]:
         """Paths (relative to the tree) that differ from the base, sorted."""
         with snapshot_index(self.git, self._index) as env:
