@@ -4,6 +4,7 @@ environment image, sandbox, tools, repo map, the agent, and the run's files."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import shutil
@@ -41,13 +42,14 @@ from devagent.assembly import sandbox_config
 from devagent.background import in_background
 from devagent.earlybox import SlotStart
 from devagent.errors import DevagentError
-from devagent.firstmap import FirstMap, MakeMap, MapShelf
+from devagent.firstmap import FirstMap, MapShelf
 from devagent.llm.types import Model
+from devagent.mapworker import MapWorker
 from devagent.tools.base import Tool, ToolContext
 from devagent.tools.mcp.config import McpConfig
 from devagent.tools.mcp.session import open_mcp
 from devagent.tools.registry import build_tools
-from devagent.tools.repomap import MapSource, TreeSource, render_map
+from devagent.tools.repomap import TreeSource
 from devagent.tools.run import detect_test_command
 from devagent.workspace import Workspace
 from devagent.wspool import prune_stale, workspace_slot
@@ -209,16 +211,16 @@ def environment_written(image: str, out: Path) -> Iterator[None]:
         written.result()
 
 
-def first_map_maker(task: Task, tree: MapSource, tokens: int) -> MakeMap:
-    """The first map, toward the issue, bounded by `INITIAL_MAP_SECONDS` of parsing."""
-
-    def make(on_read: Callable[[], None]) -> tuple[str, bool]:
-        focus = task.issue.strip()
-        observation = render_map(tree, focus, max(64, tokens), INITIAL_MAP_SECONDS, on_read)
-        whole = bool(observation.data) and not observation.data.get("pending")
-        return (observation.text if observation.ok else ""), whole and observation.ok
-
-    return make
+def first_map_request(task: Task, tree: TreeSource, tokens: int) -> dict[str, Any]:
+    """The first map, toward the issue, bounded by `INITIAL_MAP_SECONDS` of parsing (what a
+    `MapWorker` is asked for)."""
+    return {
+        "tree": str(tree.workspace),
+        "cache_dir": str(tree.cache_dir) if tree.cache_dir else None,
+        "focus": task.issue.strip(),
+        "tokens": max(64, tokens),
+        "time_limit_s": INITIAL_MAP_SECONDS,
+    }
 
 
 def run_pipeline(opts: SolveOptions) -> SolveOutcome:
@@ -239,14 +241,21 @@ def run_pipeline(opts: SolveOptions) -> SolveOutcome:
             runtime=opts.runtime,
         )
     )
+    worker = MapWorker()  # loads its modules while the workspace is made
     try:
-        return _run_in_workspace(opts, task, budget, spec, start)
+        return _run_in_workspace(opts, task, budget, spec, start, worker)
     finally:
+        worker.close()
         start.discard()
 
 
 def _run_in_workspace(
-    opts: SolveOptions, task: Task, budget: BudgetConfig, spec: EnvironmentSpec, start: SlotStart
+    opts: SolveOptions,
+    task: Task,
+    budget: BudgetConfig,
+    spec: EnvironmentSpec,
+    start: SlotStart,
+    worker: MapWorker,
 ) -> SolveOutcome:
     with private_workspace(opts, start) as ws:
         if not task.test_command and spec.test_command:
@@ -257,7 +266,8 @@ def _run_in_workspace(
         # (Docker's work): the map reads the tree before anything runs in it.
         tree = TreeSource(ws.tree, opts.cache_dir)
         shelf = MapShelf(opts.cache_dir, ws.tree, task.issue.strip(), opts.repo_map_tokens)
-        first_map = FirstMap(first_map_maker(task, tree, opts.repo_map_tokens), ws.start, shelf)
+        asked = first_map_request(task, tree, opts.repo_map_tokens)
+        first_map = FirstMap(functools.partial(worker.make, asked), ws.start, shelf)
         image = choose_image(opts, ws.tree, as_of=ws.base_date(), listing=ws.listing())
         if isinstance(opts.network, str) and is_allowlist(opts.network):
             # built once, on first use: said here, not silently inside the sandbox's start
@@ -284,6 +294,7 @@ def _run_in_workspace(
                 opts.on_progress("running the goal checks once before the agent starts")
             prechecks = run_checks(sandbox, task.goal_checks(), timeout=opts.agent.check_timeout)
             task = replace(task, repo_map=first_map.text(ws.changed_since))
+            worker.close()
             if opts.resume is not None:  # after the checks: they are the base's, a baseline
                 ws.reset_to(opts.resume.patch)
             memory = MemoryStore.in_cache_dir(opts.cache_dir) if opts.cache_dir else None

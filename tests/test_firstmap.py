@@ -12,7 +12,8 @@ import pytest
 
 from devagent.agent import Task
 from devagent.firstmap import FirstMap, KeptMap, MapShelf, stale_notice
-from devagent.pipeline import first_map_maker
+from devagent.mapworker import MapWorker
+from devagent.pipeline import first_map_request
 from devagent.tools.repomap import TreeSource, render_map
 from devagent.workspace import Workspace
 from tests.support import git
@@ -150,8 +151,9 @@ def test_a_kept_workspace_shows_its_kept_map_equal_to_a_cold_one(user_repo, tmp_
     task, cache = Task(issue=FOCUS), tmp_path / "cache"
 
     def first_map(ws: Workspace) -> str:
-        tree = TreeSource(ws.tree, cache)
-        start = FirstMap(first_map_maker(task, tree, 512), ws.start, shelf_of(ws))
+        asked = first_map_request(task, TreeSource(ws.tree, cache), 512)
+        worker = MapWorker()
+        start = FirstMap(lambda on_read: worker.make(asked, on_read), ws.start, shelf_of(ws))
         start.wait_read()
         return start.text(ws.changed_since)
 
