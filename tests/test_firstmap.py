@@ -12,7 +12,7 @@ import pytest
 
 from devagent.agent import Task
 from devagent.firstmap import FirstMap, KeptMap, MapShelf, stale_notice
-from devagent.mapworker import MapWorker
+from devagent.mapworker import MapWorker, make_map
 from devagent.pipeline import first_map_request
 from devagent.tools.repomap import TreeSource, render_map
 from devagent.workspace import Workspace
@@ -173,3 +173,19 @@ def test_the_files_changed_since_an_earlier_start(user_repo, tmp_path):
     ws = Workspace.reuse(user_repo, tmp_path / "slot")
     assert ws.changed_since(old) == ["lib/util.py", "new.py"]
     assert ws.changed_since("0" * 40) is None
+
+
+def test_the_worker_makes_the_map_this_process_would(user_repo, tmp_path):
+    asked = first_map_request(Task(issue=FOCUS), TreeSource(user_repo, None), 512)
+    said: list[str] = []
+    worker = MapWorker()
+    made = worker.make(asked, lambda: said.append("read"))
+    assert (made, said) == (make_map(asked, lambda: None), ["read"])
+    assert made[1] is True and "app.py" in made[0]
+
+
+def test_a_worker_asked_twice_makes_the_second_map_in_this_process(user_repo, tmp_path):
+    asked = first_map_request(Task(issue=FOCUS), TreeSource(user_repo, None), 512)
+    worker = MapWorker()
+    first = worker.make(asked, lambda: None)
+    assert worker.make(asked, lambda: None) == first
