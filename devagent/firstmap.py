@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from devagent.background import in_background
-from devagent.tools.index import TagIndex
+from devagent.tools.index import SCHEMA_VERSION, TagIndex
 from devagent.tools.repomap import MAP_VERSION
 
 FRESH_MAP_WAIT_S = 0.1
@@ -40,7 +40,7 @@ class MapShelf:
 
     def __init__(self, cache_dir: Path | None, workspace: Path, focus: str, tokens: int) -> None:
         self.cache_dir = cache_dir
-        self.key = f"first{MAP_VERSION}\0{workspace}\0{tokens}\0{focus}"
+        self.key = f"first{MAP_VERSION}.{SCHEMA_VERSION}\0{workspace}\0{tokens}\0{focus}"
 
     def get(self) -> KeptMap | None:
         if self.cache_dir is None:
@@ -74,16 +74,21 @@ class FirstMap:
     earlier run at the same commit is the same map (the map is a function of the tree), so it
     is shown without making one."""
 
-    def __init__(self, make: MakeMap, start: str, shelf: MapShelf) -> None:
+    def __init__(
+        self, make: MakeMap, start: str, shelf: MapShelf, changed_since: ChangedSince
+    ) -> None:
         self.start = start
         self._read = threading.Event()
         self.kept = shelf.get()
+        self._changes: Future[list[str] | None] = Future()
         if self.kept is not None and self.kept.start == start:
             self._read.set()
             self._fresh: Future[str] = Future()
             self._fresh.set_result(self.kept.text)
             return
         self._fresh = in_background(self._make, make, shelf)
+        if self.kept is not None:  # listed while the fresh map is made, in case it is late
+            self._changes = in_background(changed_since, self.kept.start)
 
     def _make(self, make: MakeMap, shelf: MapShelf) -> str:
         try:
@@ -98,7 +103,7 @@ class FirstMap:
         """Until the tree has been read: nothing may change it before."""
         self._read.wait()
 
-    def text(self, changed_since: ChangedSince, wait_s: float = FRESH_MAP_WAIT_S) -> str:
+    def text(self, wait_s: float = FRESH_MAP_WAIT_S) -> str:
         """The fresh map if it is ready within `wait_s`; past that, a kept map of another commit
         with its notice (the fresh one is still made and kept, for the next run); without one,
         or when the files changed since cannot be listed, the fresh map whenever it is ready."""
@@ -107,7 +112,7 @@ class FirstMap:
         try:
             return self._fresh.result(timeout=wait_s)
         except TimeoutError:
-            changed = changed_since(self.kept.start)
+            changed = self._changes.result()
             if changed is None:
                 return self._fresh.result()
             return stale_notice(self.kept, changed)

@@ -267,7 +267,8 @@ def _run_in_workspace(
         tree = TreeSource(ws.tree, opts.cache_dir)
         shelf = MapShelf(opts.cache_dir, ws.tree, task.issue.strip(), opts.repo_map_tokens)
         asked = first_map_request(task, tree, opts.repo_map_tokens)
-        first_map = FirstMap(functools.partial(worker.make, asked), ws.start, shelf)
+        made = functools.partial(worker.make, asked)
+        first_map = FirstMap(made, ws.start, shelf, ws.changed_since)
         image = choose_image(opts, ws.tree, as_of=ws.base_date(), listing=ws.listing())
         if isinstance(opts.network, str) and is_allowlist(opts.network):
             # built once, on first use: said here, not silently inside the sandbox's start
@@ -293,7 +294,7 @@ def _run_in_workspace(
             if task.goal_checks():
                 opts.on_progress("running the goal checks once before the agent starts")
             prechecks = run_checks(sandbox, task.goal_checks(), timeout=opts.agent.check_timeout)
-            task = replace(task, repo_map=first_map.text(ws.changed_since))
+            task = replace(task, repo_map=first_map.text())
             worker.close()
             if opts.resume is not None:  # after the checks: they are the base's, a baseline
                 ws.reset_to(opts.resume.patch)

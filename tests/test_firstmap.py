@@ -4,6 +4,7 @@ the fresh map is late."""
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -47,71 +48,71 @@ def no_changes(commit: str) -> list[str]:
 
 
 def test_a_fresh_map_in_time_is_shown_and_kept_for_its_commit(tmp_path):
-    first = FirstMap(FakeMaps("fresh map"), "c1", shelf(tmp_path))
+    first = FirstMap(FakeMaps("fresh map"), "c1", shelf(tmp_path), no_changes)
     first.wait_read()
-    assert first.text(no_changes) == "fresh map"
+    assert first.text() == "fresh map"
     assert shelf(tmp_path).get() == KeptMap("c1", "fresh map")
 
 
 def test_the_kept_map_of_the_same_commit_is_shown_without_mapping(tmp_path):
     shelf(tmp_path).put(KeptMap("c1", "kept map"))
     maps = FakeMaps("fresh map")
-    first = FirstMap(maps, "c1", shelf(tmp_path))
+    first = FirstMap(maps, "c1", shelf(tmp_path), no_changes)
     first.wait_read()
-    assert (first.text(no_changes), maps.made) == ("kept map", 0)
+    assert (first.text(), maps.made) == ("kept map", 0)
 
 
 def test_a_fresh_map_in_time_wins_over_a_kept_map_of_another_commit(tmp_path):
     shelf(tmp_path).put(KeptMap("c1", "kept map"))
-    first = FirstMap(FakeMaps("fresh map"), "c2", shelf(tmp_path))
-    assert first.text(no_changes, wait_s=5) == "fresh map"
+    first = FirstMap(FakeMaps("fresh map"), "c2", shelf(tmp_path), lambda commit: ["app.py"])
+    assert first.text(wait_s=5) == "fresh map"
     assert shelf(tmp_path).get() == KeptMap("c2", "fresh map")
 
 
 def test_a_late_fresh_map_gives_way_to_the_kept_one_with_the_changed_files(tmp_path):
     shelf(tmp_path).put(KeptMap("c1" * 20, "kept map"))
     maps = FakeMaps("fresh map", late=True)
-    first = FirstMap(maps, "c2", shelf(tmp_path))
+    first = FirstMap(maps, "c2", shelf(tmp_path), lambda commit: ["app.py", "lib/util.py"])
     first.wait_read()
-    shown = first.text(lambda commit: ["app.py", "lib/util.py"], wait_s=0.01)
+    shown = first.text(wait_s=0.01)
     assert shown == (
         f"[This map was made by an earlier run at commit {'c1' * 6}; 2 file(s) changed since "
         "and are not reflected in it: app.py, lib/util.py. Call repo_map for a current map.]"
         "\nkept map"
     )
     maps.release.set()  # the fresh map is still made, and kept for the next run
-    assert first.text(no_changes, wait_s=5) == "fresh map"
+    assert first.text(wait_s=5) == "fresh map"
     assert shelf(tmp_path).get() == KeptMap("c2", "fresh map")
 
 
 def test_a_late_fresh_map_is_waited_for_when_the_changes_cannot_be_listed(tmp_path):
     shelf(tmp_path).put(KeptMap("gone", "kept map"))
     maps = FakeMaps("fresh map", late=True)
-    first = FirstMap(maps, "c2", shelf(tmp_path))
+    first = FirstMap(maps, "c2", shelf(tmp_path), lambda commit: None)
     threading.Timer(0.05, maps.release.set).start()
-    assert first.text(lambda commit: None, wait_s=0.01) == "fresh map"
+    assert first.text(wait_s=0.01) == "fresh map"
 
 
 def test_a_map_cut_short_by_its_time_limit_is_not_kept(tmp_path):
-    first = FirstMap(FakeMaps("partial map", whole=False), "c1", shelf(tmp_path))
-    assert first.text(no_changes) == "partial map"
+    first = FirstMap(FakeMaps("partial map", whole=False), "c1", shelf(tmp_path), no_changes)
+    assert first.text() == "partial map"
     assert shelf(tmp_path).get() is None
 
 
 def test_without_a_cache_nothing_is_kept(tmp_path):
     nowhere = MapShelf(None, tmp_path / "tree", FOCUS, 512)
     nowhere.put(KeptMap("c1", "kept map"))
-    assert FirstMap(FakeMaps("fresh map"), "c1", nowhere).text(no_changes) == "fresh map"
+    assert FirstMap(FakeMaps("fresh map"), "c1", nowhere, no_changes).text() == "fresh map"
 
 
 def test_a_failed_map_still_lets_the_run_wait_for_the_read_and_raises_when_asked(tmp_path):
     def broken(on_read: Callable[[], None]) -> tuple[str, bool]:
         raise OSError("tree gone")
 
-    first = FirstMap(broken, "c1", shelf(tmp_path))
+    first = FirstMap(broken, "c1", shelf(tmp_path), no_changes)
     first.wait_read()
     with pytest.raises(OSError, match="tree gone"):
-        first.text(no_changes)
+        first.text()
 
 
 def test_no_notice_when_nothing_changed_between_the_commits():
@@ -153,9 +154,10 @@ def test_a_kept_workspace_shows_its_kept_map_equal_to_a_cold_one(user_repo, tmp_
     def first_map(ws: Workspace) -> str:
         asked = first_map_request(task, TreeSource(ws.tree, cache), 512)
         worker = MapWorker()
-        start = FirstMap(lambda on_read: worker.make(asked, on_read), ws.start, shelf_of(ws))
+        made = functools.partial(worker.make, asked)
+        start = FirstMap(made, ws.start, shelf_of(ws), ws.changed_since)
         start.wait_read()
-        return start.text(ws.changed_since)
+        return start.text()
 
     def shelf_of(ws: Workspace) -> MapShelf:
         return MapShelf(cache, ws.tree, FOCUS, 512)
