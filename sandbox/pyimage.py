@@ -224,7 +224,10 @@ def ensure_deps_image(client: docker.DockerClient, req: PythonEnvRequest, say: P
 
 
 def ensure_python_env(client: docker.DockerClient, req: PythonEnvRequest, say: Progress) -> str:
-    """Make sure both layers exist for `req`; return the env image's tag."""
+    """Make sure both layers exist for `req`; return the env image's tag. The import check is
+    said for an image built or pulled now; an image already here passed it when it came (its
+    report is OUT/environment.json's, see `env_report`), and reading it back would take a
+    container before the run's sandbox can start."""
     deps_tag = ensure_deps_image(client, req, say)
     deps_id = str(client.images.get(deps_tag).id)
     recipe = (req.images_dir / "python" / PROJECT_RECIPE).read_bytes()
@@ -236,7 +239,8 @@ def ensure_python_env(client: docker.DockerClient, req: PythonEnvRequest, say: P
     if not req.rebuild and labelled_image(client, tag, digest):
         say(f"{tag} is up to date")
         mark_used(client, tag)
-    elif req.rebuild or not pull_shared(client, req.host.image_registry, tag, digest, say):
+        return tag
+    if req.rebuild or not pull_shared(client, req.host.image_registry, tag, digest, say):
         say(f"building {tag}: the project from {req.repo}")
         with tempfile.TemporaryDirectory(prefix="devagent-env-") as context:
             root = Path(context)
