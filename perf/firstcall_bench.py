@@ -247,7 +247,11 @@ def seconds_to_first_call(server: FirstCallServer, code: Path, repo: Path, work:
     server.arrivals.clear()
     server.kept_map.clear()
     started = time.monotonic()
-    done = subprocess.run(command, env=env, capture_output=True, check=False, timeout=3600)
+    # cwd: `python -c` puts the working directory first on sys.path, so run from a checkout it
+    # would import that checkout's devagent instead of `code`'s
+    done = subprocess.run(
+        command, env=env, cwd=work, capture_output=True, check=False, timeout=3600
+    )
     if not server.arrivals:
         tail = (
             done.stderr.decode(errors="replace")[-2000:]
