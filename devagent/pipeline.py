@@ -289,6 +289,7 @@ def _run_in_workspace(
             commands_stopped_by(opts.stop, lambda: sandbox),
         ):
             sandbox.start()
+            ws.handed_over()  # the sandbox's .git and the tree's owner: while the image was chosen
             ctx = ToolContext(workspace=ws.tree, sandbox=sandbox, cache_dir=opts.cache_dir)
             first_map.wait_read()  # the ranking goes on while the goal checks run
             if task.goal_checks():
@@ -367,7 +368,15 @@ def private_workspace(
             else:
                 opts.on_progress("cloning the repository privately (kept for the next run)")
             on_slot(slot)
-            yield Workspace.reuse(opts.repo, slot, base=opts.base, include_dirty=opts.include_dirty)
+            ws = Workspace.reuse(
+                opts.repo, slot, base=opts.base, include_dirty=opts.include_dirty,
+                hand_over_later=True,
+            )  # fmt: skip
+            try:
+                yield ws
+            finally:  # the slot is the next run's only once nothing writes in it any more
+                with contextlib.suppress(DevagentError, OSError):
+                    ws.handed_over()
             return
         scratch = Path(tempfile.mkdtemp(prefix="devagent-ws-"))
         try:
