@@ -4,6 +4,7 @@ environment image, sandbox, tools, repo map, the agent, and the run's files."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import shutil
@@ -41,12 +42,14 @@ from devagent.assembly import sandbox_config
 from devagent.background import in_background
 from devagent.earlybox import SlotStart
 from devagent.errors import DevagentError
+from devagent.firstmap import FirstMap, MapShelf
 from devagent.llm.types import Model
+from devagent.mapworker import MapWorker
 from devagent.tools.base import Tool, ToolContext
 from devagent.tools.mcp.config import McpConfig
 from devagent.tools.mcp.session import open_mcp
 from devagent.tools.registry import build_tools
-from devagent.tools.repomap import MapSource, TreeSource, render_map
+from devagent.tools.repomap import TreeSource
 from devagent.tools.run import detect_test_command
 from devagent.workspace import Workspace
 from devagent.wspool import prune_stale, workspace_slot
@@ -208,10 +211,16 @@ def environment_written(image: str, out: Path) -> Iterator[None]:
         written.result()
 
 
-def repo_map_for(task: Task, tree: MapSource, tokens: int) -> str:
-    """The first map, toward the issue, bounded by `INITIAL_MAP_SECONDS` of parsing."""
-    observation = render_map(tree, task.issue.strip(), max(64, tokens), INITIAL_MAP_SECONDS)
-    return observation.text if observation.ok else ""
+def first_map_request(task: Task, tree: TreeSource, tokens: int) -> dict[str, Any]:
+    """The first map, toward the issue, bounded by `INITIAL_MAP_SECONDS` of parsing (what a
+    `MapWorker` is asked for)."""
+    return {
+        "tree": str(tree.workspace),
+        "cache_dir": str(tree.cache_dir) if tree.cache_dir else None,
+        "focus": task.issue.strip(),
+        "tokens": max(64, tokens),
+        "time_limit_s": INITIAL_MAP_SECONDS,
+    }
 
 
 def run_pipeline(opts: SolveOptions) -> SolveOutcome:
@@ -232,14 +241,21 @@ def run_pipeline(opts: SolveOptions) -> SolveOutcome:
             runtime=opts.runtime,
         )
     )
+    worker = MapWorker()  # loads its modules while the workspace is made
     try:
-        return _run_in_workspace(opts, task, budget, spec, start)
+        return _run_in_workspace(opts, task, budget, spec, start, worker)
     finally:
+        worker.close()
         start.discard()
 
 
 def _run_in_workspace(
-    opts: SolveOptions, task: Task, budget: BudgetConfig, spec: EnvironmentSpec, start: SlotStart
+    opts: SolveOptions,
+    task: Task,
+    budget: BudgetConfig,
+    spec: EnvironmentSpec,
+    start: SlotStart,
+    worker: MapWorker,
 ) -> SolveOutcome:
     with private_workspace(opts, start) as ws:
         if not task.test_command and spec.test_command:
@@ -249,7 +265,10 @@ def _run_in_workspace(
         # The repository is mapped while the image is chosen and the container starts
         # (Docker's work): the map reads the tree before anything runs in it.
         tree = TreeSource(ws.tree, opts.cache_dir)
-        mapped = in_background(repo_map_for, task, tree, opts.repo_map_tokens)
+        shelf = MapShelf(opts.cache_dir, ws.tree, task.issue.strip(), opts.repo_map_tokens)
+        asked = first_map_request(task, tree, opts.repo_map_tokens)
+        made = functools.partial(worker.make, asked)
+        first_map = FirstMap(made, ws.start, shelf, ws.changed_since)
         image = choose_image(opts, ws.tree, as_of=ws.base_date(), listing=ws.listing())
         if isinstance(opts.network, str) and is_allowlist(opts.network):
             # built once, on first use: said here, not silently inside the sandbox's start
@@ -270,11 +289,14 @@ def _run_in_workspace(
             commands_stopped_by(opts.stop, lambda: sandbox),
         ):
             sandbox.start()
+            ws.handed_over()  # the sandbox's .git and the tree's owner: while the image was chosen
             ctx = ToolContext(workspace=ws.tree, sandbox=sandbox, cache_dir=opts.cache_dir)
-            task = replace(task, repo_map=mapped.result())
+            first_map.wait_read()  # the ranking goes on while the goal checks run
             if task.goal_checks():
                 opts.on_progress("running the goal checks once before the agent starts")
             prechecks = run_checks(sandbox, task.goal_checks(), timeout=opts.agent.check_timeout)
+            task = replace(task, repo_map=first_map.text())
+            worker.close()
             if opts.resume is not None:  # after the checks: they are the base's, a baseline
                 ws.reset_to(opts.resume.patch)
             memory = MemoryStore.in_cache_dir(opts.cache_dir) if opts.cache_dir else None
@@ -346,7 +368,15 @@ def private_workspace(
             else:
                 opts.on_progress("cloning the repository privately (kept for the next run)")
             on_slot(slot)
-            yield Workspace.reuse(opts.repo, slot, base=opts.base, include_dirty=opts.include_dirty)
+            ws = Workspace.reuse(
+                opts.repo, slot, base=opts.base, include_dirty=opts.include_dirty,
+                hand_over_later=True,
+            )  # fmt: skip
+            try:
+                yield ws
+            finally:  # the slot is the next run's only once nothing writes in it any more
+                with contextlib.suppress(DevagentError, OSError):
+                    ws.handed_over()
             return
         scratch = Path(tempfile.mkdtemp(prefix="devagent-ws-"))
         try:

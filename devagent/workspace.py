@@ -24,6 +24,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Self
 
@@ -194,6 +195,7 @@ class Workspace:
         self.start = start or base
         """The starting point: `base`, plus the user's uncommitted changes with include_dirty."""
         self.git = HardenedGit(work_tree=self.tree, git_dir=root / "git")
+        self._handover: Future[None] | None = None
 
     @property
     def path(self) -> Path:
@@ -236,17 +238,22 @@ class Workspace:
         base: str | None = None,
         include_dirty: bool = False,
         sandbox_git: bool = True,
+        hand_over_later: bool = False,
     ) -> Workspace:
         """`create`, except that when `dest` holds the workspace of an earlier run on the same
         local repository, it is brought to the new base in place: the user's new commits are
         fetched, only the files that differ are written, and everything the earlier run left in
         the tree (its edits, untracked and ignored files, the sandbox's `.git`) is removed.
-        The tree must then match the base exactly, or `dest` is emptied and cloned anew."""
+        The tree must then match the base exactly, or `dest` is emptied and cloned anew.
+
+        `hand_over_later`: the tree's files are final on return, while the sandbox's `.git` and
+        the hand-over to the tree's owner go on on a daemon thread; `handed_over()` waits for
+        them (before anything runs in the tree)."""
         dest = Path(dest).resolve()
         user = _local_repo(repo)
         if user is not None and (dest / "git").is_dir() and (dest / "tree").is_dir():
             try:
-                return cls._refresh(user, dest, base, include_dirty, sandbox_git)
+                return cls._refresh(user, dest, base, include_dirty, sandbox_git, hand_over_later)
             except (DevagentError, OSError) as exc:
                 log.info("workspace %s not reusable (%s); cloning anew", dest, exc)
         if dest.exists():
@@ -257,7 +264,13 @@ class Workspace:
 
     @classmethod
     def _refresh(
-        cls, user: HardenedGit, dest: Path, base: str | None, include_dirty: bool, sandbox_git: bool
+        cls,
+        user: HardenedGit,
+        dest: Path,
+        base: str | None,
+        include_dirty: bool,
+        sandbox_git: bool,
+        hand_over_later: bool,
     ) -> Workspace:
         ws = cls(dest, "")
         trash = dest.with_name(f"{dest.name}.trash")  # beside the workspace, never in it
@@ -273,7 +286,7 @@ class Workspace:
         if ws._leftovers():  # one walk of the tree when the earlier run left nothing behind
             ws.git.run("clean", "--quiet", "-ffdx", timeout=GIT_TIMEOUT_S)
             ws._verify_pristine()
-        return ws._finish(user, include_dirty, sandbox_git)
+        return ws._finish(user, include_dirty, sandbox_git, hand_over_later)
 
     @classmethod
     def _populate(
@@ -286,19 +299,35 @@ class Workspace:
         ws._check_out(_resolve(user or ws.git, base or "HEAD"))
         return ws._finish(user, include_dirty, sandbox_git)
 
-    def _finish(self, user: HardenedGit | None, include_dirty: bool, sandbox_git: bool) -> Self:
+    def _finish(
+        self, user: HardenedGit | None, include_dirty: bool, sandbox_git: bool, later: bool = False
+    ) -> Self:
         """The user's uncommitted changes (with include_dirty), the start ref, the sandbox's
-        `.git`, and the tree handed to its owner."""
+        `.git`, and the tree handed to its owner (those two on a daemon thread when `later`)."""
         if include_dirty and user is not None:
             dirty = worktree_diff(user, self.base, _index_path(user))
             if dirty:
                 self.apply(dirty.decode("utf-8", "surrogateescape"))
                 self.start = self._commit_tree("devagent: the user's uncommitted changes")
         self.git.run("update-ref", START_REF, self.start)
-        if sandbox_git:
-            self._init_sandbox_git(_branch_name(user))
-        self._restore_ownership()
+        branch = _branch_name(user) if sandbox_git else None
+        if later:
+            self._handover = in_background(self._hand_over, branch)
+        else:
+            self._hand_over(branch)
         return self
+
+    def _hand_over(self, branch: str | None) -> None:
+        """The sandbox's `.git` (on `branch`; None: none) and the tree given to its owner."""
+        if branch is not None:
+            self._init_sandbox_git(branch)
+        self._restore_ownership()
+
+    def handed_over(self) -> None:
+        """Wait until the tree is the sandbox's (see `reuse`'s `hand_over_later`); raises what
+        the hand-over raised."""
+        if self._handover is not None:
+            self._handover.result()
 
     def _leftovers(self) -> bytes:
         """What the tree holds besides the base: modified, untracked and ignored entries, as
@@ -463,6 +492,15 @@ class Workspace:
         args = ("diff", *DIFF_OPTIONS, self.base, self.start, "--")
         out = self.git.run(*args, timeout=GIT_TIMEOUT_S).stdout
         return out.decode("utf-8", "surrogateescape")
+
+    def changed_since(self, commit: str) -> list[str] | None:
+        """Paths that differ between `commit` and the starting point, sorted (None: `commit` is
+        not in this workspace's repository)."""
+        args = ("diff", "--name-only", "-z", "--no-renames", "--no-ext-diff", "--no-textconv")
+        done = self.git.run(*args, commit, self.start, "--", check=False, timeout=GIT_TIMEOUT_S)
+        if done.returncode != 0:
+            return None
+        return sorted(p for p in done.text.split("\0") if p)
 
     def changed_files(self) -> list[str]:
         """Paths (relative to the tree) that differ from the base, sorted."""

@@ -18,7 +18,11 @@ from `git archive`) and after (this checkout), in the same run, on the synthetic
 source distribution and a tasks/real project's: a new repo with a new image (its manifests made
 new, so both image layers are built), a new repo whose image is cached, warm, and after a
 one-file commit (these two --rounds times, before and after taking turns; min/median shown);
-beside the floor, a bare `docker run --rm devagent/base:latest true`.
+beside the floor, a bare `docker run --rm devagent/base:latest true`. A kept workspace's first
+map is the one an earlier run kept for the same commit and issue (the same map), and after a
+one-file change the earlier run's map with a notice naming the changed files when the fresh one
+(made in a child process) is late; the table says in how many one-file runs the first request
+carried that notice.
 
     python perf/firstcall_bench.py --no-map --solve [--django 5.1.4] [--real-task ID]
         [--rounds 5] [--repos synthetic,django,real] [--solve-baseline REV]
@@ -171,6 +175,10 @@ def report(columns: list[tuple[str, Result]], ratios: list[tuple[str, int, int]]
     print(f"files parsed (cold/warm/one-file change): {parsed}")
 
 
+KEPT_MAP_NOTICE = b"made by an earlier run at commit"
+"""In a first request that shows an earlier run's map because the fresh one was late."""
+
+
 class FirstCallServer(http.server.ThreadingHTTPServer):
     """A local OpenAI-protocol endpoint that notes when the first request arrives and refuses it
     (HTTP 400, which ends the run without retries)."""
@@ -178,6 +186,8 @@ class FirstCallServer(http.server.ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _RefuseHandler)
         self.arrivals: list[float] = []
+        self.kept_map: list[bool] = []
+        """Per request: whether it carried an earlier run's map (devagent.firstmap's notice)."""
 
     @property
     def url(self) -> str:
@@ -187,7 +197,8 @@ class FirstCallServer(http.server.ThreadingHTTPServer):
 class _RefuseHandler(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         self.server.arrivals.append(time.monotonic())  # type: ignore[attr-defined]
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        request = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.kept_map.append(KEPT_MAP_NOTICE in request)  # type: ignore[attr-defined]
         body = json.dumps({"error": {"message": "bench: stop", "type": "invalid_request_error"}})
         self.send_response(400)
         self.send_header("Content-Type", "application/json")
@@ -234,8 +245,13 @@ def seconds_to_first_call(server: FirstCallServer, code: Path, repo: Path, work:
                "--test", "true", "--max-steps", "1", "--out", str(work / "out")]  # fmt: skip
     env = {**os.environ, "PYTHONPATH": str(code), "DEVAGENT_CACHE_DIR": str(work / "cache")}
     server.arrivals.clear()
+    server.kept_map.clear()
     started = time.monotonic()
-    done = subprocess.run(command, env=env, capture_output=True, check=False, timeout=3600)
+    # cwd: `python -c` puts the working directory first on sys.path, so run from a checkout it
+    # would import that checkout's devagent instead of `code`'s
+    done = subprocess.run(
+        command, env=env, cwd=work, capture_output=True, check=False, timeout=3600
+    )
     if not server.arrivals:
         tail = (
             done.stderr.decode(errors="replace")[-2000:]
@@ -271,8 +287,11 @@ ENTRY = (
     "name = 'devagent.entry' if importlib.util.find_spec('devagent.entry') else 'devagent.cli'\n"
     "sys.exit(importlib.import_module(name).main())"
 )
-"""What the `devagent` console script runs: `devagent.entry:main` (which starts the SDK's import
-before the CLI loads), or `devagent.cli:main` in commits older than it."""
+"""What the `devagent` console script runs: `devagent.entry:main` (which, in some commits, starts
+the SDK's import before the CLI loads), or `devagent.cli:main` in commits older than it."""
+
+KEPT = "kept map shown"
+"""SolveRow key: per one-file round, 1.0 when its first request showed an earlier run's map."""
 
 SolveRow = dict[str, list[float] | None]
 """case -> seconds of each round (None: does not apply)."""
@@ -319,6 +338,7 @@ def measure_solve(
             edit_one_module(kept[label], round_)
             commit_all(kept[label], f"one file {round_}")
             rows[label][CASES[3]].append(run(label, kept[label], "b"))  # type: ignore[union-attr]
+            rows[label].setdefault(KEPT, []).append(float(server.kept_map[0]))  # type: ignore[union-attr]
     return rows
 
 
@@ -379,6 +399,8 @@ def solve_table(args: argparse.Namespace, work: Path) -> None:
             if o is not None and n is not None:
                 ratio = statistics.median(o) / statistics.median(n)
                 print(f"  {case:26}{spread(o):>12}{spread(n):>12}{ratio:7.1f}x")
+        shown = [f"{int(sum(r.get(KEPT) or []))}/{len(r.get(KEPT) or [])}" for r in (old, new)]
+        print(f"  {'one-file: ' + KEPT:26}{shown[0]:>12}{shown[1]:>12}")
 
 
 def spread(seconds: list[float]) -> str:

@@ -269,7 +269,10 @@ def ensure_deps_image(client: docker.DockerClient, req: PythonEnvRequest, say: P
 
 
 def ensure_python_env(client: docker.DockerClient, req: PythonEnvRequest, say: Progress) -> str:
-    """Make sure both layers exist for `req`; return the env image's tag."""
+    """Make sure both layers exist for `req`; return the env image's tag. The import check is
+    said for an image built or pulled now; an image already here passed it when it came (its
+    report is OUT/environment.json's, see `env_report`), and reading it back would take a
+    container before the run's sandbox can start."""
     deps_tag = ensure_deps_image(client, req, say)
     deps_id = str(client.images.get(deps_tag).id)
     volume = volume_backed(req)
@@ -287,7 +290,8 @@ def ensure_python_env(client: docker.DockerClient, req: PythonEnvRequest, say: P
     if not req.rebuild and _reusable(client, tag, digest, say):
         say(f"{tag} is up to date")
         mark_used(client, tag)
-    elif volume:
+        return tag
+    if volume:
         say(f"building {tag}: the project from {req.repo}")
         labels = {HASH_LABEL: digest, "devagent.toolchain": "python"}
         tree = TreeCopy(req.repo, "/workspace", AGENT_IDS, SKIPPED_DIRS)

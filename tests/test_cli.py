@@ -98,11 +98,17 @@ def test_global_flags_are_taken_anywhere_before_a_double_dash():
 def test_the_provider_sdk_is_guessed_for_runs_that_call_a_model():
     from devagent.entry import sdk_for
 
-    assert sdk_for(["solve", "i.md", "--model", "openai:gpt-4o"], {}) == "openai"
-    assert sdk_for(["solve", "i.md", "--model", "anthropic:claude"], {}) == "anthropic"
-    assert sdk_for(["solve", "i.md"], {"ANTHROPIC_API_KEY": "k"}) == "anthropic"
-    assert sdk_for(["solve", "i.md", "--model", "scripted:x.yaml"], {}) is None
+    assert sdk_for(["ci", "i.md", "--model", "openai:gpt-4o"], {}) == "openai"
+    assert sdk_for(["chat", "--model", "anthropic:claude"], {}) == "anthropic"
+    assert sdk_for(["bench", "tasks"], {"ANTHROPIC_API_KEY": "k"}) == "anthropic"
+    assert sdk_for(["ci", "i.md", "--model", "scripted:x.yaml"], {}) is None
     assert sdk_for(["doctor"], {}) is None
+
+
+def test_solve_leaves_the_sdk_to_its_background_model():
+    from devagent.entry import sdk_for
+
+    assert sdk_for(["solve", "i.md", "--model", "openai:gpt-4o"], {}) is None
 
 
 def test_the_console_script_runs_the_cli():
@@ -120,7 +126,7 @@ def test_the_sdk_a_run_needs_is_imported_in_the_background():
     script = (
         "import sys, time\n"
         "from devagent.entry import prefetch_sdk\n"
-        "assert prefetch_sdk(['solve', 'i.md', '--model', 'openai:m'], {}) == 'openai'\n"
+        "assert prefetch_sdk(['ci', 'i.md', '--model', 'openai:m'], {}) == 'openai'\n"
         "deadline = time.monotonic() + 60\n"
         "while 'openai._client' not in sys.modules and time.monotonic() < deadline:\n"
         "    time.sleep(0.01)\n"

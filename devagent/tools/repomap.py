@@ -7,7 +7,7 @@ import json
 import re
 import time
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -197,7 +197,11 @@ def _header(facts: dict[str, Any]) -> str:
 
 
 def map_workspace(
-    ctx: MapSource, focus: str, max_tokens: int, time_limit_s: float | None = None
+    ctx: MapSource,
+    focus: str,
+    max_tokens: int,
+    time_limit_s: float | None = None,
+    on_read: Callable[[], None] = lambda: None,
 ) -> tuple[str, dict[str, Any]]:
     """The rendered map and its facts; an unchanged workspace reuses the stored map. A changed
     one re-parses only the files whose content changed (tags are cached by content hash) and
@@ -206,12 +210,15 @@ def map_workspace(
     With `time_limit_s` (the run's first map, so that the first model call comes in seconds
     whatever the repo's size), files the focus names are parsed first; past the limit the map
     is made of the files parsed or cached so far (facts["pending"] counts the others), and,
-    with a cache, the rest are parsed in the background for later maps."""
+    with a cache, the rest are parsed in the background for later maps.
+
+    `on_read` is called once the tree has been read (the ranking that follows is pure)."""
     with TagIndex(ctx.cache_dir) as index:
         snapshot = index.snapshot(ctx.workspace)
         memo_key = f"map{MAP_VERSION}\0{snapshot.digest}\0{max_tokens}\0{focus}"
         stored = index.memo_get(memo_key)
         if stored is not None:
+            on_read()
             facts = json.loads(stored)
             files = facts["files"]
             facts["index"] = asdict(IndexStats(files=files, cached=files)) | {"map_reused": True}
@@ -219,6 +226,7 @@ def map_workspace(
         deadline = None if time_limit_s is None else time.monotonic() + time_limit_s
         named, _ = extract_mentions(focus, dict.fromkeys(snapshot.sources, FileTags()))
         tags, stats = index.load(snapshot, deadline=deadline, first=sorted(named))
+        on_read()
         text, facts = build_map(tags, focus, max_tokens)
         facts["files"] = len(snapshot.sources)
         facts["pending"] = stats.pending
@@ -238,10 +246,14 @@ def repo_map(args: dict[str, Any], ctx: ToolContext) -> Observation:
 
 
 def render_map(
-    ctx: MapSource, focus: str, max_tokens: int, time_limit_s: float | None = None
+    ctx: MapSource,
+    focus: str,
+    max_tokens: int,
+    time_limit_s: float | None = None,
+    on_read: Callable[[], None] = lambda: None,
 ) -> Observation:
     """The map as the model sees it (header, entries, what is left out); see `map_workspace`."""
-    text, facts = map_workspace(ctx, focus, max_tokens, time_limit_s)
+    text, facts = map_workspace(ctx, focus, max_tokens, time_limit_s, on_read)
     if not facts["files"]:
         return Observation("No source files in a supported language were found; use view '.'.")
     footer = ""

@@ -3,6 +3,7 @@ offline as the agent user, and a failing build's error. Builds are few and share
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -146,15 +147,19 @@ def test_a_module_change_reuses_the_image_a_data_change_rebuilds_only_the_projec
     assert ensure_env_image(python_repo, client=client, on_progress=messages.append) == (
         python_image
     )
-    assert f"{python_image} is up to date" in messages
+    assert messages[-1] == f"{python_image} is up to date"  # checked when built: no container
     (python_repo / "src" / "demo" / "extra.py").write_text("X = 1\n")  # mounted over, as is
     assert ensure_env_image(python_repo, client=client) == python_image
-    (python_repo / "src" / "demo" / "table.json").write_text("{}\n")  # package data
+    data = f'{{"run": "{uuid.uuid4().hex}"}}\n'  # package data no earlier run has an image of
+    (python_repo / "src" / "demo" / "table.json").write_text(data)
     messages.clear()
     changed = ensure_env_image(python_repo, client=client, on_progress=messages.append)
-    assert changed != python_image
-    assert any(m.startswith("devagent/envdeps:") and "is up to date" in m for m in messages)
-    assert messages[-1] == "import check: demo -> /workspace/src/demo/__init__.py (demo 0.1.0)"
+    try:
+        assert changed != python_image
+        assert any(m.startswith("devagent/envdeps:") and "is up to date" in m for m in messages)
+        assert messages[-1] == "import check: demo -> /workspace/src/demo/__init__.py (demo 0.1.0)"
+    finally:
+        client.images.remove(changed, force=True)
 
 
 def test_node_env_requires_its_dependency_offline(

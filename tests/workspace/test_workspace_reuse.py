@@ -68,6 +68,26 @@ def test_a_reused_workspace_is_exactly_the_new_base(make_repo, tmp_path):
     assert sandbox_git(second.tree, "rev-parse", "HEAD").stdout.strip() == head
 
 
+def test_a_workspace_handed_over_later_is_the_same_once_handed_over(make_repo, tmp_path):
+    repo = make_repo(FILES)
+    first = Workspace.reuse(repo, tmp_path / "slot", hand_over_later=True)
+    first.handed_over()
+    litter(first.tree)
+    head = commit(repo, {"lib/util.py": "y = 2\n"})
+
+    second = Workspace.reuse(repo, tmp_path / "slot", hand_over_later=True)
+    assert (second.tree / "lib/util.py").read_text() == "y = 2\n"  # the files: on return
+    second.handed_over()
+
+    assert second.diff() == ""
+    assert not (second.tree / ".git" / "hooks" / "post-checkout").exists()
+    assert sandbox_git(second.tree, "status", "--porcelain").stdout == ""
+    assert sandbox_git(second.tree, "rev-parse", "HEAD").stdout.strip() == head
+    assert every_object(second.tree) == every_object(
+        Workspace.create(repo, tmp_path / "fresh").tree
+    )
+
+
 def test_only_the_changed_files_are_written_again(make_repo, tmp_path):
     repo = make_repo(FILES)
     first = Workspace.reuse(repo, tmp_path / "slot")
