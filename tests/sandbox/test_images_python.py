@@ -6,6 +6,7 @@ the tools' versions; bad setups fail with one clear line. Three dependency build
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from sandbox.config import SandboxConfig
 from sandbox.docker import DockerSandbox
 from sandbox.envspec import EnvironmentSpec
 from sandbox.errors import ImageBuildError
+from sandbox.imagebuild import HASH_LABEL
 from sandbox.images import ensure_base_image, ensure_env_image, env_report
+from sandbox.venvvolume import remove_unused_volumes
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(900)]
 
@@ -92,11 +95,14 @@ def client() -> Iterator[docker.DockerClient]:
 @pytest.fixture(scope="module")
 def shadow_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     files = {"setup.py": SETUP_PY, "src/iniconfig/__init__.py": PACKAGE, "tests/test_it.py": TESTS}
+    # a top-level file of its own: the project layer is built by this run, not found from an
+    # earlier one on the same daemon (a reused image does not say its import check again)
+    files["RUN_ID"] = uuid.uuid4().hex
     return _repo(tmp_path_factory.mktemp("shadow"), files)
 
 
 @pytest.fixture(scope="module")
-def shadow_build(client: docker.DockerClient, shadow_repo: Path) -> tuple[str, list[str]]:
+def shadow_build(client: docker.DockerClient, shadow_repo: Path) -> Iterator[tuple[str, list[str]]]:
     messages: list[str] = []
     spec = EnvironmentSpec(pip=["pytest==8.0.0"])
     tag = ensure_env_image(
@@ -106,7 +112,10 @@ def shadow_build(client: docker.DockerClient, shadow_repo: Path) -> tuple[str, l
         client=client,
         on_progress=messages.append,
     )
-    return tag, messages
+    yield tag, messages
+    digest = client.images.get(tag).labels[HASH_LABEL]
+    client.images.remove(tag)
+    remove_unused_volumes(client, label=f"{HASH_LABEL}={digest}")
 
 
 @pytest.fixture
