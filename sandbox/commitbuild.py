@@ -25,6 +25,7 @@ import requests.exceptions
 from docker.models.containers import Container
 from docker.types import Mount
 
+from sandbox import lifecycle
 from sandbox.client import DAEMON_HINT
 from sandbox.errors import DaemonUnavailableError, ImageBuildError
 from sandbox.imagebuild import BuildLog, BuildOutput, Progress
@@ -174,6 +175,7 @@ def _commit_build(
         labels=dict(spec.labels),
         environment=dict(spec.environment),
     )
+    lifecycle.register(container.id, lambda: container.remove(force=True, v=True))
     try:
         if spec.files or spec.trees:
             container.put_archive("/", files_tar(spec.files, spec.trees, spec.files_owner))
@@ -192,6 +194,7 @@ def _commit_build(
         image = container.commit(repository, tag, conf=conf)
         return str(image.id)
     finally:
+        lifecycle.unregister(container.id)
         container.remove(force=True, v=True)
 
 

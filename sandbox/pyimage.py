@@ -33,6 +33,7 @@ from typing import Any, Literal
 import docker
 import docker.errors
 
+from sandbox import lifecycle
 from sandbox.client import docker_client
 from sandbox.commitbuild import TreeCopy
 from sandbox.envspec import EnvironmentSpec
@@ -330,7 +331,11 @@ def env_report(image_tag: str, *, client: docker.DockerClient | None = None) -> 
         "image_id": image.id,
         "toolchain": labels.get("devagent.toolchain", ""),
     }
-    container = client.containers.create(image.id, ["true"], labels={"devagent.sandbox": "1"})
+    # never started; removed at this process's exit if a thread is still reading it then, and
+    # by `lifecycle.gc` after a kill (its creator's labels)
+    labels = lifecycle.creator_labels("env-report")
+    container = client.containers.create(image.id, ["true"], labels=labels)
+    lifecycle.register(container.id, lambda: container.remove(force=True))
     try:
         stream, _ = container.get_archive(REPORT_PATH)
         with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
@@ -339,5 +344,6 @@ def env_report(image_tag: str, *, client: docker.DockerClient | None = None) -> 
     except docker.errors.NotFound:
         pass
     finally:
+        lifecycle.unregister(container.id)
         container.remove(force=True)
     return report
