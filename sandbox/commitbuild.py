@@ -4,9 +4,8 @@ The classic builder starts and commits a container per Dockerfile instruction (C
 LABEL: about 0.1-0.5 s each here); a `CommitSpec` is one container and one commit for what those
 instructions did: its files are put into the created container before it starts, the command
 runs (on the bridge network, as the builder's RUN does), and the committed image gets the user,
-command and labels the spec names. Read-only bind mounts (`ReadOnlyMount`) give the command
-host files that never become part of the image; named volumes (`VolumeMount`) and scratch
-folders (anonymous volumes, gone with the container) are not committed either.
+command and labels the spec names. Named volumes (`VolumeMount`) and scratch folders
+(anonymous volumes, gone with the container) are not committed.
 """
 
 from __future__ import annotations
@@ -31,14 +30,6 @@ from sandbox.errors import DaemonUnavailableError, ImageBuildError
 from sandbox.imagebuild import BuildLog, BuildOutput, Progress
 
 BUILD_CONTAINER_PREFIX = "devagent-build-"
-
-
-@dataclass(frozen=True)
-class ReadOnlyMount:
-    """A host directory the build command sees read-only at `target`."""
-
-    source: Path
-    target: str
 
 
 @dataclass(frozen=True)
@@ -83,7 +74,6 @@ class CommitSpec:
     image_user: str = ""
     """The committed image's USER ('' keeps the one of `image`)."""
     labels: Mapping[str, str] = field(default_factory=dict)
-    mounts: tuple[ReadOnlyMount, ...] = ()
     volumes: tuple[VolumeMount, ...] = ()
     scratch: tuple[str, ...] = ()
     """Folders given an anonymous volume (removed with the build container, never committed)."""
@@ -159,8 +149,7 @@ def _commit_build(
 ) -> str:
     start = client.images.get(spec.image)
     config = start.attrs.get("Config") or {}
-    mounts = [Mount(m.target, str(m.source), type="bind", read_only=True) for m in spec.mounts]
-    mounts += [
+    mounts = [
         Mount(v.target, v.name, type="volume", read_only=v.read_only, no_copy=v.no_copy)
         for v in spec.volumes
     ]

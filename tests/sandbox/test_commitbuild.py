@@ -17,7 +17,6 @@ import pytest
 from sandbox.commitbuild import (
     BUILD_CONTAINER_PREFIX,
     CommitSpec,
-    ReadOnlyMount,
     TreeCopy,
     commit_build,
     files_tar,
@@ -93,25 +92,6 @@ def test_the_layer_holds_the_files_and_the_writes_with_the_named_user_and_labels
     listing = "cat /opt/out.txt; stat -c '%u:%g' /workspace/a.txt"
     assert _output(client, tag, listing) == "given\n1000:1000"
     assert _build_containers(client) == []
-
-
-@pytest.mark.docker
-@pytest.mark.timeout(300)
-def test_a_read_only_mount_is_seen_not_written_and_not_committed(
-    client: docker.DockerClient, tag: str, tmp_path: Path
-) -> None:
-    (tmp_path / "wheel.whl").write_bytes(b"cached")
-    probe = (
-        "cat /cache/wheel.whl > /opt/seen; "
-        "if touch /cache/new 2>/dev/null; then echo writable; else echo read-only; fi > /opt/write"
-    )
-    mount = ReadOnlyMount(tmp_path, "/cache")
-    spec = CommitSpec(BASE_TAG, ["sh", "-c", probe], tag, "probing", mounts=(mount,))
-    commit_build(client, spec)
-    assert _output(client, tag, "cat /opt/seen /opt/write; ls /cache 2>&1 | wc -l") == (
-        "cachedread-only\n0"
-    )
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["wheel.whl"]
 
 
 @pytest.mark.docker
