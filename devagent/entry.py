@@ -1,13 +1,13 @@
 """The `devagent` console script: the provider SDK starts importing before the CLI loads.
 
 Loading the CLI (its commands, the settings, the agent) takes about a third of a second and the
-provider SDK about as long; for `ci`, `bench` and `chat` the SDK's import goes on a daemon thread
-first, so that it is done by the time the run's first model call needs it (the run mostly waits
-on git and Docker). Not for `solve`: its model is made on a background thread once the CLI has
-loaded (`BackgroundModel`), while the run waits on git and Docker; importing the SDK beside the
-CLI's own import, under one interpreter lock, delayed the start of its work by about as long as
-the SDK's import (measured: first model call 1.48 s instead of 2.04 s, median of 5, on a kept
-workspace of 5,000 files, 2 busy cores)."""
+provider SDK about as long or longer; for `ci`, `bench` and `chat` the SDK's import goes on a
+daemon thread first, so that it is done by the time the run's first model call needs it (the run
+mostly waits on git and Docker). Not for `solve`: its SDK client is made once its first request
+is sent, and requests go over the wire until then (`devagent.llm.wire`); importing the SDK beside
+the run's own start, under one interpreter lock, delayed that start by about as long as the SDK's
+import (measured: first model call 1.48 s instead of 2.04 s, median of 5, on a kept workspace of
+5,000 files, 2 busy cores)."""
 
 from __future__ import annotations
 

@@ -1,17 +1,22 @@
-"""`AnthropicModel`: the Messages API with tool_use/tool_result blocks and prompt caching."""
+"""`AnthropicModel`: the Messages API with tool_use/tool_result blocks and prompt caching; the
+requests sent while the SDK still imports go over the wire (`devagent.llm.wire`)."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import anthropic
-
+from devagent import __version__
 from devagent.llm.errors import BadResponseError, ModelError
 from devagent.llm.limits import CallLimits, request_timeout
 from devagent.llm.runtime import ModelRuntime, parse_arguments
+from devagent.llm.sdkclient import SdkClient
 from devagent.llm.translate import translate_connection, translate_status
 from devagent.llm.types import Completion, Message, StopReason, ToolCall, ToolSpec, Usage
+from devagent.llm.wire import Wire, WireEndpoint
+
+if TYPE_CHECKING:
+    import anthropic
 
 _STOP: dict[str, StopReason] = {
     "end_turn": "end_turn",
@@ -19,6 +24,8 @@ _STOP: dict[str, StopReason] = {
     "max_tokens": "max_tokens",
     "stop_sequence": "stop_sequence",
 }
+API_VERSION = "2026-10-21"
+"""The `anthropic-version` the installed SDK (anthropic 2.15) sends; a test compares the two."""
 _CACHE = {"type": "ephemeral"}
 MAX_CACHED_MESSAGES = 3
 """Anthropic allows 4 cache breakpoints: the system prompt, plus the last 3 marked messages."""
@@ -104,18 +111,61 @@ def parse_anthropic_usage(usage: Any) -> Usage:
     )
 
 
+def error_detail(body: Any) -> str:
+    """The provider's words in an error body (`{"error": {"type": ..., "message": ...}}`)."""
+    if not isinstance(body, dict):
+        return ""
+    inner = body.get("error")
+    error = inner if isinstance(inner, dict) else body
+    return " ".join(str(error.get(k) or "") for k in ("type", "message")).strip()
+
+
+def messages_endpoint(base_url: str, api_key: str, timeout_s: float) -> WireEndpoint:
+    """Where the SDK (`anthropic.Anthropic(api_key=..., base_url=...)`) sends a Messages
+    request, with the headers it needs: the key, the API version, JSON both ways."""
+    base = base_url.rstrip("/") + "/"
+    return WireEndpoint(
+        url=base + "v1/messages",
+        base_url=base,
+        headers={
+            "Authorization": f"Bearer {api_key}",
+            "anthropic-version": API_VERSION,
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            "User-Agent": f"devagent/{__version__}",
+        },
+        timeout_s=timeout_s,
+        detail_of=error_detail,
+        reply_field="content",
+        api="Messages API",
+    )
+
+
 class AnthropicModel:
     """A Claude model behind the Messages API. `temperature` is not sent: the installed SDK's
-    `messages.create` (anthropic 2.x) no longer takes it, and the model's default applies."""
+    `messages.create` (anthropic 2.x) no longer takes it, and the model's default applies. With
+    `wire`, a request made while `client` is still being made goes there instead of waiting."""
 
     def __init__(
-        self, name: str, client: anthropic.Anthropic, runtime: ModelRuntime, *, caching: bool = True
+        self,
+        name: str,
+        client: anthropic.Anthropic | SdkClient[anthropic.Anthropic],
+        runtime: ModelRuntime,
+        *,
+        caching: bool = True,
+        wire: Wire | None = None,
     ) -> None:
         self.name = name
         self.model = name.split(":", 1)[1]
-        self._client = client
+        self._clients = client if isinstance(client, SdkClient) else SdkClient.ready_made(client)
+        self._wire = wire
         self._runtime = runtime
         self._caching = caching
+
+    @property
+    def client(self) -> anthropic.Anthropic:
+        """The SDK's client (waits until it is made)."""
+        return self._clients.wait()
 
     def complete(
         self,
@@ -153,29 +203,36 @@ class AnthropicModel:
         )
 
     def _send(self, request: dict[str, Any], limits: CallLimits) -> Any:
+        client = self._clients.ready() if self._wire else self._clients.wait()
+        if client is None:  # still being made (or not yet started): over the wire meanwhile
+            assert self._wire is not None
+            return self._wire.post(
+                request,
+                limits,
+                where=self.name,
+                secrets=self._runtime.secrets,
+                on_sent=self._clients.start,  # the SDK's import would slow the sending
+            )
+        import anthropic  # loaded: the client is made
+
         try:
-            response = self._client.messages.create(**{**request, **self._timeout(limits)})
+            response = client.messages.create(
+                **{**request, **request_timeout(client.timeout, limits)}
+            )
         except json.JSONDecodeError as exc:
             raise BadResponseError(f"{self.name}: the response is not valid JSON") from exc
         except anthropic.APIStatusError as exc:
             raise self._status_error(exc) from exc
         except anthropic.APIConnectionError as exc:
             timed_out = isinstance(exc, anthropic.APITimeoutError)
-            base = str(self._client.base_url)
+            base = str(client.base_url)
             raise translate_connection(self.name, base, timed_out=timed_out) from exc
         if not hasattr(response, "content"):
             raise BadResponseError(f"{self.name}: the response is not a Messages API reply")
         return response
 
-    def _timeout(self, limits: CallLimits) -> dict[str, Any]:
-        """A per-request timeout when the deadline comes before the client's own timeout."""
-        return request_timeout(self._client.timeout, limits)
-
     def _status_error(self, exc: anthropic.APIStatusError) -> ModelError:
-        body = exc.body if isinstance(exc.body, dict) else {}
-        inner = body.get("error")
-        error = inner if isinstance(inner, dict) else body
-        detail = " ".join(str(error.get(k) or "") for k in ("type", "message")).strip()
+        detail = error_detail(exc.body)
         return translate_status(
             exc.status_code,
             detail or exc.message,

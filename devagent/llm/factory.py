@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import fnmatch
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from devagent.llm.background import BackgroundModel
 from devagent.llm.config import ANTHROPIC_BASE_URL, OPENAI_BASE_URL, ModelConfig
 from devagent.llm.errors import ModelConfigError
 from devagent.llm.pricing import PriceTable
 from devagent.llm.retry import Retrier
 from devagent.llm.runtime import ModelRuntime
 from devagent.llm.scripted import ReplayModel, ScriptedModel
+from devagent.llm.sdkclient import SdkClient
 from devagent.llm.text_protocol import TextToolModel
 from devagent.llm.types import Model
+from devagent.llm.wire import Wire
 
 if TYPE_CHECKING:  # the SDKs take seconds to import: only a run that uses one pays for it
+    import anthropic
+    import openai
+
     from devagent.llm.anthropic_model import AnthropicModel
     from devagent.llm.openai_model import OpenAIModel
 
@@ -82,9 +87,10 @@ def build_model(
     background: bool = False,
 ) -> Model:
     """The model named by `spec` ('<provider>:<name>'). `runtime` injects the retry sleep, the
-    clock and prices (tests); by default it is built from `config`. `background` makes the
-    provider's client on a background thread (`BackgroundModel`) once the configuration has
-    been checked here."""
+    clock and prices (tests); by default it is built from `config`. `background`: the provider's
+    SDK client is made on a background thread from the first request on, once the configuration
+    has been checked here, and the requests sent before it is made go over the wire
+    (`devagent.llm.wire`), unless the environment configures the SDK itself."""
     provider, _, rest = spec.partition(":")
     if provider not in PROVIDERS or not rest:
         raise ModelConfigError(
@@ -99,11 +105,7 @@ def build_model(
         prices=PriceTable(config.prices), retrier=Retrier(config.retry)
     )
     _check_config(provider, spec, config)
-    built = runtime
-    if background:
-        model: Model = BackgroundModel(spec, lambda: _build_provider(provider, spec, config, built))
-    else:
-        model = _build_provider(provider, spec, config, runtime)
+    model = _build_provider(provider, spec, config, runtime, lazy=background)
     if _uses_text_protocol(rest, config):
         return TextToolModel(model)
     return model
@@ -117,36 +119,69 @@ def _check_config(provider: str, spec: str, config: ModelConfig) -> None:
         raise ModelConfigError(f"{spec} needs OPENAI_API_KEY, or --base-url for a local server")
 
 
-def _build_provider(provider: str, spec: str, config: ModelConfig, runtime: ModelRuntime) -> Model:
+def _build_provider(
+    provider: str, spec: str, config: ModelConfig, runtime: ModelRuntime, *, lazy: bool = False
+) -> Model:
+    """The provider's model; `lazy`: its SDK client is made from the first request on, and the
+    requests sent before it is made go over the wire (`devagent.llm.wire`)."""
     keys = [k.get_secret_value() for k in (config.openai_api_key, config.anthropic_api_key) if k]
     runtime.secrets = tuple(keys)
     if provider == "anthropic":
-        return _build_anthropic(spec, config, runtime)
-    return _build_openai(provider, spec, config, runtime)
+        return _build_anthropic(spec, config, runtime, lazy=lazy)
+    return _build_openai(provider, spec, config, runtime, lazy=lazy)
 
 
-def _build_anthropic(spec: str, config: ModelConfig, runtime: ModelRuntime) -> AnthropicModel:
-    import anthropic
+SDK_PASSED = {"OPENAI": ("OPENAI_API_KEY", "OPENAI_BASE_URL"),
+              "ANTHROPIC": ("ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL")}  # fmt: skip
+"""Per SDK, the variables devagent reads and passes to it explicitly."""
 
-    from devagent.llm.anthropic_model import AnthropicModel
+
+def sdk_configured_by_env(sdk: str, env: Mapping[str, str]) -> bool:
+    """Whether `env` has a variable the SDK would read for itself (`OPENAI_ORG_ID`,
+    `ANTHROPIC_CUSTOM_HEADERS`, ...: any `<SDK>_*` but the ones devagent passes it). Then only
+    the SDK sends requests: the wire sends what devagent knows the SDK would send, no more."""
+    return any(
+        name.startswith(f"{sdk}_") and name not in SDK_PASSED[sdk] and value
+        for name, value in env.items()
+    )
+
+
+def _build_anthropic(
+    spec: str, config: ModelConfig, runtime: ModelRuntime, *, lazy: bool
+) -> AnthropicModel:
+    from devagent.llm.anthropic_model import AnthropicModel, messages_endpoint
 
     assert config.anthropic_api_key is not None  # _check_config
-    client = anthropic.Anthropic(
-        api_key=config.anthropic_api_key.get_secret_value(),
-        base_url=config.anthropic_base_url or ANTHROPIC_BASE_URL,
-        timeout=config.timeout_s,
-        max_retries=0,
-    )
-    _ = client.messages  # what the first request would do otherwise: import the resource,
-    client.platform_headers()  # and read the platform for the headers (`uname -p`, libc)
-    return AnthropicModel(spec, client, runtime, caching=config.prompt_caching)
+    key = config.anthropic_api_key.get_secret_value()
+    base_url = config.anthropic_base_url or ANTHROPIC_BASE_URL
+
+    def make() -> anthropic.Anthropic:
+        import anthropic
+
+        client = anthropic.Anthropic(
+            api_key=key, base_url=base_url, timeout=config.timeout_s, max_retries=0
+        )
+        _ = client.messages  # what the first request would do otherwise: import the resource,
+        client.platform_headers()  # and read the platform for the headers (`uname -p`, libc)
+        return client
+
+    caching = config.prompt_caching
+    if not lazy:
+        return AnthropicModel(spec, make(), runtime, caching=caching)
+    wire = None
+    if not sdk_configured_by_env("ANTHROPIC", os.environ):
+        wire = Wire(messages_endpoint(base_url, key, config.timeout_s))
+        wire.warm()
+    return AnthropicModel(spec, SdkClient(make), runtime, caching=caching, wire=wire)
 
 
 def _build_openai(
-    provider: str, spec: str, config: ModelConfig, runtime: ModelRuntime
+    provider: str, spec: str, config: ModelConfig, runtime: ModelRuntime, *, lazy: bool
 ) -> OpenAIModel:
     """OpenAI itself, a compatible server (config.base_url), or Ollama. Keys and URLs are always
     passed explicitly: the SDK would otherwise read OPENAI_API_KEY/OPENAI_BASE_URL itself."""
+    from devagent.llm.openai_model import OpenAIModel, chat_endpoint
+
     base_url: str | None
     if provider == "ollama":
         base_url, key = config.ollama_base_url, NO_KEY
@@ -154,17 +189,27 @@ def _build_openai(
         base_url = config.base_url
         secret = config.openai_api_key
         key = secret.get_secret_value() if secret else NO_KEY
-    import openai
+    url = base_url or OPENAI_BASE_URL
 
-    from devagent.llm.openai_model import OpenAIModel
+    def make() -> openai.OpenAI:
+        import openai
 
-    client = openai.OpenAI(
-        api_key=key, base_url=base_url or OPENAI_BASE_URL, timeout=config.timeout_s, max_retries=0
-    )
-    _ = client.chat.completions  # what the first request would do otherwise: import the
-    client.platform_headers()  # resource, and read the platform for the headers (`uname -p`)
+        client = openai.OpenAI(api_key=key, base_url=url, timeout=config.timeout_s, max_retries=0)
+        _ = client.chat.completions  # what the first request would do otherwise: import the
+        client.platform_headers()  # resource, and read the platform for the headers (`uname -p`)
+        return client
+
     legacy = base_url is not None
-    return OpenAIModel(spec, client, runtime, provider=provider, legacy_max_tokens=legacy)
+    if not lazy:
+        return OpenAIModel(spec, make(), runtime, provider=provider, legacy_max_tokens=legacy)
+    wire = None
+    if not sdk_configured_by_env("OPENAI", os.environ):
+        wire = Wire(chat_endpoint(url, key, config.timeout_s))
+        wire.warm()
+    clients = SdkClient(make)
+    return OpenAIModel(
+        spec, clients, runtime, provider=provider, legacy_max_tokens=legacy, wire=wire
+    )
 
 
 def _uses_text_protocol(model_name: str, config: ModelConfig) -> bool:

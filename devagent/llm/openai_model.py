@@ -1,19 +1,24 @@
-"""`OpenAIModel`: Chat Completions with native tools, on the official SDK (OpenAI or compatible)."""
+"""`OpenAIModel`: Chat Completions with native tools, on the official SDK (OpenAI or compatible);
+the requests sent while the SDK still imports go over the wire (`devagent.llm.wire`)."""
 
 from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openai
-
+from devagent import __version__
 from devagent.llm.errors import BadResponseError, ModelError
 from devagent.llm.limits import CallLimits, request_timeout
 from devagent.llm.runtime import ModelRuntime, parse_arguments
+from devagent.llm.sdkclient import SdkClient
 from devagent.llm.tokens import estimate_messages_tokens, estimate_tokens
 from devagent.llm.translate import translate_connection, translate_status
 from devagent.llm.types import Completion, Message, StopReason, ToolCall, ToolSpec, Usage
+from devagent.llm.wire import Wire, WireEndpoint
+
+if TYPE_CHECKING:
+    import openai
 
 _NO_TEMPERATURE = re.compile(r"^(o\d|gpt-5|gpt-6)")
 """OpenAI reasoning models reject a temperature other than the default."""
@@ -91,28 +96,65 @@ def parse_openai_usage(usage: Any) -> Usage | None:
     )
 
 
+def error_detail(body: Any) -> str:
+    """The provider's words in an error body's `error` object (the SDK's `exc.body`)."""
+    if not isinstance(body, dict):
+        return ""
+    return " ".join(str(body.get(k) or "") for k in ("code", "message")).strip()
+
+
+def _wire_detail(body: Any) -> str:
+    return error_detail(body.get("error", body) if isinstance(body, dict) else None)
+
+
+def chat_endpoint(base_url: str, api_key: str, timeout_s: float) -> WireEndpoint:
+    """Where the SDK (`openai.OpenAI(api_key=..., base_url=...)`) sends a Chat Completions
+    request, with the headers it needs: the key, JSON both ways."""
+    base = base_url.rstrip("/") + "/"
+    return WireEndpoint(
+        url=base + "chat/completions",
+        base_url=base,
+        headers={
+            "Authorization": f"Bearer {api_key}",
+            "Accept": "application/json",
+            "Content-Type": "application/json",
+            "User-Agent": f"devagent/{__version__}",
+        },
+        timeout_s=timeout_s,
+        detail_of=_wire_detail,
+    )
+
+
 class OpenAIModel:
     """A model behind the Chat Completions API. `provider` names the price table ('openai',
     'ollama'); `legacy_max_tokens` (compatible servers) sends `max_tokens` instead of
     `max_completion_tokens`, and always sends `temperature`, which api.openai.com's reasoning
-    models (o*, gpt-5+) only get when left out."""
+    models (o*, gpt-5+) only get when left out. With `wire`, a request made while `client` is
+    still being made goes there instead of waiting for it."""
 
     def __init__(
         self,
         name: str,
-        client: openai.OpenAI,
+        client: openai.OpenAI | SdkClient[openai.OpenAI],
         runtime: ModelRuntime,
         *,
         provider: str = "openai",
         legacy_max_tokens: bool = False,
+        wire: Wire | None = None,
     ) -> None:
         self.name = name
         self.model = name.split(":", 1)[1]
         self.provider = provider
-        self._client = client
+        self._clients = client if isinstance(client, SdkClient) else SdkClient.ready_made(client)
+        self._wire = wire
         self._runtime = runtime
         self._legacy = legacy_max_tokens
         self._max_tokens_key = "max_tokens" if legacy_max_tokens else "max_completion_tokens"
+
+    @property
+    def client(self) -> openai.OpenAI:
+        """The SDK's client (waits until it is made)."""
+        return self._clients.wait()
 
     def complete(
         self,
@@ -141,27 +183,36 @@ class OpenAIModel:
         return self._completion(response, messages, latency)
 
     def _send(self, request: dict[str, Any], limits: CallLimits) -> Any:
+        client = self._clients.ready() if self._wire else self._clients.wait()
+        if client is None:  # still being made (or not yet started): over the wire meanwhile
+            assert self._wire is not None
+            return self._wire.post(
+                request,
+                limits,
+                where=self.name,
+                secrets=self._runtime.secrets,
+                on_sent=self._clients.start,  # the SDK's import would slow the sending
+            )
+        import openai  # loaded: the client is made
+
         try:
-            response = self._client.chat.completions.create(**{**request, **self._timeout(limits)})
+            response = client.chat.completions.create(
+                **{**request, **request_timeout(client.timeout, limits)}
+            )
         except json.JSONDecodeError as exc:
             raise BadResponseError(f"{self.name}: the response is not valid JSON") from exc
         except openai.APIStatusError as exc:
             raise self._status_error(exc) from exc
         except openai.APIConnectionError as exc:
             timed_out = isinstance(exc, openai.APITimeoutError)
-            base = str(self._client.base_url)
+            base = str(client.base_url)
             raise translate_connection(self.name, base, timed_out=timed_out) from exc
         if not hasattr(response, "choices"):
             raise BadResponseError(f"{self.name}: the response is not a Chat Completions reply")
         return response
 
-    def _timeout(self, limits: CallLimits) -> dict[str, Any]:
-        """A per-request timeout when the deadline comes before the client's own timeout."""
-        return request_timeout(self._client.timeout, limits)
-
     def _status_error(self, exc: openai.APIStatusError) -> ModelError:
-        body = exc.body if isinstance(exc.body, dict) else {}
-        detail = " ".join(str(body.get(k) or "") for k in ("code", "message")).strip()
+        detail = error_detail(exc.body)
         return translate_status(
             exc.status_code,
             detail or exc.message,

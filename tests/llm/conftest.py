@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import random
 
 import pytest
 from pytest_httpserver import HTTPServer
 
 from devagent.llm import ModelConfig, ModelRuntime, PriceTable, Retrier, RetryConfig
+from devagent.llm.sdkclient import SdkClient
 from tests.llm.fakes import SECRET_KEY, FakeClock
 
 
@@ -36,3 +38,15 @@ def config(httpserver: HTTPServer) -> ModelConfig:
         anthropic_base_url=httpserver.url_for(""),
         timeout_s=5,
     )
+
+
+@pytest.fixture(params=["sdk", "wire"])
+def transport(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """How a model built with `background=(transport == "wire")` sends: through its SDK, or
+    over the wire all test long (its SDK client never gets made, as if still importing)."""
+    if request.param == "wire":
+        for name in list(os.environ):
+            if name.startswith(("OPENAI_", "ANTHROPIC_")):  # they would turn the wire off
+                monkeypatch.delenv(name)
+        monkeypatch.setattr(SdkClient, "start", lambda self: None)
+    return str(request.param)

@@ -59,8 +59,9 @@ def error(kind: str, message: str) -> dict[str, Any]:
 
 
 @pytest.fixture
-def model(config: ModelConfig, runtime) -> AnthropicModel:
-    built = build_model("anthropic:claude-sonnet-4-6", config, runtime=runtime)
+def model(config: ModelConfig, runtime, transport: str) -> AnthropicModel:
+    wire = transport == "wire"
+    built = build_model("anthropic:claude-sonnet-4-6", config, runtime=runtime, background=wire)
     assert isinstance(built, AnthropicModel)
     return built
 
@@ -263,9 +264,10 @@ def test_a_body_that_is_not_the_api_is_a_bad_response(httpserver: HTTPServer, mo
         model.complete(CONVERSATION, [])
 
 
-def test_connection_refused_is_provider_unavailable(config: ModelConfig, runtime, clock):
+def test_connection_refused_is_provider_unavailable(config, runtime, clock, transport):
     dead = config.model_copy(update={"anthropic_base_url": "http://127.0.0.1:9"})
-    model = build_model("anthropic:claude-sonnet-4-6", dead, runtime=runtime)
+    wire = transport == "wire"
+    model = build_model("anthropic:claude-sonnet-4-6", dead, runtime=runtime, background=wire)
     with pytest.raises(ProviderUnavailableError, match="could not connect"):
         model.complete(CONVERSATION, [])
     assert len(clock.sleeps) == 2

@@ -65,10 +65,10 @@ def test_builds_each_provider(monkeypatch: pytest.MonkeyPatch):
     config = ModelConfig(openai_api_key=KEY, anthropic_api_key=KEY)
     official = build_model("openai:gpt-4.1", config)
     assert isinstance(official, OpenAIModel)
-    assert str(official._client.base_url) == "https://api.openai.com/v1/"
+    assert str(official.client.base_url) == "https://api.openai.com/v1/"
     claude = build_model("anthropic:claude-sonnet-4-6", config)
     assert isinstance(claude, AnthropicModel)
-    assert str(claude._client.base_url) == "https://api.anthropic.com"
+    assert str(claude.client.base_url) == "https://api.anthropic.com"
     ollama = build_model("ollama:qwen2.5-coder:7b", ModelConfig())
     assert isinstance(ollama, OpenAIModel)
     assert (ollama.provider, ollama.model) == ("ollama", "qwen2.5-coder:7b")

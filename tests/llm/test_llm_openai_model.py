@@ -29,7 +29,6 @@ from devagent.llm import (
     ToolSpec,
     build_model,
 )
-from devagent.llm.background import BackgroundModel
 from tests.llm.fakes import SECRET_KEY, FakeClock, sent_bodies
 
 PATH = "/v1/chat/completions"
@@ -69,8 +68,8 @@ def error_body(message: str, code: str | None = None) -> dict[str, Any]:
 
 
 @pytest.fixture
-def model(config: ModelConfig, runtime: ModelRuntime) -> OpenAIModel:
-    built = build_model("openai:gpt-4o", config, runtime=runtime)
+def model(config: ModelConfig, runtime: ModelRuntime, transport: str) -> OpenAIModel:
+    built = build_model("openai:gpt-4o", config, runtime=runtime, background=transport == "wire")
     assert isinstance(built, OpenAIModel)
     return built
 
@@ -298,9 +297,9 @@ def test_length_finish_is_surfaced_as_max_tokens(httpserver: HTTPServer, model):
     assert model.complete(USER, []).stop_reason == "max_tokens"
 
 
-def test_connection_refused_is_provider_unavailable(config: ModelConfig, runtime, clock):
+def test_connection_refused_is_provider_unavailable(config, runtime, clock, transport):
     dead = config.model_copy(update={"base_url": "http://127.0.0.1:9/v1"})
-    model = build_model("openai:gpt-4o", dead, runtime=runtime)
+    model = build_model("openai:gpt-4o", dead, runtime=runtime, background=transport == "wire")
     with pytest.raises(ProviderUnavailableError, match="could not connect"):
         model.complete(USER, [])
     assert len(clock.sleeps) == 2
@@ -339,7 +338,7 @@ def test_502_with_an_html_body_is_retried_then_unavailable(httpserver: HTTPServe
     assert len(httpserver.log) == 3
 
 
-def test_a_server_slower_than_the_timeout_is_unavailable(config: ModelConfig, runtime):
+def test_a_server_slower_than_the_timeout_is_unavailable(config, runtime, transport):
     def slow(request: Request) -> Response:
         time.sleep(0.6)
         return Response(json.dumps(chat_response()), content_type="application/json")
@@ -348,7 +347,10 @@ def test_a_server_slower_than_the_timeout_is_unavailable(config: ModelConfig, ru
     with HTTPServer() as server:
         server.expect_request(PATH).respond_with_handler(slow)
         settings = {"base_url": server.url_for("/v1"), "timeout_s": 0.1}
-        model = build_model("openai:gpt-4o", config.model_copy(update=settings), runtime=runtime)
+        slow_config = config.model_copy(update=settings)
+        model = build_model(
+            "openai:gpt-4o", slow_config, runtime=runtime, background=transport == "wire"
+        )
         runtime.retrier.config = RetryConfig(max_attempts=1)
         with pytest.raises(ProviderUnavailableError, match="timed out"):
             model.complete(USER, [])
@@ -370,30 +372,7 @@ def test_local_server_quirks_no_id_and_object_arguments(httpserver: HTTPServer, 
     )
 
 
-def test_a_background_model_answers_like_the_model_it_stands_for(
-    httpserver: HTTPServer, config: ModelConfig, runtime: ModelRuntime
-):
-    httpserver.expect_request(PATH, method="POST").respond_with_json(chat_response("Hi."))
-    built = build_model("openai:gpt-4o", config, runtime=runtime, background=True)
-    assert isinstance(built, BackgroundModel)
-    assert built.name == "openai:gpt-4o"
-
-    reply = built.complete(USER, [])
-
-    assert reply.message.content == "Hi."
-    assert isinstance(built.model, OpenAIModel)
-
-
 def test_a_missing_key_fails_before_any_background_work():
     config = ModelConfig()
     with pytest.raises(ModelConfigError, match="OPENAI_API_KEY"):
         build_model("openai:gpt-4o", config, background=True)
-
-
-def test_what_making_the_client_raised_comes_back_at_the_first_call():
-    def broken() -> OpenAIModel:
-        raise ImportError("no module named openai")
-
-    model = BackgroundModel("openai:gpt-4o", broken)
-    with pytest.raises(ImportError, match="no module named openai"):
-        model.complete(USER, [])
