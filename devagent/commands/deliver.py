@@ -27,7 +27,6 @@ from devagent.deliverypolicy import DEFAULT_MAX_DELETIONS, Concern, review_patch
 from devagent.errors import DevagentError
 from devagent.forge.github import GitHubClient, Issue
 from devagent.forge.prbody import CheckResult, RunReport
-from devagent.forge.propose import Proposal, propose_pull_request
 from devagent.forge.refs import parse_issue_ref, repo_from_remote_url
 
 if TYPE_CHECKING:
@@ -149,6 +148,8 @@ def _propose(
     forge_issue: Issue | None,
     author: Author,
 ) -> dict[str, Any]:
+    from devagent.forge.propose import Proposal, propose_pull_request  # --pr only
+
     token = os.environ["GITHUB_TOKEN"]
     if forge_issue is not None:
         owner, name = forge_issue.ref.owner, forge_issue.ref.repo
