@@ -1,4 +1,7 @@
-"""Command-line entry point: argument parsing, terminal output and dispatch only."""
+"""Command-line entry point: argument parsing, terminal output and dispatch only.
+
+It is loaded on every start, so it imports only what the parser needs: a command's heavy modules
+(settings, pipeline, forge, tables) are imported when that command runs."""
 
 from __future__ import annotations
 
@@ -11,7 +14,6 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from devagent import __version__
 from devagent.commands import (
@@ -28,7 +30,6 @@ from devagent.commands import (
     usage,
 )
 from devagent.commands import config as config_command
-from devagent.commands.failure import explain
 from devagent.commands.flags import (
     Parser,
     add_runtime_flag,
@@ -135,6 +136,8 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         payload = {"version": __version__, "ok": ok, "checks": [asdict(c) for c in checks]}
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return 0 if ok else 1
+    from rich.table import Table
+
     table = Table(title=f"devagent {__version__} doctor")
     for column in ("check", "status", "detail", "fix"):
         table.add_column(column)
@@ -223,6 +226,8 @@ def main(argv: list[str] | None = None) -> int:
 def report_failure(exc: Exception, args: argparse.Namespace) -> None:
     """`error: <what is wrong and what to do>` on stderr; the traceback and the details only
     with --verbose; a hint only when it helps."""
+    from devagent.commands.failure import explain
+
     failure = explain(exc, getattr(args, "out", None))
     if args.verbose:
         err_console.print_exception()

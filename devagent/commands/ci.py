@@ -13,15 +13,13 @@ from typing import Any
 
 from rich.console import Console
 
-from devagent.commands import deliver, solve
+from devagent.commands import solve
 from devagent.commands.benchexec import add_executor_flags, check_executor_flags
 from devagent.commands.flags import epilog
-from devagent.commands.preflight import check_budget_flags, check_out
 from devagent.commands.solvecmd import DEFAULT_AUTHOR, SolveCommand
-from devagent.config import load_settings
 from devagent.errors import DevagentError
 from devagent.forge.actions import DEFAULT_LABEL, authorize, check_sandbox_isolation, parse_event
-from devagent.forge.github import GitHubClient
+from devagent.forge.github import DEFAULT_API_URL, GitHubClient
 
 EXAMPLES = """
 devagent ci                                  in a job on `issues: [labeled]` (see docs)
@@ -46,13 +44,16 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--author", default=DEFAULT_AUTHOR, help="'Name <email>' of the commit")
     p.add_argument(
         "--github-api-url",
-        default=os.environ.get("GITHUB_API_URL", deliver.DEFAULT_API_URL),
+        default=os.environ.get("GITHUB_API_URL", DEFAULT_API_URL),
         help="GitHub (Enterprise) REST API URL",
     )
     add_executor_flags(p)
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    from devagent.commands.preflight import check_budget_flags, check_out
+    from devagent.config import load_settings
+
     check_budget_flags(args)  # before the event is read or anyone is asked
     check_executor_flags(args)
     if args.out is not None:

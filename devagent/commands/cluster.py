@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -201,6 +200,8 @@ def _ready_machine(args: argparse.Namespace, err_console: Console) -> tuple[int,
 
 def _local_ip(head_address: str) -> str:
     """The address this machine reaches the head (or the outside) from; no packet is sent."""
+    import socket
+
     target = head_address.rpartition(":")[0] or "192.0.2.1"
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         try:

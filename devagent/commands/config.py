@@ -1,5 +1,6 @@
 """`devagent config`: the person's config file (path, list, get, set, unset), checked against
-the settings' schema before anything is written."""
+the settings' schema before anything is written. The settings are imported when the command
+runs, not when its flags are built on every start of the CLI."""
 
 from __future__ import annotations
 
@@ -11,12 +12,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
 from rich.console import Console
 
-from devagent.config import ConfigError, Settings, load_settings, user_config_path
 from devagent.errors import DevagentError
-from devagent.problems import key_line, located, problems
 
 
 def add_parser(sub: Any) -> None:
@@ -41,6 +39,8 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    from devagent.config import user_config_path
+
     env = os.environ
     path = user_config_path(env)
     if args.config_command == "path":
@@ -73,6 +73,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 def effective(repo: Path, env: Mapping[str, str]) -> dict[str, Any]:
     """The settings in effect for `repo` (flags aside), as JSON-ready data."""
+    from devagent.config import load_settings
+
     top = repo if (repo / ".git").exists() or (repo / "devagent.toml").exists() else None
     return json.loads(load_settings({}, top, env).model_dump_json())
 
@@ -135,6 +137,11 @@ def without_value(text: str, key: str) -> str:
 
 def check(text: str, path: Path) -> None:
     """Refuse a file the settings would not load (unknown key, wrong type), naming the key."""
+    from pydantic import ValidationError
+
+    from devagent.config import ConfigError, Settings
+    from devagent.problems import key_line, located, problems
+
     try:
         Settings.model_validate(tomllib.loads(text))
     except ValidationError as exc:

@@ -1,5 +1,6 @@
 """What `solve --events` and `solve --resume` add to a solve: the event stream on stdout, and
-the command made to go on from a run folder (`EventsAndResume`)."""
+the command made to go on from a run folder (`EventsAndResume`). The event models are imported
+only for a run that streams them."""
 
 from __future__ import annotations
 
@@ -12,13 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from devagent.agent.events import ErrorEvent, ResultEvent
-from devagent.agent.eventstream import EventTranslator, JsonlWriter
-from devagent.agent.redact import Redactor
 from devagent.commands.solvecmd import SolveCommand
 from devagent.errors import DevagentError
 
 if TYPE_CHECKING:
+    from devagent.agent.events import ResultEvent
+    from devagent.agent.eventstream import JsonlWriter
     from devagent.agent.resume import ResumePoint
     from devagent.agent.trajectory import Listener
     from devagent.pipeline import SolveOptions, SolveOutcome
@@ -37,8 +37,12 @@ class EventsAndResume:
         return (self.point.task.issue, None) if self.point else None
 
     def listeners(self, view: Listener | None) -> list[Listener]:
-        shown = [view] if view else []
-        return shown + ([EventTranslator(self.events.write)] if self.events else [])
+        shown: list[Listener] = [view] if view else []
+        if self.events is None:
+            return shown
+        from devagent.agent.eventstream import EventTranslator
+
+        return [*shown, EventTranslator(self.events.write)]
 
     def options(self, opts: SolveOptions) -> SolveOptions:
         from devagent.commands.solveresume import resume_options
@@ -65,6 +69,9 @@ def events_and_resume(
     args, point = resumed_command(args) if args.resume else (args, None)
     if not args.events:
         return args, EventsAndResume(point=point), console
+    from devagent.agent.eventstream import JsonlWriter
+    from devagent.agent.redact import Redactor
+
     events = JsonlWriter(sys.stdout, Redactor(secrets))
     return args, EventsAndResume(events, point), Console(stderr=True, soft_wrap=True)
 
@@ -84,6 +91,10 @@ def check_output_flags(args: SolveCommand) -> None:
 
 def stream_error(exc: BaseException, secrets: Sequence[str]) -> None:
     """The stream's last event when the command failed before its result."""
+    from devagent.agent.events import ErrorEvent
+    from devagent.agent.eventstream import JsonlWriter
+    from devagent.agent.redact import Redactor
+
     JsonlWriter(sys.stdout, Redactor(secrets)).write(ErrorEvent(ts=time.time(), message=str(exc)))
 
 
@@ -91,6 +102,8 @@ def result_event(
     outcome: SolveOutcome, out: Path, delivered: dict[str, Any], exit_code: int
 ) -> ResultEvent:
     """How the run ended and where its files are (in `out`)."""
+    from devagent.agent.events import ResultEvent
+
     result = outcome.result
     return ResultEvent(
         ts=time.time(),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import webbrowser
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +49,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     path = write_run_page(run_dir, redact=redactor.text, patch=patch)
     console.print(f"run page: {escape(str(path))}")
     if args.open:
+        import webbrowser
+
         webbrowser.open(path.resolve().as_uri())
     return 0
 

@@ -12,7 +12,6 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from devagent.commands.flags import epilog
 
@@ -51,6 +50,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
     if not found:
         console.print(f"no saved chat sessions in {escape(str(root))}")
         return 0
+    from rich.table import Table
+
     table = Table(box=None, header_style="bold")
     for column in ("id", "repo", "last used", "turns", "model"):
         table.add_column(column)

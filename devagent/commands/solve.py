@@ -1,4 +1,7 @@
-"""`devagent solve`: flags to a `SolveOptions`, the live view, the result, then delivery."""
+"""`devagent solve`: flags to a `SolveOptions`, the live view, the result, then delivery.
+
+Its flags are built on every start of the CLI, so this module imports only what they need; the
+settings, the model's factory, the pipeline and delivery are imported once a solve runs."""
 
 from __future__ import annotations
 
@@ -17,13 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from devagent.assembly import run_model
 from devagent.background import in_background
-from devagent.commands import deliver
+from devagent.commands import deliverflags
 from devagent.commands.flags import add_network_flag, add_runtime_flag, duration_text, epilog
-from devagent.commands.preflight import check_request
 from devagent.commands.solvecmd import SolveCommand
-from devagent.config import host_environ, load_settings
 from devagent.errors import DevagentError
 from devagent.forge.refs import is_issue_ref
 from devagent.units import count, duration, usd
@@ -31,6 +31,8 @@ from devagent.units import count, duration, usd
 if TYPE_CHECKING:
     from devagent.agent.config import AgentConfig
     from devagent.agent.task import RunResult
+    from devagent.agent.view import LiveView
+    from devagent.commands.progress import SetupProgress
     from devagent.pipeline import SolveOptions, SolveOutcome
 
 SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GITHUB_TOKEN")
@@ -77,7 +79,7 @@ def add_parser(sub: Any) -> None:
         metavar="RUN_DIR",
         help="go on with a stopped run from its folder (its issue, repo, base, image, model)",
     )
-    deliver.add_flags(p)
+    deliverflags.add_flags(p)
 
 
 def add_test_flag(p: argparse.ArgumentParser) -> None:
@@ -161,7 +163,9 @@ def read_issue(source: str, api_url: str) -> tuple[str, Any]:
         parse_issue(text, "stdin")
         return text, None
     if is_issue_ref(source):
-        issue = deliver.fetch_issue(source, api_url)
+        from devagent.commands.deliver import fetch_issue
+
+        issue = fetch_issue(source, api_url)
         return issue.as_markdown(), issue
     path = Path(source)
     if not path.is_file():
@@ -195,16 +199,16 @@ def run(args: argparse.Namespace, console: Console) -> int:
 def execute(args: SolveCommand, console: Console) -> int:
     """Run one solve and its delivery; the exit code (0 solved, 1 not, 2 error)."""
     from devagent.agent.signals import stop_on_signals
-    from devagent.agent.view import LiveView
+    from devagent.assembly import run_model
+    from devagent.commands import deliver
     from devagent.commands.eventsresume import events_and_resume
-    from devagent.commands.progress import SetupProgress
+    from devagent.config import host_environ, load_settings
     from devagent.pipeline import SolveOptions, run_pipeline
     from sandbox.hostconfig import cached_host_config
 
     args, extra, console = events_and_resume(args, console, secrets_from_env())
     local_repo = Path(args.repo).resolve() if Path(args.repo).exists() else None
-    check_request(args, local_repo)  # flags, budgets, branch names, --out: before any work
-    deliver.check_flags(args, local_repo)
+    check_before_work(args, local_repo)
     left_out = uncommitted_later(local_repo if not (args.include_dirty or extra.point) else None)
     settings = load_settings(
         {
@@ -240,9 +244,7 @@ def execute(args: SolveCommand, console: Console) -> int:
         stderr=True, soft_wrap=True
     )  # progress and the live view; results go to `console`
     shown = not (args.json or args.quiet or extra.events)
-    log = out / "image-build.log"
-    setup = SetupProgress(diagnostics, log_path=log, verbose=args.verbose) if shown else None
-    view = LiveView(diagnostics, before_start=setup.close) if setup else None
+    setup, view = live_display(diagnostics, out, verbose=args.verbose) if shown else (None, None)
     opts = SolveOptions(
         issue=issue_text,
         repo=local_repo or args.repo,
@@ -304,6 +306,27 @@ def execute(args: SolveCommand, console: Console) -> int:
         )
         raise
     return extra.finished(finish(args, console, outcome, out, delivered), outcome, out, delivered)
+
+
+def check_before_work(args: SolveCommand, local_repo: Path | None) -> None:
+    """Flags, budgets, branch names, --out and the delivery asked for: refused before any
+    work is done."""
+    from devagent.commands.preflight import check_request
+
+    check_request(args, local_repo)
+    deliverflags.check_flags(args, local_repo)
+
+
+def live_display(
+    diagnostics: Console, out: Path, *, verbose: bool
+) -> tuple[SetupProgress, LiveView]:
+    """The setup's progress (its image build log in OUT/image-build.log) and the live view of
+    the agent's steps that follows it, both on `diagnostics`."""
+    from devagent.agent.view import LiveView
+    from devagent.commands.progress import SetupProgress
+
+    setup = SetupProgress(diagnostics, log_path=out / "image-build.log", verbose=verbose)
+    return setup, LiveView(diagnostics, before_start=setup.close)
 
 
 def with_attempts(agent: AgentConfig, attempts: int | None) -> AgentConfig:

@@ -17,8 +17,14 @@ from devagent.bench.rayexec import RayConfig, RayExecutor
 from devagent.bench.remotesolve import SolveSpec, bundle_repo, solve_here
 from devagent.commands import deliver
 from devagent.commands.benchexec import model_choice
-from devagent.commands.preflight import check_request
-from devagent.commands.solve import budget_flags, finish, read_issue, record_usage, with_attempts
+from devagent.commands.solve import (
+    budget_flags,
+    check_before_work,
+    finish,
+    read_issue,
+    record_usage,
+    with_attempts,
+)
 from devagent.commands.solvecmd import SolveCommand
 from devagent.config import Settings, load_settings
 
@@ -44,8 +50,7 @@ def solve_spec(args: SolveCommand, settings: Settings, repo: Path, issue: str) -
 def execute_remote(args: SolveCommand, config: RayConfig, console: Console) -> int:
     """Run the solve on the cluster, then deliver here; the exit code as `solve`'s."""
     repo = Path(args.repo).resolve()
-    check_request(args, repo)
-    deliver.check_flags(args, repo)
+    check_before_work(args, repo)
     settings = load_settings(
         {"model": args.model, "image": args.image, "network": args.network}, repo
     )

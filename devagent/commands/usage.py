@@ -8,17 +8,19 @@ import json
 import sys
 import time
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from devagent.commands.flags import epilog
-from devagent.config import load_settings
 from devagent.errors import DevagentError
 from devagent.units import count, duration, usd
-from devagent.usage import UsageEntry, ledger_path, read_ledger, select, since_timestamp, totals
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from devagent.usage import UsageEntry
 
 EXAMPLES = """
 devagent usage                               the last runs and their totals
@@ -39,6 +41,9 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace, console: Console) -> int:
+    from devagent.config import load_settings
+    from devagent.usage import ledger_path, read_ledger, select, since_timestamp, totals
+
     path = ledger_path(load_settings({}, None).cache_dir)
     since = None
     if args.since:
@@ -72,6 +77,8 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 def runs_table(entries: list[UsageEntry], *, cut: bool = True) -> Table:
     """The runs, one line each; `cut`: long repos and models end in "…" (a terminal's width)."""
+    from rich.table import Table
+
     table = Table(box=None, header_style="bold")
     for column in ("ended", "kind", "repo", "model", "verdict", "tokens", "cost", "time"):
         table.add_column(  # one line a run: long repos and models end in "…" (whole in --json)

@@ -3,7 +3,8 @@
 `api_url` points at GitHub Enterprise (`https://HOST/api/v3`) when needed; `transport=` is the
 test seam (an `httpx2.MockTransport`, e.g. `FakeGitHub().transport()`). The token goes only into the
 `Authorization` header: it is never logged and never part of an error. Network failures and error
-responses become `ForgeError` (with the HTTP status when there was one).
+responses become `ForgeError` (with the HTTP status when there was one). httpx2 is imported when a
+client is made (about 50 ms): a solve that never talks to GitHub never pays for it.
 """
 
 from __future__ import annotations
@@ -11,12 +12,13 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
-
-import httpx2
+from typing import TYPE_CHECKING, Any
 
 from devagent.forge.errors import ForgeError
 from devagent.forge.refs import IssueRef
+
+if TYPE_CHECKING:
+    import httpx2
 
 log = logging.getLogger(__name__)
 RESENDABLE = frozenset({"GET", "HEAD", "PUT", "DELETE"})
@@ -106,6 +108,8 @@ class GitHubClient:
         }
         if token:
             headers["Authorization"] = f"Bearer {token}"
+        import httpx2
+
         self.api_url = api_url.rstrip("/")
         self._http = httpx2.Client(
             base_url=self.api_url + "/", headers=headers, transport=transport, timeout=timeout
@@ -121,6 +125,8 @@ class GitHubClient:
         self.close()
 
     def _request(self, method: str, url: str, **kwargs: Any) -> Any:
+        import httpx2  # imported by __init__: a lookup here
+
         tries = RESENT_TRIES if method in RESENDABLE else 1
         for attempt in range(tries):
             try:

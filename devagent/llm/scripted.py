@@ -7,7 +7,6 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from devagent.llm.errors import ScriptError
@@ -52,6 +51,8 @@ def load_scripts(path: Path) -> list[list[ScriptedReply]]:
     """The scripts of a file: a list of replies (one script, which every attempt of
     `solve --attempts N` plays from its start), or a mapping `{attempts: [[...], [...]]}`
     (attempt i plays script i, cycling when there are fewer scripts than attempts)."""
+    import yaml  # a sixtieth of a second: only when a script is read, not for a live model
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
