@@ -28,7 +28,7 @@ _started: set[str] = set()
 def sdk_for(argv: list[str], env: Mapping[str, str]) -> str | None:
     """The provider SDK a run will import (its import takes about half a second), guessed from
     `--model` or DEVAGENT_MODEL before anything else is done; None when no model is called."""
-    if not RUN_COMMANDS & set(argv):
+    if not RUN_COMMANDS & set(argv) or {"-h", "--help"} & set(argv):
         return None
     spec = env.get("DEVAGENT_MODEL", "")
     for flag, value in itertools.pairwise(argv):

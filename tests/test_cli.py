@@ -103,9 +103,10 @@ def test_the_provider_sdk_is_guessed_for_runs_that_call_a_model():
     assert sdk_for(["bench", "tasks"], {"ANTHROPIC_API_KEY": "k"}) == "anthropic"
     assert sdk_for(["ci", "i.md", "--model", "scripted:x.yaml"], {}) is None
     assert sdk_for(["doctor"], {}) is None
+    assert sdk_for(["chat", "--help"], {"OPENAI_API_KEY": "k"}) is None  # no model is called
 
 
-def test_solve_leaves_the_sdk_to_its_background_model():
+def test_solve_leaves_the_sdk_to_its_first_request():
     from devagent.entry import sdk_for
 
     assert sdk_for(["solve", "i.md", "--model", "openai:gpt-4o"], {}) is None
