@@ -14,9 +14,11 @@ from devagent.background import in_background
 from devagent.tools.index import SCHEMA_VERSION, TagIndex
 from devagent.tools.repomap import MAP_VERSION
 
-FRESH_MAP_WAIT_S = 0.1
+FRESH_MAP_WAIT_S = 0.02
 """How long the first model call waits for the fresh map, once the rest is ready, when an
-earlier run's map for the same focus is there to show instead."""
+earlier run's map for the same focus is there to show instead (with the files changed since
+named above it). Was 0.1 s: after a one-file change on 5,000 files the fresh map was late by
+far more in every measured run, so the wait only delayed the first call."""
 SHOWN_CHANGES = 20
 """Changed files named in a kept map's notice (the others are counted)."""
 
