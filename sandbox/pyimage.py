@@ -41,6 +41,7 @@ from sandbox.errors import ImageBuildError
 from sandbox.hostconfig import HostIndexConfig, host_context_files
 from sandbox.imagebuild import (
     HASH_LABEL,
+    BuildOutput,
     BuildSpec,
     Progress,
     labelled_image,
@@ -292,12 +293,14 @@ def ensure_python_env(client: docker.DockerClient, req: PythonEnvRequest, say: P
         say(f"{tag} is up to date")
         mark_used(client, tag)
         return tag
+    said: list[str] = []
     if volume:
         say(f"building {tag}: the project from {req.repo}")
         labels = {HASH_LABEL: digest, "devagent.toolchain": "python"}
         tree = TreeCopy(req.repo, "/workspace", AGENT_IDS, SKIPPED_DIRS)
+        listen = _checks(say, said)
         _build(
-            lambda: build_env_volume(client, deps_id, tree, tag, labels, say),
+            lambda: build_env_volume(client, deps_id, tree, tag, labels, listen),
             f"environment of {req.repo}",
         )
     elif req.rebuild or not pull_shared(client, req.host.image_registry, tag, digest, say):
@@ -312,8 +315,25 @@ def ensure_python_env(client: docker.DockerClient, req: PythonEnvRequest, say: P
             spec = BuildSpec(root, tag, {"DEPS": deps_id}, labels, req.rebuild)
             _build(lambda: run_build(client, spec, say), f"environment of {req.repo}")
         push_shared(client, req.host.image_registry, tag, digest, say)
-    say(f"import check: {env_report(tag, client=client).get('import_check', '(none)')}")
+    check = said[-1] if said else env_report(tag, client=client).get("import_check", "(none)")
+    say(f"{CHECK_LINE}{check}")
     return tag
+
+
+CHECK_LINE = "import check: "
+"""How install_deps.py's last line starts (the report's import check follows)."""
+
+
+def _checks(say: Progress, said: list[str]) -> Progress:
+    """`say`, which also appends to `said` the import check a build line tells: what the
+    report holds, without a container to read it (the report is written by the same step)."""
+
+    def listen(message: str) -> None:
+        if isinstance(message, BuildOutput) and message.startswith(CHECK_LINE):
+            said.append(message[len(CHECK_LINE) :].rstrip("\n"))
+        say(message)
+
+    return listen
 
 
 def _ignored(_directory: str, names: list[str]) -> set[str]:
