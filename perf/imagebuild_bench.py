@@ -89,8 +89,8 @@ from sandbox.pyimage import (  # noqa: E402
 from sandbox.pyversion import choose_python, python_hints  # noqa: E402
 from sandbox.pyvolume import (  # noqa: E402
     AGENT_IDS,
-    build_deps_volume,
-    build_env_volume,
+    Layer,
+    build_both,
     ensure_tools_image,
     split_context,
 )
@@ -143,16 +143,17 @@ def build(client: docker.DockerClient, req: PythonEnvRequest, name: str, no_cach
 
 
 def volume_build(client: docker.DockerClient, req: PythonEnvRequest, name: str) -> float:
-    """Build both layers of `req` with the venv in volumes (sandbox.pyvolume), as
-    `devagent-imgbench/{envdeps,env}:<name>`; seconds taken, the tools image's check included."""
+    """Build both layers of `req` with the venv in volumes as production does when neither
+    exists (sandbox.pyvolume.build_both), as `devagent-imgbench/{envdeps,env}:<name>`; seconds
+    taken, the tools image's check included."""
     labels = {LABEL: "1"}
     start = time.monotonic()
     tools, state = split_context(deps_context(req))
     tools_id = ensure_tools_image(client, tools, req.base_id, _quiet)
-    deps_tag = f"{REPOSITORY}/envdeps:{name}"
-    deps_id = build_deps_volume(client, tools_id, state, deps_tag, labels, _quiet)
+    deps = Layer(f"{REPOSITORY}/envdeps:{name}", labels)
+    env = Layer(f"{REPOSITORY}/env:{name}", labels)
     tree = TreeCopy(req.repo, "/workspace", AGENT_IDS, SKIPPED_DIRS)
-    build_env_volume(client, deps_id, tree, f"{REPOSITORY}/env:{name}", labels, _quiet)
+    build_both(client, tools_id, state, deps, tree, lambda _volume: env, _quiet)
     return time.monotonic() - start
 
 
