@@ -283,10 +283,14 @@ def build_both(  # noqa: PLR0913 (the two layers' inputs)
             builds.append(BuildContainer(client, env_spec))
         with translated(deps_spec):
             builds[0].finish(say)
-            with ThreadPoolExecutor(1) as pool:  # a commit takes about as long as a start
-                committed = pool.submit(builds[0].commit)
-                builds[1].container.start()
-                deps_id = committed.result()
+        with ThreadPoolExecutor(1) as pool:  # a commit takes about as long as a start
+            committed = pool.submit(builds[0].commit)
+            try:
+                with translated(env_spec):
+                    builds[1].container.start()
+            finally:  # a committed dependency image keeps its volume
+                with translated(deps_spec):
+                    deps_id = committed.result()
         with translated(env_spec):
             builds[1].finish(say)
             return deps_id, builds[1].commit()
