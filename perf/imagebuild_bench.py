@@ -220,15 +220,22 @@ print(tag, time.monotonic() - started)
 
 
 def export_legacy(rev: str, dest: Path) -> Path:
-    """devagent, sandbox and images as of `rev` (git archive) into `dest`."""
+    """devagent, sandbox, images and perf (where it has one) as of `rev` (git archive) into
+    `dest`."""
     dest.mkdir(parents=True)
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", rev, "devagent", "sandbox", "images", "perf"],
+        ["git", "-C", str(ROOT), "archive", rev, "devagent", "sandbox", "images", *_perf(rev)],
         capture_output=True,
         check=True,
     )
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
     return dest
+
+
+def _perf(rev: str) -> list[str]:
+    """["perf"] when `rev` has the benchmarks folder, else []."""
+    probe = ["git", "-C", str(ROOT), "cat-file", "-e", f"{rev}:perf"]
+    return ["perf"] if subprocess.run(probe, capture_output=True).returncode == 0 else []
 
 
 def legacy_build(client: docker.DockerClient, code: Path, tree: Path, name: str) -> float:
