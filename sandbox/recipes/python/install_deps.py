@@ -4,8 +4,9 @@
 /opt/devagent/spec.json: apt packages, pre_install commands, the declared dependencies and test
 tools (or nothing when the spec's `install` replaces them), the setup script.
 `install_deps.py project`: as the agent user, with the tree at /workspace: the spec's `install`
-commands, the project's editable install (with its test extras), a .pth that puts the workspace
-before site-packages, the import check and /opt/devagent/environment.json.
+commands, the project's editable install (with its test extras; its wheel built by one call of
+its backend, editable.py, else by uv), a .pth that puts the workspace before site-packages, the
+import check and /opt/devagent/environment.json.
 A failed step prints one `devagent-error: ...` line (the host turns it into the error message).
 """
 
