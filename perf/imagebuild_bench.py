@@ -42,9 +42,12 @@ are removed (at the end, and leftovers of an earlier run at the start); nothing 
     with its images.
 
 A further column can time uv with the python recipe as of `--before` (exported with git
-archive; off by default: see BEFORE).
+archive; off by default: see BEFORE), and another (`--volume-at REV`) the volume build of an
+older devagent, run by that revision's own benchmark in a child process: a change to the
+volume build is then compared under the same load.
 
     python perf/imagebuild_bench.py [--tasks id,id] [--no-fully-cold] [--before REV]
+        [--today REV] [--volume-at REV]
 """
 
 from __future__ import annotations
@@ -89,8 +92,8 @@ from sandbox.pyimage import (  # noqa: E402
 from sandbox.pyversion import choose_python, python_hints  # noqa: E402
 from sandbox.pyvolume import (  # noqa: E402
     AGENT_IDS,
-    build_deps_volume,
-    build_env_volume,
+    Layer,
+    build_both,
     ensure_tools_image,
     split_context,
 )
@@ -143,16 +146,17 @@ def build(client: docker.DockerClient, req: PythonEnvRequest, name: str, no_cach
 
 
 def volume_build(client: docker.DockerClient, req: PythonEnvRequest, name: str) -> float:
-    """Build both layers of `req` with the venv in volumes (sandbox.pyvolume), as
-    `devagent-imgbench/{envdeps,env}:<name>`; seconds taken, the tools image's check included."""
+    """Build both layers of `req` with the venv in volumes as production does when neither
+    exists (sandbox.pyvolume.build_both), as `devagent-imgbench/{envdeps,env}:<name>`; seconds
+    taken, the tools image's check included."""
     labels = {LABEL: "1"}
     start = time.monotonic()
     tools, state = split_context(deps_context(req))
     tools_id = ensure_tools_image(client, tools, req.base_id, _quiet)
-    deps_tag = f"{REPOSITORY}/envdeps:{name}"
-    deps_id = build_deps_volume(client, tools_id, state, deps_tag, labels, _quiet)
+    deps = Layer(f"{REPOSITORY}/envdeps:{name}", labels)
+    env = Layer(f"{REPOSITORY}/env:{name}", labels)
     tree = TreeCopy(req.repo, "/workspace", AGENT_IDS, SKIPPED_DIRS)
-    build_env_volume(client, deps_id, tree, f"{REPOSITORY}/env:{name}", labels, _quiet)
+    build_both(client, tools_id, state, deps, tree, lambda _volume: env, _quiet)
     return time.monotonic() - start
 
 
@@ -197,6 +201,9 @@ class Recipe:
     legacy: Path | None = None
     volume: bool = False
     """The production build (the venv in a volume where the request allows it)."""
+    volume_at: Path | None = None
+    """The volume build of an older devagent (exported with git archive, perf/ included), run
+    by that revision's own `volume_build`: before and after a change under the same load."""
 
 
 TODAY = "26e8447"
@@ -213,15 +220,22 @@ print(tag, time.monotonic() - started)
 
 
 def export_legacy(rev: str, dest: Path) -> Path:
-    """devagent, sandbox and images as of `rev` (git archive) into `dest`."""
+    """devagent, sandbox, images and perf (where it has one) as of `rev` (git archive) into
+    `dest`."""
     dest.mkdir(parents=True)
     archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", rev, "devagent", "sandbox", "images"],
+        ["git", "-C", str(ROOT), "archive", rev, "devagent", "sandbox", "images", *_perf(rev)],
         capture_output=True,
         check=True,
     )
     subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True)
     return dest
+
+
+def _perf(rev: str) -> list[str]:
+    """["perf"] when `rev` has the benchmarks folder, else []."""
+    probe = ["git", "-C", str(ROOT), "cat-file", "-e", f"{rev}:perf"]
+    return ["perf"] if subprocess.run(probe, capture_output=True).returncode == 0 else []
 
 
 def legacy_build(client: docker.DockerClient, code: Path, tree: Path, name: str) -> float:
@@ -246,6 +260,36 @@ def legacy_build(client: docker.DockerClient, code: Path, tree: Path, name: str)
         with contextlib.suppress(docker.errors.APIError):
             client.images.remove(tag)
         return float(seconds)
+
+
+OLD_VOLUME_BUILD = """
+import sys
+from pathlib import Path
+import docker
+sys.path.insert(0, str(Path.cwd() / "perf"))
+import imagebuild_bench as bench
+client = docker.from_env(timeout=900)
+task_id, tasks, tree, name = sys.argv[1:]
+(task,) = [t for t in bench.load_real_tasks([Path(tasks)]) if t.id == task_id]
+req = bench.request(client, task, Path(tree), bench.read_host_config())
+print(bench.volume_build(client, req, name))
+"""
+
+
+def old_volume_build(code: Path, task_id: str, name: str) -> float:
+    """Seconds the volume build of the devagent exported at `code` takes for `task_id` (its
+    sdist unpacked again, untimed), run by that revision's own benchmark."""
+    with tempfile.TemporaryDirectory(prefix="imgbench-old-volume-") as tmp:
+        tree = Path(tmp) / task_id
+        argv = [sys.executable, "-c", OLD_VOLUME_BUILD, task_id, str(ROOT / "tasks" / "real")]
+        env = {**os.environ, "PYTHONPATH": str(code)}
+        done = subprocess.run(
+            [*argv, str(tree), name], cwd=code, env=env, capture_output=True, text=True
+        )
+    if done.returncode != 0:
+        print(f"{name}: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+        return float("nan")
+    return float(done.stdout.split()[-1])
 
 
 def export_images(rev: str, dest: Path) -> Path:
@@ -281,7 +325,7 @@ def header(names: list[str]) -> str:
     return f"{'task':<40} {' '.join(cells)}"
 
 
-def run(tasks: list[RealTask], fully_cold: bool, before: str, today: str) -> None:
+def run(tasks: list[RealTask], fully_cold: bool, before: str, today: str, volume_at: str) -> None:
     client = docker.from_env(timeout=900)
     host = read_host_config()
     remove_bench_images(client)
@@ -295,10 +339,13 @@ def run(tasks: list[RealTask], fully_cold: bool, before: str, today: str) -> Non
             if today:
                 code = export_legacy(today, Path(workdir) / "legacy")
                 recipes.append(Recipe(f"pip@{today}", "pip", legacy=code))
+            if volume_at:
+                code = export_legacy(volume_at, Path(workdir) / "volume-at")
+                recipes.append(Recipe(f"{VOLUME}@{volume_at}", "uv", volume_at=code))
             names = [r.name for r in recipes]
             requests = [request(client, t, Path(workdir) / t.id, host) for t in tasks]
             if fully_cold:
-                plain = [r for r in recipes if r.legacy is None and not r.volume]
+                plain = [r for r in recipes if not (r.legacy or r.volume or r.volume_at)]
                 cold = {r.name: one(client, requests[0], r, "cold", no_cache=True) for r in plain}
                 cold.update({r.name: float("nan") for r in recipes if r not in plain})
                 print(row(f"fully cold: {tasks[0].id}", cold, names), flush=True)
@@ -323,6 +370,9 @@ def one(
 ) -> float:
     if recipe.legacy is not None:
         return legacy_build(client, recipe.legacy, req.repo, name)
+    if recipe.volume_at is not None:
+        tag = f"{name}-{recipe.name.replace('@', '-at-')}"
+        return old_volume_build(recipe.volume_at, req.repo.name, tag)
     changed = replace(req, installer=recipe.installer, images_dir=recipe.images_dir)
     tag = f"{name}-{recipe.name.replace('@', '-at-')}"
     return timed(client, changed, tag, no_cache, recipe.volume)
@@ -336,7 +386,8 @@ def warm_up(
     done: set[tuple[str, Path, bool]] = set()
     for req in requests:
         for recipe in recipes:
-            key = (req.interpreter.suite, recipe.legacy or recipe.images_dir, recipe.volume)
+            code = recipe.legacy or recipe.volume_at or recipe.images_dir
+            key = (req.interpreter.suite, code, recipe.volume)
             if key not in done:
                 done.add(key)
                 seconds = one(client, req, recipe, f"warm-{req.interpreter.suite}")
@@ -359,6 +410,9 @@ def summary(results: list[dict[str, float]], names: list[str]) -> None:
             if name.startswith("pip@"):
                 ratio = medians[new] / medians[name]
                 print(f"median {new} / median {name} (when the issue was filed): {ratio:.2f}")
+            if new == VOLUME and name.startswith(f"{VOLUME}@"):
+                ratio = medians[new] / medians[name]
+                print(f"median {new} / median {name} (same run): {ratio:.2f}")
 
 
 def main() -> None:
@@ -371,6 +425,11 @@ def main() -> None:
     parser.add_argument(
         "--today", default=TODAY, help=f"also time the pip build of this rev ({TODAY}; '')"
     )
+    parser.add_argument(
+        "--volume-at",
+        default="",
+        help="also time the volume build of this rev, run by its own benchmark ('': none)",
+    )
     args = parser.parse_args()
     tasks = load_real_tasks([ROOT / "tasks" / "real"])
     if args.tasks:
@@ -379,7 +438,13 @@ def main() -> None:
         missing = wanted - {t.id for t in tasks}
         if missing:
             parser.error(f"unknown task ids: {sorted(missing)}")
-    run(tasks, fully_cold=not args.no_fully_cold, before=args.before, today=args.today)
+    run(
+        tasks,
+        fully_cold=not args.no_fully_cold,
+        before=args.before,
+        today=args.today,
+        volume_at=args.volume_at,
+    )
 
 
 if __name__ == "__main__":

@@ -10,11 +10,12 @@ command and labels the spec names. Named volumes (`VolumeMount`) and scratch fol
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
 import tarfile
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,8 +135,21 @@ def commit_build(
 ) -> str:
     """Run `spec` and commit it; return the image id. A non-zero exit raises ImageBuildError
     with the command's last lines; the build container is removed whatever happens."""
+    with translated(spec):
+        build = BuildContainer(client, spec)
+        try:
+            build.run(on_progress)
+            return build.commit()
+        finally:
+            build.remove()
+
+
+@contextlib.contextmanager
+def translated(spec: CommitSpec) -> Iterator[None]:
+    """Docker's errors during `spec`'s build as ImageBuildError (DaemonUnavailableError when
+    the daemon went away)."""
     try:
-        return _commit_build(client, spec, on_progress)
+        yield
     except docker.errors.APIError as exc:
         message = f"building {spec.tag} failed at `{spec.step}`: {exc.explanation or exc}"
         raise ImageBuildError(message, step=spec.step) from exc
@@ -144,47 +158,67 @@ def commit_build(
         raise DaemonUnavailableError(message) from exc
 
 
-def _commit_build(
-    client: docker.DockerClient, spec: CommitSpec, on_progress: Progress | None
-) -> str:
-    start = client.images.get(spec.image)
-    config = start.attrs.get("Config") or {}
-    mounts = [
-        Mount(v.target, v.name, type="volume", read_only=v.read_only, no_copy=v.no_copy)
-        for v in spec.volumes
-    ]
-    mounts += [Mount(path, None, type="volume") for path in spec.scratch]
-    container = client.containers.create(
-        start.id,
-        spec.command,
-        name=f"{BUILD_CONTAINER_PREFIX}{uuid.uuid4().hex[:12]}",
-        user=spec.user,
-        network_mode="bridge",
-        mounts=mounts,
-        labels=dict(spec.labels),
-        environment=dict(spec.environment),
-    )
-    lifecycle.register(container.id, lambda: container.remove(force=True, v=True))
-    try:
-        if spec.files or spec.trees:
-            container.put_archive("/", files_tar(spec.files, spec.trees, spec.files_owner))
-        container.start()
-        log = _follow(container, spec.step, on_progress)
-        code = int(container.wait().get("StatusCode", -1))
+class BuildContainer:
+    """The container of one `CommitSpec`: created with its files and trees in (a failure
+    removes it), then `run` and `commit`; `remove` it whatever happened. Docker's errors are
+    left to the caller (`translated`)."""
+
+    def __init__(self, client: docker.DockerClient, spec: CommitSpec) -> None:
+        self.spec = spec
+        start = client.images.get(spec.image)
+        self._config = start.attrs.get("Config") or {}
+        mounts = [
+            Mount(v.target, v.name, type="volume", read_only=v.read_only, no_copy=v.no_copy)
+            for v in spec.volumes
+        ]
+        mounts += [Mount(path, None, type="volume") for path in spec.scratch]
+        self.container: Container = client.containers.create(
+            start.id,
+            spec.command,
+            name=f"{BUILD_CONTAINER_PREFIX}{uuid.uuid4().hex[:12]}",
+            user=spec.user,
+            network_mode="bridge",
+            mounts=mounts,
+            labels=dict(spec.labels),
+            environment=dict(spec.environment),
+        )
+        lifecycle.register(self.container.id, self.remove)
+        try:
+            if spec.files or spec.trees:
+                archive = files_tar(spec.files, spec.trees, spec.files_owner)
+                self.container.put_archive("/", archive)
+        except BaseException:
+            self.remove()
+            raise
+
+    def run(self, on_progress: Progress | None = None) -> None:
+        """Start the command and follow it to its end (`finish`)."""
+        self.container.start()
+        self.finish(on_progress)
+
+    def finish(self, on_progress: Progress | None = None) -> None:
+        """Follow the started command to its end; a non-zero exit raises ImageBuildError with
+        its last lines."""
+        log = _follow(self.container, self.spec.step, on_progress)
+        code = int(self.container.wait().get("StatusCode", -1))
         if code != 0:
             log.error = f"exit {code}"
-            raise log.failure(spec.tag)
+            raise log.failure(self.spec.tag)
+
+    def commit(self) -> str:
+        """Commit the stopped container as the spec's tag; return the image id."""
         conf = {
-            "Cmd": config.get("Cmd"),
-            "Env": config.get("Env"),  # the image's, without `spec.environment`
-            "User": spec.image_user or config.get("User", ""),
+            "Cmd": self._config.get("Cmd"),
+            "Env": self._config.get("Env"),  # the image's, without `spec.environment`
+            "User": self.spec.image_user or self._config.get("User", ""),
         }
-        repository, _, tag = spec.tag.rpartition(":")
-        image = container.commit(repository, tag, conf=conf)
-        return str(image.id)
-    finally:
-        lifecycle.unregister(container.id)
-        container.remove(force=True, v=True)
+        repository, _, name = self.spec.tag.rpartition(":")
+        return str(self.container.commit(repository, name, conf=conf).id)
+
+    def remove(self) -> None:
+        lifecycle.unregister(self.container.id)
+        with contextlib.suppress(docker.errors.NotFound):
+            self.container.remove(force=True, v=True)
 
 
 def _follow(container: Container, step: str, on_progress: Progress | None) -> BuildLog:

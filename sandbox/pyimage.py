@@ -11,7 +11,10 @@ top-level files, not version files, not anything else such as C sources or packa
 
 Where nothing writes outside /opt/venv (`volume_backed`), both layers are built by
 sandbox/pyvolume.py instead, with the venv in a Docker volume and no Dockerfile: same recipe
-scripts, same tags, one container and one small commit per layer.
+scripts, same tags, one container and one small commit per layer (both layers in one go when
+neither exists). There the env layer is keyed by the dependency volume's name instead of the
+dependency image's id (each is new with every dependency build), so that its key is known
+before the dependency image is committed.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
@@ -41,6 +45,7 @@ from sandbox.errors import ImageBuildError
 from sandbox.hostconfig import HostIndexConfig, host_context_files
 from sandbox.imagebuild import (
     HASH_LABEL,
+    BuildOutput,
     BuildSpec,
     Progress,
     labelled_image,
@@ -51,7 +56,10 @@ from sandbox.imagestore import mark_used
 from sandbox.pyversion import Interpreter
 from sandbox.pyvolume import (
     AGENT_IDS,
-    build_deps_volume,
+    DEPS_STEP,
+    ENV_STEP,
+    Layer,
+    build_both,
     build_env_volume,
     ensure_tools_image,
     layered_volumes,
@@ -60,7 +68,7 @@ from sandbox.pyvolume import (
 )
 from sandbox.registry import pull_shared, push_shared
 from sandbox.toolchain import content_hash, detect_toolchain, manifest_parts
-from sandbox.venvvolume import missing_volume
+from sandbox.venvvolume import image_volume, missing_volume
 
 DEPS_REPOSITORY = "devagent/envdeps"
 ENV_REPOSITORY = "devagent/env"
@@ -210,14 +218,17 @@ def volume_backed(req: PythonEnvRequest) -> bool:
     return not (outside or req.host.image_registry or req.installer == "pip")
 
 
-def _build(run: Callable[[], object], what: str) -> None:
-    """Run a build; a step's `devagent-error:` line becomes the error's one-line message."""
+def _build(run: Callable[[], object], what: str, deps_what: str = "") -> None:
+    """Run a build; a step's `devagent-error:` line becomes the error's one-line message, which
+    starts with `what` (`deps_what` for a failure while installing the dependencies)."""
     try:
         run()
     except ImageBuildError as exc:
         marked = [ln for ln in exc.log_tail.splitlines() if ln.startswith(ERROR_MARK)]
         if not marked:
             raise
+        if deps_what and exc.step == DEPS_STEP:
+            what = deps_what
         message = f"{what}: {marked[-1][len(ERROR_MARK) :]}"
         raise ImageBuildError(message, step=exc.step, log_tail=exc.log_tail) from exc
 
@@ -234,39 +245,72 @@ def _reusable(client: docker.DockerClient, tag: str, digest: str, say: Progress)
     return existing
 
 
-def ensure_deps_image(client: docker.DockerClient, req: PythonEnvRequest, say: Progress) -> str:
+@dataclass(frozen=True)
+class _DepsLayer:
+    """The dependency image `req` asks for."""
+
+    files: dict[str, bytes]
+    """Its build context (deps_context)."""
+    digest: str
+    tag: str
+    labels: dict[str, str]
+
+
+def _deps_layer(req: PythonEnvRequest) -> _DepsLayer:
     files = deps_context(req)
-    volume = volume_backed(req)
-    layout = [("layout", b"venv-volume")] if volume else []
+    layout = [("layout", b"venv-volume")] if volume_backed(req) else []
     digest = content_hash([*files.items(), ("base-image", req.base_id.encode()), *layout])
-    tag = f"{DEPS_REPOSITORY}:{digest[:16]}"
-    existing = None if req.rebuild else _reusable(client, tag, digest, say)
-    if existing:
-        say(f"{tag} is up to date (python {req.interpreter.minor}, {req.interpreter.suite})")
-        mark_used(client, tag)
-        return existing
-    if not req.rebuild and pull_shared(client, req.host.image_registry, tag, digest, say):
-        return tag
-    dated = f", as of {req.exclude_newer[:10]}" if req.exclude_newer else ""
-    say(f"building {tag}: dependencies on python {req.interpreter.minor}{dated}")
     labels = {
         HASH_LABEL: digest,
         LABELS["python"]: req.interpreter.minor,
         LABELS["suite"]: req.interpreter.suite,
         LABELS["as_of"]: req.exclude_newer,
     }
-    what = f"dependencies of {req.deps_repo}"
-    if volume:
-        tools, state = split_context(files)
-        tools_id = ensure_tools_image(client, tools, req.base_id, say)
-        _build(lambda: build_deps_volume(client, tools_id, state, tag, labels, say), what)
-        return tag
+    return _DepsLayer(files, digest, f"{DEPS_REPOSITORY}:{digest[:16]}", labels)
+
+
+def _env_layer(req: PythonEnvRequest, deps: str, recipe: bytes) -> Layer:
+    """The env image of `req` on `deps` (the dependency image's id, or its venv volume's name
+    where the venv is in volumes: either is new with each dependency build)."""
+    inputs = build_inputs_hash(req.repo, req.listing)
+    digest = content_hash([("tree", inputs.encode()), ("recipe", recipe), ("deps", deps.encode())])
+    labels = {HASH_LABEL: digest, "devagent.toolchain": "python"}
+    return Layer(f"{ENV_REPOSITORY}:{digest[:16]}", labels)
+
+
+def _reused(
+    client: docker.DockerClient, req: PythonEnvRequest, tag: str, digest: str, say: Progress
+) -> str | None:
+    """The image `tag` when it can be used as it is (said, and marked used)."""
+    existing = None if req.rebuild else _reusable(client, tag, digest, say)
+    if existing:
+        python = f" (python {req.interpreter.minor}, {req.interpreter.suite})"
+        say(f"{tag} is up to date{python if tag.startswith(f'{DEPS_REPOSITORY}:') else ''}")
+        mark_used(client, tag)
+    return existing
+
+
+def _building_deps(req: PythonEnvRequest, tag: str) -> str:
+    dated = f", as of {req.exclude_newer[:10]}" if req.exclude_newer else ""
+    return f"building {tag}: dependencies on python {req.interpreter.minor}{dated}"
+
+
+def ensure_deps_image(client: docker.DockerClient, req: PythonEnvRequest, say: Progress) -> str:
+    """The dependency image of `req` built from the Dockerfile recipe (or pulled), unless it
+    is here."""
+    deps = _deps_layer(req)
+    existing = _reused(client, req, deps.tag, deps.digest, say)
+    if existing:
+        return existing
+    if not req.rebuild and pull_shared(client, req.host.image_registry, deps.tag, deps.digest, say):
+        return deps.tag
+    say(_building_deps(req, deps.tag))
     with tempfile.TemporaryDirectory(prefix="devagent-envdeps-") as context:
-        write_context(Path(context), files)
-        spec = BuildSpec(Path(context), tag, {"BASE": req.base_id}, labels, req.rebuild)
-        _build(lambda: run_build(client, spec, say), what)
-    push_shared(client, req.host.image_registry, tag, digest, say)
-    return tag
+        write_context(Path(context), deps.files)
+        spec = BuildSpec(Path(context), deps.tag, {"BASE": req.base_id}, deps.labels, req.rebuild)
+        _build(lambda: run_build(client, spec, say), f"dependencies of {req.deps_repo}")
+    push_shared(client, req.host.image_registry, deps.tag, deps.digest, say)
+    return deps.tag
 
 
 def ensure_python_env(client: docker.DockerClient, req: PythonEnvRequest, say: Progress) -> str:
@@ -274,46 +318,80 @@ def ensure_python_env(client: docker.DockerClient, req: PythonEnvRequest, say: P
     said for an image built or pulled now; an image already here passed it when it came (its
     report is OUT/environment.json's, see `env_report`), and reading it back would take a
     container before the run's sandbox can start."""
-    deps_tag = ensure_deps_image(client, req, say)
-    deps_id = str(client.images.get(deps_tag).id)
-    volume = volume_backed(req)
-    layered = volume and layered_volumes(client)
-    recipe = (
-        project_recipe(layered)
-        if volume
-        else (req.images_dir / "python" / PROJECT_RECIPE).read_bytes()
-    )
-    inputs = build_inputs_hash(req.repo, req.listing)
-    digest = content_hash(
-        [("tree", inputs.encode()), ("recipe", recipe), ("deps", deps_id.encode())]
-    )
-    tag = f"{ENV_REPOSITORY}:{digest[:16]}"
-    if not req.rebuild and _reusable(client, tag, digest, say):
-        say(f"{tag} is up to date")
-        mark_used(client, tag)
-        return tag
-    if volume:
-        say(f"building {tag}: the project from {req.repo}")
-        labels = {HASH_LABEL: digest, "devagent.toolchain": "python"}
-        tree = TreeCopy(req.repo, "/workspace", AGENT_IDS, SKIPPED_DIRS)
-        _build(
-            lambda: build_env_volume(client, deps_id, tree, tag, labels, say),
-            f"environment of {req.repo}",
-        )
-    elif req.rebuild or not pull_shared(client, req.host.image_registry, tag, digest, say):
-        say(f"building {tag}: the project from {req.repo}")
+    if volume_backed(req):
+        return _ensure_volume_env(client, req, say)
+    deps_id = str(client.images.get(ensure_deps_image(client, req, say)).id)
+    recipe = (req.images_dir / "python" / PROJECT_RECIPE).read_bytes()
+    env = _env_layer(req, deps_id, recipe)
+    digest = env.labels[HASH_LABEL]
+    if _reused(client, req, env.tag, digest, say):
+        return env.tag
+    if req.rebuild or not pull_shared(client, req.host.image_registry, env.tag, digest, say):
+        say(f"building {env.tag}: the project from {req.repo}")
         with tempfile.TemporaryDirectory(prefix="devagent-env-") as context:
             root = Path(context)
             (root / "Dockerfile").write_bytes(recipe)
             shutil.copytree(
                 req.repo, root / "workspace", symlinks=True, ignore=_ignored, dirs_exist_ok=True
             )
-            labels = {HASH_LABEL: digest, "devagent.toolchain": "python"}
-            spec = BuildSpec(root, tag, {"DEPS": deps_id}, labels, req.rebuild)
+            spec = BuildSpec(root, env.tag, {"DEPS": deps_id}, dict(env.labels), req.rebuild)
             _build(lambda: run_build(client, spec, say), f"environment of {req.repo}")
-        push_shared(client, req.host.image_registry, tag, digest, say)
-    say(f"import check: {env_report(tag, client=client).get('import_check', '(none)')}")
-    return tag
+        push_shared(client, req.host.image_registry, env.tag, digest, say)
+    say(f"{CHECK_LINE}{env_report(env.tag, client=client).get('import_check', '(none)')}")
+    return env.tag
+
+
+def _ensure_volume_env(client: docker.DockerClient, req: PythonEnvRequest, say: Progress) -> str:
+    """`ensure_python_env` with the venv in volumes (sandbox.pyvolume): the env layer alone
+    when the dependency image is here, else both in one go (`build_both`)."""
+    deps = _deps_layer(req)
+    deps_id = _reused(client, req, deps.tag, deps.digest, say)
+    recipe = project_recipe(layered_volumes(client))
+    tree = TreeCopy(req.repo, "/workspace", AGENT_IDS, SKIPPED_DIRS)
+    envs: list[Layer] = []
+    said: list[str] = []
+    listen = _listener(say, req, envs, said)
+    build: Callable[[], object]
+    if deps_id:
+        envs.append(_env_layer(req, image_volume(client.images.get(deps_id).attrs), recipe))
+        if _reused(client, req, envs[0].tag, envs[0].labels[HASH_LABEL], say):
+            return envs[0].tag
+        env = envs[0]
+        build = partial(build_env_volume, client, deps_id, tree, env.tag, env.labels, listen)
+    else:
+        say(_building_deps(req, deps.tag))
+        tools, state = split_context(deps.files)
+        tools_id = ensure_tools_image(client, tools, req.base_id, say)
+
+        def env_on(volume: str) -> Layer:
+            envs.append(_env_layer(req, volume, recipe))
+            return envs[-1]
+
+        layer = Layer(deps.tag, deps.labels)
+        build = partial(build_both, client, tools_id, state, layer, tree, env_on, listen)
+    _build(build, f"environment of {req.repo}", f"dependencies of {req.deps_repo}")
+    check = said[-1] if said else env_report(envs[-1].tag, client=client).get("import_check")
+    say(f"{CHECK_LINE}{check or '(none)'}")
+    return envs[-1].tag
+
+
+CHECK_LINE = "import check: "
+"""How install_deps.py's last line starts (the report's import check follows)."""
+
+
+def _listener(say: Progress, req: PythonEnvRequest, envs: list[Layer], said: list[str]) -> Progress:
+    """`say` for a volume build, which says `building <env tag>` when its project step starts
+    and appends to `said` the import check a build line tells: what the report holds, without
+    a container to read it (the report is written by the same step)."""
+
+    def listen(message: str) -> None:
+        if isinstance(message, BuildOutput) and message == f"Step 1/1 : {ENV_STEP}":
+            say(f"building {envs[-1].tag}: the project from {req.repo}")
+        if isinstance(message, BuildOutput) and message.startswith(CHECK_LINE):
+            said.append(message[len(CHECK_LINE) :].rstrip("\n"))
+        say(message)
+
+    return listen
 
 
 def _ignored(_directory: str, names: list[str]) -> set[str]:

@@ -17,6 +17,11 @@ most of a cold build's commit time. Here the venv is written straight into named
   volume. The commit (/workspace and the report) is the env image, labelled with that volume.
   The dependency volume is never written once complete, so no project build can change what
   another repository with the same manifests starts from.
+- both (`build_both`, when neither exists): the same two containers and commits, overlapped
+  where nothing depends on the other: the project's container is made (on the tools image,
+  with the manifests and spec put in as for the dependencies, so the env image holds the same
+  files) while the dependencies install, and starts while the dependency container is
+  committed. It starts only once the dependency volume is complete.
 
 Layering needs a daemon that stores images with overlay2 (`layered_volumes`); elsewhere the
 dependency volume is filled by Docker from the tools image and the project's is a `cp -a` copy
@@ -29,12 +34,21 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import docker
 
-from sandbox.commitbuild import CommitSpec, TreeCopy, VolumeMount, commit_build
+from sandbox.commitbuild import (
+    BuildContainer,
+    CommitSpec,
+    TreeCopy,
+    VolumeMount,
+    commit_build,
+    translated,
+)
 from sandbox.imagebuild import (
     HASH_LABEL,
     BuildSpec,
@@ -132,28 +146,27 @@ def ensure_tools_image(
         return run_build(client, spec, say)
 
 
-def build_deps_volume(
+def _deps_spec(
     client: docker.DockerClient,
     tools_id: str,
     files: Mapping[str, bytes],
     tag: str,
     labels: Mapping[str, str],
-    say: Progress,
-) -> str:
-    """Install the dependencies into a new volume (`files`: path under /opt/devagent ->
-    content, the manifests and spec.json); commit the container as `tag`; return its id. The
-    volume carries `labels` too: layered on the tools image's seed venv where
-    `layered_volumes`, else filled with it by Docker."""
+) -> CommitSpec:
+    """The dependency build (`files`: path under /opt/devagent -> content, the manifests and
+    spec.json), with its new volume (named by the spec's VENV_LABEL), which carries `labels`
+    too: layered on the tools image's seed venv where `layered_volumes`, else filled with it
+    by Docker."""
     layered = layered_volumes(client)
     if layered:
         volume = new_layered_volume(client, seed_volume(client, tools_id), labels)
     else:
         volume = new_volume(client, labels)
-    spec = CommitSpec(
+    return CommitSpec(
         image=tools_id,
         command=LAYERED_DEPS_COMMAND if layered else DEPS_COMMAND,
         tag=tag,
-        step="installing the dependencies",
+        step=DEPS_STEP,
         files=files,
         files_owner=AGENT_IDS,
         user="root" if layered else "agent",
@@ -163,7 +176,10 @@ def build_deps_volume(
         scratch=SCRATCH,
         environment=BUILD_ENV,
     )
-    return _with_volume(client, volume, spec, say)
+
+
+DEPS_STEP = "installing the dependencies"
+ENV_STEP = "installing the project from /workspace"
 
 
 def build_env_volume(
@@ -178,6 +194,21 @@ def build_env_volume(
     dependency image's (layered on it where `layered_volumes`, else a copy); commit the
     container as `tag`; return its id."""
     deps_volume = image_volume(client.images.get(deps_id).attrs)
+    spec = _env_spec(client, deps_id, deps_volume, tree, labels)
+    spec = replace(spec, tag=tag)
+    return _with_volume(client, spec.labels[VENV_LABEL], spec, say)
+
+
+def _env_spec(
+    client: docker.DockerClient,
+    image: str,
+    deps_volume: str,
+    tree: TreeCopy,
+    labels: Mapping[str, str],
+    files: Mapping[str, bytes] | None = None,
+) -> CommitSpec:
+    """The project build on `image` (the dependency image, or the tools image with the
+    dependency build's `files`), with its new volume (named by the spec's VENV_LABEL)."""
     layered = layered_volumes(client)
     if layered:
         volume = new_layered_volume(client, deps_volume, labels)
@@ -188,11 +219,13 @@ def build_env_volume(
             VolumeMount(deps_volume, DEPS_SOURCE, read_only=True, no_copy=True),
             VolumeMount(volume, VENV_PATH, no_copy=True),
         )
-    spec = CommitSpec(
-        image=deps_id,
+    return CommitSpec(
+        image=image,
         command=LAYERED_COMMAND if layered else COPY_COMMAND,
-        tag=tag,
-        step="installing the project from /workspace",
+        tag="",
+        step=ENV_STEP,
+        files=files or {},
+        files_owner=AGENT_IDS,
         trees=(tree,),
         user="root",
         image_user="agent",
@@ -201,7 +234,6 @@ def build_env_volume(
         scratch=SCRATCH,
         environment=BUILD_ENV,
     )
-    return _with_volume(client, volume, spec, say)
 
 
 def _with_volume(client: docker.DockerClient, volume: str, spec: CommitSpec, say: Progress) -> str:
@@ -211,3 +243,64 @@ def _with_volume(client: docker.DockerClient, volume: str, spec: CommitSpec, say
     except BaseException:
         remove_layered(client, volume)
         raise
+
+
+@dataclass(frozen=True)
+class Layer:
+    """What an image is committed as."""
+
+    tag: str
+    labels: Mapping[str, str]
+
+
+def build_both(  # noqa: PLR0913 (the two layers' inputs)
+    client: docker.DockerClient,
+    tools_id: str,
+    files: Mapping[str, bytes],
+    deps: Layer,
+    tree: TreeCopy,
+    env: Callable[[str], Layer],
+    say: Progress,
+) -> tuple[str, str]:
+    """Both layers when neither exists, as a dependency build then `build_env_volume` would
+    make them, in less time: the project's container (on the tools image, with the dependency
+    build's `files` too) and its volume are made while the dependencies install, and it starts
+    while the dependency container is committed. `env` gives the env layer from the name of
+    the dependency volume. Returns both image ids. A failure or interrupt leaves no container,
+    and no volume of a layer not committed."""
+    deps_spec = _deps_spec(client, tools_id, files, deps.tag, deps.labels)
+    deps_volume = deps_spec.labels[VENV_LABEL]
+    env_volume, builds, deps_id = "", [], ""
+    try:
+        with translated(deps_spec):
+            builds.append(BuildContainer(client, deps_spec))
+            builds[0].container.start()
+        layer = env(deps_volume)
+        env_spec = _env_spec(client, tools_id, deps_volume, tree, layer.labels, files)
+        env_spec = replace(env_spec, tag=layer.tag, labels={**deps.labels, **env_spec.labels})
+        env_volume = env_spec.labels[VENV_LABEL]
+        with translated(env_spec):
+            builds.append(BuildContainer(client, env_spec))
+        with translated(deps_spec):
+            builds[0].finish(say)
+        with ThreadPoolExecutor(1) as pool:  # a commit takes about as long as a start
+            committed = pool.submit(builds[0].commit)
+            try:
+                with translated(env_spec):
+                    builds[1].container.start()
+            finally:  # a committed dependency image keeps its volume
+                with translated(deps_spec):
+                    deps_id = committed.result()
+        with translated(env_spec):
+            builds[1].finish(say)
+            return deps_id, builds[1].commit()
+    except BaseException:
+        for build in reversed(builds):
+            build.remove()
+        for volume in (env_volume, "" if deps_id else deps_volume):
+            if volume:
+                remove_layered(client, volume)
+        raise
+    finally:
+        for build in builds:
+            build.remove()

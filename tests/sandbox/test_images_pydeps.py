@@ -208,3 +208,18 @@ def test_build_requirements(gather: ModuleType, tmp_path: Path) -> None:
         '[build-system]\nrequires = ["hatchling", "hatch-vcs"]\nbuild-backend = "hatchling.build"\n'
     )
     assert gather.build_requirements(tmp_path) == ["hatchling", "hatch-vcs", "editables"]
+
+
+def test_build_backend_is_the_declared_one_with_its_path_else_the_legacy_one(
+    gather: ModuleType, tmp_path: Path
+) -> None:
+    assert gather.build_backend(tmp_path) == ("setuptools.build_meta:__legacy__", [])
+    (tmp_path / "pyproject.toml").write_text('[build-system]\nrequires = ["setuptools"]\n')
+    assert gather.build_backend(tmp_path) == ("setuptools.build_meta:__legacy__", [])
+    (tmp_path / "pyproject.toml").write_text(
+        '[build-system]\nbuild-backend = "backend:hooks"\nbackend-path = ["_build"]\n'
+    )
+    assert gather.build_backend(tmp_path) == ("backend:hooks", [str(tmp_path / "_build")])
+    (tmp_path / "pyproject.toml").write_text('[build-system]\nbackend-path = [".."]\n')
+    with pytest.raises(ValueError, match="backend-path outside the project"):
+        gather.build_backend(tmp_path)

@@ -2,7 +2,10 @@
 the dependency from a read-only /opt/venv; the same manifests reuse the dependency volume; a
 project change makes only a new env volume; a removed volume is rebuilt, and a sandbox from an
 image whose volume is gone fails naming it; a failed or interrupted build leaves no container
-and no volume; snapshots keep the volume; pruning removes the volumes. Tiny projects, six only.
+and no volume; snapshots keep the volume; pruning removes the volumes; the project is recorded
+as an editable install of /workspace, also when its backend needs the installer's own calls; a
+cold build whose project fails keeps the dependency image and its volume, nothing else. Tiny
+projects, six only.
 """
 
 from __future__ import annotations
@@ -262,3 +265,66 @@ def test_a_seed_volume_whose_fill_was_cut_short_is_never_used(client: docker.Doc
     finally:
         for volume in client.volumes.list(filters={"label": label}):
             remove_volume(client, str(volume.name))
+
+
+def test_the_project_is_recorded_as_an_editable_install_of_the_workspace(
+    client: docker.DockerClient, tmp_path: Path, built: list[str]
+) -> None:
+    repo = _project(tmp_path / "one", "one", _unique_requirements())
+    said: list[str] = []
+    tag = _env(client, repo, built, said)
+    assert said[-1] == "import check: one -> /workspace/one.py (one 1.0)"
+    sb = _sandbox(client, tag, repo)
+    try:
+        read = "import importlib.metadata as m; print(m.distribution('one').read_text(n))"
+        result = sb.exec(f"python -c \"n = 'direct_url.json'; {read}\"")
+    finally:
+        sb.close()
+    assert result.output.strip() == '{"url":"file:///workspace","dir_info":{"editable":true}}'
+
+
+NEEDS_METADATA_BACKEND = """\
+from setuptools import build_meta
+from setuptools.build_meta import *  # noqa
+
+def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
+    if metadata_directory is None:
+        raise RuntimeError("this backend builds from prepared metadata only")
+    return build_meta.build_editable(wheel_directory, config_settings, metadata_directory)
+"""
+
+
+def test_a_backend_the_one_process_build_cannot_use_is_built_by_the_installer(
+    client: docker.DockerClient, tmp_path: Path, built: list[str]
+) -> None:
+    repo = _project(tmp_path / "one", "one", _unique_requirements())
+    (repo / "_backend").mkdir()
+    (repo / "_backend" / "strict.py").write_text(NEEDS_METADATA_BACKEND)
+    (repo / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "strict"\n'
+        'backend-path = ["_backend"]\n'
+    )
+    said: list[str] = []
+    _env(client, repo, built, said)
+    assert "note: the backend gave no editable wheel; the installer builds it" in said
+    assert said[-1] == "import check: one -> /workspace/one.py (one 1.0)"
+
+
+def test_a_cold_build_whose_project_fails_keeps_the_dependency_image_and_its_volume_only(
+    client: docker.DockerClient, tmp_path: Path, built: list[str]
+) -> None:
+    before = _venv_volumes(client)
+    repo = _project(tmp_path / "one", "one", _unique_requirements())
+    (repo / "one.py").write_text("raise ImportError('broken')\n")  # fails the import check
+    said: list[str] = []
+    with pytest.raises(ImageBuildError, match=f"environment of {repo}: import check"):
+        ensure_env_image(repo, client=client, as_of=AS_OF, on_progress=said.append)
+    deps = f"devagent/envdeps:{_deps_hash(said)}"
+    built.append(deps)
+    names = [str(c.name) for c in client.containers.list(all=True, sparse=True)]
+    assert not [n for n in names if n.lstrip("/").startswith(BUILD_CONTAINER_PREFIX)]
+    assert _venv_volumes(client) - before == set(layers(client, _volume(client, deps))) - before
+    (repo / "one.py").write_text("VALUE = True\n")
+    said.clear()
+    _env(client, repo, built, said)
+    assert f"{deps} is up to date (python 3.11, bookworm)" in said

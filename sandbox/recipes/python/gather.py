@@ -229,6 +229,24 @@ def build_requirements(root: Path) -> list[str]:
     return requires + editable.get(backend.split(".")[0], [])
 
 
+LEGACY_BACKEND = "setuptools.build_meta:__legacy__"
+"""PEP 517's backend for a project whose [build-system] names none."""
+
+
+def build_backend(root: Path) -> tuple[str, list[str]]:
+    """The project's PEP 517 backend (`module:object`) and its backend-path folders (absolute;
+    ValueError for one outside `root`)."""
+    system = {}
+    if (root / "pyproject.toml").is_file():
+        system = tomllib.loads((root / "pyproject.toml").read_text()).get("build-system", {})
+    backend = str(system.get("build-backend") or LEGACY_BACKEND)
+    folders = [(root / str(p)).resolve() for p in system.get("backend-path", [])]
+    outside = [str(f) for f in folders if not f.is_relative_to(root.resolve())]
+    if outside:
+        raise ValueError(f"backend-path outside the project: {outside}")
+    return backend, [str(f) for f in folders]
+
+
 def provided_extras(metadata_text: str) -> list[str]:
     """`Provides-Extra` values of a METADATA/PKG-INFO text."""
     return [str(v) for v in HeaderParser().parsestr(metadata_text).get_all("Provides-Extra", [])]

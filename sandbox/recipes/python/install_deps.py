@@ -4,8 +4,9 @@
 /opt/devagent/spec.json: apt packages, pre_install commands, the declared dependencies and test
 tools (or nothing when the spec's `install` replaces them), the setup script.
 `install_deps.py project`: as the agent user, with the tree at /workspace: the spec's `install`
-commands, the project's editable install (with its test extras), a .pth that puts the workspace
-before site-packages, the import check and /opt/devagent/environment.json.
+commands, the project's editable install (with its test extras; its wheel built by one call of
+its backend, editable.py, else by uv), a .pth that puts the workspace before site-packages, the
+import check and /opt/devagent/environment.json.
 A failed step prints one `devagent-error: ...` line (the host turns it into the error message).
 """
 
@@ -17,10 +18,13 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+import editable
 import gather
+from gather import tomllib
 
 VENV_PYTHON = "/opt/venv/bin/python"
 UV = "/opt/devagent-tools/bin/uv"
@@ -31,8 +35,9 @@ WORKSPACE = Path("/workspace")
 REPORT = STATE / "environment.json"
 
 PROBE = r"""
-import importlib, importlib.metadata as md, json, sys
+import importlib, importlib.metadata as md, json, platform, sys
 out = {"dist": "", "version": "", "extras": [], "module": "", "file": ""}
+out["python"] = platform.python_version()
 for d in md.distributions():
     url = json.loads(d.read_text("direct_url.json") or "{}").get("url", "")
     if url.rstrip("/") == "file:///workspace":
@@ -143,23 +148,76 @@ def project(spec: dict) -> None:
     for command in spec.get("install", []):
         shell("[environment] install", command, WORKSPACE, env)
     buildable = any((WORKSPACE / n).is_file() for n in ("pyproject.toml", "setup.py", "setup.cfg"))
+    with tempfile.TemporaryDirectory(prefix="devagent-editable-") as scratch:
+        built = build_editable(spec, Path(scratch)) if buildable else None
+        if built:
+            wheel, path, purelib = built
+            extras = gather.wanted_extras(wheel.extras)
+            install_wheel(spec, wheel, path, purelib, [] if spec.get("install") else extras)
+            write_pth(purelib)
+            found = probe(gather.import_names(WORKSPACE, wheel.name))
+        else:
+            found, extras = install_from_tree(spec, buildable)
+    check = import_check(found, buildable)
+    write_report(spec, found, extras, check)
+    print(f"import check: {check}", flush=True)
+
+
+def build_editable(spec: dict, scratch: Path) -> tuple[editable.Wheel, Path, str] | None:
+    """The project's editable wheel, built by its backend in one process of the venv's Python
+    (the wheel, its path, the venv's purelib); None when that is not possible (no PEP 660
+    hook, a backend that is not installed or fails here: the tree is then installed by uv)."""
+    try:
+        backend, backend_path = gather.build_backend(WORKSPACE)
+    except (ValueError, OSError, tomllib.TOMLDecodeError) as exc:
+        print(f"note: {exc}; the installer builds the project", flush=True)
+        return None
+    wheels, result = scratch / "wheel", scratch / "result.json"
+    wheels.mkdir()
+    argv = [VENV_PYTHON, "-c", editable.HOOK, backend, str(wheels), str(result), *backend_path]
+    print(f"+ build_editable ({backend}) in {WORKSPACE}", flush=True)
+    with open(scratch / "output.txt", "w+b") as output:  # shown when it fails, as uv does
+        code = subprocess.call(
+            argv, cwd=WORKSPACE, env=step_env(spec), stdout=output, stderr=subprocess.STDOUT
+        )
+        built = json.loads(result.read_text()) if code == 0 else {}
+        if not built.get("wheel"):
+            output.seek(0)
+            sys.stdout.write(output.read().decode(errors="replace")[-4000:])
+            print("note: the backend gave no editable wheel; the installer builds it", flush=True)
+            return None
+    path = wheels / built["wheel"]
+    return editable.read_wheel(path), path, built["purelib"]
+
+
+def install_wheel(
+    spec: dict, wheel: editable.Wheel, path: Path, purelib: str, extras: list[str]
+) -> None:
+    """Install the editable wheel with `extras` (only itself when the spec's `install` commands
+    installed the requirements) and record it as an editable install of /workspace."""
+    args = ["--no-deps"] if spec.get("install") else []
+    requirement = editable.requirement(wheel, path, extras)
+    uv_install("installing the project from /workspace", spec, [*args, requirement], WORKSPACE)
+    editable.mark_editable(Path(purelib), wheel)
+
+
+def install_from_tree(spec: dict, buildable: bool) -> tuple[dict, list[str]]:
+    """The editable install by the installer (which calls the backend itself), the wanted
+    extras added once their names are known; what `probe` found then, and those extras."""
     if buildable:
-        editable = (
+        tree = (
             ["--no-deps", "-e", str(WORKSPACE)]
             if spec.get("install")
             else ["-e", f"{WORKSPACE}[{','.join(gather.TEST_EXTRAS)}]"]
         )
-        install_project(spec, editable)
+        install_project(spec, tree)
     write_pth()
     found = probe([])
     extras = gather.wanted_extras(found["extras"])
     if buildable and not spec.get("install") and set(extras) - set(gather.TEST_EXTRAS):
         target = f"{WORKSPACE}[{','.join(extras)}]"
         install_project(spec, ["-e", target])
-    found = probe(gather.import_names(WORKSPACE, found["dist"]))
-    check = import_check(found, buildable)
-    write_report(spec, found, extras, check)
-    print(f"import check: {check}", flush=True)
+    return probe(gather.import_names(WORKSPACE, found["dist"])), extras
 
 
 def install_project(spec: dict, args: list[str]) -> None:
@@ -173,13 +231,12 @@ def install_project(spec: dict, args: list[str]) -> None:
         uv_install(step, spec, args, WORKSPACE)
 
 
-def write_pth() -> None:
+def write_pth(purelib: str = "") -> None:
     """A .pth whose line puts /workspace/src (src layouts) or /workspace before site-packages
     (never before the standard library), for modules the editable install does not map."""
-    purelib = subprocess.check_output(
-        [VENV_PYTHON, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        text=True,
-    ).strip()
+    if not purelib:
+        argv = [VENV_PYTHON, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]
+        purelib = subprocess.check_output(argv, text=True).strip()
     entry = "/workspace/src" if (WORKSPACE / "src").is_dir() else "/workspace"
     line = (
         f"import sys; p = {purelib!r}; i = sys.path.index(p) if p in sys.path else len(sys.path);"
@@ -214,11 +271,8 @@ def write_report(spec: dict, found: dict, extras: list[str], check: str) -> None
     packages = dict(
         line.split("==", 1) for line in freeze.splitlines() if "==" in line and " @ " not in line
     )
-    version = subprocess.check_output(
-        [VENV_PYTHON, "-c", "import platform; print(platform.python_version())"], text=True
-    )
     report = {
-        "python": version.strip(),
+        "python": found["python"],
         "suite": spec.get("suite", ""),
         "as_of": spec.get("exclude_newer", ""),
         "project": {"dist": found["dist"], "version": found["version"], "extras": extras},
