@@ -8,7 +8,7 @@ import marshal
 import sqlite3
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -198,16 +198,19 @@ class TagIndex:
         *,
         deadline: float | None = None,
         first: Collection[str] = (),
+        on_read: Callable[[], None] = lambda: None,
     ) -> tuple[dict[str, FileTags], IndexStats]:
         """Tags of every file in `snapshot`: from the cache, or parsed (and then cached).
 
         With a `deadline` (a `time.monotonic()` value), parsing stops there: the `first` files
         (always parsed), those parsed by then and every cached one are returned; the others are
-        counted in `stats.pending` (see `finish_in_background`)."""
+        counted in `stats.pending` (see `finish_in_background`). The files to parse are read
+        (and parsed) before the cached tags are decoded; `on_read` is called in between, once
+        nothing more is read from the tree."""
         started = time.perf_counter()
         sources = snapshot.sources
         cached = self._lookup(sorted({source.key for source in sources.values()}))
-        result: dict[str, FileTags] = {}
+        found: dict[str, FileTags] = {}
         stats = IndexStats(files=len(sources))
         fresh: list[tuple[str, bytes]] = []
         order = [rel for rel in first if rel in sources]
@@ -217,17 +220,21 @@ class TagIndex:
             for rel in order:
                 source = sources[rel]
                 if source.key in cached:
-                    result[rel] = _decode(cached[source.key])
-                    stats.cached += 1
                     continue
                 if deadline is not None and rel not in early and time.monotonic() > deadline:
                     stats.pending += 1
                     continue
-                result[rel] = self._parse(root, rel, source, cached, fresh)
+                found[rel] = self._parse(root, rel, source, cached, fresh)
                 stats.parsed += 1
                 if len(fresh) >= FLUSH_EVERY:  # kept even if the process ends mid-scan
                     self._store(fresh)
+        on_read()
         self._store(fresh)
+        for rel in order:
+            if rel not in found and sources[rel].key in cached:
+                found[rel] = _decode(cached[sources[rel].key])
+                stats.cached += 1
+        result = {rel: found[rel] for rel in order if rel in found}
         stats.seconds = time.perf_counter() - started
         return result, stats
 

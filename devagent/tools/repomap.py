@@ -225,8 +225,7 @@ def map_workspace(
             return facts.pop("text"), facts
         deadline = None if time_limit_s is None else time.monotonic() + time_limit_s
         named, _ = extract_mentions(focus, dict.fromkeys(snapshot.sources, FileTags()))
-        tags, stats = index.load(snapshot, deadline=deadline, first=sorted(named))
-        on_read()
+        tags, stats = index.load(snapshot, deadline=deadline, first=sorted(named), on_read=on_read)
         text, facts = build_map(tags, focus, max_tokens)
         facts["files"] = len(snapshot.sources)
         facts["pending"] = stats.pending

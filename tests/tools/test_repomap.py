@@ -247,3 +247,28 @@ def test_tags_are_cached_under_the_content_read_not_the_snapshot(tmp_path: Path)
         tags, stats = index.scan(copy)
     assert [d.name for d in tags["mod.py"].definitions] == ["old_name"]
     assert stats.parsed == 1
+
+
+def test_the_tree_is_read_once_before_on_read_and_never_after(tmp_path: Path) -> None:
+    """The goal checks may write in the tree as soon as `on_read` is called: what the map
+    shows was read before, once (cached files are not read at all)."""
+    repo = write_tree(tmp_path / "repo", {
+        "a.py": "def kept():\n    pass\n", "b.py": "def changed():\n    pass\n",
+    })  # fmt: skip
+    with TagIndex(tmp_path / "cache") as index:
+        index.scan(repo)
+    (repo / "b.py").write_text("def edited():\n    pass\n")
+    calls: list[str] = []
+
+    def the_checks_write() -> None:
+        calls.append("read")
+        (repo / "a.py").write_text("def written_by_a_check():\n    pass\n")
+        (repo / "b.py").write_text("def written_by_a_check():\n    pass\n")
+
+    with TagIndex(tmp_path / "cache") as index:
+        tags, stats = index.load(index.snapshot(repo), on_read=the_checks_write)
+    assert calls == ["read"]
+    assert {rel: [d.name for d in t.definitions] for rel, t in tags.items()} == {
+        "a.py": ["kept"], "b.py": ["edited"],
+    }  # fmt: skip
+    assert list(tags) == ["a.py", "b.py"] and (stats.parsed, stats.cached) == (1, 1)
