@@ -41,4 +41,15 @@ def git(
     return done.stdout
 
 
-__all__ = ["GIT_ENV", "FakeClock", "git"]
+def committed_repo(path: Path, files: Mapping[str, str], message: str = "start") -> Path:
+    """A new repository at `path` holding `files` (relative path -> text) in one commit."""
+    for rel, text in files.items():
+        (path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (path / rel).write_text(text)
+    git(path, "init", "-q", "-b", "main")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", message)
+    return path
+
+
+__all__ = ["GIT_ENV", "FakeClock", "committed_repo", "git"]

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from devagent import cli
-from tests.support import git
+from tests.support import committed_repo
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = ROOT / "examples" / "demo" / "lru-cache-eviction.scripted.yaml"
@@ -142,12 +142,8 @@ sys.exit(main(sys.argv[1:]))
 
 
 def test_a_solve_reaches_its_run_without_delivery_forge_or_event_modules(tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    (repo / "calc.py").write_text("def add(a, b):\n    return a - b\n")
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "calc")
+    calc = {"calc.py": "def add(a, b):\n    return a - b\n"}
+    repo = committed_repo(tmp_path / "repo", calc, "calc")
     issue = tmp_path / "issue.md"
     issue.write_text("# add subtracts\n\nMake add add.\n")
     args = ["solve", str(issue), "--repo", str(repo), "--model", f"scripted:{SCRIPT}", "--json"]

@@ -17,20 +17,15 @@ from pytest_httpserver import HTTPServer
 
 from devagent.wspool import slot_root
 from tests.llm.test_llm_openai_model import chat_response
-from tests.support import git
+from tests.support import committed_repo
 
 CHECK = "python3 -c 'import calc; assert calc.add(2, 3) == 5'"
 
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    path = tmp_path / "repo"
-    path.mkdir()
-    (path / "calc.py").write_text("def add(a, b):\n    return a - b\n")
-    git(path, "init", "-q", "-b", "main")
-    git(path, "add", "-A")
-    git(path, "commit", "-q", "-m", "calc")
-    return path
+    calc = {"calc.py": "def add(a, b):\n    return a - b\n"}
+    return committed_repo(tmp_path / "repo", calc, "calc")
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from devagent import __version__
 from devagent.llm.errors import BadResponseError, ModelError
 from devagent.llm.limits import CallLimits, request_timeout
 from devagent.llm.runtime import ModelRuntime, parse_arguments
-from devagent.llm.sdkclient import SdkClient
+from devagent.llm.sdkclient import SdkClient, send
 from devagent.llm.translate import translate_connection, translate_status
 from devagent.llm.types import Completion, Message, StopReason, ToolCall, ToolSpec, Usage
 from devagent.llm.wire import Wire, WireEndpoint
@@ -157,7 +157,7 @@ class AnthropicModel:
     ) -> None:
         self.name = name
         self.model = name.split(":", 1)[1]
-        self._clients = client if isinstance(client, SdkClient) else SdkClient.ready_made(client)
+        self._clients = SdkClient.of(client)
         self._wire = wire
         self._runtime = runtime
         self._caching = caching
@@ -203,16 +203,19 @@ class AnthropicModel:
         )
 
     def _send(self, request: dict[str, Any], limits: CallLimits) -> Any:
-        client = self._clients.ready() if self._wire else self._clients.wait()
-        if client is None:  # still being made (or not yet started): over the wire meanwhile
-            assert self._wire is not None
-            return self._wire.post(
-                request,
-                limits,
-                where=self.name,
-                secrets=self._runtime.secrets,
-                on_sent=self._clients.start,  # the SDK's import would slow the sending
-            )
+        return send(
+            self._clients,
+            self._wire,
+            request,
+            limits,
+            lambda client: self._sdk_send(client, request, limits),
+            where=self.name,
+            secrets=self._runtime.secrets,
+        )
+
+    def _sdk_send(
+        self, client: anthropic.Anthropic, request: dict[str, Any], limits: CallLimits
+    ) -> Any:
         import anthropic  # loaded: the client is made
 
         try:

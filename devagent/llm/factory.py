@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,7 +17,7 @@ from devagent.llm.scripted import ReplayModel, ScriptedModel
 from devagent.llm.sdkclient import SdkClient
 from devagent.llm.text_protocol import TextToolModel
 from devagent.llm.types import Model
-from devagent.llm.wire import Wire
+from devagent.llm.wire import Wire, WireEndpoint
 
 if TYPE_CHECKING:  # the SDKs take seconds to import: only a run that uses one pays for it
     import anthropic
@@ -146,6 +146,16 @@ def sdk_configured_by_env(sdk: str, env: Mapping[str, str]) -> bool:
     )
 
 
+def _bridge(sdk: str, endpoint: Callable[[], WireEndpoint]) -> Wire | None:
+    """The wire that carries the requests sent while `sdk`'s client is made, its HTTP client
+    being made now; None when the environment configures the SDK itself."""
+    if sdk_configured_by_env(sdk, os.environ):
+        return None
+    wire = Wire(endpoint())
+    wire.warm()
+    return wire
+
+
 def _build_anthropic(
     spec: str, config: ModelConfig, runtime: ModelRuntime, *, lazy: bool
 ) -> AnthropicModel:
@@ -168,10 +178,7 @@ def _build_anthropic(
     caching = config.prompt_caching
     if not lazy:
         return AnthropicModel(spec, make(), runtime, caching=caching)
-    wire = None
-    if not sdk_configured_by_env("ANTHROPIC", os.environ):
-        wire = Wire(messages_endpoint(base_url, key, config.timeout_s))
-        wire.warm()
+    wire = _bridge("ANTHROPIC", lambda: messages_endpoint(base_url, key, config.timeout_s))
     return AnthropicModel(spec, SdkClient(make), runtime, caching=caching, wire=wire)
 
 
@@ -202,10 +209,7 @@ def _build_openai(
     legacy = base_url is not None
     if not lazy:
         return OpenAIModel(spec, make(), runtime, provider=provider, legacy_max_tokens=legacy)
-    wire = None
-    if not sdk_configured_by_env("OPENAI", os.environ):
-        wire = Wire(chat_endpoint(url, key, config.timeout_s))
-        wire.warm()
+    wire = _bridge("OPENAI", lambda: chat_endpoint(url, key, config.timeout_s))
     clients = SdkClient(make)
     return OpenAIModel(
         spec, clients, runtime, provider=provider, legacy_max_tokens=legacy, wire=wire

@@ -12,9 +12,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from devagent.background import in_background
+from devagent.llm.limits import CallLimits
+from devagent.llm.wire import Wire
 
 C = TypeVar("C")
 
@@ -28,8 +30,11 @@ class SdkClient(Generic[C]):
         self._lock = threading.Lock()
 
     @classmethod
-    def ready_made(cls, client: C) -> SdkClient[C]:
-        """A client that is already there (tests, a caller that built it itself)."""
+    def of(cls, client: C | SdkClient[C]) -> SdkClient[C]:
+        """`client` itself when it is one; else one holding a client that is already there
+        (tests, a caller that built it itself)."""
+        if isinstance(client, SdkClient):
+            return client
         loaded: SdkClient[C] = cls(lambda: client)
         loaded._made = Future()
         loaded._made.set_result(client)
@@ -57,3 +62,23 @@ class SdkClient(Generic[C]):
         self.start()
         assert self._made is not None
         return self._made.result()
+
+
+def send(  # noqa: PLR0913 (the request, its two routes and what its errors name)
+    clients: SdkClient[C],
+    wire: Wire | None,
+    body: dict[str, Any],
+    limits: CallLimits,
+    sdk: Callable[[C], Any],
+    *,
+    where: str,
+    secrets: tuple[str, ...] = (),
+) -> Any:
+    """`sdk(client)` once the client is made; while it is being made (or not yet started),
+    `body` over `wire`, and the client starts being made once that request is out (the SDK's
+    import would slow its sending). Without a wire, waits for the client."""
+    client = clients.ready() if wire else clients.wait()
+    if client is not None:
+        return sdk(client)
+    assert wire is not None
+    return wire.post(body, limits, where=where, secrets=secrets, on_sent=clients.start)
