@@ -3,9 +3,9 @@
 The classic builder starts and commits a container per Dockerfile instruction (COPY, RUN, USER,
 LABEL: about 0.1-0.5 s each here); a `CommitSpec` is one container and one commit for what those
 instructions did: its files are put into the created container before it starts, the command
-runs (on the bridge network, as the builder's RUN does), and the committed image gets the user,
-command and labels the spec names. Named volumes (`VolumeMount`) and scratch folders
-(anonymous volumes, gone with the container) are not committed.
+runs (on the bridge network, as the builder's RUN does, unless the spec says "none"), and the
+committed image gets the user, command and labels the spec names. Named volumes (`VolumeMount`)
+and scratch folders (anonymous volumes, gone with the container) are not committed.
 """
 
 from __future__ import annotations
@@ -80,6 +80,8 @@ class CommitSpec:
     """Folders given an anonymous volume (removed with the build container, never committed)."""
     environment: Mapping[str, str] = field(default_factory=dict)
     """Variables of the build command only (not of the committed image)."""
+    network: str = "bridge"
+    """The build container's network: "bridge" (as the builder's RUN) or "none"."""
 
 
 def files_tar(
@@ -177,7 +179,7 @@ class BuildContainer:
             spec.command,
             name=f"{BUILD_CONTAINER_PREFIX}{uuid.uuid4().hex[:12]}",
             user=spec.user,
-            network_mode="bridge",
+            network_mode=spec.network,
             mounts=mounts,
             labels=dict(spec.labels),
             environment=dict(spec.environment),

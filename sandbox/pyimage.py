@@ -343,13 +343,15 @@ def ensure_python_env(client: docker.DockerClient, req: PythonEnvRequest, say: P
 
 def _ensure_volume_env(client: docker.DockerClient, req: PythonEnvRequest, say: Progress) -> str:
     """`ensure_python_env` with the venv in volumes (sandbox.pyvolume): the env layer alone
-    when the dependency image is here, else both in one go (`build_both`)."""
+    when the dependency image is here, else both in one go (`build_both`); the project's
+    install without network first unless the spec has `install` commands."""
     deps = _deps_layer(req)
     deps_id = _reused(client, req, deps.tag, deps.digest, say)
     recipe = project_recipe(layered_volumes(client))
     tree = TreeCopy(req.repo, "/workspace", AGENT_IDS, SKIPPED_DIRS)
     envs: list[Layer] = []
     said: list[str] = []
+    offline_first = not req.spec.install  # `install` commands are the spec's own (pip, ...)
     listen = _listener(say, req, envs, said)
     build: Callable[[], object]
     if deps_id:
@@ -358,6 +360,7 @@ def _ensure_volume_env(client: docker.DockerClient, req: PythonEnvRequest, say: 
             return envs[0].tag
         env = envs[0]
         build = partial(build_env_volume, client, deps_id, tree, env.tag, env.labels, listen)
+        build = partial(build, offline_first=offline_first)
     else:
         say(_building_deps(req, deps.tag))
         tools, state = split_context(deps.files)
@@ -369,6 +372,7 @@ def _ensure_volume_env(client: docker.DockerClient, req: PythonEnvRequest, say: 
 
         layer = Layer(deps.tag, deps.labels)
         build = partial(build_both, client, tools_id, state, layer, tree, env_on, listen)
+        build = partial(build, offline_first=offline_first)
     _build(build, f"environment of {req.repo}", f"dependencies of {req.deps_repo}")
     check = said[-1] if said else env_report(envs[-1].tag, client=client).get("import_check")
     say(f"{CHECK_LINE}{check or '(none)'}")

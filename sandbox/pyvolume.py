@@ -37,6 +37,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import docker
@@ -46,9 +47,9 @@ from sandbox.commitbuild import (
     CommitSpec,
     TreeCopy,
     VolumeMount,
-    commit_build,
     translated,
 )
+from sandbox.errors import ImageBuildError
 from sandbox.imagebuild import (
     HASH_LABEL,
     BuildSpec,
@@ -182,21 +183,42 @@ DEPS_STEP = "installing the dependencies"
 ENV_STEP = "installing the project from /workspace"
 
 
-def build_env_volume(
+def build_env_volume(  # noqa: PLR0913 (the layer's inputs)
     client: docker.DockerClient,
     deps_id: str,
     tree: TreeCopy,
     tag: str,
     labels: Mapping[str, str],
     say: Progress,
+    *,
+    offline_first: bool = True,
 ) -> str:
     """Install `tree` (at /workspace) editable into a new venv volume that starts as the
     dependency image's (layered on it where `layered_volumes`, else a copy); commit the
-    container as `tag`; return its id."""
+    container as `tag`; return its id. With `offline_first`, the install runs without network
+    first (`offline`), and again with it only when that fails."""
     deps_volume = image_volume(client.images.get(deps_id).attrs)
-    spec = _env_spec(client, deps_id, deps_volume, tree, labels)
-    spec = replace(spec, tag=tag)
-    return _with_volume(client, spec.labels[VENV_LABEL], spec, say)
+    for attempt_offline in (True, False) if offline_first else (False,):
+        spec = replace(_env_spec(client, deps_id, deps_volume, tree, labels), tag=tag)
+        spec = offline(spec) if attempt_offline else spec
+        built = _with_volume(client, spec.labels[VENV_LABEL], spec, say, attempt_offline)
+        if built:
+            return built
+        say(RETRY_NOTE)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+OFFLINE_ENV = {"UV_OFFLINE": "1"}
+RETRY_NOTE = "note: the project's install needs the index; installing it again with network"
+
+
+def offline(spec: CommitSpec) -> CommitSpec:
+    """The project build `spec` with no network, uv resolving from the installed packages only
+    (UV_OFFLINE): the dependency build installed what the manifests ask for, and where the
+    project needs more, the build is made again with network (what it installs is the same
+    either way: uv keeps installed versions that satisfy a requirement). A container without
+    network also starts and stops faster (no bridge endpoint to make and remove)."""
+    return replace(spec, network="none", environment={**spec.environment, **OFFLINE_ENV})
 
 
 def _env_spec(
@@ -236,13 +258,38 @@ def _env_spec(
     )
 
 
-def _with_volume(client: docker.DockerClient, volume: str, spec: CommitSpec, say: Progress) -> str:
-    """Run `spec`; on any failure or interrupt remove `volume` (the container is gone then)."""
+def _with_volume(
+    client: docker.DockerClient, volume: str, spec: CommitSpec, say: Progress, retried: bool
+) -> str:
+    """Run `spec` and commit it; return the image id. On any failure or interrupt remove
+    `volume` (the container is gone then); "" when the command failed and `retried` (another
+    attempt follows)."""
     try:
-        return commit_build(client, spec, say)
+        with translated(spec):
+            build = BuildContainer(client, spec)
+            try:
+                build.container.start()
+                if _succeeded(build, say, retried):
+                    return build.commit()
+            finally:
+                build.remove()
     except BaseException:
         remove_layered(client, volume)
         raise
+    remove_layered(client, volume)
+    return ""
+
+
+def _succeeded(build: BuildContainer, say: Progress, retried: bool) -> bool:
+    """Follow `build` to its end: whether its command succeeded. A failure raises
+    ImageBuildError unless `retried` (the build is made again)."""
+    try:
+        build.finish(say)
+    except ImageBuildError:
+        if not retried:
+            raise
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -261,13 +308,16 @@ def build_both(  # noqa: PLR0913 (the two layers' inputs)
     tree: TreeCopy,
     env: Callable[[str], Layer],
     say: Progress,
+    *,
+    offline_first: bool = True,
 ) -> tuple[str, str]:
     """Both layers when neither exists, as a dependency build then `build_env_volume` would
     make them, in less time: the project's container (on the tools image, with the dependency
     build's `files` too) and its volume are made while the dependencies install, and it starts
     while the dependency container is committed. `env` gives the env layer from the name of
-    the dependency volume. Returns both image ids. A failure or interrupt leaves no container,
-    and no volume of a layer not committed."""
+    the dependency volume; `offline_first` as for `build_env_volume` (the attempt with network
+    is made on the committed dependency image). Returns both image ids. A failure or interrupt
+    leaves no container, and no volume of a layer not committed."""
     deps_spec = _deps_spec(client, tools_id, files, deps.tag, deps.labels)
     deps_volume = deps_spec.labels[VENV_LABEL]
     env_volume, builds, deps_id = "", [], ""
@@ -278,6 +328,7 @@ def build_both(  # noqa: PLR0913 (the two layers' inputs)
         layer = env(deps_volume)
         env_spec = _env_spec(client, tools_id, deps_volume, tree, layer.labels, files)
         env_spec = replace(env_spec, tag=layer.tag, labels={**deps.labels, **env_spec.labels})
+        env_spec = offline(env_spec) if offline_first else env_spec
         env_volume = env_spec.labels[VENV_LABEL]
         with translated(env_spec):
             builds.append(BuildContainer(client, env_spec))
@@ -292,8 +343,14 @@ def build_both(  # noqa: PLR0913 (the two layers' inputs)
                 with translated(deps_spec):
                     deps_id = committed.result()
         with translated(env_spec):
-            builds[1].finish(say)
-            return deps_id, builds[1].commit()
+            if _succeeded(builds[1], say, offline_first):
+                return deps_id, builds[1].commit()
+        builds.pop().remove()
+        remove_layered(client, env_volume)
+        env_volume = ""
+        say(RETRY_NOTE)
+        online = partial(build_env_volume, client, deps_id, tree, layer.tag, layer.labels, say)
+        return deps_id, online(offline_first=False)
     except BaseException:
         for build in reversed(builds):
             build.remove()

@@ -4,8 +4,9 @@ project change makes only a new env volume; a removed volume is rebuilt, and a s
 image whose volume is gone fails naming it; a failed or interrupted build leaves no container
 and no volume; snapshots keep the volume; pruning removes the volumes; the project is recorded
 as an editable install of /workspace, also when its backend needs the installer's own calls; a
-cold build whose project fails keeps the dependency image and its volume, nothing else. Tiny
-projects, six only.
+cold build whose project fails keeps the dependency image and its volume, nothing else; a project
+that needs more than its manifests declare is installed again with network. Tiny projects, six
+only.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sandbox.errors import ImageBuildError, SandboxStartError
 from sandbox.imagebuild import HASH_LABEL
 from sandbox.images import ensure_base_image, ensure_env_image
 from sandbox.imagestore import list_env_images, remove_images
+from sandbox.pyvolume import RETRY_NOTE
 from sandbox.venvvolume import (
     TOOLS_LABEL,
     VENV_LABEL,
@@ -274,6 +276,7 @@ def test_the_project_is_recorded_as_an_editable_install_of_the_workspace(
     said: list[str] = []
     tag = _env(client, repo, built, said)
     assert said[-1] == "import check: one -> /workspace/one.py (one 1.0)"
+    assert RETRY_NOTE not in said  # what the manifests declare is installed: no network needed
     sb = _sandbox(client, tag, repo)
     try:
         read = "import importlib.metadata as m; print(m.distribution('one').read_text(n))"
@@ -328,3 +331,24 @@ def test_a_cold_build_whose_project_fails_keeps_the_dependency_image_and_its_vol
     said.clear()
     _env(client, repo, built, said)
     assert f"{deps} is up to date (python 3.11, bookworm)" in said
+
+
+def test_a_project_needing_more_than_its_manifests_declare_is_installed_again_with_network(
+    client: docker.DockerClient, tmp_path: Path, built: list[str]
+) -> None:
+    before = _venv_volumes(client)
+    repo = _project(tmp_path / "one", "one", f"# {uuid.uuid4().hex}\n")  # no six declared
+    setup = SETUP_PY.format(name="one").replace(")\n", ', install_requires=["six"])\n')
+    (repo / "setup.py").write_text(setup)  # setup.py is run, never parsed: six is not known
+    said: list[str] = []
+    tag = _env(client, repo, built, said)
+    assert RETRY_NOTE in said
+    assert said[-1] == "import check: one -> /workspace/one.py (one 1.0)"
+    names = [str(c.name) for c in client.containers.list(all=True, sparse=True)]
+    assert not [n for n in names if n.lstrip("/").startswith(BUILD_CONTAINER_PREFIX)]
+    assert _venv_volumes(client) - before == set(layers(client, _volume(client, tag))) - before
+    sb = _sandbox(client, tag, repo)
+    try:
+        assert sb.exec("python -c 'import one; print(one.VALUE)'").output.strip() == "True"
+    finally:
+        sb.close()
