@@ -71,6 +71,8 @@ class CommitSpec:
     """uid and gid of `files` and, when not root, of their folders below the top level (with
     `/opt/x/y.json`: `/opt/x`, not `/opt`)."""
     trees: tuple[TreeCopy, ...] = ()
+    links: Mapping[str, str] = field(default_factory=dict)
+    """Absolute path in the image -> the target of a symbolic link put there (with `files`)."""
     user: str = "root"
     image_user: str = ""
     """The committed image's USER ('' keeps the one of `image`)."""
@@ -88,12 +90,17 @@ def files_tar(
     files: Mapping[str, bytes],
     trees: tuple[TreeCopy, ...] = (),
     owner: tuple[int, int] = (0, 0),
+    links: Mapping[str, str] | None = None,
 ) -> bytes:
-    """A tar, rooted at /, of `files` (owned by `owner`, and so are their folders below the top
-    level when `owner` is not root) and `trees` (owned as each says)."""
+    """A tar, rooted at /, of `files` and `links` (path -> target; owned by `owner`, and so are
+    their folders below the top level when `owner` is not root) and `trees` (owned as each
+    says)."""
+    links = links or {}
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
-        for folder in _owned_folders(files) if owner != (0, 0) else []:
+        for folder in (
+            _owned_folders({**files, **dict.fromkeys(links, b"")}) if owner != (0, 0) else []
+        ):
             info = tarfile.TarInfo(folder)
             info.type, info.mode = tarfile.DIRTYPE, 0o755
             info.uid, info.gid = owner
@@ -103,6 +110,11 @@ def files_tar(
             info.size, info.mode = len(data), 0o644
             info.uid, info.gid = owner
             tar.addfile(info, io.BytesIO(data))
+        for path, target in links.items():
+            info = tarfile.TarInfo(path.lstrip("/"))
+            info.type, info.linkname, info.mode = tarfile.SYMTYPE, target, 0o777
+            info.uid, info.gid = owner
+            tar.addfile(info)
         for tree in trees:
             _add_tree(tar, tree)
     return buf.getvalue()
@@ -186,8 +198,8 @@ class BuildContainer:
         )
         lifecycle.register(self.container.id, self.remove)
         try:
-            if spec.files or spec.trees:
-                archive = files_tar(spec.files, spec.trees, spec.files_owner)
+            if spec.files or spec.trees or spec.links:
+                archive = files_tar(spec.files, spec.trees, spec.files_owner, spec.links)
                 self.container.put_archive("/", archive)
         except BaseException:
             self.remove()
@@ -207,15 +219,21 @@ class BuildContainer:
             log.error = f"exit {code}"
             raise log.failure(self.spec.tag)
 
-    def commit(self) -> str:
-        """Commit the stopped container as the spec's tag; return the image id."""
+    def commit(self, *, tagged: bool = True) -> str:
+        """Commit the container (stopped, or created and not started yet) as the spec's tag
+        (untagged unless `tagged`: see `tag`); return the image id."""
         conf = {
             "Cmd": self._config.get("Cmd"),
             "Env": self._config.get("Env"),  # the image's, without `spec.environment`
             "User": self.spec.image_user or self._config.get("User", ""),
         }
-        repository, _, name = self.spec.tag.rpartition(":")
+        repository, _, name = self.spec.tag.rpartition(":") if tagged else (None, "", None)
         return str(self.container.commit(repository, name, conf=conf).id)
+
+    def tag(self, image_id: str) -> None:
+        """Tag `image_id` (an untagged `commit`) as the spec's tag."""
+        repository, _, name = self.spec.tag.rpartition(":")
+        self.container.client.api.tag(image_id, repository, name)
 
     def remove(self) -> None:
         lifecycle.unregister(self.container.id)

@@ -24,6 +24,7 @@ import hashlib
 import io
 import json
 import os
+import posixpath
 import shutil
 import tarfile
 import tempfile
@@ -36,12 +37,13 @@ from typing import Any, Literal
 
 import docker
 import docker.errors
+from docker.models.containers import Container
 
 from sandbox import lifecycle
 from sandbox.client import docker_client
 from sandbox.commitbuild import TreeCopy
 from sandbox.envspec import EnvironmentSpec
-from sandbox.errors import ImageBuildError
+from sandbox.errors import ImageBuildError, SandboxStartError
 from sandbox.hostconfig import HostIndexConfig, host_context_files
 from sandbox.imagebuild import (
     HASH_LABEL,
@@ -58,6 +60,7 @@ from sandbox.pyvolume import (
     AGENT_IDS,
     DEPS_STEP,
     ENV_STEP,
+    REPORT_PATH,
     Layer,
     build_both,
     build_env_volume,
@@ -68,11 +71,10 @@ from sandbox.pyvolume import (
 )
 from sandbox.registry import pull_shared, push_shared
 from sandbox.toolchain import content_hash, detect_toolchain, manifest_parts
-from sandbox.venvvolume import image_volume, missing_volume
+from sandbox.venvvolume import image_volume, missing_volume, sandbox_mounts
 
 DEPS_REPOSITORY = "devagent/envdeps"
 ENV_REPOSITORY = "devagent/env"
-REPORT_PATH = "/opt/devagent/environment.json"
 SETUP_SCRIPT = ".devagent/setup.sh"
 PROJECT_RECIPE = "project.Dockerfile"
 SKIPPED_DIRS = frozenset({".git", ".tox", ".nox", ".venv", "__pycache__", ".pytest_cache"})
@@ -404,7 +406,8 @@ def _ignored(_directory: str, names: list[str]) -> set[str]:
 
 def env_report(image_tag: str, *, client: docker.DockerClient | None = None) -> dict[str, Any]:
     """What an env image holds: Python version, resolved packages, the import check (from its
-    /opt/devagent/environment.json); images without one give their tag and labels only."""
+    /opt/devagent/environment.json, or the file in its venv volume that links to); images
+    without one (or whose volume is gone) give their tag and labels only."""
     client = docker_client(client=client)
     image = client.images.get(image_tag)
     labels = image.attrs.get("Config", {}).get("Labels") or {}
@@ -413,19 +416,33 @@ def env_report(image_tag: str, *, client: docker.DockerClient | None = None) -> 
         "image_id": image.id,
         "toolchain": labels.get("devagent.toolchain", ""),
     }
+    mounts = []
+    with contextlib.suppress(SandboxStartError):  # its venv volume is gone
+        mounts = sandbox_mounts(client, str(image.id))
     # never started; removed at this process's exit if a thread is still reading it then, and
     # by `lifecycle.gc` after a kill (its creator's labels)
     labels = lifecycle.creator_labels("env-report")
-    container = client.containers.create(image.id, ["true"], labels=labels)
+    container = client.containers.create(image.id, ["true"], labels=labels, mounts=mounts)
     lifecycle.register(container.id, lambda: container.remove(force=True))
     try:
-        stream, _ = container.get_archive(REPORT_PATH)
-        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
-            member = tar.extractfile(tar.getmembers()[0])
-            report.update(json.loads(member.read()) if member else {})
+        report.update(_read_json(container, REPORT_PATH))
     except docker.errors.NotFound:
         pass
     finally:
         lifecycle.unregister(container.id)
         container.remove(force=True)
     return report
+
+
+def _read_json(container: Container, path: str) -> dict[str, Any]:
+    """The JSON file at `path` in `container` (following one symbolic link)."""
+    for _ in range(2):
+        stream, _ = container.get_archive(path)
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+            member = tar.getmembers()[0]
+            if member.issym():
+                path = posixpath.join(posixpath.dirname(path), member.linkname)
+                continue
+            data = tar.extractfile(member)
+            return dict(json.loads(data.read())) if data else {}
+    return {}

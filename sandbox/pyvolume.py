@@ -32,6 +32,7 @@ neither its container nor its volumes.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 from collections.abc import Callable, Mapping
@@ -41,6 +42,7 @@ from functools import partial
 from pathlib import Path
 
 import docker
+import docker.errors
 
 from sandbox.commitbuild import (
     BuildContainer,
@@ -105,6 +107,12 @@ COPY_COMMAND = [
     f"cp -a {DEPS_SOURCE}/. {VENV_PATH}/ && {AS_AGENT} {INSTALL} project && {CLEAN}",
 ]
 """The project build's command on an empty volume: as root until the copy is made."""
+REPORT_PATH = "/opt/devagent/environment.json"
+"""Where an env image holds its report (the project step's environment.json)."""
+VENV_REPORT = f"{VENV_PATH}/devagent-environment.json"
+"""Where a volume build's project step writes the report: in its own venv volume, so that the
+env image can be committed before the step starts; REPORT_PATH is a link to it."""
+PROJECT_ENV = {**BUILD_ENV, "DEVAGENT_REPORT": VENV_REPORT}
 SCRATCH = ("/tmp",)
 """Given a scratch volume: what builds leave in /tmp is never committed."""
 
@@ -249,35 +257,49 @@ def _env_spec(
         files=files or {},
         files_owner=AGENT_IDS,
         trees=(tree,),
+        links={REPORT_PATH: VENV_REPORT},
         user="root",
         image_user="agent",
         labels={**labels, VENV_LABEL: volume},
         volumes=mounts,
         scratch=SCRATCH,
-        environment=BUILD_ENV,
+        environment=PROJECT_ENV,
     )
 
 
 def _with_volume(
     client: docker.DockerClient, volume: str, spec: CommitSpec, say: Progress, retried: bool
 ) -> str:
-    """Run `spec` and commit it; return the image id. On any failure or interrupt remove
-    `volume` (the container is gone then); "" when the command failed and `retried` (another
-    attempt follows)."""
+    """Commit `spec`'s container before it starts (untagged; the project step writes only to
+    its volume and /tmp), run it, and tag the image once it succeeded; return the image id. On
+    any failure or interrupt remove the image and `volume` (the container is gone then); ""
+    when the command failed and `retried` (another attempt follows)."""
+    image = ""
     try:
         with translated(spec):
             build = BuildContainer(client, spec)
             try:
+                image = build.commit(tagged=False)
                 build.container.start()
                 if _succeeded(build, say, retried):
-                    return build.commit()
+                    build.tag(image)
+                    return image
             finally:
                 build.remove()
     except BaseException:
+        _remove_image(client, image)
         remove_layered(client, volume)
         raise
+    _remove_image(client, image)
     remove_layered(client, volume)
     return ""
+
+
+def _remove_image(client: docker.DockerClient, image: str) -> None:
+    """Remove the untagged image `image` (a failed build's), if any."""
+    if image:
+        with contextlib.suppress(docker.errors.APIError):
+            client.images.remove(image)
 
 
 def _succeeded(build: BuildContainer, say: Progress, retried: bool) -> bool:
@@ -320,7 +342,7 @@ def build_both(  # noqa: PLR0913 (the two layers' inputs)
     leaves no container, and no volume of a layer not committed."""
     deps_spec = _deps_spec(client, tools_id, files, deps.tag, deps.labels)
     deps_volume = deps_spec.labels[VENV_LABEL]
-    env_volume, builds, deps_id = "", [], ""
+    env_volume, env_image, builds, deps_id = "", "", [], ""
     try:
         with translated(deps_spec):
             builds.append(BuildContainer(client, deps_spec))
@@ -330,8 +352,9 @@ def build_both(  # noqa: PLR0913 (the two layers' inputs)
         env_spec = replace(env_spec, tag=layer.tag, labels={**deps.labels, **env_spec.labels})
         env_spec = offline(env_spec) if offline_first else env_spec
         env_volume = env_spec.labels[VENV_LABEL]
-        with translated(env_spec):
+        with translated(env_spec):  # committed now, tagged once the step succeeded
             builds.append(BuildContainer(client, env_spec))
+            env_image = builds[1].commit(tagged=False)
         with translated(deps_spec):
             builds[0].finish(say)
         with ThreadPoolExecutor(1) as pool:  # a commit takes about as long as a start
@@ -344,16 +367,19 @@ def build_both(  # noqa: PLR0913 (the two layers' inputs)
                     deps_id = committed.result()
         with translated(env_spec):
             if _succeeded(builds[1], say, offline_first):
-                return deps_id, builds[1].commit()
+                builds[1].tag(env_image)
+                return deps_id, env_image
         builds.pop().remove()
+        _remove_image(client, env_image)
         remove_layered(client, env_volume)
-        env_volume = ""
+        env_volume = env_image = ""
         say(RETRY_NOTE)
         online = partial(build_env_volume, client, deps_id, tree, layer.tag, layer.labels, say)
         return deps_id, online(offline_first=False)
     except BaseException:
         for build in reversed(builds):
             build.remove()
+        _remove_image(client, env_image)
         for volume in (env_volume, "" if deps_id else deps_volume):
             if volume:
                 remove_layered(client, volume)

@@ -5,8 +5,8 @@ image whose volume is gone fails naming it; a failed or interrupted build leaves
 and no volume; snapshots keep the volume; pruning removes the volumes; the project is recorded
 as an editable install of /workspace, also when its backend needs the installer's own calls; a
 cold build whose project fails keeps the dependency image and its volume, nothing else; a project
-that needs more than its manifests declare is installed again with network. Tiny projects, six
-only.
+that needs more than its manifests declare is installed again with network; the env image holds
+the tree and a link to the report, which is in its volume. Tiny projects, six only.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sandbox.config import SandboxConfig
 from sandbox.docker import DockerSandbox
 from sandbox.errors import ImageBuildError, SandboxStartError
 from sandbox.imagebuild import HASH_LABEL
-from sandbox.images import ensure_base_image, ensure_env_image
+from sandbox.images import ensure_base_image, ensure_env_image, env_report
 from sandbox.imagestore import list_env_images, remove_images
 from sandbox.pyvolume import RETRY_NOTE
 from sandbox.venvvolume import (
@@ -327,6 +327,10 @@ def test_a_cold_build_whose_project_fails_keeps_the_dependency_image_and_its_vol
     names = [str(c.name) for c in client.containers.list(all=True, sparse=True)]
     assert not [n for n in names if n.lstrip("/").startswith(BUILD_CONTAINER_PREFIX)]
     assert _venv_volumes(client) - before == set(layers(client, _volume(client, deps))) - before
+    env = next(m.split()[1] for m in said if m.startswith("building devagent/env:"))
+    digest = env.rstrip(":").split(":")[1]  # its image, committed before the step, is gone
+    images = client.images.list(all=True, filters={"label": HASH_LABEL})
+    assert not [i for i in images if i.labels[HASH_LABEL].startswith(digest)]
     (repo / "one.py").write_text("VALUE = True\n")
     said.clear()
     _env(client, repo, built, said)
@@ -352,3 +356,24 @@ def test_a_project_needing_more_than_its_manifests_declare_is_installed_again_wi
         assert sb.exec("python -c 'import one; print(one.VALUE)'").output.strip() == "True"
     finally:
         sb.close()
+
+
+def test_the_env_image_holds_the_tree_and_its_report_is_read_through_the_link_to_its_volume(
+    client: docker.DockerClient, tmp_path: Path, built: list[str]
+) -> None:
+    repo = _project(tmp_path / "one", "one", _unique_requirements())
+    tag = _env(client, repo, built, [])
+    report = env_report(tag, client=client)
+    assert report["import_check"] == "one -> /workspace/one.py (one 1.0)"
+    assert "six" in report["packages"]
+    listing = client.containers.run(
+        tag, ["ls", "/workspace"], remove=True, network_disabled=True, mounts=[]
+    )
+    assert bytes(listing).decode().split() == ["one.py", "requirements.txt", "setup.py"]
+    sb = _sandbox(client, tag, repo)
+    try:
+        read = "import json; print(json.load(open('/opt/devagent/environment.json'))['project'])"
+        result = sb.exec(f'python -c "{read}"')
+    finally:
+        sb.close()
+    assert result.output.strip() == "{'dist': 'one', 'extras': [], 'version': '1.0'}"

@@ -6,7 +6,7 @@ tools (or nothing when the spec's `install` replaces them), the setup script.
 `install_deps.py project`: as the agent user, with the tree at /workspace: the spec's `install`
 commands, the project's editable install (with its test extras; its wheel built by one call of
 its backend, editable.py, else by uv), a .pth that puts the workspace before site-packages, the
-import check and /opt/devagent/environment.json.
+import check and /opt/devagent/environment.json (or the file DEVAGENT_REPORT names).
 A failed step prints one `devagent-error: ...` line (the host turns it into the error message).
 """
 
@@ -32,7 +32,8 @@ PIP = "/opt/devagent-tools/bin/pip"
 STATE = Path("/opt/devagent")
 MANIFESTS = STATE / "project"
 WORKSPACE = Path("/workspace")
-REPORT = STATE / "environment.json"
+REPORT = Path(os.environ.get("DEVAGENT_REPORT") or STATE / "environment.json")
+"""Where the report goes (a venv-volume build puts it in the volume: see sandbox/pyvolume.py)."""
 
 PROBE = r"""
 import importlib, importlib.metadata as md, json, platform, sys
