@@ -50,6 +50,7 @@ from sandbox.commitbuild import (
     TreeCopy,
     VolumeMount,
     translated,
+    unpack,
 )
 from sandbox.errors import ImageBuildError
 from sandbox.imagebuild import (
@@ -88,13 +89,17 @@ AS_AGENT = "setpriv --reuid=agent --regid=agent --clear-groups env HOME=/home/ag
 CLEAN = f"rm -rf {CACHE}"
 DEPS_COMMAND = ["sh", "-c", f"{INSTALL} deps && {CLEAN}"]
 """The dependency build's command, as `agent`."""
+FILES_VARIABLE = "DEVAGENT_FILES"
+"""Carries the dependency build's files into a layered build (CommitSpec.files_variable)."""
 LAYERED_DEPS_COMMAND = [
     "sh",
     "-c",
-    f"chown agent:agent {VENV_PATH} && {AS_AGENT} {INSTALL} deps && {CLEAN}",
+    f"{unpack(FILES_VARIABLE)} && chown agent:agent {VENV_PATH}"
+    f" && {AS_AGENT.replace(' env ', f' env -u {FILES_VARIABLE} ')} {INSTALL} deps && {CLEAN}",
 ]
-"""The dependency build's command on a layered venv volume: as root until the volume's top
-folder (the overlay's own, root's) is `agent`'s, then as `agent`."""
+"""The dependency build's command on a layered venv volume: as root until its files are
+unpacked and the volume's top folder (the overlay's own, root's) is `agent`'s, then as
+`agent`."""
 LAYERED_COMMAND = [
     "sh",
     "-c",
@@ -184,6 +189,7 @@ def _deps_spec(
         volumes=(VolumeMount(volume, VENV_PATH, no_copy=layered),),
         scratch=SCRATCH,
         environment=BUILD_ENV,
+        files_variable=FILES_VARIABLE if layered else "",
     )
 
 

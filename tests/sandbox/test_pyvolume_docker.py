@@ -365,6 +365,9 @@ def test_the_env_image_holds_the_tree_and_its_report_is_read_through_the_link_to
     tag = _env(client, repo, built, [])
     report = env_report(tag, client=client)
     assert report["import_check"] == "one -> /workspace/one.py (one 1.0)"
+    for image in (tag, built[1]):  # none of the build's variables (UV_OFFLINE, the files)
+        env = client.images.get(image).attrs["Config"]["Env"]
+        assert [v for v in env if v.startswith(("UV_", "DEVAGENT_"))] == []
     assert "six" in report["packages"]
     listing = client.containers.run(
         tag, ["ls", "/workspace"], remove=True, network_disabled=True, mounts=[]

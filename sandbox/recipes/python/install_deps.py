@@ -149,18 +149,25 @@ def project(spec: dict) -> None:
     for command in spec.get("install", []):
         shell("[environment] install", command, WORKSPACE, env)
     buildable = any((WORKSPACE / n).is_file() for n in ("pyproject.toml", "setup.py", "setup.cfg"))
-    with tempfile.TemporaryDirectory(prefix="devagent-editable-") as scratch:
-        built = build_editable(spec, Path(scratch)) if buildable else None
-        if built:
-            wheel, path, purelib = built
-            extras = gather.wanted_extras(wheel.extras)
-            install_wheel(spec, wheel, path, purelib, [] if spec.get("install") else extras)
-            write_pth(purelib)
-            found = probe(gather.import_names(WORKSPACE, wheel.name))
-        else:
-            found, extras = install_from_tree(spec, buildable)
-    check = import_check(found, buildable)
-    write_report(spec, found, extras, check)
+    freezing: list[subprocess.Popen[str]] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="devagent-editable-") as scratch:
+            built = build_editable(spec, Path(scratch)) if buildable else None
+            if built:
+                wheel, path, purelib = built
+                extras = gather.wanted_extras(wheel.extras)
+                install_wheel(spec, wheel, path, purelib, [] if spec.get("install") else extras)
+                write_pth(purelib)
+                freezing.append(start_freeze(spec))  # read while the project is imported
+                found = probe(gather.import_names(WORKSPACE, wheel.name))
+            else:
+                found, extras = install_from_tree(spec, buildable)
+                freezing.append(start_freeze(spec))
+        check = import_check(found, buildable)
+        write_report(spec, found, extras, check, freezing[0])
+    finally:
+        for process in freezing:
+            process.kill()  # nothing once it is done
     print(f"import check: {check}", flush=True)
 
 
@@ -265,10 +272,18 @@ def import_check(found: dict, buildable: bool) -> str:
     return f"{found['module']} -> {where}{dist}"
 
 
-def write_report(spec: dict, found: dict, extras: list[str], check: str) -> None:
-    freeze = subprocess.check_output(
-        [UV, "pip", "freeze", "--python", VENV_PYTHON], text=True, env=step_env(spec)
-    )
+def start_freeze(spec: dict) -> subprocess.Popen[str]:
+    """`uv pip freeze` of the venv, started (its output is read by `write_report`)."""
+    argv = [UV, "pip", "freeze", "--python", VENV_PYTHON]
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=step_env(spec))
+
+
+def write_report(
+    spec: dict, found: dict, extras: list[str], check: str, freezing: subprocess.Popen[str]
+) -> None:
+    freeze, _ = freezing.communicate()
+    if freezing.returncode != 0:
+        raise subprocess.CalledProcessError(freezing.returncode, freezing.args)
     packages = dict(
         line.split("==", 1) for line in freeze.splitlines() if "==" in line and " @ " not in line
     )
