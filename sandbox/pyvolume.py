@@ -7,18 +7,22 @@ most of a cold build's commit time. Here the venv is written straight into named
   /opt/devagent-tools, a seeded /opt/venv owned by `agent`, the host's CA and index), built
   once per base image and host configuration. No repository file is in it. Its /opt/venv is
   copied once into a seed volume (sandbox.venvvolume.seed_volume).
-- dependencies: one container on the tools image, with the manifests and spec put in
-  /opt/devagent and, at /opt/venv, a new volume layered on the seed (an overlay mount made by
-  Docker's local volume driver: nothing is copied, the writes go to a plain volume of its own),
-  runs `install_deps.py deps` as `agent`; the container is committed (/opt/devagent only) as
-  the dependency image, labelled `devagent.venv=<volume>`.
+- dependencies: one container on the tools image, with the manifests and spec unpacked in
+  /opt/devagent (from a variable on its command line: no file put before the start) and, at
+  /opt/venv, a new volume layered on the seed (an overlay mount made by Docker's local volume
+  driver: nothing is copied, the writes go to a plain volume of its own), runs
+  `install_deps.py deps` as `agent`; the container is committed (/opt/devagent only) as the
+  dependency image, labelled `devagent.venv=<volume>`.
 - project: one container on the dependency image runs `install_deps.py project` as `agent`
   with the tree in /workspace and, at /opt/venv, a new volume layered on the dependency
-  volume. The commit (/workspace and the report) is the env image, labelled with that volume.
-  The dependency volume is never written once complete, so no project build can change what
-  another repository with the same manifests starts from.
-- both (`build_both`, when neither exists): the same two containers and commits, overlapped
-  where nothing depends on the other: the project's container is made (on the tools image,
+  volume; first without network (`offline`), and again with it only when that fails. It
+  writes only to that volume and /tmp (the report too: VENV_REPORT), so the container is
+  committed before it starts (/workspace and a link to the report) and the image tagged once
+  the step succeeded: the env image, labelled with that volume. The dependency volume is
+  never written once complete, so no project build can change what another repository with
+  the same manifests starts from.
+- both (`build_both`, when neither exists): the same two containers, overlapped where nothing
+  depends on the other: the project's container is made and committed (on the tools image,
   with the manifests and spec put in as for the dependencies, so the env image holds the same
   files) while the dependencies install, and starts while the dependency container is
   committed. It starts only once the dependency volume is complete.
@@ -27,7 +31,7 @@ Layering needs a daemon that stores images with overlay2 (`layered_volumes`); el
 dependency volume is filled by Docker from the tools image and the project's is a `cp -a` copy
 of it. uv's cache sits in the volume being built and is removed at the end of each step (hard
 links instead of copies); /tmp is a scratch volume. A failed or interrupted build leaves
-neither its container nor its volumes.
+neither its container, nor its volumes, nor an env image.
 """
 
 from __future__ import annotations
@@ -308,6 +312,14 @@ def _remove_image(client: docker.DockerClient, image: str) -> None:
             client.images.remove(image)
 
 
+def _commit_and_remove(build: BuildContainer) -> str:
+    """Commit `build` (stopped) as its spec's tag, then remove its container; the image id."""
+    try:
+        return build.commit()
+    finally:
+        build.remove()
+
+
 def _succeeded(build: BuildContainer, say: Progress, retried: bool) -> bool:
     """Follow `build` to its end: whether its command succeeded. A failure raises
     ImageBuildError unless `retried` (the build is made again)."""
@@ -364,7 +376,7 @@ def build_both(  # noqa: PLR0913 (the two layers' inputs)
         with translated(deps_spec):
             builds[0].finish(say)
         with ThreadPoolExecutor(1) as pool:  # a commit takes about as long as a start
-            committed = pool.submit(builds[0].commit)
+            committed = pool.submit(_commit_and_remove, builds[0])
             try:
                 with translated(env_spec):
                     builds[1].container.start()
