@@ -97,6 +97,10 @@ class CommitSpec:
     image's)."""
     network: str = "bridge"
     """The build container's network: "bridge" (as the builder's RUN) or "none"."""
+    network_mark: str = ""
+    """When set, the container starts without `network` and is connected to it once the
+    command prints this line (a container without a network endpoint starts and stops faster,
+    and the command may not need one)."""
     files_variable: str = ""
     """When set, `files` and `links` reach the command in this variable (a base64 tar rooted at
     /, which the command unpacks as root: `UNPACK`) instead of being put into the created
@@ -217,7 +221,11 @@ class BuildContainer:
             labels=dict(spec.labels),
         )
         lifecycle.register(self.container.id, self.remove)
+        self.connected = not spec.network_mark
+        """Whether the container has its network (always, without a `network_mark`)."""
         try:
+            if spec.network_mark:
+                client.networks.get(spec.network).disconnect(self.container)
             files, links = ({}, {}) if inline else (spec.files, spec.links)
             if files or spec.trees or links:
                 archive = files_tar(files, spec.trees, spec.files_owner, links)
@@ -234,11 +242,26 @@ class BuildContainer:
     def finish(self, on_progress: Progress | None = None) -> None:
         """Follow the started command to its end; a non-zero exit raises ImageBuildError with
         its last lines."""
-        log = _follow(self.container, self.spec.step, on_progress)
+        log = _follow(self.container, self.spec.step, self._listener(on_progress))
         code = int(self.container.wait().get("StatusCode", -1))
         if code != 0:
             log.error = f"exit {code}"
             raise log.failure(self.spec.tag)
+
+    def _listener(self, on_progress: Progress | None) -> Progress | None:
+        """`on_progress`, connecting the container once its `network_mark` line comes."""
+        mark = self.spec.network_mark
+        if not mark:
+            return on_progress
+
+        def hear(line: str) -> None:
+            if not self.connected and line.rstrip("\n") == mark:
+                self.container.client.networks.get(self.spec.network).connect(self.container)
+                self.connected = True
+            if on_progress is not None:
+                on_progress(line)
+
+        return hear
 
     def commit(self, *, tagged: bool = True) -> str:
         """Commit the container (stopped, or created and not started yet) as the spec's tag

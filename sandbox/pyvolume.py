@@ -226,17 +226,20 @@ def build_env_volume(  # noqa: PLR0913 (the layer's inputs)
     raise AssertionError("unreachable: the last attempt returns or raises")
 
 
-OFFLINE_ENV = {"UV_OFFLINE": "1"}
-RETRY_NOTE = "note: the project's install needs the index; installing it again with network"
+RETRY_NOTE = "note: the project's install failed without network; installing it again with network"
+NETWORK_MARK = "note: what is installed does not satisfy the project; asking for network"
+"""The line the project step prints when uv needs the index (install_deps.ask_network)."""
+OFFLINE_ENV = {"UV_OFFLINE": "1", "DEVAGENT_ASK_NETWORK": NETWORK_MARK}
 
 
 def offline(spec: CommitSpec) -> CommitSpec:
-    """The project build `spec` with no network, uv resolving from the installed packages only
-    (UV_OFFLINE): the dependency build installed what the manifests ask for, and where the
-    project needs more, the build is made again with network (what it installs is the same
-    either way: uv keeps installed versions that satisfy a requirement). A container without
-    network also starts and stops faster (no bridge endpoint to make and remove)."""
-    return replace(spec, network="none", environment={**spec.environment, **OFFLINE_ENV})
+    """The project build `spec` starting without network, uv resolving from the installed
+    packages only (UV_OFFLINE): the dependency build installed what the manifests ask for.
+    Where the project needs more, the step prints NETWORK_MARK, is connected to the network,
+    and uv resolves with the index (what it installs is the same either way: uv keeps the
+    installed versions that satisfy a requirement). A container without a network endpoint
+    starts and stops faster, and uv makes no index round trip."""
+    return replace(spec, network_mark=NETWORK_MARK, environment={**spec.environment, **OFFLINE_ENV})
 
 
 def _env_spec(
@@ -322,11 +325,12 @@ def _commit_and_remove(build: BuildContainer) -> str:
 
 def _succeeded(build: BuildContainer, say: Progress, retried: bool) -> bool:
     """Follow `build` to its end: whether its command succeeded. A failure raises
-    ImageBuildError unless `retried` (the build is made again)."""
+    ImageBuildError unless `retried` and the build never had its network (it is made again
+    with network from the start, in case the failure came from having none)."""
     try:
         build.finish(say)
     except ImageBuildError:
-        if not retried:
+        if not retried or build.connected:
             raise
         return False
     return True

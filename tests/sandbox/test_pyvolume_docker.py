@@ -4,9 +4,10 @@ project change makes only a new env volume; a removed volume is rebuilt, and a s
 image whose volume is gone fails naming it; a failed or interrupted build leaves no container
 and no volume; snapshots keep the volume; pruning removes the volumes; the project is recorded
 as an editable install of /workspace, also when its backend needs the installer's own calls; a
-cold build whose project fails keeps the dependency image and its volume, nothing else; a project
-that needs more than its manifests declare is installed again with network; the env image holds
-the tree and a link to the report, which is in its volume. Tiny projects, six only.
+cold build whose project fails keeps the dependency image and its volume, nothing else; the
+project step starts without network, and gets it when it needs more than the manifests declare
+(or, when it failed without, is made again with network); the env image holds the tree and a
+link to the report, which is in its volume. Tiny projects, six only.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from sandbox.errors import ImageBuildError, SandboxStartError
 from sandbox.imagebuild import HASH_LABEL
 from sandbox.images import ensure_base_image, ensure_env_image, env_report
 from sandbox.imagestore import list_env_images, remove_images
-from sandbox.pyvolume import RETRY_NOTE
+from sandbox.pyvolume import NETWORK_MARK, RETRY_NOTE
 from sandbox.venvvolume import (
     TOOLS_LABEL,
     VENV_LABEL,
@@ -337,7 +338,7 @@ def test_a_cold_build_whose_project_fails_keeps_the_dependency_image_and_its_vol
     assert f"{deps} is up to date (python 3.11, bookworm)" in said
 
 
-def test_a_project_needing_more_than_its_manifests_declare_is_installed_again_with_network(
+def test_a_project_needing_more_than_its_manifests_declare_gets_the_network_when_it_asks(
     client: docker.DockerClient, tmp_path: Path, built: list[str]
 ) -> None:
     before = _venv_volumes(client)
@@ -346,7 +347,8 @@ def test_a_project_needing_more_than_its_manifests_declare_is_installed_again_wi
     (repo / "setup.py").write_text(setup)  # setup.py is run, never parsed: six is not known
     said: list[str] = []
     tag = _env(client, repo, built, said)
-    assert RETRY_NOTE in said
+    assert NETWORK_MARK in said
+    assert RETRY_NOTE not in said
     assert said[-1] == "import check: one -> /workspace/one.py (one 1.0)"
     names = [str(c.name) for c in client.containers.list(all=True, sparse=True)]
     assert not [n for n in names if n.lstrip("/").startswith(BUILD_CONTAINER_PREFIX)]
@@ -356,6 +358,28 @@ def test_a_project_needing_more_than_its_manifests_declare_is_installed_again_wi
         assert sb.exec("python -c 'import one; print(one.VALUE)'").output.strip() == "True"
     finally:
         sb.close()
+
+
+NEEDS_AN_INTERFACE = (
+    "import os\n"
+    "assert [n for n in os.listdir('/sys/class/net') if n != 'lo'], 'no network'\n"
+    "VALUE = True\n"
+)
+
+
+def test_a_project_step_failing_without_network_is_made_again_with_it(
+    client: docker.DockerClient, tmp_path: Path, built: list[str]
+) -> None:
+    before = _venv_volumes(client)
+    repo = _project(tmp_path / "one", "one", _unique_requirements())
+    (repo / "one.py").write_text(NEEDS_AN_INTERFACE)  # its import check fails without one
+    said: list[str] = []
+    tag = _env(client, repo, built, said)
+    assert RETRY_NOTE in said
+    assert said[-1] == "import check: one -> /workspace/one.py (one 1.0)"
+    names = [str(c.name) for c in client.containers.list(all=True, sparse=True)]
+    assert not [n for n in names if n.lstrip("/").startswith(BUILD_CONTAINER_PREFIX)]
+    assert _venv_volumes(client) - before == set(layers(client, _volume(client, tag))) - before
 
 
 def test_the_env_image_holds_the_tree_and_its_report_is_read_through_the_link_to_its_volume(

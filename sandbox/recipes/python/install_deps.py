@@ -19,6 +19,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -103,7 +104,32 @@ def uv_install(step: str, spec: dict, args: list[str], cwd: Path) -> None:
         run(step, [*argv, *args], cwd=cwd, env=step_env(spec))
         return
     argv = [UV, "pip", "install", "--python", VENV_PYTHON, *index_args(spec), *args]
-    run(step, argv, cwd=cwd, env=step_env(spec))
+    try:
+        run(step, argv, cwd=cwd, env=step_env(spec))
+    except StepError:
+        if not (os.environ.get("UV_OFFLINE") and os.environ.get(ASK_NETWORK)):
+            raise
+        ask_network()  # what is installed does not satisfy it: the index is needed
+        run(step, argv, cwd=cwd, env=step_env(spec))
+
+
+ASK_NETWORK = "DEVAGENT_ASK_NETWORK"
+"""Set (to the line to print) where the step starts without network (and UV_OFFLINE) and the
+host connects it when that line is printed (sandbox/pyvolume.py)."""
+
+
+def ask_network(timeout: float = 60.0) -> None:
+    """Print the line that has the host connect the container, and wait for its default route;
+    uv resolves with the index from then on."""
+    del os.environ["UV_OFFLINE"]
+    print(os.environ[ASK_NETWORK], flush=True)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        routes = Path("/proc/net/route").read_text().splitlines()[1:]
+        if any(line.split()[1] == "00000000" for line in routes if len(line.split()) > 1):
+            return
+        time.sleep(0.01)
+    raise StepError(f"no network {timeout:.0f} s after asking for it")
 
 
 def step_env(spec: dict) -> dict[str, str]:
