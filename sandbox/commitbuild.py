@@ -32,6 +32,8 @@ from sandbox.errors import DaemonUnavailableError, ImageBuildError
 from sandbox.imagebuild import BuildLog, BuildOutput, Progress
 
 BUILD_CONTAINER_PREFIX = "devagent-build-"
+CONNECT_AT_START = "\0start"
+"""A `network_mark` no command prints: the container is connected right after its start."""
 FILES_VARIABLE_LIMIT = 64 * 1024
 """The largest tar a `files_variable` carries (a variable's value can be 128 KiB at most)."""
 
@@ -99,8 +101,11 @@ class CommitSpec:
     """The build container's network: "bridge" (as the builder's RUN) or "none"."""
     network_mark: str = ""
     """When set, the container starts without `network` and is connected to it once the
-    command prints this line (a container without a network endpoint starts and stops faster,
-    and the command may not need one)."""
+    command prints this line (CONNECT_AT_START: by `start`, while the command starts up). A
+    container without a network endpoint starts and stops faster."""
+    network_release: str = ""
+    """When set, the container is disconnected from `network` once the command prints this
+    line (it needs no network from then on, and its exit is faster without an endpoint)."""
     files_variable: str = ""
     """When set, `files` and `links` reach the command in this variable (a base64 tar rooted at
     /, which the command unpacks as root: `UNPACK`) instead of being put into the created
@@ -221,8 +226,8 @@ class BuildContainer:
             labels=dict(spec.labels),
         )
         lifecycle.register(self.container.id, self.remove)
-        self.connected = not spec.network_mark
-        """Whether the container has its network (always, without a `network_mark`)."""
+        self.connected = self.had_network = not spec.network_mark
+        """Whether the container has its network now, and had it at some point."""
         try:
             if spec.network_mark:
                 client.networks.get(spec.network).disconnect(self.container)
@@ -236,8 +241,18 @@ class BuildContainer:
 
     def run(self, on_progress: Progress | None = None) -> None:
         """Start the command and follow it to its end (`finish`)."""
-        self.container.start()
+        self.start()
         self.finish(on_progress)
+
+    def start(self) -> None:
+        """Start the command (and connect the container, with CONNECT_AT_START)."""
+        self.container.start()
+        if self.spec.network_mark == CONNECT_AT_START:
+            self._connect()
+
+    def _connect(self) -> None:
+        self.container.client.networks.get(self.spec.network).connect(self.container)
+        self.connected = self.had_network = True
 
     def finish(self, on_progress: Progress | None = None) -> None:
         """Follow the started command to its end; a non-zero exit raises ImageBuildError with
@@ -249,15 +264,20 @@ class BuildContainer:
             raise log.failure(self.spec.tag)
 
     def _listener(self, on_progress: Progress | None) -> Progress | None:
-        """`on_progress`, connecting the container once its `network_mark` line comes."""
-        mark = self.spec.network_mark
-        if not mark:
+        """`on_progress`, connecting the container once its `network_mark` line comes and
+        disconnecting it at its `network_release` line (which is not passed on)."""
+        mark, release = self.spec.network_mark, self.spec.network_release
+        if not (mark or release):
             return on_progress
 
         def hear(line: str) -> None:
-            if not self.connected and line.rstrip("\n") == mark:
-                self.container.client.networks.get(self.spec.network).connect(self.container)
-                self.connected = True
+            said = line.rstrip("\n")
+            if said == mark and not self.connected:
+                self._connect()
+            elif said == release and self.connected:
+                self.container.client.networks.get(self.spec.network).disconnect(self.container)
+                self.connected = False
+                return
             if on_progress is not None:
                 on_progress(line)
 

@@ -49,6 +49,7 @@ import docker
 import docker.errors
 
 from sandbox.commitbuild import (
+    CONNECT_AT_START,
     BuildContainer,
     CommitSpec,
     TreeCopy,
@@ -192,11 +193,18 @@ def _deps_spec(
         labels={**labels, VENV_LABEL: volume},
         volumes=(VolumeMount(volume, VENV_PATH, no_copy=layered),),
         scratch=SCRATCH,
-        environment=BUILD_ENV,
+        environment={**BUILD_ENV, **DEPS_NETWORK_ENV},
         files_variable=FILES_VARIABLE if layered else "",
+        network_mark=CONNECT_AT_START,
+        network_release=DEPS_RELEASE_MARK,
     )
 
 
+DEPS_RELEASE_MARK = "devagent: the dependencies are installed"
+"""The line at which the dependency build is disconnected (install_deps.RELEASE_NETWORK): it
+starts without a network endpoint, is connected while its command starts up (it waits for the
+route), and removes uv's cache and exits without one, all faster."""
+DEPS_NETWORK_ENV = {"DEVAGENT_WAIT_NETWORK": "1", "DEVAGENT_RELEASE_NETWORK": DEPS_RELEASE_MARK}
 DEPS_STEP = "installing the dependencies"
 ENV_STEP = "installing the project from /workspace"
 
@@ -293,7 +301,7 @@ def _with_volume(
             build = BuildContainer(client, spec)
             try:
                 image = build.commit(tagged=False)
-                build.container.start()
+                build.start()
                 if _succeeded(build, say, retried):
                     build.tag(image)
                     return image
@@ -330,7 +338,7 @@ def _succeeded(build: BuildContainer, say: Progress, retried: bool) -> bool:
     try:
         build.finish(say)
     except ImageBuildError:
-        if not retried or build.connected:
+        if not retried or build.had_network:
             raise
         return False
     return True
@@ -368,7 +376,7 @@ def build_both(  # noqa: PLR0913 (the two layers' inputs)
     try:
         with translated(deps_spec):
             builds.append(BuildContainer(client, deps_spec))
-            builds[0].container.start()
+            builds[0].start()
         layer = env(deps_volume)
         env_spec = _env_spec(client, tools_id, deps_volume, tree, layer.labels, files)
         env_spec = replace(env_spec, tag=layer.tag, labels={**deps.labels, **env_spec.labels})
@@ -383,7 +391,7 @@ def build_both(  # noqa: PLR0913 (the two layers' inputs)
             committed = pool.submit(_commit_and_remove, builds[0])
             try:
                 with translated(env_spec):
-                    builds[1].container.start()
+                    builds[1].start()
             finally:  # a committed dependency image keeps its volume
                 with translated(deps_spec):
                     deps_id = committed.result()

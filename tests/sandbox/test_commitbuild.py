@@ -1,7 +1,7 @@
 """An image layer as one container run and one commit: the files it was given (put, or carried by
 a variable the command unpacks), the command's writes, the user, command and labels it names,
-none of the command's variables; a failure carries the command's output; no container is
-left."""
+none of the command's variables; a network connected at a line of the command's and dropped at
+another; a failure carries the command's output; no container is left."""
 
 from __future__ import annotations
 
@@ -137,3 +137,35 @@ def test_files_carried_by_a_variable_are_unpacked_by_the_command_and_the_image_h
     assert [v for v in env if v.startswith(("FILES=", "DEVAGENT_TEST_ONLY="))] == []
     listing = "cat /opt/out.txt; stat -c '%u:%g' /opt/x /opt/x/in.txt; readlink /opt/x/link"
     assert _output(client, tag, listing) == f"{size}\n1000:1000\n1000:1000\n/opt/x/in.txt"
+
+
+ROUTED = "awk '$2 == \"00000000\"' /proc/net/route | grep -q ."
+"""Whether the container has a default route."""
+
+
+@pytest.mark.docker
+@pytest.mark.timeout(300)
+def test_the_network_comes_at_the_command_s_mark_and_goes_at_its_release(
+    client: docker.DockerClient, tag: str
+) -> None:
+    until = "for i in $(seq 1000); do {test} && break; sleep 0.01; done; {test} && echo {what}"
+    script = "; ".join(
+        [
+            f"{ROUTED} || echo offline",
+            "echo please",
+            until.format(test=ROUTED, what="connected"),
+            "echo thanks",
+            until.format(test=f"! {ROUTED}", what="disconnected"),
+        ]
+    )
+    spec = CommitSpec(
+        BASE_TAG,
+        ["sh", "-c", script],
+        tag,
+        "networking",
+        network_mark="please",
+        network_release="thanks",
+    )
+    said: list[str] = []
+    commit_build(client, spec, said.append)
+    assert said == ["Step 1/1 : networking", "offline", "please", "connected", "disconnected"]

@@ -118,11 +118,24 @@ ASK_NETWORK = "DEVAGENT_ASK_NETWORK"
 host connects it when that line is printed (sandbox/pyvolume.py)."""
 
 
-def ask_network(timeout: float = 60.0) -> None:
+WAIT_NETWORK = "DEVAGENT_WAIT_NETWORK"
+"""Set where the host connects the container right after its start (the dependency step
+waits for the network before it installs)."""
+RELEASE_NETWORK = "DEVAGENT_RELEASE_NETWORK"
+"""Set (to the line to print) where the host disconnects the container once the dependency
+step no longer needs the network (its exit is faster without a network endpoint)."""
+
+
+def ask_network() -> None:
     """Print the line that has the host connect the container, and wait for its default route;
     uv resolves with the index from then on."""
     del os.environ["UV_OFFLINE"]
     print(os.environ[ASK_NETWORK], flush=True)
+    wait_for_route()
+
+
+def wait_for_route(timeout: float = 60.0) -> None:
+    """Return once the container has a default route (the host connected it)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         routes = Path("/proc/net/route").read_text().splitlines()[1:]
@@ -147,6 +160,8 @@ def step_env(spec: dict) -> dict[str, str]:
 
 
 def deps(spec: dict) -> None:
+    if os.environ.get(WAIT_NETWORK):
+        wait_for_route()
     env = step_env(spec)
     if spec.get("apt"):
         run("apt-get update", ["apt-get", "update", "-q"])
@@ -165,6 +180,8 @@ def deps(spec: dict) -> None:
     if spec.get("setup_script"):
         script = spec["setup_script"]
         run(f"setup script {script}", ["bash", script], cwd=MANIFESTS, env=env)
+    if os.environ.get(RELEASE_NETWORK):
+        print(os.environ[RELEASE_NETWORK], flush=True)  # the host may disconnect it now
 
 
 def project(spec: dict) -> None:
