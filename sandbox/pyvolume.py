@@ -11,16 +11,18 @@ most of a cold build's commit time. Here the venv is written straight into named
   /opt/devagent (from a variable on its command line: no file put before the start) and, at
   /opt/venv, a new volume layered on the seed (an overlay mount made by Docker's local volume
   driver: nothing is copied, the writes go to a plain volume of its own), runs
-  `install_deps.py deps` as `agent`; the container is committed (/opt/devagent only) as the
-  dependency image, labelled `devagent.venv=<volume>`.
+  `install_deps.py deps` as `agent`; it is connected to the network right after its start and
+  disconnected once uv is done (a container without a network endpoint starts and stops
+  faster). The container is committed (/opt/devagent only) as the dependency image, labelled
+  `devagent.venv=<volume>`.
 - project: one container on the dependency image runs `install_deps.py project` as `agent`
   with the tree in /workspace and, at /opt/venv, a new volume layered on the dependency
-  volume; first without network (`offline`), and again with it only when that fails. It
-  writes only to that volume and /tmp (the report too: VENV_REPORT), so the container is
-  committed before it starts (/workspace and a link to the report) and the image tagged once
-  the step succeeded: the env image, labelled with that volume. The dependency volume is
-  never written once complete, so no project build can change what another repository with
-  the same manifests starts from.
+  volume; without network unless uv needs the index (`offline`). It writes only to that
+  volume and /tmp (the report too: VENV_REPORT), so the container is committed before it
+  starts (/workspace and a link to the report) and the image tagged once the step succeeded:
+  the env image, labelled with that volume. The dependency volume is never written once
+  complete, so no project build can change what another repository with the same manifests
+  starts from.
 - both (`build_both`, when neither exists): the same two containers, overlapped where nothing
   depends on the other: the project's container is made and committed (on the tools image,
   with the manifests and spec put in as for the dependencies, so the env image holds the same
