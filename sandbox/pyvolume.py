@@ -93,7 +93,13 @@ a copy from /tmp took 0.3-0.7 s); removed before the commit."""
 BUILD_ENV = {"DEVAGENT_UV_CACHE_DIR": CACHE}
 INSTALL = f"{TOOLS}/bin/python {TOOLS}/install_deps.py"
 AS_AGENT = "setpriv --reuid=agent --regid=agent --clear-groups env HOME=/home/agent USER=agent"
-CLEAN = f"rm -rf {CACHE}"
+ARCHIVES = f"{CACHE}/archive-v0"
+CLEAN = (
+    f"{{ [ ! -d {ARCHIVES} ] || find {ARCHIVES} -mindepth 1 -maxdepth 1 -print0"
+    f" | xargs -0 -r -P 4 -n 16 rm -rf; }} && rm -rf {CACHE}"
+)
+"""Removes uv's cache: its unpacked wheels (one hard link per installed file: 10,000 for a
+large set) by four processes, then the rest (about half the time of one `rm -rf` here)."""
 DEPS_COMMAND = ["sh", "-c", f"{INSTALL} deps && {CLEAN}"]
 """The dependency build's command, as `agent`."""
 FILES_VARIABLE = "DEVAGENT_FILES"
