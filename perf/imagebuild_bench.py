@@ -156,7 +156,17 @@ def volume_build(client: docker.DockerClient, req: PythonEnvRequest, name: str) 
     deps = Layer(f"{REPOSITORY}/envdeps:{name}", labels)
     env = Layer(f"{REPOSITORY}/env:{name}", labels)
     tree = TreeCopy(req.repo, "/workspace", AGENT_IDS, SKIPPED_DIRS)
-    build_both(client, tools_id, state, deps, tree, lambda _volume: env, _quiet)
+    offline_first = not req.spec.install  # as sandbox.pyimage decides
+    build_both(
+        client,
+        tools_id,
+        state,
+        deps,
+        tree,
+        lambda _volume: env,
+        _quiet,
+        offline_first=offline_first,
+    )
     return time.monotonic() - start
 
 

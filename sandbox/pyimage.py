@@ -24,6 +24,7 @@ import hashlib
 import io
 import json
 import os
+import posixpath
 import shutil
 import tarfile
 import tempfile
@@ -36,12 +37,13 @@ from typing import Any, Literal
 
 import docker
 import docker.errors
+from docker.models.containers import Container
 
 from sandbox import lifecycle
 from sandbox.client import docker_client
 from sandbox.commitbuild import TreeCopy
 from sandbox.envspec import EnvironmentSpec
-from sandbox.errors import ImageBuildError
+from sandbox.errors import ImageBuildError, SandboxStartError
 from sandbox.hostconfig import HostIndexConfig, host_context_files
 from sandbox.imagebuild import (
     HASH_LABEL,
@@ -58,6 +60,7 @@ from sandbox.pyvolume import (
     AGENT_IDS,
     DEPS_STEP,
     ENV_STEP,
+    REPORT_PATH,
     Layer,
     build_both,
     build_env_volume,
@@ -68,11 +71,10 @@ from sandbox.pyvolume import (
 )
 from sandbox.registry import pull_shared, push_shared
 from sandbox.toolchain import content_hash, detect_toolchain, manifest_parts
-from sandbox.venvvolume import image_volume, missing_volume
+from sandbox.venvvolume import image_volume, missing_volume, sandbox_mounts
 
 DEPS_REPOSITORY = "devagent/envdeps"
 ENV_REPOSITORY = "devagent/env"
-REPORT_PATH = "/opt/devagent/environment.json"
 SETUP_SCRIPT = ".devagent/setup.sh"
 PROJECT_RECIPE = "project.Dockerfile"
 SKIPPED_DIRS = frozenset({".git", ".tox", ".nox", ".venv", "__pycache__", ".pytest_cache"})
@@ -343,13 +345,15 @@ def ensure_python_env(client: docker.DockerClient, req: PythonEnvRequest, say: P
 
 def _ensure_volume_env(client: docker.DockerClient, req: PythonEnvRequest, say: Progress) -> str:
     """`ensure_python_env` with the venv in volumes (sandbox.pyvolume): the env layer alone
-    when the dependency image is here, else both in one go (`build_both`)."""
+    when the dependency image is here, else both in one go (`build_both`); the project's
+    install without network first unless the spec has `install` commands."""
     deps = _deps_layer(req)
     deps_id = _reused(client, req, deps.tag, deps.digest, say)
     recipe = project_recipe(layered_volumes(client))
     tree = TreeCopy(req.repo, "/workspace", AGENT_IDS, SKIPPED_DIRS)
     envs: list[Layer] = []
     said: list[str] = []
+    offline_first = not req.spec.install  # `install` commands are the spec's own (pip, ...)
     listen = _listener(say, req, envs, said)
     build: Callable[[], object]
     if deps_id:
@@ -358,6 +362,7 @@ def _ensure_volume_env(client: docker.DockerClient, req: PythonEnvRequest, say: 
             return envs[0].tag
         env = envs[0]
         build = partial(build_env_volume, client, deps_id, tree, env.tag, env.labels, listen)
+        build = partial(build, offline_first=offline_first)
     else:
         say(_building_deps(req, deps.tag))
         tools, state = split_context(deps.files)
@@ -369,6 +374,7 @@ def _ensure_volume_env(client: docker.DockerClient, req: PythonEnvRequest, say: 
 
         layer = Layer(deps.tag, deps.labels)
         build = partial(build_both, client, tools_id, state, layer, tree, env_on, listen)
+        build = partial(build, offline_first=offline_first)
     _build(build, f"environment of {req.repo}", f"dependencies of {req.deps_repo}")
     check = said[-1] if said else env_report(envs[-1].tag, client=client).get("import_check")
     say(f"{CHECK_LINE}{check or '(none)'}")
@@ -400,7 +406,8 @@ def _ignored(_directory: str, names: list[str]) -> set[str]:
 
 def env_report(image_tag: str, *, client: docker.DockerClient | None = None) -> dict[str, Any]:
     """What an env image holds: Python version, resolved packages, the import check (from its
-    /opt/devagent/environment.json); images without one give their tag and labels only."""
+    /opt/devagent/environment.json, or the file in its venv volume that links to); images
+    without one (or whose volume is gone) give their tag and labels only."""
     client = docker_client(client=client)
     image = client.images.get(image_tag)
     labels = image.attrs.get("Config", {}).get("Labels") or {}
@@ -409,19 +416,33 @@ def env_report(image_tag: str, *, client: docker.DockerClient | None = None) -> 
         "image_id": image.id,
         "toolchain": labels.get("devagent.toolchain", ""),
     }
+    mounts = []
+    with contextlib.suppress(SandboxStartError):  # its venv volume is gone
+        mounts = sandbox_mounts(client, str(image.id))
     # never started; removed at this process's exit if a thread is still reading it then, and
     # by `lifecycle.gc` after a kill (its creator's labels)
     labels = lifecycle.creator_labels("env-report")
-    container = client.containers.create(image.id, ["true"], labels=labels)
+    container = client.containers.create(image.id, ["true"], labels=labels, mounts=mounts)
     lifecycle.register(container.id, lambda: container.remove(force=True))
     try:
-        stream, _ = container.get_archive(REPORT_PATH)
-        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
-            member = tar.extractfile(tar.getmembers()[0])
-            report.update(json.loads(member.read()) if member else {})
+        report.update(_read_json(container, REPORT_PATH))
     except docker.errors.NotFound:
         pass
     finally:
         lifecycle.unregister(container.id)
         container.remove(force=True)
     return report
+
+
+def _read_json(container: Container, path: str) -> dict[str, Any]:
+    """The JSON file at `path` in `container` (following one symbolic link)."""
+    for _ in range(2):
+        stream, _ = container.get_archive(path)
+        with tarfile.open(fileobj=io.BytesIO(b"".join(stream))) as tar:
+            member = tar.getmembers()[0]
+            if member.issym():
+                path = posixpath.join(posixpath.dirname(path), member.linkname)
+                continue
+            data = tar.extractfile(member)
+            return dict(json.loads(data.read())) if data else {}
+    return {}

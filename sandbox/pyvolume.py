@@ -7,18 +7,24 @@ most of a cold build's commit time. Here the venv is written straight into named
   /opt/devagent-tools, a seeded /opt/venv owned by `agent`, the host's CA and index), built
   once per base image and host configuration. No repository file is in it. Its /opt/venv is
   copied once into a seed volume (sandbox.venvvolume.seed_volume).
-- dependencies: one container on the tools image, with the manifests and spec put in
-  /opt/devagent and, at /opt/venv, a new volume layered on the seed (an overlay mount made by
-  Docker's local volume driver: nothing is copied, the writes go to a plain volume of its own),
-  runs `install_deps.py deps` as `agent`; the container is committed (/opt/devagent only) as
-  the dependency image, labelled `devagent.venv=<volume>`.
+- dependencies: one container on the tools image, with the manifests and spec unpacked in
+  /opt/devagent (from a variable on its command line: no file put before the start) and, at
+  /opt/venv, a new volume layered on the seed (an overlay mount made by Docker's local volume
+  driver: nothing is copied, the writes go to a plain volume of its own), runs
+  `install_deps.py deps` as `agent`; it is connected to the network right after its start and
+  disconnected once uv is done (a container without a network endpoint starts and stops
+  faster). The container is committed (/opt/devagent only) as the dependency image, labelled
+  `devagent.venv=<volume>`.
 - project: one container on the dependency image runs `install_deps.py project` as `agent`
   with the tree in /workspace and, at /opt/venv, a new volume layered on the dependency
-  volume. The commit (/workspace and the report) is the env image, labelled with that volume.
-  The dependency volume is never written once complete, so no project build can change what
-  another repository with the same manifests starts from.
-- both (`build_both`, when neither exists): the same two containers and commits, overlapped
-  where nothing depends on the other: the project's container is made (on the tools image,
+  volume; without network unless uv needs the index (`offline`). It writes only to that
+  volume and /tmp (the report too: VENV_REPORT), so the container is committed before it
+  starts (/workspace and a link to the report) and the image tagged once the step succeeded:
+  the env image, labelled with that volume. The dependency volume is never written once
+  complete, so no project build can change what another repository with the same manifests
+  starts from.
+- both (`build_both`, when neither exists): the same two containers, overlapped where nothing
+  depends on the other: the project's container is made and committed (on the tools image,
   with the manifests and spec put in as for the dependencies, so the env image holds the same
   files) while the dependencies install, and starts while the dependency container is
   committed. It starts only once the dependency volume is complete.
@@ -27,28 +33,33 @@ Layering needs a daemon that stores images with overlay2 (`layered_volumes`); el
 dependency volume is filled by Docker from the tools image and the project's is a `cp -a` copy
 of it. uv's cache sits in the volume being built and is removed at the end of each step (hard
 links instead of copies); /tmp is a scratch volume. A failed or interrupted build leaves
-neither its container nor its volumes.
+neither its container, nor its volumes, nor an env image.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import docker
+import docker.errors
 
 from sandbox.commitbuild import (
+    CONNECT_AT_START,
     BuildContainer,
     CommitSpec,
     TreeCopy,
     VolumeMount,
-    commit_build,
     translated,
+    unpack,
 )
+from sandbox.errors import ImageBuildError
 from sandbox.imagebuild import (
     HASH_LABEL,
     BuildSpec,
@@ -82,16 +93,26 @@ a copy from /tmp took 0.3-0.7 s); removed before the commit."""
 BUILD_ENV = {"DEVAGENT_UV_CACHE_DIR": CACHE}
 INSTALL = f"{TOOLS}/bin/python {TOOLS}/install_deps.py"
 AS_AGENT = "setpriv --reuid=agent --regid=agent --clear-groups env HOME=/home/agent USER=agent"
-CLEAN = f"rm -rf {CACHE}"
+ARCHIVES = f"{CACHE}/archive-v0"
+CLEAN = (
+    f"{{ [ ! -d {ARCHIVES} ] || find {ARCHIVES} -mindepth 1 -maxdepth 1 -print0"
+    f" | xargs -0 -r -P 4 -n 16 rm -rf; }} && rm -rf {CACHE}"
+)
+"""Removes uv's cache: its unpacked wheels (one hard link per installed file: 10,000 for a
+large set) by four processes, then the rest (about half the time of one `rm -rf` here)."""
 DEPS_COMMAND = ["sh", "-c", f"{INSTALL} deps && {CLEAN}"]
 """The dependency build's command, as `agent`."""
+FILES_VARIABLE = "DEVAGENT_FILES"
+"""Carries the dependency build's files into a layered build (CommitSpec.files_variable)."""
 LAYERED_DEPS_COMMAND = [
     "sh",
     "-c",
-    f"chown agent:agent {VENV_PATH} && {AS_AGENT} {INSTALL} deps && {CLEAN}",
+    f"{unpack(FILES_VARIABLE)} && chown agent:agent {VENV_PATH}"
+    f" && {AS_AGENT.replace(' env ', f' env -u {FILES_VARIABLE} ')} {INSTALL} deps && {CLEAN}",
 ]
-"""The dependency build's command on a layered venv volume: as root until the volume's top
-folder (the overlay's own, root's) is `agent`'s, then as `agent`."""
+"""The dependency build's command on a layered venv volume: as root until its files are
+unpacked and the volume's top folder (the overlay's own, root's) is `agent`'s, then as
+`agent`."""
 LAYERED_COMMAND = [
     "sh",
     "-c",
@@ -104,6 +125,12 @@ COPY_COMMAND = [
     f"cp -a {DEPS_SOURCE}/. {VENV_PATH}/ && {AS_AGENT} {INSTALL} project && {CLEAN}",
 ]
 """The project build's command on an empty volume: as root until the copy is made."""
+REPORT_PATH = "/opt/devagent/environment.json"
+"""Where an env image holds its report (the project step's environment.json)."""
+VENV_REPORT = f"{VENV_PATH}/devagent-environment.json"
+"""Where a volume build's project step writes the report: in its own venv volume, so that the
+env image can be committed before the step starts; REPORT_PATH is a link to it."""
+PROJECT_ENV = {**BUILD_ENV, "DEVAGENT_REPORT": VENV_REPORT}
 SCRATCH = ("/tmp",)
 """Given a scratch volume: what builds leave in /tmp is never committed."""
 
@@ -174,29 +201,61 @@ def _deps_spec(
         labels={**labels, VENV_LABEL: volume},
         volumes=(VolumeMount(volume, VENV_PATH, no_copy=layered),),
         scratch=SCRATCH,
-        environment=BUILD_ENV,
+        environment={**BUILD_ENV, **DEPS_NETWORK_ENV},
+        files_variable=FILES_VARIABLE if layered else "",
+        network_mark=CONNECT_AT_START,
+        network_release=DEPS_RELEASE_MARK,
     )
 
 
+DEPS_RELEASE_MARK = "devagent: the dependencies are installed"
+"""The line at which the dependency build is disconnected (install_deps.RELEASE_NETWORK): it
+starts without a network endpoint, is connected while its command starts up (it waits for the
+route), and removes uv's cache and exits without one, all faster."""
+DEPS_NETWORK_ENV = {"DEVAGENT_WAIT_NETWORK": "1", "DEVAGENT_RELEASE_NETWORK": DEPS_RELEASE_MARK}
 DEPS_STEP = "installing the dependencies"
 ENV_STEP = "installing the project from /workspace"
 
 
-def build_env_volume(
+def build_env_volume(  # noqa: PLR0913 (the layer's inputs)
     client: docker.DockerClient,
     deps_id: str,
     tree: TreeCopy,
     tag: str,
     labels: Mapping[str, str],
     say: Progress,
+    *,
+    offline_first: bool = True,
 ) -> str:
     """Install `tree` (at /workspace) editable into a new venv volume that starts as the
     dependency image's (layered on it where `layered_volumes`, else a copy); commit the
-    container as `tag`; return its id."""
+    container as `tag`; return its id. With `offline_first`, the install runs without network
+    first (`offline`), and again with it only when that fails."""
     deps_volume = image_volume(client.images.get(deps_id).attrs)
-    spec = _env_spec(client, deps_id, deps_volume, tree, labels)
-    spec = replace(spec, tag=tag)
-    return _with_volume(client, spec.labels[VENV_LABEL], spec, say)
+    for attempt_offline in (True, False) if offline_first else (False,):
+        spec = replace(_env_spec(client, deps_id, deps_volume, tree, labels), tag=tag)
+        spec = offline(spec) if attempt_offline else spec
+        built = _with_volume(client, spec.labels[VENV_LABEL], spec, say, attempt_offline)
+        if built:
+            return built
+        say(RETRY_NOTE)
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+RETRY_NOTE = "note: the project's install failed without network; installing it again with network"
+NETWORK_MARK = "note: what is installed does not satisfy the project; asking for network"
+"""The line the project step prints when uv needs the index (install_deps.ask_network)."""
+OFFLINE_ENV = {"UV_OFFLINE": "1", "DEVAGENT_ASK_NETWORK": NETWORK_MARK}
+
+
+def offline(spec: CommitSpec) -> CommitSpec:
+    """The project build `spec` starting without network, uv resolving from the installed
+    packages only (UV_OFFLINE): the dependency build installed what the manifests ask for.
+    Where the project needs more, the step prints NETWORK_MARK, is connected to the network,
+    and uv resolves with the index (what it installs is the same either way: uv keeps the
+    installed versions that satisfy a requirement). A container without a network endpoint
+    starts and stops faster, and uv makes no index round trip."""
+    return replace(spec, network_mark=NETWORK_MARK, environment={**spec.environment, **OFFLINE_ENV})
 
 
 def _env_spec(
@@ -227,22 +286,70 @@ def _env_spec(
         files=files or {},
         files_owner=AGENT_IDS,
         trees=(tree,),
+        links={REPORT_PATH: VENV_REPORT},
         user="root",
         image_user="agent",
         labels={**labels, VENV_LABEL: volume},
         volumes=mounts,
         scratch=SCRATCH,
-        environment=BUILD_ENV,
+        environment=PROJECT_ENV,
     )
 
 
-def _with_volume(client: docker.DockerClient, volume: str, spec: CommitSpec, say: Progress) -> str:
-    """Run `spec`; on any failure or interrupt remove `volume` (the container is gone then)."""
+def _with_volume(
+    client: docker.DockerClient, volume: str, spec: CommitSpec, say: Progress, retried: bool
+) -> str:
+    """Commit `spec`'s container before it starts (untagged; the project step writes only to
+    its volume and /tmp), run it, and tag the image once it succeeded; return the image id. On
+    any failure or interrupt remove the image and `volume` (the container is gone then); ""
+    when the command failed and `retried` (another attempt follows)."""
+    image = ""
     try:
-        return commit_build(client, spec, say)
+        with translated(spec):
+            build = BuildContainer(client, spec)
+            try:
+                image = build.commit(tagged=False)
+                build.start()
+                if _succeeded(build, say, retried):
+                    build.tag(image)
+                    return image
+            finally:
+                build.remove()
     except BaseException:
+        _remove_image(client, image)
         remove_layered(client, volume)
         raise
+    _remove_image(client, image)
+    remove_layered(client, volume)
+    return ""
+
+
+def _remove_image(client: docker.DockerClient, image: str) -> None:
+    """Remove the untagged image `image` (a failed build's), if any."""
+    if image:
+        with contextlib.suppress(docker.errors.APIError):
+            client.images.remove(image)
+
+
+def _commit_and_remove(build: BuildContainer) -> str:
+    """Commit `build` (stopped) as its spec's tag, then remove its container; the image id."""
+    try:
+        return build.commit()
+    finally:
+        build.remove()
+
+
+def _succeeded(build: BuildContainer, say: Progress, retried: bool) -> bool:
+    """Follow `build` to its end: whether its command succeeded. A failure raises
+    ImageBuildError unless `retried` and the build never had its network (it is made again
+    with network from the start, in case the failure came from having none)."""
+    try:
+        build.finish(say)
+    except ImageBuildError:
+        if not retried or build.had_network:
+            raise
+        return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -261,42 +368,56 @@ def build_both(  # noqa: PLR0913 (the two layers' inputs)
     tree: TreeCopy,
     env: Callable[[str], Layer],
     say: Progress,
+    *,
+    offline_first: bool = True,
 ) -> tuple[str, str]:
     """Both layers when neither exists, as a dependency build then `build_env_volume` would
     make them, in less time: the project's container (on the tools image, with the dependency
     build's `files` too) and its volume are made while the dependencies install, and it starts
     while the dependency container is committed. `env` gives the env layer from the name of
-    the dependency volume. Returns both image ids. A failure or interrupt leaves no container,
-    and no volume of a layer not committed."""
+    the dependency volume; `offline_first` as for `build_env_volume` (the attempt with network
+    is made on the committed dependency image). Returns both image ids. A failure or interrupt
+    leaves no container, and no volume of a layer not committed."""
     deps_spec = _deps_spec(client, tools_id, files, deps.tag, deps.labels)
     deps_volume = deps_spec.labels[VENV_LABEL]
-    env_volume, builds, deps_id = "", [], ""
+    env_volume, env_image, builds, deps_id = "", "", [], ""
     try:
         with translated(deps_spec):
             builds.append(BuildContainer(client, deps_spec))
-            builds[0].container.start()
+            builds[0].start()
         layer = env(deps_volume)
         env_spec = _env_spec(client, tools_id, deps_volume, tree, layer.labels, files)
         env_spec = replace(env_spec, tag=layer.tag, labels={**deps.labels, **env_spec.labels})
+        env_spec = offline(env_spec) if offline_first else env_spec
         env_volume = env_spec.labels[VENV_LABEL]
-        with translated(env_spec):
+        with translated(env_spec):  # committed now, tagged once the step succeeded
             builds.append(BuildContainer(client, env_spec))
+            env_image = builds[1].commit(tagged=False)
         with translated(deps_spec):
             builds[0].finish(say)
         with ThreadPoolExecutor(1) as pool:  # a commit takes about as long as a start
-            committed = pool.submit(builds[0].commit)
+            committed = pool.submit(_commit_and_remove, builds[0])
             try:
                 with translated(env_spec):
-                    builds[1].container.start()
+                    builds[1].start()
             finally:  # a committed dependency image keeps its volume
                 with translated(deps_spec):
                     deps_id = committed.result()
         with translated(env_spec):
-            builds[1].finish(say)
-            return deps_id, builds[1].commit()
+            if _succeeded(builds[1], say, offline_first):
+                builds[1].tag(env_image)
+                return deps_id, env_image
+        builds.pop().remove()
+        _remove_image(client, env_image)
+        remove_layered(client, env_volume)
+        env_volume = env_image = ""
+        say(RETRY_NOTE)
+        online = partial(build_env_volume, client, deps_id, tree, layer.tag, layer.labels, say)
+        return deps_id, online(offline_first=False)
     except BaseException:
         for build in reversed(builds):
             build.remove()
+        _remove_image(client, env_image)
         for volume in (env_volume, "" if deps_id else deps_volume):
             if volume:
                 remove_layered(client, volume)

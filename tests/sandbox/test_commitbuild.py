@@ -1,6 +1,7 @@
-"""An image layer as one container run and one commit: the files it was given, the command's
-writes, the user, command and labels it names; host files mounted read-only stay out of the
-image and cannot be written; a failure carries the command's output; no container is left."""
+"""An image layer as one container run and one commit: the files it was given (put, or carried by
+a variable the command unpacks), the command's writes, the user, command and labels it names,
+none of the command's variables; a network connected at a line of the command's and dropped at
+another; a failure carries the command's output; no container is left."""
 
 from __future__ import annotations
 
@@ -16,10 +17,12 @@ import pytest
 
 from sandbox.commitbuild import (
     BUILD_CONTAINER_PREFIX,
+    FILES_VARIABLE_LIMIT,
     CommitSpec,
     TreeCopy,
     commit_build,
     files_tar,
+    unpack,
 )
 from sandbox.errors import ImageBuildError
 from sandbox.images import BASE_TAG, ensure_base_image
@@ -110,3 +113,59 @@ def test_a_failing_command_raises_with_its_output_and_leaves_no_container(
     assert _build_containers(client) == []
     with pytest.raises(docker.errors.ImageNotFound):
         client.images.get(tag)
+
+
+@pytest.mark.docker
+@pytest.mark.timeout(300)
+@pytest.mark.parametrize("size", [10, FILES_VARIABLE_LIMIT + 1])
+def test_files_carried_by_a_variable_are_unpacked_by_the_command_and_the_image_has_no_variable(
+    client: docker.DockerClient, tag: str, size: int
+) -> None:
+    spec = CommitSpec(
+        image=BASE_TAG,
+        command=["sh", "-c", f"{unpack('FILES')} && wc -c < /opt/x/in.txt > /opt/out.txt"],
+        tag=tag,
+        step="unpacking",
+        files={"/opt/x/in.txt": b"a" * size},  # over the limit: put before the start
+        files_owner=(1000, 1000),
+        links={"/opt/x/link": "/opt/x/in.txt"},
+        environment={"DEVAGENT_TEST_ONLY": "1"},
+        files_variable="FILES",
+    )
+    image = client.images.get(commit_build(client, spec))
+    env = image.attrs["Config"]["Env"]
+    assert [v for v in env if v.startswith(("FILES=", "DEVAGENT_TEST_ONLY="))] == []
+    listing = "cat /opt/out.txt; stat -c '%u:%g' /opt/x /opt/x/in.txt; readlink /opt/x/link"
+    assert _output(client, tag, listing) == f"{size}\n1000:1000\n1000:1000\n/opt/x/in.txt"
+
+
+ROUTED = "awk '$2 == \"00000000\"' /proc/net/route | grep -q ."
+"""Whether the container has a default route."""
+
+
+@pytest.mark.docker
+@pytest.mark.timeout(300)
+def test_the_network_comes_at_the_command_s_mark_and_goes_at_its_release(
+    client: docker.DockerClient, tag: str
+) -> None:
+    until = "for i in $(seq 1000); do {test} && break; sleep 0.01; done; {test} && echo {what}"
+    script = "; ".join(
+        [
+            f"{ROUTED} || echo offline",
+            "echo please",
+            until.format(test=ROUTED, what="connected"),
+            "echo thanks",
+            until.format(test=f"! {ROUTED}", what="disconnected"),
+        ]
+    )
+    spec = CommitSpec(
+        BASE_TAG,
+        ["sh", "-c", script],
+        tag,
+        "networking",
+        network_mark="please",
+        network_release="thanks",
+    )
+    said: list[str] = []
+    commit_build(client, spec, said.append)
+    assert said == ["Step 1/1 : networking", "offline", "please", "connected", "disconnected"]

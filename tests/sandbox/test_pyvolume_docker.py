@@ -4,8 +4,10 @@ project change makes only a new env volume; a removed volume is rebuilt, and a s
 image whose volume is gone fails naming it; a failed or interrupted build leaves no container
 and no volume; snapshots keep the volume; pruning removes the volumes; the project is recorded
 as an editable install of /workspace, also when its backend needs the installer's own calls; a
-cold build whose project fails keeps the dependency image and its volume, nothing else. Tiny
-projects, six only.
+cold build whose project fails keeps the dependency image and its volume, nothing else; the
+project step starts without network, and gets it when it needs more than the manifests declare
+(or, when it failed without, is made again with network); the env image holds the tree and a
+link to the report, which is in its volume. Tiny projects, six only.
 """
 
 from __future__ import annotations
@@ -24,8 +26,9 @@ from sandbox.config import SandboxConfig
 from sandbox.docker import DockerSandbox
 from sandbox.errors import ImageBuildError, SandboxStartError
 from sandbox.imagebuild import HASH_LABEL
-from sandbox.images import ensure_base_image, ensure_env_image
+from sandbox.images import ensure_base_image, ensure_env_image, env_report
 from sandbox.imagestore import list_env_images, remove_images
+from sandbox.pyvolume import NETWORK_MARK, RETRY_NOTE
 from sandbox.venvvolume import (
     TOOLS_LABEL,
     VENV_LABEL,
@@ -274,6 +277,7 @@ def test_the_project_is_recorded_as_an_editable_install_of_the_workspace(
     said: list[str] = []
     tag = _env(client, repo, built, said)
     assert said[-1] == "import check: one -> /workspace/one.py (one 1.0)"
+    assert RETRY_NOTE not in said  # what the manifests declare is installed: no network needed
     sb = _sandbox(client, tag, repo)
     try:
         read = "import importlib.metadata as m; print(m.distribution('one').read_text(n))"
@@ -324,7 +328,79 @@ def test_a_cold_build_whose_project_fails_keeps_the_dependency_image_and_its_vol
     names = [str(c.name) for c in client.containers.list(all=True, sparse=True)]
     assert not [n for n in names if n.lstrip("/").startswith(BUILD_CONTAINER_PREFIX)]
     assert _venv_volumes(client) - before == set(layers(client, _volume(client, deps))) - before
+    env = next(m.split()[1] for m in said if m.startswith("building devagent/env:"))
+    digest = env.rstrip(":").split(":")[1]  # its image, committed before the step, is gone
+    images = client.images.list(all=True, filters={"label": HASH_LABEL})
+    assert not [i for i in images if i.labels[HASH_LABEL].startswith(digest)]
     (repo / "one.py").write_text("VALUE = True\n")
     said.clear()
     _env(client, repo, built, said)
     assert f"{deps} is up to date (python 3.11, bookworm)" in said
+
+
+def test_a_project_needing_more_than_its_manifests_declare_gets_the_network_when_it_asks(
+    client: docker.DockerClient, tmp_path: Path, built: list[str]
+) -> None:
+    before = _venv_volumes(client)
+    repo = _project(tmp_path / "one", "one", f"# {uuid.uuid4().hex}\n")  # no six declared
+    setup = SETUP_PY.format(name="one").replace(")\n", ', install_requires=["six"])\n')
+    (repo / "setup.py").write_text(setup)  # setup.py is run, never parsed: six is not known
+    said: list[str] = []
+    tag = _env(client, repo, built, said)
+    assert NETWORK_MARK in said
+    assert RETRY_NOTE not in said
+    assert said[-1] == "import check: one -> /workspace/one.py (one 1.0)"
+    names = [str(c.name) for c in client.containers.list(all=True, sparse=True)]
+    assert not [n for n in names if n.lstrip("/").startswith(BUILD_CONTAINER_PREFIX)]
+    assert _venv_volumes(client) - before == set(layers(client, _volume(client, tag))) - before
+    sb = _sandbox(client, tag, repo)
+    try:
+        assert sb.exec("python -c 'import one; print(one.VALUE)'").output.strip() == "True"
+    finally:
+        sb.close()
+
+
+NEEDS_AN_INTERFACE = (
+    "import os\n"
+    "assert [n for n in os.listdir('/sys/class/net') if n != 'lo'], 'no network'\n"
+    "VALUE = True\n"
+)
+
+
+def test_a_project_step_failing_without_network_is_made_again_with_it(
+    client: docker.DockerClient, tmp_path: Path, built: list[str]
+) -> None:
+    before = _venv_volumes(client)
+    repo = _project(tmp_path / "one", "one", _unique_requirements())
+    (repo / "one.py").write_text(NEEDS_AN_INTERFACE)  # its import check fails without one
+    said: list[str] = []
+    tag = _env(client, repo, built, said)
+    assert RETRY_NOTE in said
+    assert said[-1] == "import check: one -> /workspace/one.py (one 1.0)"
+    names = [str(c.name) for c in client.containers.list(all=True, sparse=True)]
+    assert not [n for n in names if n.lstrip("/").startswith(BUILD_CONTAINER_PREFIX)]
+    assert _venv_volumes(client) - before == set(layers(client, _volume(client, tag))) - before
+
+
+def test_the_env_image_holds_the_tree_and_its_report_is_read_through_the_link_to_its_volume(
+    client: docker.DockerClient, tmp_path: Path, built: list[str]
+) -> None:
+    repo = _project(tmp_path / "one", "one", _unique_requirements())
+    tag = _env(client, repo, built, [])
+    report = env_report(tag, client=client)
+    assert report["import_check"] == "one -> /workspace/one.py (one 1.0)"
+    for image in (tag, built[1]):  # none of the build's variables (UV_OFFLINE, the files)
+        env = client.images.get(image).attrs["Config"]["Env"]
+        assert [v for v in env if v.startswith(("UV_", "DEVAGENT_"))] == []
+    assert "six" in report["packages"]
+    listing = client.containers.run(
+        tag, ["ls", "/workspace"], remove=True, network_disabled=True, mounts=[]
+    )
+    assert bytes(listing).decode().split() == ["one.py", "requirements.txt", "setup.py"]
+    sb = _sandbox(client, tag, repo)
+    try:
+        read = "import json; print(json.load(open('/opt/devagent/environment.json'))['project'])"
+        result = sb.exec(f'python -c "{read}"')
+    finally:
+        sb.close()
+    assert result.output.strip() == "{'dist': 'one', 'extras': [], 'version': '1.0'}"

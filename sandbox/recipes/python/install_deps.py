@@ -6,7 +6,7 @@ tools (or nothing when the spec's `install` replaces them), the setup script.
 `install_deps.py project`: as the agent user, with the tree at /workspace: the spec's `install`
 commands, the project's editable install (with its test extras; its wheel built by one call of
 its backend, editable.py, else by uv), a .pth that puts the workspace before site-packages, the
-import check and /opt/devagent/environment.json.
+import check and /opt/devagent/environment.json (or the file DEVAGENT_REPORT names).
 A failed step prints one `devagent-error: ...` line (the host turns it into the error message).
 """
 
@@ -19,6 +19,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -32,7 +33,8 @@ PIP = "/opt/devagent-tools/bin/pip"
 STATE = Path("/opt/devagent")
 MANIFESTS = STATE / "project"
 WORKSPACE = Path("/workspace")
-REPORT = STATE / "environment.json"
+REPORT = Path(os.environ.get("DEVAGENT_REPORT") or STATE / "environment.json")
+"""Where the report goes (a venv-volume build puts it in the volume: see sandbox/pyvolume.py)."""
 
 PROBE = r"""
 import importlib, importlib.metadata as md, json, platform, sys
@@ -102,7 +104,45 @@ def uv_install(step: str, spec: dict, args: list[str], cwd: Path) -> None:
         run(step, [*argv, *args], cwd=cwd, env=step_env(spec))
         return
     argv = [UV, "pip", "install", "--python", VENV_PYTHON, *index_args(spec), *args]
-    run(step, argv, cwd=cwd, env=step_env(spec))
+    try:
+        run(step, argv, cwd=cwd, env=step_env(spec))
+    except StepError:
+        if not (os.environ.get("UV_OFFLINE") and os.environ.get(ASK_NETWORK)):
+            raise
+        ask_network()  # what is installed does not satisfy it: the index is needed
+        run(step, argv, cwd=cwd, env=step_env(spec))
+
+
+ASK_NETWORK = "DEVAGENT_ASK_NETWORK"
+"""Set (to the line to print) where the step starts without network (and UV_OFFLINE) and the
+host connects it when that line is printed (sandbox/pyvolume.py)."""
+
+
+WAIT_NETWORK = "DEVAGENT_WAIT_NETWORK"
+"""Set where the host connects the container right after its start (the dependency step
+waits for the network before it installs)."""
+RELEASE_NETWORK = "DEVAGENT_RELEASE_NETWORK"
+"""Set (to the line to print) where the host disconnects the container once the dependency
+step no longer needs the network (its exit is faster without a network endpoint)."""
+
+
+def ask_network() -> None:
+    """Print the line that has the host connect the container, and wait for its default route;
+    uv resolves with the index from then on."""
+    del os.environ["UV_OFFLINE"]
+    print(os.environ[ASK_NETWORK], flush=True)
+    wait_for_route()
+
+
+def wait_for_route(timeout: float = 60.0) -> None:
+    """Return once the container has a default route (the host connected it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        routes = Path("/proc/net/route").read_text().splitlines()[1:]
+        if any(line.split()[1] == "00000000" for line in routes if len(line.split()) > 1):
+            return
+        time.sleep(0.01)
+    raise StepError(f"no network {timeout:.0f} s after asking for it")
 
 
 def step_env(spec: dict) -> dict[str, str]:
@@ -120,6 +160,8 @@ def step_env(spec: dict) -> dict[str, str]:
 
 
 def deps(spec: dict) -> None:
+    if os.environ.get(WAIT_NETWORK):
+        wait_for_route()
     env = step_env(spec)
     if spec.get("apt"):
         run("apt-get update", ["apt-get", "update", "-q"])
@@ -138,6 +180,8 @@ def deps(spec: dict) -> None:
     if spec.get("setup_script"):
         script = spec["setup_script"]
         run(f"setup script {script}", ["bash", script], cwd=MANIFESTS, env=env)
+    if os.environ.get(RELEASE_NETWORK):
+        print(os.environ[RELEASE_NETWORK], flush=True)  # the host may disconnect it now
 
 
 def project(spec: dict) -> None:
@@ -148,18 +192,25 @@ def project(spec: dict) -> None:
     for command in spec.get("install", []):
         shell("[environment] install", command, WORKSPACE, env)
     buildable = any((WORKSPACE / n).is_file() for n in ("pyproject.toml", "setup.py", "setup.cfg"))
-    with tempfile.TemporaryDirectory(prefix="devagent-editable-") as scratch:
-        built = build_editable(spec, Path(scratch)) if buildable else None
-        if built:
-            wheel, path, purelib = built
-            extras = gather.wanted_extras(wheel.extras)
-            install_wheel(spec, wheel, path, purelib, [] if spec.get("install") else extras)
-            write_pth(purelib)
-            found = probe(gather.import_names(WORKSPACE, wheel.name))
-        else:
-            found, extras = install_from_tree(spec, buildable)
-    check = import_check(found, buildable)
-    write_report(spec, found, extras, check)
+    freezing: list[subprocess.Popen[str]] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="devagent-editable-") as scratch:
+            built = build_editable(spec, Path(scratch)) if buildable else None
+            if built:
+                wheel, path, purelib = built
+                extras = gather.wanted_extras(wheel.extras)
+                install_wheel(spec, wheel, path, purelib, [] if spec.get("install") else extras)
+                write_pth(purelib)
+                freezing.append(start_freeze(spec))  # read while the project is imported
+                found = probe(gather.import_names(WORKSPACE, wheel.name))
+            else:
+                found, extras = install_from_tree(spec, buildable)
+                freezing.append(start_freeze(spec))
+        check = import_check(found, buildable)
+        write_report(spec, found, extras, check, freezing[0])
+    finally:
+        for process in freezing:
+            process.kill()  # nothing once it is done
     print(f"import check: {check}", flush=True)
 
 
@@ -264,10 +315,18 @@ def import_check(found: dict, buildable: bool) -> str:
     return f"{found['module']} -> {where}{dist}"
 
 
-def write_report(spec: dict, found: dict, extras: list[str], check: str) -> None:
-    freeze = subprocess.check_output(
-        [UV, "pip", "freeze", "--python", VENV_PYTHON], text=True, env=step_env(spec)
-    )
+def start_freeze(spec: dict) -> subprocess.Popen[str]:
+    """`uv pip freeze` of the venv, started (its output is read by `write_report`)."""
+    argv = [UV, "pip", "freeze", "--python", VENV_PYTHON]
+    return subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, env=step_env(spec))
+
+
+def write_report(
+    spec: dict, found: dict, extras: list[str], check: str, freezing: subprocess.Popen[str]
+) -> None:
+    freeze, _ = freezing.communicate()
+    if freezing.returncode != 0:
+        raise subprocess.CalledProcessError(freezing.returncode, freezing.args)
     packages = dict(
         line.split("==", 1) for line in freeze.splitlines() if "==" in line and " @ " not in line
     )
