@@ -95,9 +95,8 @@ def test_what_failed_early_is_met_by_the_run_itself(make_repo, tmp_path):
     assert early is not None
     assert early.workspace() is None
 
-    with (
-        pytest.raises(WorkspaceError),
-        private_workspace(options(repo, cache, early, base="no-such-rev")),
+    with pytest.raises(WorkspaceError), private_workspace(
+        options(repo, cache, early, base="no-such-rev")
     ):
         pass
     with workspace_slot(cache, repo) as again:
