@@ -96,12 +96,11 @@ def sandbox_config(
     `allow:LIST` whose connections go to `egress_log`), with `env` (e.g. the repository's
     [environment] variables) and `SANDBOX_ENV` over it, under Docker's `runtime` (None: its
     default)."""
-    fields = network_fields(network)
     return SandboxConfig(
         image=image,
         workspace=workspace,
         runtime=runtime,
         env={**(env or {}), **SANDBOX_ENV},
-        egress_log=egress_log if fields["network"] == "allow" else None,  # only a proxy logs
-        **fields,
+        egress_log=egress_log,
+        **network_fields(network),
     )

@@ -1,7 +1,6 @@
 """A sandbox started before it is known to be the right one: a kept workspace's next run starts
-its container as the last run's was configured (recorded in the slot) while the workspace is
-brought up to date, and takes it only if the run's own configuration turns out the same (else it
-is removed)."""
+its container on the image the last run used while the workspace is brought up to date, and
+takes it only if the run's own configuration turns out the same (else it is removed)."""
 
 from __future__ import annotations
 
@@ -10,8 +9,6 @@ import logging
 from concurrent.futures import Future
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from devagent.background import in_background
 from sandbox.config import SandboxConfig
 from sandbox.docker import DockerSandbox
@@ -19,8 +16,8 @@ from sandbox.errors import SandboxError
 
 log = logging.getLogger(__name__)
 
-LAST_SANDBOX = "last-sandbox.json"
-"""The file, in a workspace slot, holding the configuration of its last run's sandbox."""
+LAST_IMAGE = "last-image"
+"""The file, in a workspace slot, naming the image its last run's sandbox used."""
 
 
 class EarlySandbox:
@@ -34,22 +31,19 @@ class EarlySandbox:
         self._taken = False
 
     @classmethod
-    def for_slot(cls, slot: Path, config: SandboxConfig | None = None) -> EarlySandbox | None:
-        """Start one as the slot's last run's sandbox was (on its image with `config`'s other
-        settings, when given; as it was recorded, when not, unless it went through an egress
-        proxy: that one's log belonged to the last run), when the slot has a tree handed to
-        the sandbox user before (a root-owned tree is chowned at start, which must not race
-        the update) and a recorded configuration; else None."""
+    def for_slot(cls, slot: Path, config: SandboxConfig) -> EarlySandbox | None:
+        """Start one on the slot's last image with `config`'s other settings, when the slot has
+        a tree handed to the sandbox user before (a root-owned tree is chowned at start, which
+        must not race the update) and a recorded image; else None."""
         tree = slot / "tree"
         try:
-            last = SandboxConfig.model_validate_json((slot / LAST_SANDBOX).read_bytes())
+            image = (slot / LAST_IMAGE).read_text().strip()
             owner = tree.stat().st_uid
-        except (OSError, ValidationError):
+        except OSError:
             return None
-        if owner == 0 or (config is None and last.egress_log is not None):
+        if not image or owner == 0:
             return None
-        config = last if config is None else config.model_copy(update={"image": last.image})
-        return cls(config.model_copy(update={"workspace": tree.resolve()}))
+        return cls(config.model_copy(update={"image": image, "workspace": tree.resolve()}))
 
     def take(self, config: SandboxConfig) -> DockerSandbox | None:
         """The started sandbox when `config` is the one it was started with and its tree is
@@ -77,43 +71,37 @@ class EarlySandbox:
 
 class SlotStart:
     """One run's sandbox as far as a kept slot helps: `__call__(slot)` (told the slot before
-    it is brought up to date) starts the last run's container early, unless one was started
-    earlier still (`started`, for that slot: `EarlySandbox.for_slot` with no template);
-    `sandbox(config)` then takes it or makes a new one, and records the configuration for the
-    slot's next run; `discard` removes an early container nobody took."""
+    it is brought up to date) starts the last image's container early; `sandbox(config)` then
+    takes it or makes a new one, and notes the image for the slot's next run; `discard` removes
+    an early container nobody took."""
 
-    def __init__(self, template: SandboxConfig, started: EarlySandbox | None = None) -> None:
+    def __init__(self, template: SandboxConfig) -> None:
         self.template = template
         """This run's configuration but for the image and the tree, which the slot supplies."""
-        self.started = started
         self.slot: Path | None = None
         self.early: EarlySandbox | None = None
 
     def __call__(self, slot: Path) -> None:
         self.slot = slot
-        if self.started is not None and self.started.config.workspace == (slot / "tree").resolve():
-            self.early, self.started = self.started, None
-        else:
-            self.early = EarlySandbox.for_slot(slot, self.template)
+        self.early = EarlySandbox.for_slot(slot, self.template)
 
     def sandbox(self, config: SandboxConfig) -> DockerSandbox:
         taken = self.early.take(config) if self.early else None
         if self.slot is not None:
-            record_config(self.slot, config)
+            record_image(self.slot, config.image)
         if taken is not None:
             log.info("using the sandbox started early on %s", config.image)
         return taken or DockerSandbox(config)
 
     def discard(self) -> None:
-        for early in (self.started, self.early):
-            if early is not None:
-                early.discard()
+        if self.early is not None:
+            self.early.discard()
 
 
-def record_config(slot: Path, config: SandboxConfig) -> None:
-    """Note the configuration of this run's sandbox, for the slot's next run."""
+def record_image(slot: Path, image: str) -> None:
+    """Note the image this run's sandbox uses, for the slot's next run."""
     with contextlib.suppress(OSError):
-        (slot / LAST_SANDBOX).write_text(config.model_dump_json())
+        (slot / LAST_IMAGE).write_text(image + "\n")
 
 
 def _identity(path: Path | None) -> tuple[int, int] | None:

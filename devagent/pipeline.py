@@ -41,7 +41,6 @@ from devagent.agent.trajectory import Listener
 from devagent.assembly import sandbox_config
 from devagent.background import in_background
 from devagent.earlybox import SlotStart
-from devagent.earlyws import EarlyWorkspace, WorkspaceKey
 from devagent.errors import DevagentError
 from devagent.firstmap import FirstMap, MapShelf
 from devagent.llm.types import Model
@@ -103,9 +102,6 @@ class SolveOptions:
     keep_workspace: bool = False
     """Keep the private clone of a local repository in the cache for the next run on it
     (`devagent solve`); a bench's scratch repositories are never seen again."""
-    early: EarlyWorkspace | None = None
-    """The kept workspace, being brought up to date since the command started (taken when it is
-    this run's: same repository, cache, base and dirty-tree choice; else released)."""
     host: HostIndexConfig | Future[HostIndexConfig] | None = None
     """The host's package indexes (baked into images): given, being read (a future), or None to
     read them when an image is needed."""
@@ -234,8 +230,7 @@ def run_pipeline(opts: SolveOptions) -> SolveOutcome:
     task, budget = build_task(opts)
     opts.out.mkdir(parents=True, exist_ok=True)
     spec = opts.environment or EnvironmentSpec()
-    # A kept workspace's last sandbox starts early, while the workspace is brought up to date
-    # (or has started already: `opts.early`).
+    # A kept workspace's last image starts early, while the workspace is brought up to date.
     start = SlotStart(
         sandbox_config(
             opts.image or "",
@@ -244,8 +239,7 @@ def run_pipeline(opts: SolveOptions) -> SolveOutcome:
             env=spec.env,
             egress_log=opts.out / "egress.jsonl",
             runtime=opts.runtime,
-        ),
-        started=opts.early.sandbox() if opts.early is not None else None,
+        )
     )
     worker = MapWorker()  # loads its modules while the workspace is made
     try:
@@ -360,30 +354,29 @@ def private_workspace(
 ) -> Iterator[Workspace]:
     """The run's private workspace: with `keep_workspace`, for a local repository, a kept slot
     of the cache brought up to date (`Workspace.reuse`: only what changed is written; the next
-    run reuses it again; `opts.early` may have begun it); otherwise a fresh clone in a scratch
-    directory, removed at the end. `on_slot` is told the kept slot before it is brought up to
-    date."""
+    run reuses it again); otherwise a fresh clone in a scratch directory, removed at the end.
+    `on_slot` is told the kept slot before it is brought up to date."""
     local = Path(opts.repo).expanduser()
     kept = opts.keep_workspace and opts.cache_dir is not None and local.is_dir()
+    slots = workspace_slot(opts.cache_dir, local) if opts.cache_dir and kept else None
     if opts.cache_dir is not None:
         in_background(prune_stale, opts.cache_dir)  # old slots of any repository
-    early, key = opts.early, None
-    if kept and opts.cache_dir is not None:
-        key = WorkspaceKey(local.resolve(), opts.cache_dir, opts.base, opts.include_dirty)
-    if early is not None and early.key == key:  # this run's slot, held since the start
-        try:
-            with kept_workspace(opts, early.slot, on_slot, early.workspace) as ws:
-                yield ws
-        finally:
-            early.close()
-        return
-    if early is not None:
-        early.close()
-    slots = workspace_slot(key.cache_dir, key.repo) if key else contextlib.nullcontext()
-    with slots as slot:
+    with slots or contextlib.nullcontext() as slot:
         if slot is not None:
-            with kept_workspace(opts, slot, on_slot) as ws:
+            if (slot / "git").is_dir():
+                opts.on_progress("bringing the private workspace up to date")
+            else:
+                opts.on_progress("cloning the repository privately (kept for the next run)")
+            on_slot(slot)
+            ws = Workspace.reuse(
+                opts.repo, slot, base=opts.base, include_dirty=opts.include_dirty,
+                hand_over_later=True,
+            )  # fmt: skip
+            try:
                 yield ws
+            finally:  # the slot is the next run's only once nothing writes in it any more
+                with contextlib.suppress(DevagentError, OSError):
+                    ws.handed_over()
             return
         scratch = Path(tempfile.mkdtemp(prefix="devagent-ws-"))
         try:
@@ -393,31 +386,6 @@ def private_workspace(
             )
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def kept_workspace(
-    opts: SolveOptions,
-    slot: Path,
-    on_slot: Callable[[Path], None],
-    made: Callable[[], Workspace | None] = lambda: None,
-) -> Iterator[Workspace]:
-    """The workspace of a held slot: `made()` (asked after `on_slot`: one brought up to date
-    already, or None) or brought up to date here; the slot is the next run's only once nothing
-    writes in it any more, so the hand-over is waited for at the end."""
-    if (slot / "git").is_dir():
-        opts.on_progress("bringing the private workspace up to date")
-    else:
-        opts.on_progress("cloning the repository privately (kept for the next run)")
-    on_slot(slot)
-    ws = made() or Workspace.reuse(
-        opts.repo, slot, base=opts.base, include_dirty=opts.include_dirty, hand_over_later=True
-    )
-    try:
-        yield ws
-    finally:
-        with contextlib.suppress(DevagentError, OSError):
-            ws.handed_over()
 
 
 Replayer = Callable[[Path, Mapping[str, Tool], DockerSandbox, Workspace], ReplayReport]

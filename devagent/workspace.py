@@ -195,10 +195,6 @@ class Workspace:
         self.start = start or base
         """The starting point: `base`, plus the user's uncommitted changes with include_dirty."""
         self.git = HardenedGit(work_tree=self.tree, git_dir=root / "git")
-        self._listings: dict[str, dict[str, str]] = {}
-        """`listing` as read, by commit (a commit's never changes)."""
-        self._dates: dict[str, str] = {}
-        """`base_date` as read, by commit."""
         self._handover: Future[None] | None = None
 
     @property
@@ -369,12 +365,7 @@ class Workspace:
     def listing(self) -> dict[str, str]:
         """Path -> "<mode> <blob id>" of every file of the starting point: what the tree holds
         before anything runs in it (`git ls-tree -r`; submodules left out)."""
-        if self.start not in self._listings:
-            self._listings[self.start] = self._list(self.start)
-        return dict(self._listings[self.start])
-
-    def _list(self, commit: str) -> dict[str, str]:
-        out = self.git.run("ls-tree", "-r", "-z", "--full-tree", commit).stdout
+        out = self.git.run("ls-tree", "-r", "-z", "--full-tree", self.start).stdout
         listing = {}
         for record in out.split(b"\0"):
             meta, _, path = record.partition(b"\t")
@@ -385,10 +376,7 @@ class Workspace:
 
     def base_date(self) -> str:
         """The base commit's committer date (ISO 8601): what the environment is resolved as of."""
-        if self.base not in self._dates:
-            shown = self.git.run("show", "-s", "--format=%cI", self.base)
-            self._dates[self.base] = shown.text.strip()
-        return self._dates[self.base]
+        return self.git.run("show", "-s", "--format=%cI", self.base).text.strip()
 
     @classmethod
     def open(cls, root: Path) -> Workspace:

@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from devagent.agent.task import RunResult
     from devagent.agent.view import LiveView
     from devagent.commands.progress import SetupProgress
-    from devagent.earlyws import EarlyWorkspace
     from devagent.pipeline import SolveOptions, SolveOutcome
 
 SECRET_ENV = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GITHUB_TOKEN")
@@ -199,18 +198,6 @@ def run(args: argparse.Namespace, console: Console) -> int:
 
 def execute(args: SolveCommand, console: Console) -> int:
     """Run one solve and its delivery; the exit code (0 solved, 1 not, 2 error)."""
-    from devagent.earlyws import EarlyWorkspace
-
-    # git brings a kept workspace up to date while the rest of the run's code loads
-    early = EarlyWorkspace.start(args.repo, args.base, args.include_dirty)
-    try:
-        return solve_and_deliver(args, console, early)
-    finally:
-        if early is not None:
-            early.close()
-
-
-def solve_and_deliver(args: SolveCommand, console: Console, early: EarlyWorkspace | None) -> int:
     from devagent.agent.signals import stop_on_signals
     from devagent.assembly import run_model
     from devagent.commands import deliver
@@ -284,7 +271,6 @@ def solve_and_deliver(args: SolveCommand, console: Console, early: EarlyWorkspac
         listeners=extra.listeners(view),
         cache_dir=settings.cache_dir,
         keep_workspace=True,
-        early=early,
         host=host,
         on_progress=setup or (lambda m: None),
     )
