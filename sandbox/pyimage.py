@@ -361,8 +361,10 @@ def _ensure_volume_env(client: docker.DockerClient, req: PythonEnvRequest, say: 
         if _reused(client, req, envs[0].tag, envs[0].labels[HASH_LABEL], say):
             return envs[0].tag
         env = envs[0]
-        build = partial(build_env_volume, client, deps_id, tree, env.tag, env.labels, listen)
-        build = partial(build, offline_first=offline_first)
+        build = partial(
+            build_env_volume, client, deps_id, tree, env.tag, env.labels, listen,
+            offline_first=offline_first,
+        )  # fmt: skip
     else:
         say(_building_deps(req, deps.tag))
         tools, state = split_context(deps.files)
@@ -373,8 +375,10 @@ def _ensure_volume_env(client: docker.DockerClient, req: PythonEnvRequest, say: 
             return envs[-1]
 
         layer = Layer(deps.tag, deps.labels)
-        build = partial(build_both, client, tools_id, state, layer, tree, env_on, listen)
-        build = partial(build, offline_first=offline_first)
+        build = partial(
+            build_both, client, tools_id, state, layer, tree, env_on, listen,
+            offline_first=offline_first,
+        )  # fmt: skip
     _build(build, f"environment of {req.repo}", f"dependencies of {req.deps_repo}")
     check = said[-1] if said else env_report(envs[-1].tag, client=client).get("import_check")
     say(f"{CHECK_LINE}{check or '(none)'}")

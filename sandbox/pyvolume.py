@@ -232,14 +232,18 @@ def build_env_volume(  # noqa: PLR0913 (the layer's inputs)
     container as `tag`; return its id. With `offline_first`, the install runs without network
     first (`offline`), and again with it only when that fails."""
     deps_volume = image_volume(client.images.get(deps_id).attrs)
-    for attempt_offline in (True, False) if offline_first else (False,):
+
+    def attempt(offline_now: bool) -> str:
         spec = replace(_env_spec(client, deps_id, deps_volume, tree, labels), tag=tag)
-        spec = offline(spec) if attempt_offline else spec
-        built = _with_volume(client, spec.labels[VENV_LABEL], spec, say, attempt_offline)
+        spec = offline(spec) if offline_now else spec
+        return _with_volume(client, spec.labels[VENV_LABEL], spec, say, retry_follows=offline_now)
+
+    if offline_first:
+        built = attempt(offline_now=True)
         if built:
             return built
         say(RETRY_NOTE)
-    raise AssertionError("unreachable: the last attempt returns or raises")
+    return attempt(offline_now=False)
 
 
 RETRY_NOTE = "note: the project's install failed without network; installing it again with network"
@@ -297,31 +301,34 @@ def _env_spec(
 
 
 def _with_volume(
-    client: docker.DockerClient, volume: str, spec: CommitSpec, say: Progress, retried: bool
+    client: docker.DockerClient,
+    volume: str,
+    spec: CommitSpec,
+    say: Progress,
+    *,
+    retry_follows: bool,
 ) -> str:
     """Commit `spec`'s container before it starts (untagged; the project step writes only to
-    its volume and /tmp), run it, and tag the image once it succeeded; return the image id. On
-    any failure or interrupt remove the image and `volume` (the container is gone then); ""
-    when the command failed and `retried` (another attempt follows)."""
-    image = ""
+    its volume and /tmp), run it, and tag the image once it succeeded; return the image id.
+    When it did not (or on any interrupt) the image and `volume` are removed (the container
+    is gone then); a failure raises, or gives "" when `retry_follows` (`_succeeded`)."""
+    image, done = "", False
     try:
         with translated(spec):
             build = BuildContainer(client, spec)
             try:
                 image = build.commit(tagged=False)
                 build.start()
-                if _succeeded(build, say, retried):
+                done = _succeeded(build, say, retry_follows)
+                if done:
                     build.tag(image)
-                    return image
             finally:
                 build.remove()
-    except BaseException:
-        _remove_image(client, image)
-        remove_layered(client, volume)
-        raise
-    _remove_image(client, image)
-    remove_layered(client, volume)
-    return ""
+    finally:
+        if not done:
+            _remove_image(client, image)
+            remove_layered(client, volume)
+    return image if done else ""
 
 
 def _remove_image(client: docker.DockerClient, image: str) -> None:
@@ -339,14 +346,14 @@ def _commit_and_remove(build: BuildContainer) -> str:
         build.remove()
 
 
-def _succeeded(build: BuildContainer, say: Progress, retried: bool) -> bool:
+def _succeeded(build: BuildContainer, say: Progress, retry_follows: bool) -> bool:
     """Follow `build` to its end: whether its command succeeded. A failure raises
-    ImageBuildError unless `retried` and the build never had its network (it is made again
-    with network from the start, in case the failure came from having none)."""
+    ImageBuildError unless `retry_follows` and the build never had its network (it is made
+    again with network from the start, in case the failure came from having none)."""
     try:
         build.finish(say)
     except ImageBuildError:
-        if not retried or build.had_network:
+        if not retry_follows or build.had_network:
             raise
         return False
     return True
