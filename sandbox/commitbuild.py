@@ -84,6 +84,9 @@ class CommitSpec:
     """uid and gid of `files` and, when not root, of their folders below the top level (with
     `/opt/x/y.json`: `/opt/x`, not `/opt`)."""
     trees: tuple[TreeCopy, ...] = ()
+    late_trees: tuple[TreeCopy, ...] = ()
+    """Put just before the start, after an image committed before it (`commit` of the created
+    container) was made: in the build container only, never in that image."""
     links: Mapping[str, str] = field(default_factory=dict)
     """Absolute path in the image -> the target of a symbolic link put there (with `files`)."""
     user: str = "root"
@@ -228,6 +231,7 @@ class BuildContainer:
         lifecycle.register(self.container.id, self.remove)
         self.connected = self.had_network = not spec.network_mark
         """Whether the container has its network now, and had it at some point."""
+        self._late_put = False
         try:
             if spec.network_mark:
                 client.networks.get(spec.network).disconnect(self.container)
@@ -244,8 +248,18 @@ class BuildContainer:
         self.start()
         self.finish(on_progress)
 
+    def put_late_trees(self, archive: bytes | None = None) -> None:
+        """Put the spec's `late_trees` (`archive`: their `files_tar`, when made already), once;
+        `start` does it when this was not called."""
+        if self.spec.late_trees and not self._late_put:
+            tar = files_tar({}, self.spec.late_trees) if archive is None else archive
+            self.container.put_archive("/", tar)
+        self._late_put = True
+
     def start(self) -> None:
-        """Start the command (and connect the container, with CONNECT_AT_START)."""
+        """Start the command, its `late_trees` put first (and connect the container, with
+        CONNECT_AT_START)."""
+        self.put_late_trees()
         self.container.start()
         if self.spec.network_mark == CONNECT_AT_START:
             self._connect()

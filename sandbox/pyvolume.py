@@ -18,11 +18,14 @@ most of a cold build's commit time. Here the venv is written straight into named
 - project: one container on the dependency image runs `install_deps.py project` as `agent`
   with the tree in /workspace and, at /opt/venv, a new volume layered on the dependency
   volume; without network unless uv needs the index (`offline`). It writes only to that
-  volume and /tmp (the report too: VENV_REPORT), so the container is committed before it
-  starts (/workspace and a link to the report) and the image tagged once the step succeeded:
-  the env image, labelled with that volume. The dependency volume is never written once
-  complete, so no project build can change what another repository with the same manifests
-  starts from.
+  volume, /tmp and /workspace (the report too: VENV_REPORT), so the container is committed
+  before it starts (a link to the report) and the image tagged once the step succeeded: the
+  env image, labelled with that volume. The tree is put after that commit (`late_trees`), so
+  no image holds a copy of it (a sandbox mounts the checkout there, or an empty folder): for
+  Django's 58 MB tar the commit took 1.0-1.3 s with it and 0.05 s without (put into a
+  scratch volume instead, it took 3 s to put, against 0.8-1.3 s into the container). The
+  dependency volume is never written once complete, so no project build can change what
+  another repository with the same manifests starts from.
 - both (`build_both`, when neither exists): the same two containers, overlapped where nothing
   depends on the other: the project's container is made and committed (on the tools image,
   with the manifests and spec put in as for the dependencies, so the env image holds the same
@@ -42,7 +45,7 @@ import contextlib
 import json
 import tempfile
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -56,6 +59,7 @@ from sandbox.commitbuild import (
     CommitSpec,
     TreeCopy,
     VolumeMount,
+    files_tar,
     translated,
     unpack,
 )
@@ -289,7 +293,7 @@ def _env_spec(
         step=ENV_STEP,
         files=files or {},
         files_owner=AGENT_IDS,
-        trees=(tree,),
+        late_trees=(tree,),
         links={REPORT_PATH: VENV_REPORT},
         user="root",
         image_user="agent",
@@ -336,6 +340,15 @@ def _remove_image(client: docker.DockerClient, image: str) -> None:
     if image:
         with contextlib.suppress(docker.errors.APIError):
             client.images.remove(image)
+
+
+def _made_meanwhile(make: Callable[[], bytes]) -> Future[bytes]:
+    """`make()` run on a thread of its own, the future of its result."""
+    pool = ThreadPoolExecutor(1)
+    try:
+        return pool.submit(make)
+    finally:
+        pool.shutdown(wait=False)
 
 
 def _commit_and_remove(build: BuildContainer) -> str:
@@ -389,6 +402,7 @@ def build_both(  # noqa: PLR0913 (the two layers' inputs)
     deps_volume = deps_spec.labels[VENV_LABEL]
     env_volume, env_image, builds, deps_id = "", "", [], ""
     try:
+        tree_tar = _made_meanwhile(partial(files_tar, {}, (tree,)))  # while the deps start
         with translated(deps_spec):
             builds.append(BuildContainer(client, deps_spec))
             builds[0].start()
@@ -400,6 +414,7 @@ def build_both(  # noqa: PLR0913 (the two layers' inputs)
         with translated(env_spec):  # committed now, tagged once the step succeeded
             builds.append(BuildContainer(client, env_spec))
             env_image = builds[1].commit(tagged=False)
+            builds[1].put_late_trees(tree_tar.result())
         with translated(deps_spec):
             builds[0].finish(say)
         with ThreadPoolExecutor(1) as pool:  # a commit takes about as long as a start
