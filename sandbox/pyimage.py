@@ -38,6 +38,7 @@ from typing import Any, Literal
 import docker
 import docker.errors
 from docker.models.containers import Container
+from docker.models.images import Image
 
 from sandbox import lifecycle
 from sandbox.client import docker_client
@@ -50,7 +51,7 @@ from sandbox.imagebuild import (
     BuildOutput,
     BuildSpec,
     Progress,
-    labelled_image,
+    labelled,
     run_build,
     write_context,
 )
@@ -71,7 +72,7 @@ from sandbox.pyvolume import (
 )
 from sandbox.registry import pull_shared, push_shared
 from sandbox.toolchain import content_hash, detect_toolchain, manifest_parts
-from sandbox.venvvolume import image_volume, missing_volume, sandbox_mounts
+from sandbox.venvvolume import VolumeLabels, image_volume, missing_volume, sandbox_mounts
 
 DEPS_REPOSITORY = "devagent/envdeps"
 ENV_REPOSITORY = "devagent/env"
@@ -235,14 +236,17 @@ def _build(run: Callable[[], object], what: str, deps_what: str = "") -> None:
         raise ImageBuildError(message, step=exc.step, log_tail=exc.log_tail) from exc
 
 
-def _reusable(client: docker.DockerClient, tag: str, digest: str, say: Progress) -> str | None:
-    """`labelled_image`, unless the venv volume the image names is gone."""
-    existing = labelled_image(client, tag, digest)
-    gone = missing_volume(client, existing) if existing else ""
-    if gone:
+def _reusable(
+    client: docker.DockerClient, tag: str, digest: str, say: Progress, read: VolumeLabels
+) -> Image | None:
+    """`labelled`, unless the venv volume the image names is gone (`read`: the volumes read
+    so far, see `missing_volume`)."""
+    existing = labelled(client, tag, digest)
+    gone = missing_volume(client, existing.attrs, read) if existing else ""
+    if existing and gone:
         say(f"{tag}: its venv volume {gone} is gone; building it again")
         with contextlib.suppress(docker.errors.APIError):  # in use, or the base of another
-            client.images.remove(existing or "")
+            client.images.remove(str(existing.id))
         return None
     return existing
 
@@ -281,14 +285,22 @@ def _env_layer(req: PythonEnvRequest, deps: str, recipe: bytes) -> Layer:
 
 
 def _reused(
-    client: docker.DockerClient, req: PythonEnvRequest, tag: str, digest: str, say: Progress
-) -> str | None:
-    """The image `tag` when it can be used as it is (said, and marked used)."""
-    existing = None if req.rebuild else _reusable(client, tag, digest, say)
+    client: docker.DockerClient,
+    req: PythonEnvRequest,
+    tag: str,
+    digest: str,
+    say: Progress,
+    read: VolumeLabels | None = None,
+) -> Image | None:
+    """The image `tag` when it can be used as it is (said, and marked used). `read`: the
+    volumes an earlier check of the same request read (the env volume is made of the
+    dependency volume, whose check comes first)."""
+    read = {} if read is None else read
+    existing = None if req.rebuild else _reusable(client, tag, digest, say, read)
     if existing:
         python = f" (python {req.interpreter.minor}, {req.interpreter.suite})"
         say(f"{tag} is up to date{python if tag.startswith(f'{DEPS_REPOSITORY}:') else ''}")
-        mark_used(client, tag)
+        mark_used(client, tag, existing)
     return existing
 
 
@@ -303,7 +315,7 @@ def ensure_deps_image(client: docker.DockerClient, req: PythonEnvRequest, say: P
     deps = _deps_layer(req)
     existing = _reused(client, req, deps.tag, deps.digest, say)
     if existing:
-        return existing
+        return str(existing.id)
     if not req.rebuild and pull_shared(client, req.host.image_registry, deps.tag, deps.digest, say):
         return deps.tag
     say(_building_deps(req, deps.tag))
@@ -348,7 +360,8 @@ def _ensure_volume_env(client: docker.DockerClient, req: PythonEnvRequest, say: 
     when the dependency image is here, else both in one go (`build_both`); the project's
     install without network first unless the spec has `install` commands."""
     deps = _deps_layer(req)
-    deps_id = _reused(client, req, deps.tag, deps.digest, say)
+    read: VolumeLabels = {}
+    deps_image = _reused(client, req, deps.tag, deps.digest, say, read)
     recipe = project_recipe(layered_volumes(client))
     tree = TreeCopy(req.repo, "/workspace", AGENT_IDS, SKIPPED_DIRS)
     envs: list[Layer] = []
@@ -356,13 +369,13 @@ def _ensure_volume_env(client: docker.DockerClient, req: PythonEnvRequest, say: 
     offline_first = not req.spec.install  # `install` commands are the spec's own (pip, ...)
     listen = _listener(say, req, envs, said)
     build: Callable[[], object]
-    if deps_id:
-        envs.append(_env_layer(req, image_volume(client.images.get(deps_id).attrs), recipe))
-        if _reused(client, req, envs[0].tag, envs[0].labels[HASH_LABEL], say):
+    if deps_image:
+        envs.append(_env_layer(req, image_volume(deps_image.attrs), recipe))
+        if _reused(client, req, envs[0].tag, envs[0].labels[HASH_LABEL], say, read):
             return envs[0].tag
         env = envs[0]
         build = partial(
-            build_env_volume, client, deps_id, tree, env.tag, env.labels, listen,
+            build_env_volume, client, str(deps_image.id), tree, env.tag, env.labels, listen,
             offline_first=offline_first,
         )  # fmt: skip
     else:
