@@ -28,7 +28,7 @@ import posixpath
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -177,16 +177,29 @@ def build_inputs_hash(repo: Path, listing: Listing | None = None) -> str:
     give the same key."""
     files = listing if listing is not None else tree_listing(repo)
     parts: list[tuple[str, bytes]] = []
-    folders: set[str] = set()
+    # each folder holding a file -> whether it is in SKIPPED_DIRS, asked once per folder (the
+    # key is on a warm run's way to its first model call; trees hold ~10 files a folder)
+    skipped: dict[str, bool] = {}
     for rel, blob in files.items():
-        names = rel.split("/")
-        if any(name in SKIPPED_DIRS for name in names[:-1]):
-            continue
-        folders.update("/".join(names[:depth]) + "/" for depth in range(1, len(names)))
-        if len(names) > 1 and names[-1].endswith(MODULE_SUFFIXES) and not _package_file(names[-1]):
-            continue
+        folder, slash, name = rel.rpartition("/")
+        if slash:
+            if folder not in skipped:
+                skipped[folder] = not SKIPPED_DIRS.isdisjoint(folder.split("/"))
+            if skipped[folder] or (name.endswith(MODULE_SUFFIXES) and not _package_file(name)):
+                continue
         parts.append((rel, blob.encode()))
-    return content_hash([*parts, *((folder, b"") for folder in folders)])
+    folders = _with_parents(folder for folder, skip in skipped.items() if not skip)
+    return content_hash([*parts, *((folder + "/", b"") for folder in folders)])
+
+
+def _with_parents(folders: Iterable[str]) -> set[str]:
+    """`folders` and every folder above them ('a/b' gives 'a/b' and 'a'). Pure."""
+    found: set[str] = set()
+    for folder in folders:
+        while folder and folder not in found:
+            found.add(folder)
+            folder = folder.rpartition("/")[0]
+    return found
 
 
 def tree_listing(repo: Path) -> dict[str, str]:
