@@ -165,15 +165,20 @@ def build_task(opts: SolveOptions) -> tuple[Task, BudgetConfig]:
 
 
 def choose_image(
-    opts: SolveOptions, tree: Path, as_of: str | None = None, listing: Listing | None = None
+    opts: SolveOptions,
+    tree: Path,
+    as_of: str | None = None,
+    listing: Listing | None = None,
+    client: docker.DockerClient | None = None,
 ) -> str:
     """The given image, or the repository's env image resolved as of `as_of` (the base
     commit's date unless the [environment] says otherwise); `listing`: the tree's files as git
-    lists them (it matches its starting commit), which saves hashing them."""
+    lists them (it matches its starting commit), which saves hashing them; `client`: the
+    run's connection (else one is made)."""
     if opts.image:
         return opts.image
     host = opts.host.result() if isinstance(opts.host, Future) else opts.host
-    client = docker_client()  # one connection for both checks
+    client = client or docker_client()  # one connection for both checks
     opts.on_progress("sandbox image: base")
     ensure_base_image(host=host, on_progress=opts.on_progress, client=client)
     opts.on_progress("sandbox image: the repository's environment")
@@ -188,10 +193,10 @@ def choose_image(
     )
 
 
-def write_environment(image: str, out: Path) -> None:
+def write_environment(image: str, out: Path, client: docker.DockerClient | None = None) -> None:
     """OUT/environment.json: the interpreter, packages and import check of the image."""
     try:
-        report = env_report(image)
+        report = env_report(image, client=client)
     except (SandboxError, docker.errors.DockerException) as exc:
         report = {"image": image, "error": f"no environment report: {exc}"}
     try:
@@ -201,10 +206,12 @@ def write_environment(image: str, out: Path) -> None:
 
 
 @contextlib.contextmanager
-def environment_written(image: str, out: Path) -> Iterator[None]:
+def environment_written(
+    image: str, out: Path, client: docker.DockerClient | None = None
+) -> Iterator[None]:
     """OUT/environment.json is written on a daemon thread while the body runs (no model request
     needs it) and is waited for when the body ends, however it ends."""
-    written = in_background(write_environment, image, out)
+    written = in_background(write_environment, image, out, client)
     try:
         yield
     finally:
@@ -269,10 +276,12 @@ def _run_in_workspace(
         asked = first_map_request(task, tree, opts.repo_map_tokens)
         made = functools.partial(worker.make, asked)
         first_map = FirstMap(made, ws.start, shelf, ws.changed_since)
-        image = choose_image(opts, ws.tree, as_of=ws.base_date(), listing=ws.listing())
+        client = docker_client()  # the run's one connection: image, sandbox and report
+        as_of, listing = ws.base_date(), ws.listing()
+        image = choose_image(opts, ws.tree, as_of=as_of, listing=listing, client=client)
         if isinstance(opts.network, str) and is_allowlist(opts.network):
             # built once, on first use: said here, not silently inside the sandbox's start
-            ensure_egress_image(docker_client(), on_progress=opts.on_progress)
+            ensure_egress_image(client, on_progress=opts.on_progress)
         config = sandbox_config(
             image,
             ws.tree,
@@ -282,9 +291,9 @@ def _run_in_workspace(
             runtime=opts.runtime,
         )
         opts.on_progress(f"starting the sandbox ({image})")
-        sandbox = start.sandbox(config)
+        sandbox = start.sandbox(config, client)
         with (
-            environment_written(image, opts.out),
+            environment_written(image, opts.out, client),
             closed_whole(sandbox),
             commands_stopped_by(opts.stop, lambda: sandbox),
         ):
