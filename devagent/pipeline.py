@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import logging
 import shutil
 import tempfile
@@ -41,6 +40,7 @@ from devagent.agent.trajectory import Listener
 from devagent.assembly import sandbox_config
 from devagent.background import in_background
 from devagent.earlybox import SlotStart
+from devagent.envreport import EnvironmentReport
 from devagent.errors import DevagentError
 from devagent.firstmap import FirstMap, MapShelf
 from devagent.llm.types import Model
@@ -58,9 +58,8 @@ from sandbox.docker import DockerSandbox
 from sandbox.egress import is_allowlist
 from sandbox.egressimage import ensure_egress_image
 from sandbox.envspec import EnvironmentSpec
-from sandbox.errors import SandboxError
 from sandbox.hostconfig import HostIndexConfig
-from sandbox.images import ensure_base_image, ensure_env_image, env_report
+from sandbox.images import ensure_base_image, ensure_env_image
 from sandbox.pyimage import Listing
 
 log = logging.getLogger(__name__)
@@ -193,29 +192,18 @@ def choose_image(
     )
 
 
-def write_environment(image: str, out: Path, client: docker.DockerClient | None = None) -> None:
-    """OUT/environment.json: the interpreter, packages and import check of the image."""
-    try:
-        report = env_report(image, client=client)
-    except (SandboxError, docker.errors.DockerException) as exc:
-        report = {"image": image, "error": f"no environment report: {exc}"}
-    try:
-        (out / "environment.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
-    except OSError as exc:  # a full disk: the run goes on; the files that matter come later
-        log.warning("environment.json could not be written in %s: %s", out, exc.strerror)
-
-
 @contextlib.contextmanager
 def environment_written(
     image: str, out: Path, client: docker.DockerClient | None = None
-) -> Iterator[None]:
-    """OUT/environment.json is written on a daemon thread while the body runs (no model request
-    needs it) and is waited for when the body ends, however it ends."""
-    written = in_background(write_environment, image, out, client)
+) -> Iterator[EnvironmentReport]:
+    """OUT/environment.json, written on a daemon thread from the run's first model request on
+    (the report's `on_record` listens for it; no model request needs the file), and waited
+    for when the body ends, however it ends (started then if no request was made)."""
+    report = EnvironmentReport(image, out, client)
     try:
-        yield
+        yield report
     finally:
-        written.result()
+        report.wait()
 
 
 def first_map_request(task: Task, tree: TreeSource, tokens: int) -> dict[str, Any]:
@@ -293,7 +281,7 @@ def _run_in_workspace(
         opts.on_progress(f"starting the sandbox ({image})")
         sandbox = start.sandbox(config, client)
         with (
-            environment_written(image, opts.out, client),
+            environment_written(image, opts.out, client) as report,
             closed_whole(sandbox),
             commands_stopped_by(opts.stop, lambda: sandbox),
         ):
@@ -328,7 +316,7 @@ def _run_in_workspace(
                 stop=opts.stop,
                 memory=memory,
                 repo_key=str(opts.repo),
-                listeners=opts.listeners,
+                listeners=(*opts.listeners, report.on_record),
                 cache_dir=opts.cache_dir,
                 context=ctx,
                 prechecks=prechecks,
