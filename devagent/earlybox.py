@@ -9,6 +9,8 @@ import logging
 from concurrent.futures import Future
 from pathlib import Path
 
+import docker
+
 from devagent.background import in_background
 from sandbox.config import SandboxConfig
 from sandbox.docker import DockerSandbox
@@ -85,13 +87,16 @@ class SlotStart:
         self.slot = slot
         self.early = EarlySandbox.for_slot(slot, self.template)
 
-    def sandbox(self, config: SandboxConfig) -> DockerSandbox:
+    def sandbox(
+        self, config: SandboxConfig, client: docker.DockerClient | None = None
+    ) -> DockerSandbox:
+        """The early sandbox when it fits `config`, else a new one on `client` (not started)."""
         taken = self.early.take(config) if self.early else None
         if self.slot is not None:
             record_image(self.slot, config.image)
         if taken is not None:
             log.info("using the sandbox started early on %s", config.image)
-        return taken or DockerSandbox(config)
+        return taken or DockerSandbox(config, client=client)
 
     def discard(self) -> None:
         if self.early is not None:

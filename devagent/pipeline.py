@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import logging
 import shutil
 import tempfile
@@ -41,6 +40,7 @@ from devagent.agent.trajectory import Listener
 from devagent.assembly import sandbox_config
 from devagent.background import in_background
 from devagent.earlybox import SlotStart
+from devagent.envreport import EnvironmentReport
 from devagent.errors import DevagentError
 from devagent.firstmap import FirstMap, MapShelf
 from devagent.llm.types import Model
@@ -58,9 +58,8 @@ from sandbox.docker import DockerSandbox
 from sandbox.egress import is_allowlist
 from sandbox.egressimage import ensure_egress_image
 from sandbox.envspec import EnvironmentSpec
-from sandbox.errors import SandboxError
 from sandbox.hostconfig import HostIndexConfig
-from sandbox.images import ensure_base_image, ensure_env_image, env_report
+from sandbox.images import ensure_base_image, ensure_env_image
 from sandbox.pyimage import Listing
 
 log = logging.getLogger(__name__)
@@ -165,15 +164,20 @@ def build_task(opts: SolveOptions) -> tuple[Task, BudgetConfig]:
 
 
 def choose_image(
-    opts: SolveOptions, tree: Path, as_of: str | None = None, listing: Listing | None = None
+    opts: SolveOptions,
+    tree: Path,
+    as_of: str | None = None,
+    listing: Listing | None = None,
+    client: docker.DockerClient | None = None,
 ) -> str:
     """The given image, or the repository's env image resolved as of `as_of` (the base
     commit's date unless the [environment] says otherwise); `listing`: the tree's files as git
-    lists them (it matches its starting commit), which saves hashing them."""
+    lists them (it matches its starting commit), which saves hashing them; `client`: the
+    run's connection (else one is made)."""
     if opts.image:
         return opts.image
     host = opts.host.result() if isinstance(opts.host, Future) else opts.host
-    client = docker_client()  # one connection for both checks
+    client = client or docker_client()  # one connection for both checks
     opts.on_progress("sandbox image: base")
     ensure_base_image(host=host, on_progress=opts.on_progress, client=client)
     opts.on_progress("sandbox image: the repository's environment")
@@ -188,27 +192,18 @@ def choose_image(
     )
 
 
-def write_environment(image: str, out: Path) -> None:
-    """OUT/environment.json: the interpreter, packages and import check of the image."""
-    try:
-        report = env_report(image)
-    except (SandboxError, docker.errors.DockerException) as exc:
-        report = {"image": image, "error": f"no environment report: {exc}"}
-    try:
-        (out / "environment.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n")
-    except OSError as exc:  # a full disk: the run goes on; the files that matter come later
-        log.warning("environment.json could not be written in %s: %s", out, exc.strerror)
-
-
 @contextlib.contextmanager
-def environment_written(image: str, out: Path) -> Iterator[None]:
-    """OUT/environment.json is written on a daemon thread while the body runs (no model request
-    needs it) and is waited for when the body ends, however it ends."""
-    written = in_background(write_environment, image, out)
+def environment_written(
+    image: str, out: Path, client: docker.DockerClient | None = None
+) -> Iterator[EnvironmentReport]:
+    """OUT/environment.json, written on a daemon thread from the run's first model request on
+    (the report's `on_record` listens for it; no model request needs the file), and waited
+    for when the body ends, however it ends (started then if no request was made)."""
+    report = EnvironmentReport(image, out, client)
     try:
-        yield
+        yield report
     finally:
-        written.result()
+        report.wait()
 
 
 def first_map_request(task: Task, tree: TreeSource, tokens: int) -> dict[str, Any]:
@@ -269,10 +264,12 @@ def _run_in_workspace(
         asked = first_map_request(task, tree, opts.repo_map_tokens)
         made = functools.partial(worker.make, asked)
         first_map = FirstMap(made, ws.start, shelf, ws.changed_since)
-        image = choose_image(opts, ws.tree, as_of=ws.base_date(), listing=ws.listing())
+        client = docker_client()  # the run's one connection: image, sandbox and report
+        as_of, listing = ws.base_date(), ws.listing()
+        image = choose_image(opts, ws.tree, as_of=as_of, listing=listing, client=client)
         if isinstance(opts.network, str) and is_allowlist(opts.network):
             # built once, on first use: said here, not silently inside the sandbox's start
-            ensure_egress_image(docker_client(), on_progress=opts.on_progress)
+            ensure_egress_image(client, on_progress=opts.on_progress)
         config = sandbox_config(
             image,
             ws.tree,
@@ -282,9 +279,9 @@ def _run_in_workspace(
             runtime=opts.runtime,
         )
         opts.on_progress(f"starting the sandbox ({image})")
-        sandbox = start.sandbox(config)
+        sandbox = start.sandbox(config, client)
         with (
-            environment_written(image, opts.out),
+            environment_written(image, opts.out, client) as report,
             closed_whole(sandbox),
             commands_stopped_by(opts.stop, lambda: sandbox),
         ):
@@ -319,7 +316,7 @@ def _run_in_workspace(
                 stop=opts.stop,
                 memory=memory,
                 repo_key=str(opts.repo),
-                listeners=opts.listeners,
+                listeners=(*opts.listeners, report.on_record),
                 cache_dir=opts.cache_dir,
                 context=ctx,
                 prechecks=prechecks,

@@ -16,6 +16,7 @@ from typing import Any
 import docker
 import docker.errors
 import requests.exceptions
+from docker.models.images import Image
 
 from sandbox.client import DAEMON_HINT
 from sandbox.errors import DaemonUnavailableError, ImageBuildError
@@ -86,12 +87,19 @@ class BuildLog:
 
 def labelled_image(client: docker.DockerClient, tag: str, digest: str) -> str | None:
     """The id of `tag` when it exists and was built from the recipe with hash `digest`."""
+    image = labelled(client, tag, digest)
+    return str(image.id) if image is not None else None
+
+
+def labelled(client: docker.DockerClient, tag: str, digest: str) -> Image | None:
+    """`labelled_image`'s image, as one inspect read it (its attributes serve the caller's
+    other questions without asking the daemon again)."""
     try:
         image = client.images.get(tag)
     except docker.errors.ImageNotFound:
         return None
     labels = image.attrs.get("Config", {}).get("Labels") or {}
-    return str(image.id) if labels.get(HASH_LABEL) == digest else None
+    return image if labels.get(HASH_LABEL) == digest else None
 
 
 @dataclass(frozen=True)

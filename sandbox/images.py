@@ -140,7 +140,18 @@ def ensure_base_image(
         raise ImageBuildError(
             f"unknown Debian suite {suite!r} (known: {', '.join(SUITES)})", step="base image"
         )
-    client = docker_client(client=client)
+    return _base_image(docker_client(client=client), on_progress, host, images_dir, suite, rebuild)
+
+
+def _base_image(
+    client: docker.DockerClient,
+    on_progress: Progress | None,
+    host: HostIndexConfig | None,
+    images_dir: Path,
+    suite: str,
+    rebuild: bool = False,
+) -> str:
+    """`ensure_base_image` on a client that has just answered (`suite` one of SUITES)."""
     say = on_progress or _quiet
     tag = base_tag(suite)
     digest = base_recipe_hash(images_dir, suite)
@@ -297,13 +308,7 @@ def ensure_env_image(  # noqa: PLR0913 (the public interface, keyword-only)
     if toolchain.kind is ToolchainKind.PYTHON:
         interpreter = choose_python(python_hints(deps_tree), spec.python)
         say(f"python {interpreter.minor} ({interpreter.suite})")
-        base_id = ensure_base_image(
-            client=client,
-            on_progress=say,
-            host=host,
-            images_dir=images_dir,
-            suite=interpreter.suite,
-        )
+        base_id = _base_image(client, say, host, images_dir, interpreter.suite)
         request = PythonEnvRequest(
             repo=repo,
             deps_repo=deps_tree,
@@ -317,7 +322,7 @@ def ensure_env_image(  # noqa: PLR0913 (the public interface, keyword-only)
             listing=listing,
         )
         return ensure_python_env(client, request, say)
-    base_id = ensure_base_image(client=client, on_progress=say, host=host, images_dir=images_dir)
+    base_id = _base_image(client, say, host, images_dir, DEFAULT_SUITE)
     if toolchain.kind is ToolchainKind.BASE:
         return BASE_TAG
     files = env_context_files(deps_tree, toolchain, host, images_dir)

@@ -17,6 +17,7 @@ from typing import Any
 
 import docker
 import docker.errors
+from docker.models.images import Image
 
 log = logging.getLogger(__name__)
 
@@ -42,11 +43,12 @@ class EnvImage:
         return asdict(self)
 
 
-def mark_used(client: docker.DockerClient, tag: str) -> None:
-    """Record that `tag` was just used (a re-tag sets its LastTagTime); best effort."""
+def mark_used(client: docker.DockerClient, tag: str, image: Image | None = None) -> None:
+    """Record that `tag` was just used (a re-tag sets its LastTagTime); best effort. `image`:
+    the image `tag` names, when the caller has just read it (saves reading it again)."""
     repository, _, name = tag.rpartition(":")
     try:
-        client.images.get(tag).tag(repository, name)
+        (image or client.images.get(tag)).tag(repository, name)
     except docker.errors.DockerException as exc:
         log.debug("could not mark %s as used: %s", tag, exc)
 

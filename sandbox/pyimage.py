@@ -28,7 +28,7 @@ import posixpath
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -38,6 +38,7 @@ from typing import Any, Literal
 import docker
 import docker.errors
 from docker.models.containers import Container
+from docker.models.images import Image
 
 from sandbox import lifecycle
 from sandbox.client import docker_client
@@ -50,7 +51,7 @@ from sandbox.imagebuild import (
     BuildOutput,
     BuildSpec,
     Progress,
-    labelled_image,
+    labelled,
     run_build,
     write_context,
 )
@@ -71,7 +72,7 @@ from sandbox.pyvolume import (
 )
 from sandbox.registry import pull_shared, push_shared
 from sandbox.toolchain import content_hash, detect_toolchain, manifest_parts
-from sandbox.venvvolume import image_volume, missing_volume, sandbox_mounts
+from sandbox.venvvolume import VolumeLabels, image_volume, missing_volume, sandbox_mounts
 
 DEPS_REPOSITORY = "devagent/envdeps"
 ENV_REPOSITORY = "devagent/env"
@@ -176,16 +177,29 @@ def build_inputs_hash(repo: Path, listing: Listing | None = None) -> str:
     give the same key."""
     files = listing if listing is not None else tree_listing(repo)
     parts: list[tuple[str, bytes]] = []
-    folders: set[str] = set()
+    # each folder holding a file -> whether it is in SKIPPED_DIRS, asked once per folder (the
+    # key is on a warm run's way to its first model call; trees hold ~10 files a folder)
+    skipped: dict[str, bool] = {}
     for rel, blob in files.items():
-        names = rel.split("/")
-        if any(name in SKIPPED_DIRS for name in names[:-1]):
-            continue
-        folders.update("/".join(names[:depth]) + "/" for depth in range(1, len(names)))
-        if len(names) > 1 and names[-1].endswith(MODULE_SUFFIXES) and not _package_file(names[-1]):
-            continue
+        folder, slash, name = rel.rpartition("/")
+        if slash:
+            if folder not in skipped:
+                skipped[folder] = not SKIPPED_DIRS.isdisjoint(folder.split("/"))
+            if skipped[folder] or (name.endswith(MODULE_SUFFIXES) and not _package_file(name)):
+                continue
         parts.append((rel, blob.encode()))
-    return content_hash([*parts, *((folder, b"") for folder in folders)])
+    folders = _with_parents(folder for folder, skip in skipped.items() if not skip)
+    return content_hash([*parts, *((folder + "/", b"") for folder in folders)])
+
+
+def _with_parents(folders: Iterable[str]) -> set[str]:
+    """`folders` and every folder above them ('a/b' gives 'a/b' and 'a'). Pure."""
+    found: set[str] = set()
+    for folder in folders:
+        while folder and folder not in found:
+            found.add(folder)
+            folder = folder.rpartition("/")[0]
+    return found
 
 
 def tree_listing(repo: Path) -> dict[str, str]:
@@ -235,14 +249,17 @@ def _build(run: Callable[[], object], what: str, deps_what: str = "") -> None:
         raise ImageBuildError(message, step=exc.step, log_tail=exc.log_tail) from exc
 
 
-def _reusable(client: docker.DockerClient, tag: str, digest: str, say: Progress) -> str | None:
-    """`labelled_image`, unless the venv volume the image names is gone."""
-    existing = labelled_image(client, tag, digest)
-    gone = missing_volume(client, existing) if existing else ""
-    if gone:
+def _reusable(
+    client: docker.DockerClient, tag: str, digest: str, say: Progress, read: VolumeLabels
+) -> Image | None:
+    """`labelled`, unless the venv volume the image names is gone (`read`: the volumes read
+    so far, see `missing_volume`)."""
+    existing = labelled(client, tag, digest)
+    gone = missing_volume(client, existing.attrs, read) if existing else ""
+    if existing and gone:
         say(f"{tag}: its venv volume {gone} is gone; building it again")
         with contextlib.suppress(docker.errors.APIError):  # in use, or the base of another
-            client.images.remove(existing or "")
+            client.images.remove(str(existing.id))
         return None
     return existing
 
@@ -281,14 +298,22 @@ def _env_layer(req: PythonEnvRequest, deps: str, recipe: bytes) -> Layer:
 
 
 def _reused(
-    client: docker.DockerClient, req: PythonEnvRequest, tag: str, digest: str, say: Progress
-) -> str | None:
-    """The image `tag` when it can be used as it is (said, and marked used)."""
-    existing = None if req.rebuild else _reusable(client, tag, digest, say)
+    client: docker.DockerClient,
+    req: PythonEnvRequest,
+    tag: str,
+    digest: str,
+    say: Progress,
+    read: VolumeLabels | None = None,
+) -> Image | None:
+    """The image `tag` when it can be used as it is (said, and marked used). `read`: the
+    volumes an earlier check of the same request read (the env volume is made of the
+    dependency volume, whose check comes first)."""
+    read = {} if read is None else read
+    existing = None if req.rebuild else _reusable(client, tag, digest, say, read)
     if existing:
         python = f" (python {req.interpreter.minor}, {req.interpreter.suite})"
         say(f"{tag} is up to date{python if tag.startswith(f'{DEPS_REPOSITORY}:') else ''}")
-        mark_used(client, tag)
+        mark_used(client, tag, existing)
     return existing
 
 
@@ -303,7 +328,7 @@ def ensure_deps_image(client: docker.DockerClient, req: PythonEnvRequest, say: P
     deps = _deps_layer(req)
     existing = _reused(client, req, deps.tag, deps.digest, say)
     if existing:
-        return existing
+        return str(existing.id)
     if not req.rebuild and pull_shared(client, req.host.image_registry, deps.tag, deps.digest, say):
         return deps.tag
     say(_building_deps(req, deps.tag))
@@ -348,7 +373,8 @@ def _ensure_volume_env(client: docker.DockerClient, req: PythonEnvRequest, say: 
     when the dependency image is here, else both in one go (`build_both`); the project's
     install without network first unless the spec has `install` commands."""
     deps = _deps_layer(req)
-    deps_id = _reused(client, req, deps.tag, deps.digest, say)
+    read: VolumeLabels = {}
+    deps_image = _reused(client, req, deps.tag, deps.digest, say, read)
     recipe = project_recipe(layered_volumes(client))
     tree = TreeCopy(req.repo, "/workspace", AGENT_IDS, SKIPPED_DIRS)
     envs: list[Layer] = []
@@ -356,13 +382,13 @@ def _ensure_volume_env(client: docker.DockerClient, req: PythonEnvRequest, say: 
     offline_first = not req.spec.install  # `install` commands are the spec's own (pip, ...)
     listen = _listener(say, req, envs, said)
     build: Callable[[], object]
-    if deps_id:
-        envs.append(_env_layer(req, image_volume(client.images.get(deps_id).attrs), recipe))
-        if _reused(client, req, envs[0].tag, envs[0].labels[HASH_LABEL], say):
+    if deps_image:
+        envs.append(_env_layer(req, image_volume(deps_image.attrs), recipe))
+        if _reused(client, req, envs[0].tag, envs[0].labels[HASH_LABEL], say, read):
             return envs[0].tag
         env = envs[0]
         build = partial(
-            build_env_volume, client, deps_id, tree, env.tag, env.labels, listen,
+            build_env_volume, client, str(deps_image.id), tree, env.tag, env.labels, listen,
             offline_first=offline_first,
         )  # fmt: skip
     else:

@@ -44,6 +44,7 @@ from __future__ import annotations
 import contextlib
 import json
 import tempfile
+import weakref
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -149,8 +150,15 @@ def split_context(files: Mapping[str, bytes]) -> tuple[dict[str, bytes], dict[st
 
 def layered_volumes(client: docker.DockerClient) -> bool:
     """Whether env volumes are layered on their dependency volume (the daemon stores images
-    with overlay2, so its volumes folder can hold overlay mounts) rather than copies of it."""
-    return str(client.info().get("Driver", "")) == "overlay2"
+    with overlay2, so its volumes folder can hold overlay mounts) rather than copies of it.
+    Asked once per client (`GET /info`, 5-10 ms: a build asks up to three times)."""
+    known = _layered.get(client)
+    if known is None:
+        known = _layered[client] = str(client.info().get("Driver", "")) == "overlay2"
+    return known
+
+
+_layered: weakref.WeakKeyDictionary[docker.DockerClient, bool] = weakref.WeakKeyDictionary()
 
 
 def project_recipe(layered: bool) -> bytes:

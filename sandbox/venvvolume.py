@@ -116,26 +116,59 @@ def seed_volume(client: docker.DockerClient, tools_id: str) -> str:
 
 def layers(client: docker.DockerClient, name: str) -> list[str]:
     """`name` and the volumes it is made of (lower and parts, recursively), itself first."""
-    return made_of(name, _venv_labels(client))
+    return made_of(name, _chain_labels(client, name))
 
 
 def made_of(name: str, labels: Mapping[str, Mapping[str, str]]) -> list[str]:
     """`name` and what it is made of, from each volume's labels (a missing one is listed, with
     nothing below it). Pure."""
-    own = labels.get(name, {})
-    below = [own.get(LOWER_LABEL, ""), *own.get(PARTS_LABEL, "").split(",")]
-    return [name, *(v for part in below if part for v in made_of(part, labels))]
+    return [name, *(v for part in below(labels.get(name, {})) for v in made_of(part, labels))]
 
 
-def _venv_labels(client: docker.DockerClient) -> dict[str, dict[str, str]]:
-    """Every venv volume's labels, in one call."""
-    volumes = client.volumes.list(filters={"label": f"{VENV_LABEL}=1"})
-    return {str(v.name): dict(v.attrs.get("Labels") or {}) for v in volumes}
+def below(labels: Mapping[str, str]) -> list[str]:
+    """The volumes a venv volume with `labels` is made of, one level down. Pure."""
+    return [p for p in (labels.get(LOWER_LABEL, ""), *labels.get(PARTS_LABEL, "").split(",")) if p]
 
 
-def _gone(client: docker.DockerClient, name: str) -> list[str]:
+VolumeLabels = dict[str, dict[str, str] | None]
+"""Volume name -> its labels as read (None: no such venv volume): what one check has asked the
+daemon, for the next check in the same breath to reuse."""
+
+
+def _chain_labels(
+    client: docker.DockerClient, name: str, read: VolumeLabels | None = None
+) -> dict[str, dict[str, str]]:
+    """The labels of `name` and of the venv volumes it is made of, one inspect each unless
+    `read` has them (and what is read is added to it); a volume that does not exist, or is no
+    venv volume, is left out, with what is below it. Asking for these by name costs the same
+    on a daemon holding thousands of volumes, which listing them (even by label) does not."""
+    read = {} if read is None else read
+    found: dict[str, dict[str, str]] = {}
+    todo = [name]
+    while todo:
+        volume = todo.pop()
+        if volume in found:
+            continue
+        if volume not in read:
+            read[volume] = _venv_volume_labels(client, volume)
+        labels = read[volume]
+        if labels is not None:
+            found[volume] = labels
+            todo += below(labels)
+    return found
+
+
+def _venv_volume_labels(client: docker.DockerClient, name: str) -> dict[str, str] | None:
+    try:
+        labels = dict(client.api.inspect_volume(name).get("Labels") or {})
+    except docker.errors.NotFound:
+        return None
+    return labels if labels.get(VENV_LABEL) == "1" else None
+
+
+def _gone(client: docker.DockerClient, name: str, read: VolumeLabels | None = None) -> list[str]:
     """The volumes `name` is made of (itself included) that do not exist."""
-    labels = _venv_labels(client)
+    labels = _chain_labels(client, name, read)
     return [v for v in made_of(name, labels) if v not in labels]
 
 
@@ -169,11 +202,13 @@ def remove_volume(client: docker.DockerClient, name: str) -> bool:
     return True
 
 
-def missing_volume(client: docker.DockerClient, image: str) -> str:
-    """The venv volume `image` names (or one it is made of) when it no longer exists, else
-    ""."""
-    name = image_volume(client.images.get(image).attrs)
-    missing = _gone(client, name) if name else []
+def missing_volume(
+    client: docker.DockerClient, attrs: Mapping[str, Any], read: VolumeLabels | None = None
+) -> str:
+    """The venv volume the image with `attrs` names (or one it is made of) when it no longer
+    exists, else ""; `read`: volumes an earlier check of this breath has read."""
+    name = image_volume(attrs)
+    missing = _gone(client, name, read) if name else []
     return missing[0] if missing else ""
 
 
@@ -232,8 +267,7 @@ def _closure(names: set[str], labels: Mapping[str, Mapping[str, str]]) -> set[st
         if name in seen:
             continue
         seen.add(name)
-        own = labels.get(name, {})
-        todo += [p for p in (own.get(LOWER_LABEL, ""), *own.get(PARTS_LABEL, "").split(",")) if p]
+        todo += below(labels.get(name, {}))
     return seen
 
 

@@ -218,6 +218,58 @@ def test_a_removed_volume_fails_a_sandbox_naming_it_and_the_next_ensure_builds_i
     assert volume_exists(client, _volume(client, again))
 
 
+def test_a_removed_volume_below_the_env_volume_is_named_too(
+    client: docker.DockerClient, tmp_path: Path, built: list[str]
+) -> None:
+    repo = _project(tmp_path / "one", "one", _unique_requirements())
+    tag = _env(client, repo, built, [])
+    gone = _deps_volume(client, tag)  # what the env volume is layered on
+    remove_layered(client, gone)
+    assert not volume_exists(client, gone)
+    with pytest.raises(SandboxStartError, match=gone):
+        sandbox_mounts(client, tag)
+    said: list[str] = []
+    _env(client, repo, built, said)
+    assert f"{built[1]}: its venv volume {gone} is gone; building it again" in said
+
+
+@contextlib.contextmanager
+def _requests(client: docker.DockerClient) -> Iterator[list[str]]:
+    """The `METHOD /path` of every API request `client` makes meanwhile (version prefix cut)."""
+    seen: list[str] = []
+
+    def note(response, *args, **kwargs):  # requests' response hook
+        path = response.request.path_url.split("?")[0]
+        seen.append(f"{response.request.method} /{path.split('/', 2)[-1]}")
+
+    client.api.hooks["response"].append(note)
+    try:
+        yield seen
+    finally:
+        client.api.hooks["response"].remove(note)
+
+
+def test_a_reused_env_reads_each_image_once_and_its_volumes_by_name(
+    client: docker.DockerClient, tmp_path: Path, built: list[str]
+) -> None:
+    """On a daemon holding thousands of volumes, listing them (even by label) cost 18 ms a
+    time, and a warm run did it twice on its way to the first model call."""
+    repo = _project(tmp_path / "one", "one", _unique_requirements())
+    tag = _env(client, repo, built, [])
+    fresh = docker.from_env(timeout=300)  # its first /info is asked as a run's would be
+    with _requests(fresh) as seen:
+        said: list[str] = []
+        assert ensure_env_image(repo, client=fresh, as_of=AS_OF, on_progress=said.append) == tag
+    assert f"{tag} is up to date" in said
+    assert "GET /volumes" not in seen  # the list
+    named = {f"GET /volumes/{v}" for v in layers(client, _volume(client, tag))}
+    assert named <= set(seen)
+    inspected = [r for r in seen if r.startswith("GET /images/")]
+    assert len(inspected) == len(set(inspected)) == 3  # base, dependencies, env
+    assert seen.count("GET /info") == 1
+    assert [r.split("/")[-1] for r in seen if r.startswith("POST /images/")] == ["tag", "tag"]
+
+
 def test_a_failed_or_interrupted_build_leaves_no_container_and_no_volume(
     client: docker.DockerClient, tmp_path: Path
 ) -> None:
