@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import http.server
+import ipaddress
 import json
 import signal
 import subprocess
@@ -62,7 +63,10 @@ def host_server() -> Iterator[tuple[int, list[str]]]:
 
 
 def _bridge_gateway(docker_client) -> str:
-    return str(docker_client.networks.get("bridge").attrs["IPAM"]["Config"][0]["Gateway"])
+    """The host's address on Docker's bridge: its IPAM gateway, which a daemon may leave
+    unstated for the default bridge (then the subnet's first address, Docker's choice)."""
+    config = docker_client.networks.get("bridge").attrs["IPAM"]["Config"][0]
+    return str(config.get("Gateway") or next(ipaddress.ip_network(config["Subnet"]).hosts()))
 
 
 @pytest.fixture(scope="module")
