@@ -2,7 +2,9 @@
 
 Every container carries `devagent.sandbox=1` plus its creator's host, pid and process start time.
 Live sandboxes are removed at interpreter exit and on SIGTERM/SIGHUP; `gc()` removes containers
-whose creator process is gone (a crash, `kill -9`).
+whose creator process is gone (a crash, `kill -9`). Image build containers carry their
+creator's labels too, under `devagent.build=<their own name>` instead of `devagent.sandbox`
+(`build_labels`), and `gc()` removes them the same way.
 """
 
 from __future__ import annotations
@@ -39,10 +41,24 @@ def process_start_time(pid: int) -> str:
 
 
 def creator_labels(session_id: str) -> dict[str, str]:
+    return {LABEL: "1", "devagent.session": session_id, **_creator()}
+
+
+BUILD_LABEL = "devagent.build"
+"""On a build container: its own name. An image committed from it keeps its labels, so this
+names the container that made the image; a container made from that image inherits it, with
+another name than its own (so it is no build container)."""
+
+
+def build_labels(name: str) -> dict[str, str]:
+    """The labels of the build container `name`: its name and its creator's. Not `LABEL`: the
+    images committed from it keep its labels, and so would every container made from them."""
+    return {BUILD_LABEL: name, **_creator()}
+
+
+def _creator() -> dict[str, str]:
     pid = os.getpid()
     return {
-        LABEL: "1",
-        "devagent.session": session_id,
         "devagent.creator_host": socket.gethostname(),
         "devagent.creator_pid": str(pid),
         "devagent.creator_start": process_start_time(pid),
@@ -111,25 +127,19 @@ def gc(
     client: docker.DockerClient, *, all_hosts: bool = False, session: str | None = None
 ) -> list[str]:
     """Remove sandbox containers, then networks (an egress allowlist's), whose creator process
-    is gone (only `session`'s when given). Returns their names.
+    is gone (only `session`'s when given; without one, build containers too). Returns their
+    names.
 
     Reads the one container listing (labels included) instead of inspecting each container, so
     that a container another process removes meanwhile (a sandbox closing, another gc) is
     skipped."""
     host = socket.gethostname()
-    removed = []
     labels = [f"{LABEL}=1"] + ([f"devagent.session={session}"] if session else [])
-    for container in client.api.containers(all=True, filters={"label": labels}):
-        if not _orphaned(container.get("Labels") or {}, host, all_hosts):
-            continue
-        try:
-            client.api.remove_container(container["Id"], force=True)
-        except docker.errors.NotFound:
-            continue
-        except docker.errors.APIError as exc:  # already being removed by someone else
-            log.debug("could not remove %s: %s", container["Id"][:12], exc)
-            continue
-        removed.append(str((container.get("Names") or ["/" + container["Id"][:12]])[0]).lstrip("/"))
+    listed = client.api.containers(all=True, filters={"label": labels})
+    orphans = [c for c in listed if _orphaned(c.get("Labels") or {}, host, all_hosts)]
+    removed = remove_containers(client, orphans)
+    if session is None:
+        removed += remove_containers(client, orphaned_builds(client, all_hosts=all_hosts))
     for network in client.networks.list(filters={"label": labels}):
         if not _orphaned(network.attrs.get("Labels") or {}, host, all_hosts):
             continue
@@ -140,4 +150,41 @@ def gc(
             continue
         except docker.errors.APIError as exc:
             log.warning("could not remove network %s: %s", network.name, exc)
+    return removed
+
+
+def _name(container: dict) -> str:
+    """A container's name from its listing."""
+    return str((container.get("Names") or ["/" + container["Id"][:12]])[0]).lstrip("/")
+
+
+def builds(client: docker.DockerClient, *, label: str | None = None) -> list[dict]:
+    """Every build container (`build_labels`), as listed (`label`, 'key=value', narrows them
+    down); not a container that merely inherited BUILD_LABEL from its image."""
+    labels = [BUILD_LABEL, *([label] if label else [])]
+    listed = client.api.containers(all=True, filters={"label": labels})
+    return [c for c in listed if (c.get("Labels") or {}).get(BUILD_LABEL) == _name(c)]
+
+
+def orphaned_builds(
+    client: docker.DockerClient, *, all_hosts: bool = False, label: str | None = None
+) -> list[dict]:
+    """The build containers whose creator process is gone (a build killed outright)."""
+    host = socket.gethostname()
+    return [c for c in builds(client, label=label) if _orphaned(c["Labels"], host, all_hosts)]
+
+
+def remove_containers(client: docker.DockerClient, listed: list[dict]) -> list[str]:
+    """Remove the `listed` containers with their anonymous volumes; return their names. One
+    already gone, or being removed by someone else, is skipped."""
+    removed = []
+    for container in listed:
+        try:
+            client.api.remove_container(container["Id"], force=True, v=True)
+        except docker.errors.NotFound:
+            continue
+        except docker.errors.APIError as exc:  # already being removed by someone else
+            log.debug("could not remove %s: %s", container["Id"][:12], exc)
+            continue
+        removed.append(_name(container))
     return removed
