@@ -17,6 +17,7 @@ import docker
 import docker.errors
 import requests.exceptions
 
+from sandbox import lifecycle
 from sandbox.client import DAEMON_HINT
 from sandbox.errors import DaemonUnavailableError, ImageBuildError
 
@@ -119,7 +120,7 @@ def run_build(
             path=str(spec.context),
             tag=tag,
             buildargs=dict(spec.buildargs),
-            labels=dict(spec.labels),
+            labels={**spec.labels, **lifecycle.owner_labels()},
             network_mode="bridge",
             rm=True,
             forcerm=True,

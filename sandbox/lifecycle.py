@@ -4,7 +4,9 @@ Every container carries `devagent.sandbox=1` plus its creator's host, pid and pr
 Live sandboxes are removed at interpreter exit and on SIGTERM/SIGHUP; `gc()` removes containers
 whose creator process is gone (a crash, `kill -9`). Image build containers carry their
 creator's labels too, under `devagent.build=<their own name>` instead of `devagent.sandbox`
-(`build_labels`), and `gc()` removes them the same way.
+(`build_labels`), and `gc()` removes them the same way. Once a process `set_owner`, everything
+it makes (containers, networks, images, volumes) also carries `devagent.owner=<token>`, so that
+the owner (a test session) can remove all of it (sandbox.owned).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import docker.errors
 log = logging.getLogger(__name__)
 
 LABEL = "devagent.sandbox"
+OWNER_LABEL = "devagent.owner"
+_owner: dict[str, str] = {}
 _live: dict[str, Callable[[], None]] = {}
 _lock = threading.Lock()
 _hooks_installed = False
@@ -38,6 +42,18 @@ def process_start_time(pid: int) -> str:
     except OSError:
         return ""
     return stat.rsplit(")", 1)[1].split()[19]
+
+
+def set_owner(token: str) -> None:
+    """Label what this process makes from now on `devagent.owner=<token>` ('' stops it)."""
+    _owner.clear()
+    if token:
+        _owner[OWNER_LABEL] = token
+
+
+def owner_labels() -> dict[str, str]:
+    """`devagent.owner=<token>` once `set_owner` was given one, else nothing."""
+    return dict(_owner)
 
 
 def creator_labels(session_id: str) -> dict[str, str]:
@@ -63,6 +79,7 @@ def _creator() -> dict[str, str]:
         "devagent.creator_pid": str(pid),
         "devagent.creator_start": process_start_time(pid),
         "devagent.created_at": str(int(time.time())),
+        **_owner,
     }
 
 

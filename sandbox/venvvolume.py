@@ -40,7 +40,7 @@ def image_volume(attrs: Mapping[str, Any]) -> str:
 def new_volume(client: docker.DockerClient, labels: Mapping[str, str]) -> str:
     """Create an empty venv volume with `labels` (and `devagent.venv=1`); return its name."""
     name = f"{VOLUME_PREFIX}{uuid.uuid4().hex[:16]}"
-    client.volumes.create(name, labels={**labels, VENV_LABEL: "1"})
+    client.volumes.create(name, labels={**labels, VENV_LABEL: "1", **lifecycle.owner_labels()})
     return name
 
 
@@ -64,7 +64,13 @@ def new_layered_volume(client: docker.DockerClient, lower: str, labels: Mapping[
             name,
             driver="local",
             driver_opts={"type": "overlay", "device": "overlay", "o": options},
-            labels={**labels, VENV_LABEL: "1", LOWER_LABEL: lower, PARTS_LABEL: ",".join(parts)},
+            labels={
+                **labels,
+                VENV_LABEL: "1",
+                LOWER_LABEL: lower,
+                PARTS_LABEL: ",".join(parts),
+                **lifecycle.owner_labels(),
+            },
         )
     except BaseException:
         for part in parts:

@@ -11,9 +11,11 @@ import pytest
 from sandbox.lifecycle import (
     BUILD_LABEL,
     LABEL,
+    OWNER_LABEL,
     build_labels,
     creator_alive,
     creator_labels,
+    owner_labels,
 )
 from sandbox.local import LocalSandbox
 from sandbox.output import OutputCap
@@ -112,6 +114,15 @@ def test_a_build_container_names_itself_and_its_creator_without_the_sandbox_labe
     labels = build_labels("devagent-build-x")
     assert labels[BUILD_LABEL] == "devagent-build-x" and creator_alive(labels)
     assert LABEL not in labels  # its images keep its labels: no container of theirs is a sandbox
+
+
+def test_the_owner_labels_what_the_process_makes_from_then_on():
+    from devagent.cli import OWNER_VARIABLE
+
+    owner = os.environ[OWNER_VARIABLE]  # this test session's (tests/conftest.py)
+    assert owner_labels() == {OWNER_LABEL: owner}
+    assert creator_labels("s1")[OWNER_LABEL] == owner
+    assert build_labels("devagent-build-x")[OWNER_LABEL] == owner
 
 
 def test_local_sandbox_runs_times_out_and_caps(tmp_path):
