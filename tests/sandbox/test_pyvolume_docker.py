@@ -208,7 +208,8 @@ def test_a_removed_volume_fails_a_sandbox_naming_it_and_the_next_ensure_builds_i
     repo = _project(tmp_path / "one", "one", _unique_requirements())
     tag = _env(client, repo, built, [])
     gone = _volume(client, tag)
-    assert remove_volume(client, gone)
+    remove_layered(client, gone)  # with its parts
+    assert not volume_exists(client, gone)
     with pytest.raises(SandboxStartError, match=gone):
         _sandbox(client, tag, repo)
     said: list[str] = []
