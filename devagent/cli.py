@@ -99,7 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     box = sub.add_parser("sandbox", help="sandbox containers")
     box_sub = box.add_subparsers(dest="sandbox_command", required=True, metavar="ACTION")
-    gc = box_sub.add_parser("gc", help="remove sandboxes whose creator process is gone")
+    gc = box_sub.add_parser(
+        "gc", help="remove sandboxes and image build containers whose creator process is gone"
+    )
     gc.add_argument("--all-hosts", action="store_true", help="also those made on other hosts")
     run = box_sub.add_parser(
         "run",
