@@ -293,6 +293,7 @@ class BuildContainer:
             "Cmd": self._config.get("Cmd"),
             "Env": self._config.get("Env"),  # the image's, without `spec.environment`
             "User": self.spec.image_user or self._config.get("User", ""),
+            "Labels": lifecycle.image_owner_labels(),  # merged over the container's
         }
         repository, _, name = self.spec.tag.rpartition(":") if tagged else (None, "", None)
         return str(self.container.commit(repository, name, conf=conf).id)

@@ -120,7 +120,7 @@ def run_build(
             path=str(spec.context),
             tag=tag,
             buildargs=dict(spec.buildargs),
-            labels={**spec.labels, **lifecycle.owner_labels()},
+            labels={**spec.labels, **lifecycle.image_owner_labels()},
             network_mode="bridge",
             rm=True,
             forcerm=True,

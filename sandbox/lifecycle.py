@@ -5,8 +5,9 @@ Live sandboxes are removed at interpreter exit and on SIGTERM/SIGHUP; `gc()` rem
 whose creator process is gone (a crash, `kill -9`). Image build containers carry their
 creator's labels too, under `devagent.build=<their own name>` instead of `devagent.sandbox`
 (`build_labels`), and `gc()` removes them the same way. Once a process `set_owner`, everything
-it makes (containers, networks, images, volumes) also carries `devagent.owner=<token>`, so that
-the owner (a test session) can remove all of it (sandbox.owned).
+it makes carries its token (`devagent.owner` on containers, networks and volumes,
+`devagent.image.owner` on images), so that the owner (a test session) can remove all of it
+(sandbox.owned); without one, the labels are empty, never inherited.
 """
 
 from __future__ import annotations
@@ -28,7 +29,11 @@ log = logging.getLogger(__name__)
 
 LABEL = "devagent.sandbox"
 OWNER_LABEL = "devagent.owner"
-_owner: dict[str, str] = {}
+"""On a container, network or volume: the token of the process that made it ('' for none)."""
+IMAGE_OWNER_LABEL = "devagent.image.owner"
+"""The same on an image. Not OWNER_LABEL: a container inherits its image's labels, and belongs
+to whoever made it."""
+_owner = {"token": ""}
 _live: dict[str, Callable[[], None]] = {}
 _lock = threading.Lock()
 _hooks_installed = False
@@ -45,15 +50,21 @@ def process_start_time(pid: int) -> str:
 
 
 def set_owner(token: str) -> None:
-    """Label what this process makes from now on `devagent.owner=<token>` ('' stops it)."""
-    _owner.clear()
-    if token:
-        _owner[OWNER_LABEL] = token
+    """Label what this process makes from now on with `token` ('' for none)."""
+    _owner["token"] = token
 
 
 def owner_labels() -> dict[str, str]:
-    """`devagent.owner=<token>` once `set_owner` was given one, else nothing."""
-    return dict(_owner)
+    """The owner label of a container, network or volume this process makes: its token, or ''
+    (overriding one a container would inherit from its image)."""
+    return {OWNER_LABEL: _owner["token"]}
+
+
+def image_owner_labels() -> dict[str, str]:
+    """The owner labels of an image this process builds or commits: its token, or '' (never the
+    parent image's), and an empty OWNER_LABEL (never the committed container's, which every
+    container made from the image would inherit)."""
+    return {OWNER_LABEL: "", IMAGE_OWNER_LABEL: _owner["token"]}
 
 
 def creator_labels(session_id: str) -> dict[str, str]:
@@ -79,7 +90,7 @@ def _creator() -> dict[str, str]:
         "devagent.creator_pid": str(pid),
         "devagent.creator_start": process_start_time(pid),
         "devagent.created_at": str(int(time.time())),
-        **_owner,
+        **owner_labels(),
     }
 
 

@@ -1,4 +1,4 @@
-"""Removing everything one owner made on the daemon: the objects labelled `devagent.owner=<token>`
+"""Removing everything one owner made on the daemon: the objects labelled with its token
 (`lifecycle.set_owner`), such as what a test session made, and nothing else.
 
 Nothing is forced: an image a container of someone else's was made from, or that their images
@@ -14,7 +14,7 @@ import docker
 import docker.errors
 from docker.models.images import Image
 
-from sandbox.lifecycle import OWNER_LABEL, remove_containers
+from sandbox.lifecycle import IMAGE_OWNER_LABEL, OWNER_LABEL, remove_containers
 from sandbox.venvvolume import remove_unused_volumes
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,7 @@ class Removed:
 
 def remove_owned(client: docker.DockerClient, token: str) -> Removed:
     """Remove the containers, networks, images and venv volumes (the only volumes devagent
-    names) labelled `devagent.owner=<token>`, in that order: a container before its image and
+    names) labelled with `token`, in that order: a container before its image and
     volumes, an image before the images it is built on and the volumes it names."""
     label = f"{OWNER_LABEL}={token}"
     listed = client.api.containers(all=True, filters={"label": label})
@@ -46,7 +46,7 @@ def remove_owned(client: docker.DockerClient, token: str) -> Removed:
             log.warning("kept network %s: %s", network.name, exc.explanation or exc)
             continue
         networks.append(str(network.name))
-    images = _remove_images(client, label)
+    images = _remove_images(client, f"{IMAGE_OWNER_LABEL}={token}")
     volumes = remove_unused_volumes(client, label=label)
     return Removed(tuple(containers), tuple(networks), tuple(images), tuple(volumes))
 
