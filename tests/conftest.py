@@ -5,8 +5,9 @@ Locally, without a daemon (or chromium), they are skipped with the reason. In CI
 missing one ends the session with an error instead: CI must prove those paths, never skip them.
 
 Every Docker object the session makes (in this process, or in a `devagent` it starts) is labelled
-`devagent.owner=<this session's token>`, and the session removes them all when it ends, whatever
-failed: nothing else (the person's images, another run's) is touched.
+with this session's token (`devagent.owner`; on images `devagent.image.owner`), and the session
+removes them all when it ends, whatever failed: nothing else (the person's images, another
+run's) is touched.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pytest
 from devagent.cli import OWNER_VARIABLE
 
 OWNER = f"pytest-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-"""This session's `devagent.owner` label."""
+"""This session's token (sandbox.lifecycle.set_owner)."""
 
 
 def pytest_configure(config: pytest.Config) -> None:
