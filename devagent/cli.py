@@ -99,7 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     box = sub.add_parser("sandbox", help="sandbox containers")
     box_sub = box.add_subparsers(dest="sandbox_command", required=True, metavar="ACTION")
-    gc = box_sub.add_parser("gc", help="remove sandboxes whose creator process is gone")
+    gc = box_sub.add_parser(
+        "gc", help="remove sandboxes and image build containers whose creator process is gone"
+    )
     gc.add_argument("--all-hosts", action="store_true", help="also those made on other hosts")
     run = box_sub.add_parser(
         "run",
@@ -208,9 +210,18 @@ def hoist_global_flags(argv: list[str]) -> list[str]:
     )
 
 
+OWNER_VARIABLE = "DEVAGENT_OWNER"
+"""When set, every Docker object the run makes is labelled `devagent.owner=<its value>`
+(sandbox.lifecycle.set_owner), for whoever set it to remove (a test session: tests/conftest.py)."""
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     prefetch_sdk(argv, os.environ)  # begun already when started as the console script
+    if os.environ.get(OWNER_VARIABLE):
+        from sandbox.lifecycle import set_owner
+
+        set_owner(os.environ[OWNER_VARIABLE])
     args = build_parser().parse_args(hoist_global_flags(argv))
     setup_logging(verbose=args.verbose, quiet=args.quiet, json_lines=args.log_json)
     try:

@@ -205,7 +205,9 @@ def translated(spec: CommitSpec) -> Iterator[None]:
 class BuildContainer:
     """The container of one `CommitSpec`: created with its files and trees in (a failure
     removes it), then `run` and `commit`; `remove` it whatever happened. Docker's errors are
-    left to the caller (`translated`)."""
+    left to the caller (`translated`). It carries its creator's labels (`lifecycle.build_labels`),
+    which the images committed from it keep: after a `kill -9`, `lifecycle.gc` removes it, and
+    an untagged image it made is then a leftover (sandbox.leftovers)."""
 
     def __init__(self, client: docker.DockerClient, spec: CommitSpec) -> None:
         self.spec = spec
@@ -219,14 +221,15 @@ class BuildContainer:
         inline = _inline_tar(spec)
         variables = {**spec.environment, **_variable(spec, inline)}
         command = ["env", *(f"{k}={v}" for k, v in variables.items()), *spec.command]
+        name = f"{BUILD_CONTAINER_PREFIX}{uuid.uuid4().hex[:12]}"
         self.container: Container = client.containers.create(
             start.id,
             command if variables else spec.command,
-            name=f"{BUILD_CONTAINER_PREFIX}{uuid.uuid4().hex[:12]}",
+            name=name,
             user=spec.user,
             network_mode=spec.network,
             mounts=mounts,
-            labels=dict(spec.labels),
+            labels={**spec.labels, **lifecycle.build_labels(name)},  # gc removes an orphan
         )
         lifecycle.register(self.container.id, self.remove)
         self.connected = self.had_network = not spec.network_mark
@@ -304,6 +307,7 @@ class BuildContainer:
             "Cmd": self._config.get("Cmd"),
             "Env": self._config.get("Env"),  # the image's, without `spec.environment`
             "User": self.spec.image_user or self._config.get("User", ""),
+            "Labels": lifecycle.image_owner_labels(),  # merged over the container's
         }
         repository, _, name = self.spec.tag.rpartition(":") if tagged else (None, "", None)
         return str(self.container.commit(repository, name, conf=conf).id)

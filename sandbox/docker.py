@@ -219,7 +219,7 @@ class DockerSandbox:
         image = self.container.commit(
             repository="devagent/snapshot",
             tag=f"{self.session_id}-{len(self._snapshots)}",
-            conf={"Labels": {lifecycle.LABEL: "1"}},
+            conf={"Labels": {lifecycle.LABEL: "1", **lifecycle.image_owner_labels()}},
         )
         copy = None
         if self.config.workspace is not None:

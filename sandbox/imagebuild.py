@@ -18,6 +18,7 @@ import docker.errors
 import requests.exceptions
 from docker.models.images import Image
 
+from sandbox import lifecycle
 from sandbox.client import DAEMON_HINT
 from sandbox.errors import DaemonUnavailableError, ImageBuildError
 
@@ -127,7 +128,7 @@ def run_build(
             path=str(spec.context),
             tag=tag,
             buildargs=dict(spec.buildargs),
-            labels=dict(spec.labels),
+            labels={**spec.labels, **lifecycle.image_owner_labels()},
             network_mode="bridge",
             rm=True,
             forcerm=True,

@@ -19,6 +19,7 @@ import docker
 import docker.errors
 from docker.types import Mount
 
+from sandbox import lifecycle
 from sandbox.commitbuild import BUILD_CONTAINER_PREFIX
 from sandbox.errors import SandboxStartError
 
@@ -39,7 +40,7 @@ def image_volume(attrs: Mapping[str, Any]) -> str:
 def new_volume(client: docker.DockerClient, labels: Mapping[str, str]) -> str:
     """Create an empty venv volume with `labels` (and `devagent.venv=1`); return its name."""
     name = f"{VOLUME_PREFIX}{uuid.uuid4().hex[:16]}"
-    client.volumes.create(name, labels={**labels, VENV_LABEL: "1"})
+    client.volumes.create(name, labels={**labels, VENV_LABEL: "1", **lifecycle.owner_labels()})
     return name
 
 
@@ -63,7 +64,13 @@ def new_layered_volume(client: docker.DockerClient, lower: str, labels: Mapping[
             name,
             driver="local",
             driver_opts={"type": "overlay", "device": "overlay", "o": options},
-            labels={**labels, VENV_LABEL: "1", LOWER_LABEL: lower, PARTS_LABEL: ",".join(parts)},
+            labels={
+                **labels,
+                VENV_LABEL: "1",
+                LOWER_LABEL: lower,
+                PARTS_LABEL: ",".join(parts),
+                **lifecycle.owner_labels(),
+            },
         )
     except BaseException:
         for part in parts:
@@ -105,7 +112,10 @@ def seed_volume(client: docker.DockerClient, tools_id: str) -> str:
     try:  # creating a container with the empty volume at /opt/venv fills it
         mounts = [Mount(VENV_PATH, name, type="volume")]
         builder = f"{BUILD_CONTAINER_PREFIX}{uuid.uuid4().hex[:12]}"
-        container = client.containers.create(tools_id, ["true"], name=builder, mounts=mounts)
+        made_by = lifecycle.build_labels(builder)  # gc removes it after a kill
+        container = client.containers.create(
+            tools_id, ["true"], name=builder, mounts=mounts, labels=made_by
+        )
         container.remove(force=True)
         new_volume(client, {TOOLS_LABEL: tools_id, FILLED_LABEL: name})
     except BaseException:
@@ -232,20 +242,26 @@ def sandbox_mounts(client: docker.DockerClient, image: str) -> list[Mount]:
 
 
 def unused_volumes(
-    client: docker.DockerClient, ignoring: Iterable[str] = (), *, label: str | None = None
+    client: docker.DockerClient,
+    ignoring: Iterable[str] = (),
+    *,
+    label: str | None = None,
+    containers: Iterable[str] = (),
 ) -> list[str]:
     """Venv volumes that no tagged image (other than the ids in `ignoring`, about to go) names
-    and no container (running or not) mounts, nor any volume made of them; `label`
-    ('key=value') narrows them down."""
+    and no container (running or not; other than those named in `containers`, about to go)
+    mounts, nor any volume made of them; `label` ('key=value') narrows them down."""
     gone = set(ignoring)
     named = {  # an untagged image (its tag moved to a rebuild) keeps nothing
         image_volume(image.attrs)
         for image in client.images.list(filters={"label": VENV_LABEL})
         if image.id not in gone and image.tags
     }
+    leaving = {f"/{name}" for name in containers}
     mounted = {
         str(m.get("Name", ""))
         for c in client.api.containers(all=True)
+        if not leaving & set(c.get("Names") or [])
         for m in c.get("Mounts") or []
         if m.get("Type") == "volume"
     }

@@ -3,15 +3,33 @@ real headless chromium.
 
 Locally, without a daemon (or chromium), they are skipped with the reason. In CI (`CI=true`) a
 missing one ends the session with an error instead: CI must prove those paths, never skip them.
+
+Every Docker object the session makes (in this process, or in a `devagent` it starts) is labelled
+with this session's token (`devagent.owner`; on images `devagent.image.owner`), and the session
+removes them all when it ends, whatever failed: nothing else (the person's images, another
+run's) is touched.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from typing import Any
 
 import pytest
+
+from devagent.cli import OWNER_VARIABLE
+
+OWNER = f"pytest-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+"""This session's token (sandbox.lifecycle.set_owner)."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from sandbox.lifecycle import set_owner
+
+    os.environ[OWNER_VARIABLE] = OWNER  # the `devagent` processes the tests start
+    set_owner(OWNER)
 
 
 def _daemon_problem() -> str | None:
@@ -72,19 +90,22 @@ def _require(items: list[pytest.Item], marker: str, problem_of: Any, hint: str) 
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Leave no container behind, whatever failed: remove this run's sandboxes and any whose
-    creator process is gone (a CLI subprocess a test killed, say)."""
+    """Leave nothing behind, whatever failed: remove this run's sandboxes and any whose creator
+    process is gone (a CLI subprocess a test killed, say), then every object the session made
+    (`OWNER`)."""
     if _daemon_problem() is not None:
         return
     import docker
 
     from sandbox.lifecycle import LABEL, gc
+    from sandbox.owned import remove_owned
 
-    client = docker.from_env(timeout=30)
+    client = docker.from_env(timeout=300)
     mine = client.containers.list(
         all=True, filters={"label": [f"{LABEL}=1", f"devagent.creator_pid={os.getpid()}"]}
     )
     for container in mine:
         container.remove(force=True)
     gc(client)
+    remove_owned(client, OWNER)
     client.close()

@@ -23,6 +23,13 @@ GIT_ENV = {
 """A person's git without this machine's config; a fixed identity."""
 
 
+def docker_environ() -> dict[str, str]:
+    """What a `devagent` started with a clean environment takes from this one: the same Docker
+    daemon, and this session's owner label (DEVAGENT_OWNER, tests/conftest.py) on what it
+    makes, so that the session removes it."""
+    return {k: os.environ[k] for k in ("DOCKER_HOST", "DEVAGENT_OWNER") if k in os.environ}
+
+
 def git(
     repo: Path, *args: str, stdin: str | None = None, env: Mapping[str, str] | None = None
 ) -> str:

@@ -17,7 +17,7 @@ from pytest_httpserver import HTTPServer
 
 from devagent.wspool import slot_root
 from tests.llm.test_llm_openai_model import chat_response
-from tests.support import committed_repo
+from tests.support import committed_repo, docker_environ
 
 CHECK = "python3 -c 'import calc; assert calc.add(2, 3) == 5'"
 
@@ -40,7 +40,7 @@ def devagent(tmp_path: Path, *args: str, env: dict[str, str] | None = None):
         "HOME": str(tmp_path),
         "DEVAGENT_CACHE_DIR": str(tmp_path / "cache"),
         "COLUMNS": "400",
-        **({"DOCKER_HOST": os.environ["DOCKER_HOST"]} if "DOCKER_HOST" in os.environ else {}),
+        **docker_environ(),
         **(env or {}),
     }
     return subprocess.run(

@@ -8,12 +8,15 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
 from devagent.commands.flags import epilog
 from devagent.errors import DevagentError
+
+if TYPE_CHECKING:
+    from sandbox.leftovers import Leftovers
 
 BASE_IMAGE = "devagent/base:latest"
 DEFAULT_OLDER_THAN = "14d"
@@ -31,7 +34,8 @@ devagent images prune --all --json       every unused env image; the result as J
 Only devagent/env and devagent/envdeps images are removed; never the base image, never an image
 a container (running or stopped) was created from. An image's last use is the last time
 devagent reused it (or built it). A venv volume (devagent-venv-*, an env's /opt/venv) goes when
-no image names it any more and no container mounts it."""
+no image names it any more and no container mounts it. What a build killed outright left (its
+build container, its untagged image) goes whatever the age; a live build's is kept."""
 )
 
 
@@ -106,19 +110,23 @@ def older_than_seconds(text: str) -> float:
 def prune(args: argparse.Namespace, console: Console) -> int:
     from sandbox.client import docker_client
     from sandbox.imagestore import list_env_images, prunable, remove_images
-    from sandbox.venvvolume import remove_unused_volumes, unused_volumes
+    from sandbox.leftovers import find_leftovers, remove_leftovers
+    from sandbox.venvvolume import unused_volumes
 
     older_than_s = 0.0 if args.all else older_than_seconds(args.older_than)
     client = docker_client()
     now = time.time()
     every = list_env_images(client)
     chosen = prunable(every, now=now, older_than_s=older_than_s)
-    removed = [] if args.dry_run else remove_images(client, chosen)
-    volumes = (
-        unused_volumes(client, [i.id for i in chosen])
-        if args.dry_run
-        else remove_unused_volumes(client)
-    )
+    if args.dry_run:
+        removed: list[str] = []
+        leftovers = find_leftovers(client)
+        going = [i.id for i in chosen] + list(leftovers.images)
+        volumes = unused_volumes(client, going, containers=leftovers.builds)
+    else:
+        removed = remove_images(client, chosen)
+        leftovers = remove_leftovers(client)  # and the volumes nothing keeps now
+        volumes = list(leftovers.volumes)
     if args.json:
         payload = {
             "dry_run": args.dry_run,
@@ -126,11 +134,13 @@ def prune(args: argparse.Namespace, console: Console) -> int:
             "candidates": [{**i.to_dict(), "idle_s": round(now - i.last_used)} for i in chosen],
             "removed": removed,
             "volumes": volumes,
+            "leftovers": {"builds": leftovers.builds, "images": leftovers.images},
             "kept": len(every) - len(chosen),
         }
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return 0
     verb = "would remove" if args.dry_run else "removed"
+    _say_leftovers(console, verb, leftovers)
     gone = set(removed)
     for image in chosen:
         for tag in image.tags:
@@ -145,3 +155,11 @@ def prune(args: argparse.Namespace, console: Console) -> int:
         f" kept {len(every) - len(chosen)} in use or recent"
     )
     return 0
+
+
+def _say_leftovers(console: Console, verb: str, leftovers: Leftovers) -> None:
+    for name in leftovers.builds:
+        console.print(f"{verb} build container {name} (its build was killed)")
+    for image in leftovers.images:
+        short = image.removeprefix("sha256:")[:12]
+        console.print(f"{verb} untagged image {short} (a killed build's)")

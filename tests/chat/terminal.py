@@ -15,6 +15,8 @@ import docker
 import pexpect
 import yaml
 
+from tests.support import docker_environ
+
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 IMAGE = "devagent/base:latest"
@@ -33,7 +35,7 @@ def write_script(path: Path, replies: list[dict[str, Any]]) -> Path:
 def spawn_chat(tmp_path: Path, repo: Path, *args: str) -> pexpect.spawn:
     """The chat on `repo` with sessions under tmp_path/sessions, in a clean environment."""
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path), "TERM": "dumb",
-           "COLUMNS": "100", "LANG": "C.UTF-8"}  # fmt: skip
+           "COLUMNS": "100", "LANG": "C.UTF-8", **docker_environ()}  # fmt: skip
     argv = ["-m", "devagent.cli", "chat", "--repo", str(repo), "--image", IMAGE,
             "--sessions-dir", str(tmp_path / "sessions"), "--test",
             "python3 -B -m unittest -q", *args]  # fmt: skip

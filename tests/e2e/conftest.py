@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tests.e2e.scenario import BUGGY, ISSUE
-from tests.support import git
+from tests.support import docker_environ, git
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def devagent(tmp_path: Path):
             "HOME": str(tmp_path),
             "DEVAGENT_CACHE_DIR": str(tmp_path / "cache"),
             "COLUMNS": "120",
-            **({"DOCKER_HOST": os.environ["DOCKER_HOST"]} if "DOCKER_HOST" in os.environ else {}),
+            **docker_environ(),
             **(extra or {}),
         }
         return subprocess.run(

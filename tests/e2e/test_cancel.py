@@ -20,7 +20,7 @@ from devagent.agent.solve import STOPPED_AT_ONCE
 from devagent.commands.solve import STOPPING
 from tests.e2e.scenario import BUGGY, CHECK, FIX
 from tests.llm.fakes import HangingServer
-from tests.support import git
+from tests.support import docker_environ, git
 
 pytestmark = pytest.mark.docker
 BASE = ["--image", "devagent/base:latest", "--test", CHECK]
@@ -97,7 +97,7 @@ def start(tmp_path: Path, issue_file: Path, buggy_repo: Path, script) -> Iterato
             "DEVAGENT_CACHE_DIR": str(tmp_path / "cache"),
             "OPENAI_API_KEY": "sk-test-key",
             "COLUMNS": "120",
-            **({"DOCKER_HOST": os.environ["DOCKER_HOST"]} if "DOCKER_HOST" in os.environ else {}),
+            **docker_environ(),
         }
         argv = [str(issue_file), "--repo", str(buggy_repo), "--model", spec, *BASE, *args]
         runs.append(Solve(tmp_path, argv, env))

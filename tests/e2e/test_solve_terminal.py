@@ -11,6 +11,7 @@ import pexpect
 import pytest
 
 from tests.e2e.scenario import CHECK, FIX
+from tests.support import docker_environ
 
 pytestmark = pytest.mark.docker
 _CONTROL = re.compile(rb"\x1b\[[0-9;?]*[A-Za-z]|\r")
@@ -27,7 +28,7 @@ def test_a_terminal_sees_the_transcript_and_the_run_folder(
         "HOME": str(tmp_path),
         "DEVAGENT_CACHE_DIR": str(tmp_path / "cache"),
         "TERM": "xterm-256color",
-        **({"DOCKER_HOST": os.environ["DOCKER_HOST"]} if "DOCKER_HOST" in os.environ else {}),
+        **docker_environ(),
     }
     child = pexpect.spawn(
         sys.executable, [*argv, "--out", str(out)], env=env, dimensions=(40, 200), timeout=300

@@ -14,7 +14,7 @@ from sandbox.client import docker_client
 from sandbox.errors import ImageBuildError
 from sandbox.hostconfig import HostIndexConfig
 from sandbox.images import BASE_TAG, HASH_LABEL, ensure_base_image, ensure_env_image
-from sandbox.venvvolume import sandbox_mounts
+from sandbox.venvvolume import image_volume, remove_layered, sandbox_mounts
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(900)]
 
@@ -159,7 +159,9 @@ def test_a_module_change_reuses_the_image_a_data_change_rebuilds_only_the_projec
         assert any(m.startswith("devagent/envdeps:") and "is up to date" in m for m in messages)
         assert messages[-1] == "import check: demo -> /workspace/src/demo/__init__.py (demo 0.1.0)"
     finally:
+        volume = image_volume(client.images.get(changed).attrs)
         client.images.remove(changed, force=True)
+        remove_layered(client, volume)
 
 
 def test_node_env_requires_its_dependency_offline(

@@ -126,4 +126,5 @@ def test_images_prune_dry_run_json_lists_without_removing(docker_client, throwaw
     assert throwaway["in_use"] not in tags and throwaway["base"] not in tags
     assert not any(t.startswith("devagent/base:") for t in tags)
     assert (report["dry_run"], report["removed"]) == (True, [])
+    assert set(report["leftovers"]) == {"builds", "images"}  # what killed builds left
     assert exists(docker_client, throwaway["env"])

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.lifecycle import creator_alive, creator_labels
+from sandbox.lifecycle import (
+    BUILD_LABEL,
+    LABEL,
+    OWNER_LABEL,
+    build_labels,
+    creator_alive,
+    creator_labels,
+    owner_labels,
+)
 from sandbox.local import LocalSandbox
 from sandbox.output import OutputCap
 from sandbox.shell import BOOTSTRAP, Sentinel, SentinelReader, ansi_c_quote, parse_sentinel
@@ -100,6 +108,21 @@ def test_creator_alive_matches_pid_and_start_time():
     assert creator_alive(labels)
     assert not creator_alive({**labels, "devagent.creator_start": "1"})
     assert not creator_alive({**labels, "devagent.creator_pid": str(2**22 + os.getpid())})
+
+
+def test_a_build_container_names_itself_and_its_creator_without_the_sandbox_label():
+    labels = build_labels("devagent-build-x")
+    assert labels[BUILD_LABEL] == "devagent-build-x" and creator_alive(labels)
+    assert LABEL not in labels  # its images keep its labels: no container of theirs is a sandbox
+
+
+def test_the_owner_labels_what_the_process_makes_from_then_on():
+    from devagent.cli import OWNER_VARIABLE
+
+    owner = os.environ[OWNER_VARIABLE]  # this test session's (tests/conftest.py)
+    assert owner_labels() == {OWNER_LABEL: owner}
+    assert creator_labels("s1")[OWNER_LABEL] == owner
+    assert build_labels("devagent-build-x")[OWNER_LABEL] == owner
 
 
 def test_local_sandbox_runs_times_out_and_caps(tmp_path):

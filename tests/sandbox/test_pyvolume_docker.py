@@ -29,6 +29,7 @@ from sandbox.errors import ImageBuildError, SandboxStartError
 from sandbox.imagebuild import HASH_LABEL
 from sandbox.images import ensure_base_image, ensure_env_image, env_report
 from sandbox.imagestore import list_env_images, remove_images
+from sandbox.lifecycle import owner_labels
 from sandbox.pyvolume import NETWORK_MARK, RETRY_NOTE
 from sandbox.venvvolume import (
     TOOLS_LABEL,
@@ -119,15 +120,16 @@ def _sandbox(client: docker.DockerClient, image: str, repo: Path) -> DockerSandb
     return DockerSandbox(config, client=client).start()
 
 
+MINE = [f"{k}={v}" for k, v in owner_labels().items()]
+"""This test session's objects (tests/conftest.py): not those of builds running beside it."""
+
+
 def _leftovers(client: docker.DockerClient, before: set[str]) -> tuple[list[str], list[str]]:
-    """Build containers, and venv volumes not in `before` (the benchmark's left out)."""
-    names = [str(c.name) for c in client.containers.list(all=True, sparse=True)]
+    """This session's build containers, and its venv volumes not in `before`."""
+    listed = client.containers.list(all=True, sparse=True, filters={"label": MINE})
+    names = [str(c.name) for c in listed]
     containers = [n for n in names if n.lstrip("/").startswith(BUILD_CONTAINER_PREFIX)]
-    volumes = client.volumes.list(filters={"label": f"{VENV_LABEL}=1"})
-    new = [str(v.name) for v in volumes if v.name not in before]
-    return containers, [
-        v for v in new if "devagent.imgbench" not in client.volumes.get(v).attrs["Labels"]
-    ]
+    return containers, sorted(_new_volumes(client, before))
 
 
 def _labels(client: docker.DockerClient, volume: str) -> dict[str, str]:
@@ -142,6 +144,12 @@ def _own_volumes(client: docker.DockerClient, tag: str) -> set[str]:
 
 def _venv_volumes(client: docker.DockerClient) -> set[str]:
     return {str(v.name) for v in client.volumes.list(filters={"label": f"{VENV_LABEL}=1"})}
+
+
+def _new_volumes(client: docker.DockerClient, before: set[str]) -> set[str]:
+    """This session's venv volumes not in `before`."""
+    mine = client.volumes.list(filters={"label": [f"{VENV_LABEL}=1", *MINE]})
+    return {str(v.name) for v in mine} - before
 
 
 def test_a_sandbox_imports_the_dependency_from_a_read_only_venv(
@@ -187,13 +195,13 @@ def test_the_same_manifests_reuse_the_dependency_volume_and_a_change_makes_a_new
     assert any(m.startswith("devagent/envdeps:") and "is up to date" in m for m in said)
     assert not any("installing the dependencies" in m for m in said)
     assert _deps_volume(client, second) == _deps_volume(client, first)
-    assert _venv_volumes(client) - before == _own_volumes(client, second)
+    assert _new_volumes(client, before) == _own_volumes(client, second)
     (second_repo / "data.txt").write_text("changed\n")  # a top-level file: a new project layer
     third = _env(client, second_repo, built, said)
     assert third != second
     assert _deps_volume(client, third) == _deps_volume(client, first)
     new = _own_volumes(client, second) | _own_volumes(client, third)
-    assert _venv_volumes(client) - before == new
+    assert _new_volumes(client, before) == new
     deps = built[1]  # the project builds wrote nothing into the dependency volume
     site = "/opt/venv/lib/python3.11/site-packages"
     listing = client.containers.run(
@@ -209,7 +217,8 @@ def test_a_removed_volume_fails_a_sandbox_naming_it_and_the_next_ensure_builds_i
     repo = _project(tmp_path / "one", "one", _unique_requirements())
     tag = _env(client, repo, built, [])
     gone = _volume(client, tag)
-    assert remove_volume(client, gone)
+    remove_layered(client, gone)  # with its parts
+    assert not volume_exists(client, gone)
     with pytest.raises(SandboxStartError, match=gone):
         _sandbox(client, tag, repo)
     said: list[str] = []
@@ -380,7 +389,7 @@ def test_a_cold_build_whose_project_fails_keeps_the_dependency_image_and_its_vol
     built.append(deps)
     names = [str(c.name) for c in client.containers.list(all=True, sparse=True)]
     assert not [n for n in names if n.lstrip("/").startswith(BUILD_CONTAINER_PREFIX)]
-    assert _venv_volumes(client) - before == set(layers(client, _volume(client, deps))) - before
+    assert _new_volumes(client, before) == set(layers(client, _volume(client, deps))) - before
     env = next(m.split()[1] for m in said if m.startswith("building devagent/env:"))
     digest = env.rstrip(":").split(":")[1]  # its image, committed before the step, is gone
     images = client.images.list(all=True, filters={"label": HASH_LABEL})
@@ -405,7 +414,7 @@ def test_a_project_needing_more_than_its_manifests_declare_gets_the_network_when
     assert said[-1] == "import check: one -> /workspace/one.py (one 1.0)"
     names = [str(c.name) for c in client.containers.list(all=True, sparse=True)]
     assert not [n for n in names if n.lstrip("/").startswith(BUILD_CONTAINER_PREFIX)]
-    assert _venv_volumes(client) - before == set(layers(client, _volume(client, tag))) - before
+    assert _new_volumes(client, before) == set(layers(client, _volume(client, tag))) - before
     sb = _sandbox(client, tag, repo)
     try:
         assert sb.exec("python -c 'import one; print(one.VALUE)'").output.strip() == "True"
@@ -432,7 +441,7 @@ def test_a_project_step_failing_without_network_is_made_again_with_it(
     assert said[-1] == "import check: one -> /workspace/one.py (one 1.0)"
     names = [str(c.name) for c in client.containers.list(all=True, sparse=True)]
     assert not [n for n in names if n.lstrip("/").startswith(BUILD_CONTAINER_PREFIX)]
-    assert _venv_volumes(client) - before == set(layers(client, _volume(client, tag))) - before
+    assert _new_volumes(client, before) == set(layers(client, _volume(client, tag))) - before
 
 
 def test_the_env_image_holds_no_copy_of_the_tree_and_its_report_is_read_through_its_link(
