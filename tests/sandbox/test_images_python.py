@@ -158,23 +158,6 @@ def test_the_report_holds_dated_and_pinned_versions(
     assert report["project"] == {"dist": "iniconfig", "version": "99.0", "extras": ["tests"]}
 
 
-def test_the_venv_holds_only_what_was_resolved_as_of_the_date(
-    client: docker.DockerClient, tmp_path: Path
-) -> None:
-    # no manifest asks for setuptools here: the distribution's (66.1.1 on bookworm, of no
-    # date of this build's) is not in the venv either
-    repo = _repo(tmp_path, {"requirements.txt": "iniconfig\n", "RUN_ID": uuid.uuid4().hex})
-    tag = ensure_env_image(repo, client=client, as_of="2024-06-01")
-    try:
-        packages = env_report(tag, client=client)["packages"]
-        assert packages["iniconfig"] == "2.0.0"
-        assert "setuptools" not in packages, packages
-    finally:
-        digest = client.images.get(tag).labels[HASH_LABEL]
-        client.images.remove(tag)
-        remove_unused_volumes(client, label=f"{HASH_LABEL}={digest}")
-
-
 def test_a_failing_setup_script_is_one_line_naming_it(
     client: docker.DockerClient, tmp_path: Path
 ) -> None:

@@ -174,8 +174,8 @@ def deps(spec: dict) -> None:
     wanted = ["pytest", *spec.get("pip", []), *gather.build_requirements(MANIFESTS)]
     if not spec.get("install"):
         wanted += gather.install_arguments(MANIFESTS)
-    # --upgrade: what the seeded venv holds (the distribution's pip, of any age) gives way to
-    # the version resolved as of the date where it is wanted.
+    # --upgrade: the venv's seeded setuptools (the distribution's, of any age) gives way to the
+    # one resolved as of the date, which can build editable installs (PEP 660).
     uv_install("installing the dependencies", spec, ["--upgrade", *wanted], MANIFESTS)
     if spec.get("setup_script"):
         script = spec["setup_script"]
