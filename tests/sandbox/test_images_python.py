@@ -158,6 +158,25 @@ def test_the_report_holds_dated_and_pinned_versions(
     assert report["project"] == {"dist": "iniconfig", "version": "99.0", "extras": ["tests"]}
 
 
+def test_a_setup_py_project_dated_before_pep_660_setuptools_is_installed_editable(
+    client: docker.DockerClient, tmp_path: Path
+) -> None:
+    # setuptools as of this date (60.9) has no build_editable; the venv's own (the
+    # distribution's, newer) builds it, as the project's own date could not
+    files = {"setup.py": SETUP_PY, "src/iniconfig/__init__.py": PACKAGE, "RUN_ID": uuid.uuid4().hex}
+    repo = _repo(tmp_path, files)
+    tag = ensure_env_image(repo, client=client, as_of="2022-02-18")
+    try:
+        report = env_report(tag, client=client)
+        where = "iniconfig -> /workspace/src/iniconfig/__init__.py"
+        assert report["import_check"].startswith(where)
+        assert report["project"]["dist"] == "iniconfig"
+    finally:
+        digest = client.images.get(tag).labels[HASH_LABEL]
+        client.images.remove(tag)
+        remove_unused_volumes(client, label=f"{HASH_LABEL}={digest}")
+
+
 def test_a_failing_setup_script_is_one_line_naming_it(
     client: docker.DockerClient, tmp_path: Path
 ) -> None:

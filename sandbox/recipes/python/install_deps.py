@@ -174,8 +174,10 @@ def deps(spec: dict) -> None:
     wanted = ["pytest", *spec.get("pip", []), *gather.build_requirements(MANIFESTS)]
     if not spec.get("install"):
         wanted += gather.install_arguments(MANIFESTS)
-    # --upgrade: the venv's seeded setuptools (the distribution's, of any age) gives way to the
-    # one resolved as of the date, which can build editable installs (PEP 660).
+    # --upgrade: the venv's seeded setuptools (the distribution's: 66.1.1 on bookworm) gives
+    # way to a newer one resolved as of the date. For an earlier date it stays (uv does not
+    # downgrade what satisfies the requirement), and it is what builds the editable install
+    # of a project dated before setuptools 64 (PEP 660), which the one of its date cannot.
     uv_install("installing the dependencies", spec, ["--upgrade", *wanted], MANIFESTS)
     if spec.get("setup_script"):
         script = spec["setup_script"]
