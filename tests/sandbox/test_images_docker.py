@@ -9,6 +9,7 @@ from pathlib import Path
 
 import docker
 import pytest
+from docker.types import Mount
 
 from sandbox.client import docker_client
 from sandbox.errors import ImageBuildError
@@ -123,14 +124,15 @@ def test_python_env_imports_dependencies_and_runs_pytest_offline(
 
 
 def test_python_env_installs_the_project_editable_from_the_workspace(
-    client: docker.DockerClient, python_image: str
+    client: docker.DockerClient, python_image: str, python_repo: Path
 ) -> None:
     command = "pip show demo | sed -n 2p; cd / && python -c 'import demo; print(demo.__file__)'"
-    output = client.containers.run(
+    checkout = Mount("/workspace", str(python_repo), type="bind", read_only=True)
+    output = client.containers.run(  # as a sandbox runs it: the checkout at /workspace
         python_image,
         ["bash", "-c", command],
         network_mode="none",
-        mounts=sandbox_mounts(client, python_image),
+        mounts=[*sandbox_mounts(client, python_image), checkout],
         labels={"devagent.sandbox": "1"},
         remove=True,
     )
