@@ -18,7 +18,13 @@ from typing import Any
 import docker
 import docker.errors
 
-from sandbox.lifecycle import BUILD_LABEL, builds, orphaned_builds, remove_containers
+from sandbox.lifecycle import (
+    BUILD_LABEL,
+    builds,
+    orphaned,
+    orphaned_builds,
+    remove_containers,
+)
 from sandbox.venvvolume import remove_unused_volumes
 
 log = logging.getLogger(__name__)
@@ -46,12 +52,21 @@ def find_leftovers(client: docker.DockerClient, *, label: str | None = None) -> 
     build is over, and `remove_leftovers` finds the image tagged)."""
     labels = [BUILD_LABEL, *([label] if label else [])]
     untagged = [i for i in client.images.list(filters={"label": labels}) if not i.tags]
-    every = builds(client)
-    orphans = {c["Id"] for c in orphaned_builds(client)}
-    alive = {c["Labels"][BUILD_LABEL] for c in every if c["Id"] not in orphans}
-    mine = orphaned_builds(client, label=label)
+    every = builds(client)  # one listing: which builds are alive, and which are left over
+    orphans = orphaned(every)
+    dead = {c["Id"] for c in orphans}
+    alive = {c["Labels"][BUILD_LABEL] for c in every if c["Id"] not in dead}
+    mine = [c["Labels"][BUILD_LABEL] for c in orphans if _labelled(c["Labels"], label)]
     images = [str(i.id) for i in untagged if i.labels.get(BUILD_LABEL) not in alive]
-    return Leftovers(tuple(c["Labels"][BUILD_LABEL] for c in mine), tuple(images))
+    return Leftovers(tuple(mine), tuple(images))
+
+
+def _labelled(labels: dict[str, str], label: str | None) -> bool:
+    """Whether `labels` hold `label` ('key=value', or a bare key; None: any). Pure."""
+    if label is None:
+        return True
+    key, has_value, value = label.partition("=")
+    return key in labels and (not has_value or labels[key] == value)
 
 
 def remove_leftovers(client: docker.DockerClient, *, label: str | None = None) -> Leftovers:

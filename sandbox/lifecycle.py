@@ -198,8 +198,13 @@ def orphaned_builds(
     client: docker.DockerClient, *, all_hosts: bool = False, label: str | None = None
 ) -> list[dict]:
     """The build containers whose creator process is gone (a build killed outright)."""
+    return orphaned(builds(client, label=label), all_hosts=all_hosts)
+
+
+def orphaned(listed: list[dict], *, all_hosts: bool = False) -> list[dict]:
+    """Those of the `listed` containers (with their labels) whose creator process is gone."""
     host = socket.gethostname()
-    return [c for c in builds(client, label=label) if _orphaned(c["Labels"], host, all_hosts)]
+    return [c for c in listed if _orphaned(c.get("Labels") or {}, host, all_hosts)]
 
 
 def remove_containers(client: docker.DockerClient, listed: list[dict]) -> list[str]:
