@@ -25,10 +25,18 @@ def test_the_report_starts_at_the_first_request_record(tmp_path: Path) -> None:
     report.on_record({"type": "request", "messages": []})
     assert report.started
     report.wait()
-    assert json.loads((tmp_path / "environment.json").read_text())["image"] == IMAGE
+    _assert_read(tmp_path)
 
 
 def test_a_run_without_a_request_still_gets_its_report(tmp_path: Path) -> None:
     report = EnvironmentReport(IMAGE, tmp_path)
     report.wait()
-    assert json.loads((tmp_path / "environment.json").read_text())["image"] == IMAGE
+    _assert_read(tmp_path)
+
+
+def _assert_read(out: Path) -> None:
+    """OUT/environment.json holds the image's report as read, not the error form."""
+    written = json.loads((out / "environment.json").read_text())
+    assert "error" not in written, written
+    assert written["image"] == IMAGE
+    assert written["image_id"].startswith("sha256:")
